@@ -1,0 +1,131 @@
+# imgpipe: GNU make.  Objects and binaries under build/ (one folder per
+# configuration).  Knobs: WERROR=1, SAN=address,undefined | SAN=thread,
+# NATIVE=1, OPENMP=0, CC, CFLAGS, PREFIX, DESTDIR.
+
+CC ?= cc
+CFLAGS ?= -O2 -g
+PKG_CONFIG ?= pkg-config
+PREFIX ?= /usr/local
+OPENMP ?= 1
+
+PKGS := libpng libjpeg libexif libuv
+DEB_PKGS := libpng-dev libjpeg62-turbo-dev libexif-dev libuv1-dev \
+	libcmocka-dev pkg-config python3
+
+BUILD ?= build
+ifeq ($(SAN),)
+B := $(BUILD)
+else ifeq ($(SAN),thread)
+B := $(BUILD)/tsan
+SANFLAGS := -fsanitize=thread -fno-omit-frame-pointer
+else
+B := $(BUILD)/asan
+SANFLAGS := -fsanitize=$(SAN) -fno-sanitize-recover=all -fno-omit-frame-pointer
+endif
+
+WARN := -Wall -Wextra -Wpedantic -Wshadow -Wstrict-prototypes \
+	-Wmissing-prototypes -Wformat=2 -Wvla -Wwrite-strings -Wpointer-arith \
+	-Wundef -Werror=implicit-function-declaration \
+	-Werror=incompatible-pointer-types -Werror=int-conversion
+ifeq ($(WERROR),1)
+WARN += -Werror
+endif
+
+STD := -std=c11 -D_POSIX_C_SOURCE=200809L -pthread
+OMPFLAGS := $(if $(filter 1,$(OPENMP)),-fopenmp)
+ARCHFLAGS := $(if $(filter 1,$(NATIVE)),-march=native)
+PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+CMOCKA_LIBS = $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
+
+FINAL_CFLAGS = $(STD) $(WARN) $(CFLAGS) $(ARCHFLAGS) $(OMPFLAGS) $(SANFLAGS) \
+	-Iinclude $(PKG_CFLAGS) -MMD -MP
+FINAL_LDFLAGS = -pthread $(OMPFLAGS) $(SANFLAGS) $(LDFLAGS)
+LIBS = $(PKG_LIBS) -lm
+
+SRCS := $(wildcard src/*.c)
+OBJS := $(SRCS:src/%.c=$(B)/obj/%.o)
+LIB_OBJS := $(filter-out $(B)/obj/main.o,$(OBJS))
+LIB := $(B)/libimgpipe.a
+TEST_SRCS := $(wildcard tests/test_*.c)
+TEST_BINS := $(TEST_SRCS:tests/%.c=$(B)/tests/%)
+HEADERS := $(wildcard include/*.h)
+BIN := $(B)/imgpipe
+
+# The hot kernels get -O3 (musl's way: per object, not globally).
+HOT_OBJS := $(filter $(B)/obj/op_% $(B)/obj/filter% $(B)/obj/resize%,$(OBJS))
+$(HOT_OBJS): CFLAGS += -O3
+
+.PHONY: all deps demo test unit-test cli-test bench install clean \
+	check-headers format-check
+
+all: deps $(BIN)
+
+deps:
+	@missing=""; for p in $(DEB_PKGS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' \
+	    || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing:$$missing"; \
+	    (apt-get install -y $$missing || \
+	     (apt-get update && apt-get install -y $$missing)) >/dev/null; \
+	  else \
+	    echo "missing packages; run: sudo apt-get install -y$$missing"; exit 1; \
+	  fi; \
+	fi
+
+$(BIN): $(OBJS)
+	$(CC) $(FINAL_LDFLAGS) -o $@ $(OBJS) $(LIBS)
+
+$(B)/obj/%.o: src/%.c | $(B)/obj
+	$(CC) $(FINAL_CFLAGS) -c -o $@ $<
+
+$(LIB): $(LIB_OBJS)
+	rm -f $@ && $(AR) rcs $@ $(LIB_OBJS)
+
+# Tests link the archive, so each pulls in only the modules it uses.
+$(B)/tests/%: tests/%.c $(LIB) | $(B)/tests
+	$(CC) $(FINAL_CFLAGS) $(FINAL_LDFLAGS) -o $@ $< $(LIB) \
+		$(CMOCKA_LIBS) $(LIBS)
+
+$(B)/obj $(B)/tests:
+	mkdir -p $@
+
+demo: all
+	rm -rf out
+	$(BIN) samples out -p 'resize=800x800,sharpen=0.6' -m seq
+
+test: all
+	@$(MAKE) --no-print-directory unit-test cli-test
+
+unit-test: $(TEST_BINS)
+	@fail=0; for t in $(TEST_BINS); do \
+	  (cd tests && ../$$t) || fail=1; \
+	done; exit $$fail
+
+cli-test: $(BIN)
+	@IMGPIPE=$(CURDIR)/$(BIN) sh tests/cli/run.sh
+
+bench: all
+	@IMGPIPE=$(CURDIR)/$(BIN) CFLAGS_USED="$(FINAL_CFLAGS)" sh bench/run.sh
+
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
+	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/imgpipe
+	install -m 644 imgpipe.1 $(DESTDIR)$(PREFIX)/share/man/man1/imgpipe.1
+
+check-headers:
+	@for h in $(HEADERS); do \
+	  echo "#include \"$$(basename $$h)\"" | \
+	    $(CC) $(FINAL_CFLAGS) -Werror -fsyntax-only -x c - || exit 1; \
+	done; echo "headers: ok"
+
+format-check:
+	@clang-format --dry-run --Werror $(SRCS) $(HEADERS) && echo "format: ok"
+
+clean:
+	rm -rf build out
+
+-include $(OBJS:.o=.d) $(TEST_BINS:=.d)

@@ -1,0 +1,100 @@
+/*
+ * Image codecs behind one interface, chosen by magic bytes.  Only
+ * codec_jpeg.c and codec_png.c include the libraries.  Codecs read from and
+ * write to memory; the pipeline owns all file I/O.  Every function is
+ * thread-safe (no shared state) and reports failures through err with
+ * messages such as "truncated JPEG data" or "12-bit JPEG is not supported".
+ */
+#ifndef IMGPIPE_CODEC_H
+#define IMGPIPE_CODEC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct hook;
+struct image;
+struct imgpipe_error;
+struct membuf;
+
+enum codec_id {
+	CODEC_NONE = 0,
+	CODEC_JPEG,
+	CODEC_PNG
+};
+
+/* What a header says, without decoding pixels. */
+struct image_info {
+	int w, h;		/* stored size, before orientation */
+	int channels;		/* what decode will produce: 1..4 */
+	int orientation;	/* EXIF Orientation 1..8; 1 when absent or invalid */
+};
+
+/* Data that travels with the pixels from input to output. */
+struct image_meta {
+	unsigned char *icc;	/* ICC profile bytes or NULL; malloc()ed */
+	size_t icc_len;
+	int orientation;	/* EXIF Orientation 1..8 */
+};
+
+struct decode_opts {
+	int scale_denom;	/* 1, 2, 4 or 8: JPEG DCT scaling; others ignore */
+	uint64_t max_pixels;	/* checked against the header before allocating */
+};
+
+struct encode_opts {
+	int quality;		/* JPEG 1..100 */
+	int progressive;	/* JPEG progressive when non-zero */
+	int png_level;		/* zlib 0..9 */
+};
+
+struct codec {
+	enum codec_id id;
+	const char *name;	/* "jpeg", "png" */
+	const char *ext;	/* preferred extension, no dot: "jpg", "png" */
+
+	/* Non-zero when buf (the first len bytes of a file) has our magic. */
+	int (*sniff)(const unsigned char *buf, size_t len);
+
+	/* Read the header (and EXIF orientation) only.  0 or IMGPIPE_EFORMAT. */
+	int (*probe)(const unsigned char *buf, size_t len,
+		     struct image_info *info, struct imgpipe_error *err);
+
+	/*
+	 * Decode into out (reshaped with image_alloc, so a worker's buffer is
+	 * reused) as PIXFMT_U8 with 1..4 channels; CMYK becomes RGB, 16 bits
+	 * become 8, palettes and tRNS are expanded.  Fills meta (caller
+	 * releases it with image_meta_release).  Calls hook_rows as rows are
+	 * produced and stops with its code when it returns non-zero.  On
+	 * failure, meta owns nothing and out's contents are undefined.
+	 */
+	int (*decode)(const unsigned char *buf, size_t len,
+		      const struct decode_opts *opts, struct image *out,
+		      struct image_meta *meta, struct hook *hook,
+		      struct imgpipe_error *err);
+
+	/*
+	 * Append the encoded image to out.  JPEG accepts 1 or 3 channels (the
+	 * pipeline flattens alpha first); PNG accepts 1..4.  meta->icc, when
+	 * set, is embedded.  Calls hook_rows as rows are written.
+	 */
+	int (*encode)(const struct image *im, const struct image_meta *meta,
+		      const struct encode_opts *opts, struct membuf *out,
+		      struct hook *hook, struct imgpipe_error *err);
+};
+
+/* The codec whose magic matches buf, or NULL. */
+const struct codec *codec_sniff(const unsigned char *buf, size_t len);
+
+/* The codec for id, or NULL for CODEC_NONE. */
+const struct codec *codec_get(enum codec_id id);
+
+/* How many leading bytes codec_sniff needs to decide. */
+#define CODEC_SNIFF_BYTES 8
+
+void image_meta_init(struct image_meta *m);
+void image_meta_release(struct image_meta *m);
+
+extern const struct codec codec_jpeg;
+extern const struct codec codec_png;
+
+#endif

@@ -1,0 +1,112 @@
+/*
+ * Operations on images.  A spec is first resolved against an input size
+ * (every op's exact output geometry: used for the dry run, shrink-on-load
+ * and the run itself), then applied op by op.  Each op runs as one or more
+ * stages; a stage is a pure kernel over a range [y0, y1) of its output rows
+ * that allocates nothing and knows nothing of execution modes, so that an
+ * executor may run the row bands of one stage on several threads.
+ */
+#ifndef IMGPIPE_OPS_H
+#define IMGPIPE_OPS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "image.h"
+#include "spec.h"
+
+struct hook;
+struct imgpipe_error;
+
+/* One operation with its geometry fixed for a given input. */
+struct op_resolved {
+	const struct op *op;
+	int in_w, in_h;		/* the size the spec was resolved for */
+	int out_w, out_h;
+	/*
+	 * OP_RESIZE: the whole resampled size and the window of it that is
+	 * kept (fill crops it; otherwise x = y = 0 and w, h = scaled).
+	 * OP_CROP: the clipped rectangle of the input.
+	 */
+	int scaled_w, scaled_h;
+	int win_x, win_y;
+};
+
+/*
+ * Resolve spec for a w x h input into res[0 .. spec->n).  Returns 0, or
+ * IMGPIPE_ESPEC when an op would produce an empty image (crop outside the
+ * picture, say), or IMGPIPE_ELIMIT when a result exceeds max_pixels.
+ */
+int ops_resolve(const struct spec *spec, int w, int h, uint64_t max_pixels,
+		struct op_resolved *res, struct imgpipe_error *err);
+
+/* A stage: a kernel producing rows [y0, y1) of dst from src (and plan). */
+struct stage;
+typedef void stage_rows_fn(const struct stage *st, int y0, int y1);
+
+struct stage {
+	stage_rows_fn *rows;
+	const struct image *src;
+	struct image *dst;	/* rows are disjoint, so bands may run in parallel */
+	const void *plan;	/* op-specific, read-only while rows run */
+};
+
+/*
+ * How stages are run.  The default (runner NULL, or run NULL) runs the
+ * whole height serially in bands of hook_band() rows and calls hook_rows
+ * between bands.  An executor may supply its own (threads --split rows),
+ * which must cover [0, st->dst->h) exactly once and return 0 or the hook's
+ * code.
+ */
+struct stage_runner {
+	int (*run)(void *ctx, const struct stage *st, struct hook *hook);
+	void *ctx;
+};
+
+int stage_run(const struct stage_runner *runner, const struct stage *st,
+	      struct hook *hook);
+
+/*
+ * Scratch images a worker keeps across images, so big buffers are reused
+ * instead of page-faulted in again for every photo.
+ */
+struct op_scratch {
+	struct image tmp;	/* PIXFMT_F32 intermediate of separable passes */
+	struct image tmp2;
+};
+
+void op_scratch_init(struct op_scratch *s);
+void op_scratch_release(struct op_scratch *s);
+
+/*
+ * Apply one resolved op: src -> dst (dst reshaped with image_alloc; dst is
+ * never src).  src may be smaller than r->in_w x r->in_h when the decoder
+ * shrank it on load: resize then maps the whole src onto r's scaled size,
+ * so the output size never depends on shrink-on-load.  Returns 0,
+ * IMGPIPE_ENOMEM, IMGPIPE_ELIMIT, or the hook's code.
+ */
+int op_apply(const struct op_resolved *r, const struct image *src,
+	     struct image *dst, struct op_scratch *scratch,
+	     const struct stage_runner *runner, struct hook *hook,
+	     uint64_t max_pixels, struct imgpipe_error *err);
+
+/*
+ * Make src upright for EXIF orientation 1..8 (1: plain copy is avoided;
+ * returns 1 meaning "src is already upright, dst untouched").  Returns 0
+ * when dst holds the result, 1 for orientation 1, or a negative code.
+ */
+int ops_orient(int orientation, const struct image *src, struct image *dst,
+	       const struct stage_runner *runner, struct hook *hook,
+	       uint64_t max_pixels, struct imgpipe_error *err);
+
+/*
+ * Composite an image with alpha onto the opaque colour bg (R, G, B) for
+ * JPEG output: 2 channels -> 1 when bg is grey, else 3; 4 -> 3.  Returns 1
+ * ("no alpha, dst untouched") for 1 or 3 channels, 0 when dst holds the
+ * result, or a negative code.
+ */
+int ops_flatten(const struct image *src, const unsigned char bg[3],
+		struct image *dst, const struct stage_runner *runner,
+		struct hook *hook, struct imgpipe_error *err);
+
+#endif

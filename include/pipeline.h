@@ -1,0 +1,136 @@
+/*
+ * One task, start to finish: read -> decode (shrinking on load when the
+ * first op allows) -> orient -> ops -> flatten for JPEG -> encode -> write
+ * to a temporary file beside the target -> rename.  This is the function
+ * every executor calls; executors decide only where and when it runs and
+ * pass their hook, stage runner and I/O functions through struct worker.
+ */
+#ifndef IMGPIPE_PIPELINE_H
+#define IMGPIPE_PIPELINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "codec.h"
+#include "error.h"
+#include "hook.h"
+#include "image.h"
+#include "membuf.h"
+#include "ops.h"
+
+enum out_format {
+	OUT_SAME,
+	OUT_JPEG,
+	OUT_PNG
+};
+
+/* What every task of a batch does.  Read-only while executors run. */
+struct job {
+	const struct spec *spec;
+	enum out_format format;
+	struct encode_opts enc;
+	unsigned char background[3];	/* R, G, B alpha is flattened onto */
+	int auto_orient;
+	int shrink_on_load;
+	uint64_t max_pixels;
+};
+
+/* One input image and where its output goes.  Strings are the batch's. */
+struct task {
+	const char *in_path;	/* path to open */
+	const char *out_path;	/* final output path */
+	const char *rel_in;	/* input relative to INPUT_DIR, for messages */
+	const char *rel_out;	/* output relative to OUTPUT_DIR */
+	enum codec_id in_codec;
+	enum codec_id out_codec;
+	uint64_t in_bytes;
+};
+
+/* Stage boundaries recorded for --trace and the timeline. */
+enum pipe_stage {
+	PIPE_READ,
+	PIPE_DECODE,
+	PIPE_OPS,
+	PIPE_ENCODE,
+	PIPE_WRITE,
+	PIPE_STAGE_COUNT
+};
+
+/*
+ * What happened to a task.  Plain fixed-size data, so that a worker process
+ * can send it whole through a pipe.  Times are seconds since the batch start.
+ */
+struct task_result {
+	int status;			/* 0, or a negative IMGPIPE_E* */
+	char error[IMGPIPE_ERR_MSG_LEN];/* reason, without the path */
+	int worker;			/* 0-based worker id; -1 when never run */
+	double start_s, end_s;
+	double stage_end_s[PIPE_STAGE_COUNT];
+	int w_in, h_in;			/* stored size of the input */
+	int w_out, h_out;
+	uint64_t bytes_out;
+};
+
+/*
+ * File I/O of a task, replaceable by the executor (coop reads and writes on
+ * its loop; --gil releases its lock around I/O).  write_file must be atomic:
+ * temporary file in the target's folder, then rename, and no file at all
+ * left behind on failure.
+ */
+struct pipeline_io {
+	int (*read_file)(void *ctx, const char *path, struct membuf *out,
+			 struct imgpipe_error *err);
+	int (*write_file)(void *ctx, const char *path, const struct membuf *data,
+			  struct imgpipe_error *err);
+	void *ctx;
+};
+
+/*
+ * A worker's state across tasks: what the executor sets up (id, hook,
+ * runner, io), and scratch that lives across images so that big buffers are
+ * allocated once per worker, not once per photo.
+ */
+struct worker {
+	int id;
+	double t0;				/* batch start, util_now_s() */
+	struct hook hook;			/* executor's; fn NULL = none */
+	const struct stage_runner *runner;	/* NULL = serial */
+	const struct pipeline_io *io;		/* NULL = blocking POSIX I/O */
+
+	struct image a, b;
+	struct op_scratch scratch;
+	struct op_resolved *resolved;
+	size_t resolved_cap;
+	struct membuf in, out;
+	struct image_meta meta;
+};
+
+/* Set up w for worker id; the executor may then set hook, runner and io. */
+void worker_init(struct worker *w, int id, double t0);
+
+/* Free all scratch. */
+void worker_release(struct worker *w);
+
+/*
+ * Run task t of job on worker w and fill *res (always, also on failure).
+ * Returns res->status.  Thread-safe for distinct workers.  On failure no
+ * output file and no temporary file exist.
+ */
+int pipeline_run(const struct job *job, const struct task *t,
+		 struct worker *w, struct task_result *res);
+
+/*
+ * Dry run: read only the header of t's input and fill res's sizes (the
+ * output size the run would produce), without decoding pixels.
+ */
+int pipeline_plan(const struct job *job, const struct task *t,
+		  struct task_result *res);
+
+/*
+ * The JPEG DCT scale denominator (1, 2, 4, 8) for an image of w x h whose
+ * first op resolves to r (NULL: none), by the rule of SPEC.md: the decoded
+ * image must stay at least twice the resize target in both directions.
+ */
+int pipeline_shrink_denom(int w, int h, const struct op_resolved *r);
+
+#endif

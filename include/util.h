@@ -1,0 +1,40 @@
+/*
+ * Small helpers every module may use: aborting allocators for bookkeeping,
+ * overflow-checked size arithmetic and the monotonic clock.  Pixel buffers
+ * never come from x*alloc: they come from image.h and fail softly.
+ */
+#ifndef IMGPIPE_UTIL_H
+#define IMGPIPE_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Allocate or die with a message: only for small bookkeeping. */
+void *xmalloc(size_t n);
+void *xcalloc(size_t nmemb, size_t size);
+void *xrealloc(void *p, size_t n);
+char *xstrdup(const char *s);
+
+/* Print "imgpipe: <message>" and a newline to stderr (printf-style). */
+void util_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* *out = a * b; returns 0, or -1 on overflow (*out untouched). */
+int size_mul(size_t a, size_t b, size_t *out);
+
+/* *out = a * b * c; returns 0, or -1 on overflow (*out untouched). */
+int size_mul3(size_t a, size_t b, size_t c, size_t *out);
+
+/* Seconds from an arbitrary fixed point, CLOCK_MONOTONIC. */
+double util_now_s(void);
+
+/* snprintf that returns -1 when the result would not fit, 0 otherwise. */
+int util_fmt(char *buf, size_t n, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
+#define UTIL_MIN(a, b) ((a) < (b) ? (a) : (b))
+#define UTIL_MAX(a, b) ((a) > (b) ? (a) : (b))
+
+#include "banned.h"
+
+#endif

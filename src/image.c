@@ -1,0 +1,137 @@
+/*
+ * The only pixel allocator.  Every size is checked for overflow and against
+ * the pixel limit before malloc, and buffers are reused when big enough.
+ */
+#include "image.h"
+
+#include <limits.h>
+#include <stdlib.h>
+
+#include "error.h"
+#include "util.h"
+
+/* Rows are padded to 64 bytes: whole cache lines, aligned vector loads. */
+#define ROW_ALIGN 64
+
+void
+image_init(struct image *im)
+{
+	im->w = im->h = im->channels = 0;
+	im->fmt = PIXFMT_U8;
+	im->stride = 0;
+	im->data = NULL;
+	im->cap = 0;
+}
+
+size_t
+image_sample_size(enum pixfmt fmt)
+{
+	return fmt == PIXFMT_F32 ? sizeof(float) : 1;
+}
+
+static int
+layout(int w, int h, int channels, enum pixfmt fmt, size_t *stride,
+       size_t *bytes)
+{
+	size_t row;
+
+	if (w <= 0 || h <= 0 || channels < 1 || channels > 4)
+		return -1;
+	if (size_mul3((size_t)w, (size_t)channels, image_sample_size(fmt),
+		      &row) != 0 || row > SIZE_MAX - ROW_ALIGN)
+		return -1;
+	row = (row + ROW_ALIGN - 1) / ROW_ALIGN * ROW_ALIGN;
+	if (size_mul(row, (size_t)h, bytes) != 0)
+		return -1;
+	*stride = row;
+	return 0;
+}
+
+int
+image_check_size(int w, int h, int channels, enum pixfmt fmt,
+		 uint64_t max_pixels, struct imgpipe_error *err)
+{
+	size_t stride, bytes;
+
+	if (w <= 0 || h <= 0)
+		return error_set(err, IMGPIPE_EFORMAT, "image is %dx%d, empty",
+				 w, h);
+	if (max_pixels != 0 && (uint64_t)w * (uint64_t)h > max_pixels)
+		return error_set(err, IMGPIPE_ELIMIT,
+				 "image is %dx%d, over --max-pixels", w, h);
+	if (layout(w, h, channels, fmt, &stride, &bytes) != 0)
+		return error_set(err, IMGPIPE_ELIMIT,
+				 "image is %dx%d, too large to address", w, h);
+	return 0;
+}
+
+int
+image_alloc(struct image *im, int w, int h, int channels, enum pixfmt fmt,
+	    uint64_t max_pixels, struct imgpipe_error *err)
+{
+	size_t stride, bytes;
+	unsigned char *p;
+	int rc;
+
+	rc = image_check_size(w, h, channels, fmt, max_pixels, err);
+	if (rc != 0)
+		return rc;
+	layout(w, h, channels, fmt, &stride, &bytes);
+	if (bytes > im->cap) {
+		/*
+		 * free + aligned_alloc rather than realloc: the old contents
+		 * are not needed, so copying them would be wasted work.
+		 */
+		p = aligned_alloc(ROW_ALIGN, bytes);
+		if (p == NULL)
+			return error_set(err, IMGPIPE_ENOMEM,
+					 "out of memory for a %dx%d image", w,
+					 h);
+		free(im->data);
+		im->data = p;
+		im->cap = bytes;
+	}
+	im->w = w;
+	im->h = h;
+	im->channels = channels;
+	im->fmt = fmt;
+	im->stride = stride;
+	return 0;
+}
+
+void
+image_release(struct image *im)
+{
+	free(im->data);
+	image_init(im);
+}
+
+void
+image_swap(struct image *a, struct image *b)
+{
+	struct image t = *a;
+
+	*a = *b;
+	*b = t;
+}
+
+size_t
+image_row_bytes(const struct image *im)
+{
+	return (size_t)im->w * (size_t)im->channels *
+	       image_sample_size(im->fmt);
+}
+
+struct image_view
+image_view_of(const struct image *im)
+{
+	struct image_view v;
+
+	v.data = im->data;
+	v.stride = im->stride;
+	v.w = im->w;
+	v.h = im->h;
+	v.channels = im->channels;
+	v.fmt = im->fmt;
+	return v;
+}

@@ -35,6 +35,14 @@ int util_fmt(char *buf, size_t n, const char *fmt, ...)
 #define UTIL_MIN(a, b) ((a) < (b) ? (a) : (b))
 #define UTIL_MAX(a, b) ((a) > (b) ? (a) : (b))
 
+/*
+ * The system headers that declare the banned functions come first, so the
+ * macros below do not break their declarations.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "banned.h"
 
 #endif

@@ -105,6 +105,13 @@ struct worker {
 	struct image_meta meta;
 };
 
+/*
+ * A result for t that has not run (yet): status IMGPIPE_ECANCEL,
+ * "interrupted", worker -1, zero sizes and times.  Executors use it for
+ * tasks a cancellation kept from running.
+ */
+void task_result_init(struct task_result *res);
+
 /* Set up w for worker id; the executor may then set hook, runner and io. */
 void worker_init(struct worker *w, int id, double t0);
 

@@ -1,0 +1,270 @@
+/*
+ * One task from input file to output file.  Buffers come from the worker
+ * and are reused across tasks; all file I/O goes through the worker's io so
+ * that executors can make it asynchronous or drop a lock around it.
+ */
+#include "pipeline.h"
+
+#include <string.h>
+
+#include "fileio.h"
+#include "util.h"
+
+void
+task_result_init(struct task_result *res)
+{
+	memset(res, 0, sizeof(*res));
+	res->status = IMGPIPE_ECANCEL;
+	util_fmt(res->error, sizeof(res->error), "interrupted");
+	res->worker = -1;
+}
+
+void
+worker_init(struct worker *w, int id, double t0)
+{
+	memset(w, 0, sizeof(*w));
+	w->id = id;
+	w->t0 = t0;
+	image_init(&w->a);
+	image_init(&w->b);
+	op_scratch_init(&w->scratch);
+	membuf_init(&w->in);
+	membuf_init(&w->out);
+	image_meta_init(&w->meta);
+}
+
+void
+worker_release(struct worker *w)
+{
+	image_release(&w->a);
+	image_release(&w->b);
+	op_scratch_release(&w->scratch);
+	free(w->resolved);
+	membuf_release(&w->in);
+	membuf_release(&w->out);
+	image_meta_release(&w->meta);
+	w->resolved = NULL;
+	w->resolved_cap = 0;
+}
+
+/* libjpeg's scaled size: ceil(n / d). */
+static int
+scaled(int n, int d)
+{
+	return (n + d - 1) / d;
+}
+
+int
+pipeline_shrink_denom(int w, int h, const struct op_resolved *r)
+{
+	int d;
+
+	if (r == NULL || r->op->kind != OP_RESIZE)
+		return 1;
+	for (d = 8; d > 1; d /= 2)
+		if (scaled(w, d) >= 2 * r->scaled_w &&
+		    scaled(h, d) >= 2 * r->scaled_h)
+			return d;
+	return 1;
+}
+
+static const struct codec *
+output_codec(const struct task *t)
+{
+	const struct codec *c = codec_get(t->out_codec);
+
+	return c != NULL ? c : codec_get(t->in_codec);
+}
+
+/* Header, orientation and the resolved ops for the upright size. */
+static int
+plan(const struct job *job, const struct codec *codec, const struct membuf *in,
+     struct image_info *info, struct op_resolved *res,
+     struct imgpipe_error *err)
+{
+	int uw, uh, rc;
+
+	rc = codec->probe(in->data, in->len, info, err);
+	if (rc != 0)
+		return rc;
+	if (!job->auto_orient)
+		info->orientation = 1;
+	uw = info->orientation >= 5 ? info->h : info->w;
+	uh = info->orientation >= 5 ? info->w : info->h;
+	rc = image_check_size(uw, uh, info->channels, PIXFMT_U8,
+			      job->max_pixels, err);
+	if (rc != 0)
+		return rc;
+	return ops_resolve(job->spec, uw, uh, job->max_pixels, res, err);
+}
+
+static int
+reserve_resolved(struct worker *w, size_t n)
+{
+	struct op_resolved *p;
+
+	if (n <= w->resolved_cap)
+		return 0;
+	p = realloc(w->resolved, n * sizeof(*p));
+	if (p == NULL)
+		return IMGPIPE_ENOMEM;
+	w->resolved = p;
+	w->resolved_cap = n;
+	return 0;
+}
+
+static void
+mark(const struct worker *w, struct task_result *res, enum pipe_stage s)
+{
+	res->stage_end_s[s] = util_now_s() - w->t0;
+}
+
+/*
+ * Steps write w->b from w->a and return 0, or return 1 when they had
+ * nothing to do; either way the current image ends up in w->a.
+ */
+static int
+keep(struct worker *w, int rc)
+{
+	if (rc == 0)
+		image_swap(&w->a, &w->b);
+	return rc == 1 ? 0 : rc;
+}
+
+static int
+transform(const struct job *job, struct worker *w, int orientation,
+	  const struct codec *out, struct imgpipe_error *err)
+{
+	size_t i;
+	int rc;
+
+	rc = ops_orient(orientation, &w->a, &w->b, w->runner, &w->hook,
+			job->max_pixels, err);
+	rc = keep(w, rc);
+	for (i = 0; rc == 0 && i < job->spec->n; i++) {
+		rc = op_apply(&w->resolved[i], &w->a, &w->b, &w->scratch,
+			      w->runner, &w->hook, job->max_pixels, err);
+		rc = keep(w, rc);
+	}
+	if (rc == 0 && out->id == CODEC_JPEG) {
+		rc = ops_flatten(&w->a, job->background, &w->b, w->runner,
+				 &w->hook, err);
+		rc = keep(w, rc);
+	}
+	return rc;
+}
+
+static int
+run(const struct job *job, const struct task *t, struct worker *w,
+    struct task_result *res, struct imgpipe_error *err)
+{
+	const struct pipeline_io *io = w->io ? w->io : &fileio_posix;
+	const struct codec *in, *out = output_codec(t);
+	struct decode_opts dopts;
+	struct image_info info;
+	int rc;
+
+	rc = io->read_file(io->ctx, t->in_path, &w->in, err);
+	mark(w, res, PIPE_READ);
+	if (rc != 0)
+		return rc;
+	in = codec_sniff(w->in.data, w->in.len);
+	if (in == NULL || out == NULL)
+		return error_set(err, IMGPIPE_EFORMAT, "not a JPEG or PNG file");
+	if (reserve_resolved(w, job->spec->n) != 0)
+		return error_set(err, IMGPIPE_ENOMEM, "out of memory");
+	rc = plan(job, in, &w->in, &info, w->resolved, err);
+	res->w_in = info.w;
+	res->h_in = info.h;
+	if (rc != 0)
+		return rc;
+	dopts.max_pixels = job->max_pixels;
+	dopts.scale_denom = 1;
+	if (job->shrink_on_load && in->id == CODEC_JPEG && job->spec->n > 0)
+		dopts.scale_denom = pipeline_shrink_denom(info.w, info.h,
+							  &w->resolved[0]);
+	image_meta_release(&w->meta);
+	rc = in->decode(w->in.data, w->in.len, &dopts, &w->a, &w->meta,
+			&w->hook, err);
+	mark(w, res, PIPE_DECODE);
+	if (rc == 0)
+		rc = transform(job, w, info.orientation, out, err);
+	mark(w, res, PIPE_OPS);
+	if (rc != 0)
+		return rc;
+	res->w_out = w->a.w;
+	res->h_out = w->a.h;
+	membuf_reset(&w->out);
+	rc = out->encode(&w->a, &w->meta, &job->enc, &w->out, &w->hook, err);
+	mark(w, res, PIPE_ENCODE);
+	if (rc != 0)
+		return rc;
+	rc = io->write_file(io->ctx, t->out_path, &w->out, err);
+	mark(w, res, PIPE_WRITE);
+	res->bytes_out = rc == 0 ? w->out.len : 0;
+	return rc;
+}
+
+int
+pipeline_run(const struct job *job, const struct task *t, struct worker *w,
+	     struct task_result *res)
+{
+	struct imgpipe_error err;
+	int rc;
+
+	memset(res, 0, sizeof(*res));
+	error_clear(&err);
+	res->worker = w->id;
+	res->start_s = util_now_s() - w->t0;
+	w->hook.pending = 0;
+	rc = run(job, t, w, res, &err);
+	image_meta_release(&w->meta);
+	res->end_s = util_now_s() - w->t0;
+	res->status = rc;
+	if (rc != 0) {
+		if (rc == IMGPIPE_ECANCEL && err.msg[0] == '\0')
+			util_fmt(err.msg, sizeof(err.msg), "interrupted");
+		memcpy(res->error, err.msg, sizeof(res->error));
+		res->w_out = res->h_out = 0;
+	}
+	return rc;
+}
+
+int
+pipeline_plan(const struct job *job, const struct task *t,
+	      struct task_result *res)
+{
+	struct imgpipe_error err;
+	struct op_resolved *resolved;
+	const struct codec *in;
+	struct image_info info;
+	struct membuf buf;
+	size_t last;
+	int rc;
+
+	memset(res, 0, sizeof(*res));
+	error_clear(&err);
+	membuf_init(&buf);
+	resolved = xcalloc(job->spec->n + 1, sizeof(*resolved));
+	rc = fileio_read(t->in_path, &buf, &err);
+	in = rc == 0 ? codec_sniff(buf.data, buf.len) : NULL;
+	if (rc == 0 && in == NULL)
+		rc = error_set(&err, IMGPIPE_EFORMAT, "not a JPEG or PNG file");
+	if (rc == 0)
+		rc = plan(job, in, &buf, &info, resolved, &err);
+	if (rc == 0) {
+		res->w_in = info.w;
+		res->h_in = info.h;
+		last = job->spec->n;
+		res->w_out = last ? resolved[last - 1].out_w :
+			     (info.orientation >= 5 ? info.h : info.w);
+		res->h_out = last ? resolved[last - 1].out_h :
+			     (info.orientation >= 5 ? info.w : info.h);
+	}
+	res->status = rc;
+	if (rc != 0)
+		memcpy(res->error, err.msg, sizeof(res->error));
+	free(resolved);
+	membuf_release(&buf);
+	return rc;
+}

@@ -118,7 +118,7 @@ install: all
 
 check-headers:
 	@for h in $(HEADERS); do \
-	  echo "#include \"$$(basename $$h)\"" | \
+	  printf '#include "%s"\ntypedef int hdr_check;\n' $$(basename $$h) | \
 	    $(CC) $(FINAL_CFLAGS) -Werror -fsyntax-only -x c - || exit 1; \
 	done; echo "headers: ok"
 

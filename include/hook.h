@@ -8,6 +8,8 @@
 #ifndef IMGPIPE_HOOK_H
 #define IMGPIPE_HOOK_H
 
+#include <stddef.h>
+
 /* Returns 0 to go on, or a negative IMGPIPE_E* code (IMGPIPE_ECANCEL) to stop. */
 typedef int hook_fn(void *ctx);
 

@@ -1,0 +1,534 @@
+/*
+ * JPEG through the libjpeg API, from and to memory.  libjpeg reports errors
+ * by calling error_exit, which longjmps back to guarded(), the only setjmp
+ * in this file; all mutable state lives in structs owned by the callers of
+ * guarded(), so nothing is a clobbered local.
+ */
+#include "codec.h"
+
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* jpeglib.h first: jerror.h's message list depends on jconfig.h. */
+#include <jpeglib.h>
+#include <jerror.h>
+
+#include "error.h"
+#include "exif.h"
+#include "hook.h"
+#include "image.h"
+#include "membuf.h"
+#include "util.h"
+
+/* Rows per jpeg_read/write_scanlines band when no hook asks for less. */
+#define BAND_ROWS 16
+
+/* libjpeg's error manager, extended with where to jump and what to say. */
+struct jerr {
+	struct jpeg_error_mgr pub;
+	jmp_buf jb;
+	struct imgpipe_error *err;
+	const char *what; /* message prefix: "corrupt JPEG data" */
+	int rc;
+};
+
+struct jdec {
+	struct jpeg_decompress_struct cinfo;
+	struct jerr jerr;
+	const unsigned char *buf;
+	size_t len;
+	const struct decode_opts *opts;
+	struct image_info *info; /* probe */
+	struct image *out;	 /* decode */
+	struct hook *hook;
+	int orientation;
+	int cmyk, inverted;
+	JOCTET *icc; /* malloc()ed by libjpeg-turbo */
+	unsigned int icc_len;
+};
+
+/*
+ * The destination manager writes straight into the membuf's spare
+ * capacity and grows it when libjpeg fills it.
+ */
+struct jdest {
+	struct jpeg_destination_mgr pub;
+	struct membuf *out;
+};
+
+struct jenc {
+	struct jpeg_compress_struct cinfo;
+	struct jerr jerr;
+	struct jdest dest;
+	const struct image *im;
+	const struct image_meta *meta;
+	const struct encode_opts *opts;
+	struct membuf *out;
+	struct hook *hook;
+};
+
+static int
+jpeg_sniff(const unsigned char *buf, size_t len)
+{
+	return len >= 3 && buf[0] == 0xff && buf[1] == 0xd8 && buf[2] == 0xff;
+}
+
+/* Record libjpeg's current message in err as a failure and return its code. */
+static int
+set_jpeg_error(struct jerr *je, j_common_ptr cinfo)
+{
+	char msg[JMSG_LENGTH_MAX];
+	const char *m = msg;
+	static const char corrupt[] = "Corrupt JPEG data: ";
+	int code = cinfo->err->msg_code;
+
+	if (code == JERR_BAD_PRECISION)
+		return error_set(je->err, IMGPIPE_EFORMAT,
+				 "%d-bit JPEG is not supported",
+				 cinfo->err->msg_parm.i[0]);
+	if (code == JWRN_JPEG_EOF)
+		return error_set(je->err, IMGPIPE_EFORMAT,
+				 "truncated JPEG data");
+	if (code == JERR_OUT_OF_MEMORY)
+		return error_set(je->err, IMGPIPE_ENOMEM,
+				 "out of memory in the JPEG codec");
+	(*cinfo->err->format_message)(cinfo, msg);
+	if (strncmp(msg, corrupt, sizeof(corrupt) - 1) == 0)
+		m += sizeof(corrupt) - 1;
+	return error_set(je->err, IMGPIPE_EFORMAT, "%s: %c%s", je->what,
+			 m[0] >= 'A' && m[0] <= 'Z' ? m[0] - 'A' + 'a' : m[0],
+			 m[0] != '\0' ? m + 1 : "");
+}
+
+static void
+error_exit(j_common_ptr cinfo)
+{
+	struct jerr *je = (struct jerr *)cinfo->err;
+
+	je->rc = set_jpeg_error(je, cinfo);
+	longjmp(je->jb, 1);
+}
+
+/*
+ * Warnings that mean the pixels would be wrong (grey-filled or garbled)
+ * become errors; harmless ones, such as the stray bytes before a marker
+ * that some phones write, are ignored.
+ */
+static int
+warning_is_fatal(int code)
+{
+	switch (code) {
+	case JWRN_JPEG_EOF:
+	case JWRN_HIT_MARKER:
+	case JWRN_MUST_RESYNC:
+	case JWRN_NOT_SEQUENTIAL:
+	case JWRN_BOGUS_PROGRESSION:
+	case JWRN_HUFF_BAD_CODE:
+	case JWRN_ARITH_BAD_CODE: return 1;
+	default: return 0;
+	}
+}
+
+static void
+emit_message(j_common_ptr cinfo, int msg_level)
+{
+	if (msg_level < 0 && warning_is_fatal(cinfo->err->msg_code))
+		error_exit(cinfo);
+	if (msg_level < 0)
+		cinfo->err->num_warnings++;
+}
+
+/* Only the caller prints; libjpeg must never write to stderr. */
+static void
+output_message(j_common_ptr cinfo)
+{
+	(void)cinfo;
+}
+
+static struct jpeg_error_mgr *
+jerr_init(struct jerr *je, struct imgpipe_error *err, const char *what)
+{
+	jpeg_std_error(&je->pub);
+	je->pub.error_exit = error_exit;
+	je->pub.emit_message = emit_message;
+	je->pub.output_message = output_message;
+	je->err = err;
+	je->what = what;
+	je->rc = 0;
+	return &je->pub;
+}
+
+/*
+ * Run body(arg) with libjpeg errors caught: the one setjmp of this codec.
+ * Returns body's result, or the code error_exit recorded.  The caller
+ * destroys the libjpeg object afterwards in both cases.
+ */
+static int
+guarded(struct jerr *je, int (*body)(void *), void *arg)
+{
+	if (setjmp(je->jb))
+		return je->rc;
+	return body(arg);
+}
+
+/* Orientation from the first APP1 "Exif\0\0" segment, 1 when none. */
+static int
+find_orientation(j_decompress_ptr cinfo)
+{
+	jpeg_saved_marker_ptr m;
+
+	for (m = cinfo->marker_list; m != NULL; m = m->next)
+		if (m->marker == JPEG_APP0 + 1 && m->data_length >= 6 &&
+		    memcmp(m->data, "Exif\0\0", 6) == 0)
+			return exif_orientation(m->data, m->data_length);
+	return 1;
+}
+
+static void
+read_header(struct jdec *d)
+{
+	j_decompress_ptr cinfo = &d->cinfo;
+
+	jpeg_create_decompress(cinfo);
+	jpeg_mem_src(cinfo, d->buf, (unsigned long)d->len);
+	jpeg_save_markers(cinfo, JPEG_APP0 + 1, 0xffff);
+	jpeg_save_markers(cinfo, JPEG_APP0 + 2, 0xffff);
+	jpeg_read_header(cinfo, TRUE);
+	d->orientation = find_orientation(cinfo);
+	d->cmyk = cinfo->jpeg_color_space == JCS_CMYK ||
+		  cinfo->jpeg_color_space == JCS_YCCK;
+	/* Adobe's applications store CMYK inverted (0 = full ink). */
+	d->inverted = d->cmyk && cinfo->saw_Adobe_marker;
+}
+
+static int
+probe_body(void *arg)
+{
+	struct jdec *d = arg;
+
+	read_header(d);
+	d->info->w = (int)d->cinfo.image_width;
+	d->info->h = (int)d->cinfo.image_height;
+	d->info->channels = d->cinfo.jpeg_color_space == JCS_GRAYSCALE ? 1 : 3;
+	d->info->orientation = d->orientation;
+	return 0;
+}
+
+static int
+jpeg_probe(const unsigned char *buf, size_t len, struct image_info *info,
+	   struct imgpipe_error *err)
+{
+	struct jdec d;
+	struct image_info tmp;
+	int rc;
+
+	memset(&d, 0, sizeof(d));
+	d.cinfo.err = jerr_init(&d.jerr, err, "corrupt JPEG data");
+	d.buf = buf;
+	d.len = len;
+	d.info = &tmp;
+	rc = guarded(&d.jerr, probe_body, &d);
+	jpeg_destroy_decompress(&d.cinfo);
+	if (rc == 0)
+		*info = tmp;
+	return rc;
+}
+
+/*
+ * CMYK to RGB without a profile, as libvips and ImageMagick do:
+ * R = (1 - C)(1 - K).  Inverted (Adobe) data stores 1 - C, so R = C * K.
+ */
+static void
+cmyk_to_rgb(const JSAMPLE *src, unsigned char *dst, JDIMENSION w, int inverted)
+{
+	unsigned c, m, y, k;
+	JDIMENSION x;
+
+	for (x = 0; x < w; x++, src += 4, dst += 3) {
+		c = src[0], m = src[1], y = src[2], k = src[3];
+		if (!inverted) {
+			c = 255 - c, m = 255 - m, y = 255 - y, k = 255 - k;
+		}
+		dst[0] = (unsigned char)((c * k + 127) / 255);
+		dst[1] = (unsigned char)((m * k + 127) / 255);
+		dst[2] = (unsigned char)((y * k + 127) / 255);
+	}
+}
+
+/* Read one band of up to n rows starting at output_scanline. */
+static void
+read_band(struct jdec *d, JSAMPARRAY tmp, int n)
+{
+	j_decompress_ptr cinfo = &d->cinfo;
+	JDIMENSION y0 = cinfo->output_scanline, got = 0, r;
+	JSAMPROW rows[BAND_ROWS];
+	int i;
+
+	for (i = 0; i < n; i++)
+		rows[i] = tmp != NULL ? tmp[i] : image_row(d->out, (int)y0 + i);
+	while (got < (JDIMENSION)n) {
+		r = jpeg_read_scanlines(cinfo, rows + got, (JDIMENSION)n - got);
+		/* A memory source never suspends: no progress is bad data. */
+		if (r == 0)
+			ERREXIT(cinfo, JERR_BAD_STATE);
+		got += r;
+	}
+	if (tmp != NULL)
+		for (i = 0; i < n; i++)
+			cmyk_to_rgb(tmp[i], image_row(d->out, (int)y0 + i),
+				    cinfo->output_width, d->inverted);
+}
+
+static int
+read_rows(struct jdec *d)
+{
+	j_decompress_ptr cinfo = &d->cinfo;
+	int band = hook_band(d->hook, BAND_ROWS), n, rc;
+	JSAMPARRAY tmp = NULL;
+
+	if (d->cmyk)
+		tmp = (*cinfo->mem->alloc_sarray)(
+			(j_common_ptr)cinfo, JPOOL_IMAGE,
+			cinfo->output_width * 4, (JDIMENSION)band);
+	while (cinfo->output_scanline < cinfo->output_height) {
+		n = (int)UTIL_MIN((JDIMENSION)band,
+				  cinfo->output_height -
+					  cinfo->output_scanline);
+		read_band(d, tmp, n);
+		rc = hook_rows(d->hook, n);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+static void
+set_output(struct jdec *d)
+{
+	j_decompress_ptr cinfo = &d->cinfo;
+	int denom = d->opts->scale_denom;
+
+	if (cinfo->jpeg_color_space == JCS_GRAYSCALE)
+		cinfo->out_color_space = JCS_GRAYSCALE;
+	else if (d->cmyk)
+		cinfo->out_color_space = JCS_CMYK;
+	else
+		cinfo->out_color_space = JCS_RGB;
+	cinfo->scale_num = 1;
+	cinfo->scale_denom = denom == 2 || denom == 4 || denom == 8 ? denom : 1;
+	/* The accurate integer DCT gives the same output on every machine. */
+	cinfo->dct_method = JDCT_ISLOW;
+	jpeg_calc_output_dimensions(cinfo);
+}
+
+static int
+decode_body(void *arg)
+{
+	struct jdec *d = arg;
+	j_decompress_ptr cinfo = &d->cinfo;
+	int rc, ch;
+
+	read_header(d);
+	/*
+	 * The stored size is what libjpeg's own buffers (a progressive
+	 * file's coefficients) scale with, so that is what is limited.
+	 */
+	rc = image_check_size((int)cinfo->image_width, (int)cinfo->image_height,
+			      3, PIXFMT_U8, d->opts->max_pixels, d->jerr.err);
+	if (rc != 0)
+		return rc;
+	/*
+	 * A CMYK profile no longer describes the pixels once they are
+	 * converted to RGB without it, so it is not passed on.
+	 */
+	if (!d->cmyk)
+		jpeg_read_icc_profile(cinfo, &d->icc, &d->icc_len);
+	set_output(d);
+	ch = cinfo->out_color_space == JCS_GRAYSCALE ? 1 : 3;
+	rc = image_alloc(d->out, (int)cinfo->output_width,
+			 (int)cinfo->output_height, ch, PIXFMT_U8,
+			 d->opts->max_pixels, d->jerr.err);
+	if (rc != 0)
+		return rc;
+	jpeg_start_decompress(cinfo);
+	rc = read_rows(d);
+	/*
+	 * No jpeg_finish_decompress: once every row is out, a missing EOI
+	 * or junk after the image cannot spoil the pixels.
+	 */
+	return rc;
+}
+
+static int
+jpeg_decode(const unsigned char *buf, size_t len,
+	    const struct decode_opts *opts, struct image *out,
+	    struct image_meta *meta, struct hook *hook,
+	    struct imgpipe_error *err)
+{
+	static const struct decode_opts dflt = { 1, 0 };
+	struct jdec d;
+	int rc;
+
+	memset(&d, 0, sizeof(d));
+	d.cinfo.err = jerr_init(&d.jerr, err, "corrupt JPEG data");
+	d.buf = buf;
+	d.len = len;
+	d.opts = opts != NULL ? opts : &dflt;
+	d.out = out;
+	d.hook = hook;
+	rc = guarded(&d.jerr, decode_body, &d);
+	jpeg_destroy_decompress(&d.cinfo);
+	image_meta_init(meta);
+	if (rc != 0) {
+		free(d.icc);
+		return rc;
+	}
+	meta->icc = d.icc;
+	meta->icc_len = d.icc_len;
+	meta->orientation = d.orientation;
+	return 0;
+}
+
+static void
+dest_point(j_compress_ptr cinfo, size_t extra)
+{
+	struct jdest *dst = (struct jdest *)cinfo->dest;
+	struct membuf *b = dst->out;
+
+	if (membuf_reserve(b, b->len + extra) != 0)
+		ERREXIT1(cinfo, JERR_OUT_OF_MEMORY, 0);
+	dst->pub.next_output_byte = b->data + b->len;
+	dst->pub.free_in_buffer = b->cap - b->len;
+}
+
+static void
+dest_init(j_compress_ptr cinfo)
+{
+	dest_point(cinfo, 65536);
+}
+
+static boolean
+dest_empty(j_compress_ptr cinfo)
+{
+	struct jdest *dst = (struct jdest *)cinfo->dest;
+
+	/* libjpeg calls this only when the whole free space is used. */
+	dst->out->len = dst->out->cap;
+	dest_point(cinfo, dst->out->cap);
+	return TRUE;
+}
+
+static void
+dest_term(j_compress_ptr cinfo)
+{
+	struct jdest *dst = (struct jdest *)cinfo->dest;
+
+	dst->out->len = (size_t)(dst->pub.next_output_byte - dst->out->data);
+}
+
+static int
+write_rows(struct jenc *e)
+{
+	j_compress_ptr cinfo = &e->cinfo;
+	int band = hook_band(e->hook, BAND_ROWS), n, i, rc;
+	JSAMPROW rows[BAND_ROWS];
+	JDIMENSION y, done;
+
+	while (cinfo->next_scanline < cinfo->image_height) {
+		y = cinfo->next_scanline;
+		n = (int)UTIL_MIN((JDIMENSION)band, cinfo->image_height - y);
+		for (i = 0; i < n; i++)
+			rows[i] = image_row(e->im, (int)y + i);
+		done = 0;
+		while (done < (JDIMENSION)n)
+			done += jpeg_write_scanlines(cinfo, rows + done,
+						     (JDIMENSION)n - done);
+		rc = hook_rows(e->hook, n);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+static int
+encode_body(void *arg)
+{
+	struct jenc *e = arg;
+	j_compress_ptr cinfo = &e->cinfo;
+	int q = UTIL_MAX(1, UTIL_MIN(100, e->opts->quality)), rc;
+
+	jpeg_create_compress(cinfo);
+	cinfo->dest = &e->dest.pub;
+	cinfo->image_width = (JDIMENSION)e->im->w;
+	cinfo->image_height = (JDIMENSION)e->im->h;
+	cinfo->input_components = e->im->channels;
+	cinfo->in_color_space = e->im->channels == 1 ? JCS_GRAYSCALE : JCS_RGB;
+	jpeg_set_defaults(cinfo);
+	jpeg_set_quality(cinfo, q, TRUE);
+	cinfo->dct_method = JDCT_ISLOW;
+	if (e->opts->progressive)
+		jpeg_simple_progression(cinfo);
+	jpeg_start_compress(cinfo, TRUE);
+	if (e->meta != NULL && e->meta->icc != NULL && e->meta->icc_len > 0)
+		jpeg_write_icc_profile(cinfo, e->meta->icc,
+				       (unsigned int)e->meta->icc_len);
+	rc = write_rows(e);
+	if (rc != 0)
+		return rc;
+	jpeg_finish_compress(cinfo);
+	return 0;
+}
+
+/* An ICC profile is split over at most 255 APP2 markers of 65519 bytes. */
+#define ICC_MAX_BYTES (255u * 65519u)
+
+static int
+jpeg_encode(const struct image *im, const struct image_meta *meta,
+	    const struct encode_opts *opts, struct membuf *out,
+	    struct hook *hook, struct imgpipe_error *err)
+{
+	static const struct encode_opts dflt = { 85, 0, 6 };
+	struct jenc e;
+	size_t start = out->len;
+	int rc;
+
+	if (im->fmt != PIXFMT_U8 || (im->channels != 1 && im->channels != 3))
+		return error_set(err, IMGPIPE_EFORMAT,
+				 "JPEG cannot store %d channels", im->channels);
+	if (im->w > JPEG_MAX_DIMENSION || im->h > JPEG_MAX_DIMENSION)
+		return error_set(err, IMGPIPE_ELIMIT,
+				 "image is %dx%d, over the JPEG limit of %d",
+				 im->w, im->h, (int)JPEG_MAX_DIMENSION);
+	if (meta != NULL && meta->icc_len > ICC_MAX_BYTES)
+		return error_set(
+			err, IMGPIPE_EFORMAT,
+			"ICC profile of %zu bytes is too large for JPEG",
+			meta->icc_len);
+	memset(&e, 0, sizeof(e));
+	e.cinfo.err = jerr_init(&e.jerr, err, "cannot encode JPEG");
+	e.dest.pub.init_destination = dest_init;
+	e.dest.pub.empty_output_buffer = dest_empty;
+	e.dest.pub.term_destination = dest_term;
+	e.dest.out = out;
+	e.im = im;
+	e.meta = meta;
+	e.opts = opts != NULL ? opts : &dflt;
+	e.hook = hook;
+	rc = guarded(&e.jerr, encode_body, &e);
+	jpeg_destroy_compress(&e.cinfo);
+	if (rc != 0)
+		out->len = start;
+	return rc;
+}
+
+const struct codec codec_jpeg = {
+	.id = CODEC_JPEG,
+	.name = "jpeg",
+	.ext = "jpg",
+	.sniff = jpeg_sniff,
+	.probe = jpeg_probe,
+	.decode = jpeg_decode,
+	.encode = jpeg_encode,
+};

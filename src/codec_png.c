@@ -1,0 +1,431 @@
+/*
+ * PNG through the full libpng API, from and to memory.  libpng reports
+ * errors through error_fn, which longjmps back to guarded(), the only
+ * setjmp in this file; mutable state lives in a struct png_state owned by
+ * guarded()'s caller, so no local is clobbered.  Pixels come out as stored:
+ * no gamma conversion, like libvips and Pillow.
+ */
+#include "codec.h"
+
+#include <png.h>
+#include <setjmp.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "exif.h"
+#include "hook.h"
+#include "image.h"
+#include "membuf.h"
+#include "util.h"
+
+#define BAND_ROWS 16
+
+/*
+ * Ancillary chunks (iCCP, eXIf) are bounded so that a hostile length or a
+ * compressed bomb cannot exhaust memory; 16 MiB is far above any real ICC
+ * profile.  IDAT is streamed and is not affected.
+ */
+#define CHUNK_MALLOC_MAX (16u << 20)
+#define CHUNK_CACHE_MAX	 1000
+
+struct png_state {
+	struct imgpipe_error *err;
+	const char *what; /* message prefix: "corrupt PNG data" */
+	int rc;
+	int truncated; /* the reader ran past the end of buf */
+	int oom;       /* appending to the output failed */
+	png_structp png;
+	png_infop info;
+	/* decode and probe */
+	const unsigned char *buf;
+	size_t len, pos;
+	const struct decode_opts *opts;
+	struct image_info *info_out;
+	struct image *out;
+	unsigned char *icc;
+	size_t icc_len;
+	int orientation;
+	/* encode */
+	const struct image *im;
+	const struct image_meta *meta;
+	const struct encode_opts *eopts;
+	struct membuf *dst;
+	/* both */
+	struct hook *hook;
+};
+
+/* Chunks that imgpipe never uses: libpng discards them unread. */
+static const png_byte ignored_chunks[] =
+	"bKGD\0cHRM\0gAMA\0hIST\0iTXt\0oFFs\0pCAL\0pHYs\0sBIT\0sCAL\0"
+	"sPLT\0sRGB\0sTER\0tEXt\0tIME\0zTXt";
+
+static int
+png_sniff(const unsigned char *buf, size_t len)
+{
+	return len >= 8 && png_sig_cmp(buf, 0, 8) == 0;
+}
+
+static void
+error_fn(png_structp png, png_const_charp msg)
+{
+	struct png_state *st = png_get_error_ptr(png);
+	int lower = msg[0] >= 'A' && msg[0] <= 'Z' && msg[1] >= 'a' &&
+		    msg[1] <= 'z';
+
+	if (st->oom)
+		st->rc = error_set(st->err, IMGPIPE_ENOMEM,
+				   "out of memory writing PNG");
+	else if (st->truncated)
+		st->rc = error_set(st->err, IMGPIPE_EFORMAT,
+				   "truncated PNG data");
+	else
+		st->rc =
+			error_set(st->err, IMGPIPE_EFORMAT, "%s: %c%s",
+				  st->what, lower ? msg[0] - 'A' + 'a' : msg[0],
+				  msg[0] != '\0' ? msg + 1 : "");
+	png_longjmp(png, 1);
+}
+
+/* Warnings are for damage libpng has already worked around. */
+static void
+warning_fn(png_structp png, png_const_charp msg)
+{
+	(void)png;
+	(void)msg;
+}
+
+static void
+read_fn(png_structp png, png_bytep out, size_t n)
+{
+	struct png_state *st = png_get_io_ptr(png);
+
+	if (n > st->len - st->pos) {
+		st->truncated = 1;
+		png_error(png, "read past the end of the data");
+	}
+	memcpy(out, st->buf + st->pos, n);
+	st->pos += n;
+}
+
+static void
+write_fn(png_structp png, png_bytep data, size_t n)
+{
+	struct png_state *st = png_get_io_ptr(png);
+
+	if (membuf_append(st->dst, data, n) != 0) {
+		st->oom = 1;
+		png_error(png, "out of memory");
+	}
+}
+
+static void
+flush_fn(png_structp png)
+{
+	(void)png;
+}
+
+/*
+ * Run body(st) with libpng errors caught: the one setjmp of this codec.
+ * Returns body's result or the code error_fn recorded; the caller
+ * destroys the libpng structs afterwards in both cases.
+ */
+static int
+guarded(struct png_state *st, int (*body)(struct png_state *))
+{
+	if (setjmp(png_jmpbuf(st->png)))
+		return st->rc;
+	return body(st);
+}
+
+static int
+create_read(struct png_state *st)
+{
+	st->png = png_create_read_struct(PNG_LIBPNG_VER_STRING, st, error_fn,
+					 warning_fn);
+	if (st->png != NULL)
+		st->info = png_create_info_struct(st->png);
+	if (st->png == NULL || st->info == NULL)
+		return error_set(st->err, IMGPIPE_ENOMEM,
+				 "out of memory in the PNG codec");
+	png_set_read_fn(st->png, st, read_fn);
+	/*
+	 * Width and height are limited by --max-pixels right after IHDR, with
+	 * a clearer message than libpng's own default limits would give.
+	 */
+	png_set_user_limits(st->png, PNG_UINT_31_MAX, PNG_UINT_31_MAX);
+	png_set_chunk_cache_max(st->png, CHUNK_CACHE_MAX);
+	png_set_chunk_malloc_max(st->png, CHUNK_MALLOC_MAX);
+	png_set_keep_unknown_chunks(st->png, PNG_HANDLE_CHUNK_NEVER,
+				    ignored_chunks,
+				    (int)(sizeof(ignored_chunks) / 5));
+	return 0;
+}
+
+/* The channels decode produces: tRNS becomes an alpha channel. */
+static int
+out_channels(png_structp png, png_infop info)
+{
+	int trns = png_get_valid(png, info, PNG_INFO_tRNS) != 0;
+
+	switch (png_get_color_type(png, info)) {
+	case PNG_COLOR_TYPE_GRAY: return trns ? 2 : 1;
+	case PNG_COLOR_TYPE_GRAY_ALPHA: return 2;
+	case PNG_COLOR_TYPE_RGB_ALPHA: return 4;
+	default: /* RGB, palette */ return trns ? 4 : 3;
+	}
+}
+
+static int
+exif_of(png_structp png, png_infop info)
+{
+	png_uint_32 n = 0;
+	png_bytep exif = NULL;
+
+	if (png_get_eXIf_1(png, info, &n, &exif) != 0 && exif != NULL)
+		return exif_orientation(exif, n);
+	return 1;
+}
+
+static int
+probe_body(struct png_state *st)
+{
+	png_read_info(st->png, st->info);
+	st->info_out->w = (int)png_get_image_width(st->png, st->info);
+	st->info_out->h = (int)png_get_image_height(st->png, st->info);
+	st->info_out->channels = out_channels(st->png, st->info);
+	/* Only an eXIf before IDAT is seen without reading the pixels. */
+	st->info_out->orientation = exif_of(st->png, st->info);
+	return 0;
+}
+
+static int
+png_probe(const unsigned char *buf, size_t len, struct image_info *info,
+	  struct imgpipe_error *err)
+{
+	struct png_state st;
+	struct image_info tmp;
+	int rc;
+
+	memset(&st, 0, sizeof(st));
+	st.err = err;
+	st.what = "corrupt PNG data";
+	st.buf = buf;
+	st.len = len;
+	st.info_out = &tmp;
+	rc = create_read(&st);
+	if (rc == 0)
+		rc = guarded(&st, probe_body);
+	png_destroy_read_struct(&st.png, &st.info, NULL);
+	if (rc == 0)
+		*info = tmp;
+	return rc;
+}
+
+static int
+copy_icc(struct png_state *st)
+{
+	png_charp name;
+	png_bytep prof;
+	png_uint_32 n;
+	int comp;
+
+	if (png_get_iCCP(st->png, st->info, &name, &comp, &prof, &n) == 0 ||
+	    n == 0)
+		return 0;
+	st->icc = malloc(n);
+	if (st->icc == NULL)
+		return error_set(st->err, IMGPIPE_ENOMEM,
+				 "out of memory for an ICC profile");
+	memcpy(st->icc, prof, n);
+	st->icc_len = n;
+	return 0;
+}
+
+/* Expand to 8-bit grey, grey+alpha, RGB or RGBA; returns the pass count. */
+static int
+set_transforms(struct png_state *st)
+{
+	int passes;
+
+	/* Palette to RGB, grey below 8 bits to 8, tRNS to alpha. */
+	png_set_expand(st->png);
+	/* v / 257 rounded, the reduction the simplified API uses too. */
+	png_set_scale_16(st->png);
+	passes = png_set_interlace_handling(st->png);
+	png_read_update_info(st->png, st->info);
+	return passes;
+}
+
+static int
+read_rows(struct png_state *st, int passes)
+{
+	int band = hook_band(st->hook, BAND_ROWS), h = st->out->h;
+	int pass, y, i, n, rc;
+
+	for (pass = 0; pass < passes; pass++) {
+		for (y = 0; y < h; y += n) {
+			n = UTIL_MIN(band, h - y);
+			for (i = 0; i < n; i++)
+				png_read_row(st->png, image_row(st->out, y + i),
+					     NULL);
+			/* Progress counts the last pass, so rows add to h. */
+			rc = pass == passes - 1 ? hook_rows(st->hook, n) : 0;
+			if (rc != 0)
+				return rc;
+		}
+	}
+	return 0;
+}
+
+static int
+decode_body(struct png_state *st)
+{
+	png_uint_32 w, h;
+	int rc, ch, passes;
+
+	png_read_info(st->png, st->info);
+	w = png_get_image_width(st->png, st->info);
+	h = png_get_image_height(st->png, st->info);
+	rc = image_check_size((int)w, (int)h, 4, PIXFMT_U8,
+			      st->opts->max_pixels, st->err);
+	if (rc != 0)
+		return rc;
+	rc = copy_icc(st);
+	if (rc != 0)
+		return rc;
+	passes = set_transforms(st);
+	ch = png_get_channels(st->png, st->info);
+	if (png_get_bit_depth(st->png, st->info) != 8 || ch < 1 || ch > 4 ||
+	    png_get_rowbytes(st->png, st->info) != (size_t)w * (size_t)ch)
+		return error_set(st->err, IMGPIPE_EFORMAT,
+				 "unsupported PNG pixel layout");
+	rc = image_alloc(st->out, (int)w, (int)h, ch, PIXFMT_U8,
+			 st->opts->max_pixels, st->err);
+	if (rc != 0)
+		return rc;
+	rc = read_rows(st, passes);
+	if (rc != 0)
+		return rc;
+	/* The rest of the file: checksums, and an eXIf placed after IDAT. */
+	png_read_end(st->png, st->info);
+	st->orientation = exif_of(st->png, st->info);
+	return 0;
+}
+
+static int
+png_decode(const unsigned char *buf, size_t len, const struct decode_opts *opts,
+	   struct image *out, struct image_meta *meta, struct hook *hook,
+	   struct imgpipe_error *err)
+{
+	static const struct decode_opts dflt = { 1, 0 };
+	struct png_state st;
+	int rc;
+
+	memset(&st, 0, sizeof(st));
+	st.err = err;
+	st.what = "corrupt PNG data";
+	st.buf = buf;
+	st.len = len;
+	st.opts = opts != NULL ? opts : &dflt;
+	st.out = out;
+	st.hook = hook;
+	rc = create_read(&st);
+	if (rc == 0)
+		rc = guarded(&st, decode_body);
+	png_destroy_read_struct(&st.png, &st.info, NULL);
+	image_meta_init(meta);
+	if (rc != 0) {
+		free(st.icc);
+		return rc;
+	}
+	meta->icc = st.icc;
+	meta->icc_len = st.icc_len;
+	meta->orientation = st.orientation;
+	return 0;
+}
+
+static int
+encode_body(struct png_state *st)
+{
+	static const int types[] = { PNG_COLOR_TYPE_GRAY,
+				     PNG_COLOR_TYPE_GRAY_ALPHA,
+				     PNG_COLOR_TYPE_RGB,
+				     PNG_COLOR_TYPE_RGB_ALPHA };
+	const struct image *im = st->im;
+	int level = UTIL_MAX(0, UTIL_MIN(9, st->eopts->png_level));
+	int y, rc;
+
+	png_set_write_fn(st->png, st, write_fn, flush_fn);
+	/*
+	 * An ICC profile that PNG cannot carry (a CMYK one, say) is dropped
+	 * with a warning instead of failing the whole image.
+	 */
+	png_set_benign_errors(st->png, 1);
+	png_set_IHDR(st->png, st->info, (png_uint_32)im->w, (png_uint_32)im->h,
+		     8, types[im->channels - 1], PNG_INTERLACE_NONE,
+		     PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
+	png_set_compression_level(st->png, level);
+	if (st->meta != NULL && st->meta->icc != NULL && st->meta->icc_len > 0)
+		png_set_iCCP(st->png, st->info, "ICC profile",
+			     PNG_COMPRESSION_TYPE_BASE, st->meta->icc,
+			     (png_uint_32)st->meta->icc_len);
+	png_write_info(st->png, st->info);
+	for (y = 0; y < im->h; y++) {
+		png_write_row(st->png, image_row(im, y));
+		rc = hook_rows(st->hook, 1);
+		if (rc != 0)
+			return rc;
+	}
+	png_write_end(st->png, NULL);
+	return 0;
+}
+
+static int
+png_encode(const struct image *im, const struct image_meta *meta,
+	   const struct encode_opts *opts, struct membuf *out,
+	   struct hook *hook, struct imgpipe_error *err)
+{
+	static const struct encode_opts dflt = { 85, 0, 6 };
+	struct png_state st;
+	size_t start = out->len;
+	int rc = 0;
+
+	if (im->fmt != PIXFMT_U8 || im->channels < 1 || im->channels > 4)
+		return error_set(err, IMGPIPE_EFORMAT,
+				 "PNG cannot store %d channels", im->channels);
+	if (meta != NULL && meta->icc_len > PNG_UINT_31_MAX)
+		return error_set(err, IMGPIPE_EFORMAT,
+				 "ICC profile too large for PNG");
+	memset(&st, 0, sizeof(st));
+	st.err = err;
+	st.what = "cannot encode PNG";
+	st.im = im;
+	st.meta = meta;
+	st.eopts = opts != NULL ? opts : &dflt;
+	st.dst = out;
+	st.hook = hook;
+	st.png = png_create_write_struct(PNG_LIBPNG_VER_STRING, &st, error_fn,
+					 warning_fn);
+	if (st.png != NULL)
+		st.info = png_create_info_struct(st.png);
+	if (st.png == NULL || st.info == NULL)
+		rc = error_set(err, IMGPIPE_ENOMEM,
+			       "out of memory in the PNG codec");
+	if (rc == 0)
+		rc = guarded(&st, encode_body);
+	png_destroy_write_struct(&st.png, &st.info);
+	if (rc != 0)
+		out->len = start;
+	return rc;
+}
+
+const struct codec codec_png = {
+	.id = CODEC_PNG,
+	.name = "png",
+	.ext = "png",
+	.sniff = png_sniff,
+	.probe = png_probe,
+	.decode = png_decode,
+	.encode = png_encode,
+};

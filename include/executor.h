@@ -65,5 +65,9 @@ struct executor {
 const struct executor *exec_find(const char *name, int *known);
 
 extern const struct executor exec_seq;
+extern const struct executor exec_threads;
+extern const struct executor exec_procs;
+extern const struct executor exec_omp;
+extern const struct executor exec_coop;
 
 #endif

@@ -1,0 +1,69 @@
+/*
+ * The command line of SPEC.md parsed into one struct of options, with every
+ * value checked, plus the usage text.  Nothing here touches files.
+ */
+#ifndef IMGPIPE_CLI_H
+#define IMGPIPE_CLI_H
+
+#include <stdio.h>
+
+#include "executor.h"
+#include "pipeline.h"
+
+#define IMGPIPE_VERSION "0.1.0"
+
+/* Exit statuses of SPEC.md. */
+#define CLI_EXIT_OK	     0
+#define CLI_EXIT_FAILED	     1
+#define CLI_EXIT_USAGE	     2
+#define CLI_EXIT_INTERRUPTED 130
+
+struct cli_options {
+	const char *input_dir, *output_dir; /* borrowed from argv */
+	const char *pipeline;		    /* -p text; "" = no ops */
+	const char *mode;		    /* -m, a name of SPEC.md */
+	int workers; /* workers the mode really uses (seq: 1) */
+
+	/* Everything of struct job but the spec, which main parses. */
+	struct job job;
+	/* Executor knobs; t0 is set when the batch starts. */
+	struct exec_config exec;
+
+	int recursive;
+	int skip_existing;
+	const char *files_from; /* NULL: walk INPUT_DIR; "-" = stdin */
+	int null_sep;		/* -0: --files-from is NUL-separated */
+	int shard_k, shard_n;	/* 0, 0: no sharding */
+
+	int dry_run;
+	const char *report; /* JSON report path or NULL */
+	const char *trace;  /* Chrome trace path or NULL */
+	int timeline;
+	int progress; /* resolved: on when stderr is a terminal */
+	int verbose;
+	int quiet;
+};
+
+/* What cli_parse found the user asked for. */
+enum cli_action {
+	CLI_RUN, /* o is filled: run the batch */
+	CLI_DONE /* --help or --version printed: exit 0 */
+};
+
+/*
+ * Parse argv into o.  Returns CLI_RUN or CLI_DONE, or IMGPIPE_ESPEC with a
+ * one-line reason in err (the caller prints it with cli_usage_error and
+ * exits 2).  "compare" as the first argument is refused for now, and a
+ * mode SPEC.md defines but this build lacks is refused with "mode 'X' is
+ * not built yet".  Uses getopt_long, so it is not thread-safe.
+ */
+int cli_parse(int argc, char **argv, struct cli_options *o,
+	      struct imgpipe_error *err);
+
+/* Print "imgpipe: <msg>" and the pointer to --help on stderr. */
+void cli_usage_error(const struct imgpipe_error *err);
+
+/* The full --help text. */
+void cli_usage(FILE *f);
+
+#endif

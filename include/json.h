@@ -1,0 +1,18 @@
+/*
+ * The little JSON writing imgpipe needs (report, trace): strings escaped
+ * so that any file name, whatever its bytes, gives valid JSON.
+ */
+#ifndef IMGPIPE_JSON_H
+#define IMGPIPE_JSON_H
+
+#include <stdio.h>
+
+/*
+ * Write s as a JSON string literal, quotes included.  Control characters
+ * and bytes that are not valid UTF-8 are written as \u00XX of the byte
+ * (file names on Linux are bytes, not text; this keeps the output valid
+ * and the byte recoverable).  NULL is written as null.
+ */
+void json_write_string(FILE *f, const char *s);
+
+#endif

@@ -1,0 +1,512 @@
+/*
+ * Options of SPEC.md's table -> struct cli_options.  Every value is checked
+ * here (strtol/strtod, full consumption, ranges), so later stages never see
+ * a value they must second-guess.
+ */
+#include "cli.h"
+
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "error.h"
+#include "executor.h"
+#include "util.h"
+
+/*
+ * SPEC.md's default is threads; until that executor is built, the
+ * reference mode is the default so that a plain run works.
+ */
+#define CLI_DEFAULT_MODE "seq"
+#define CLI_MAX_JOBS	 1024
+
+enum {
+	OPT_SPLIT = 256,
+	OPT_GIL,
+	OPT_SWITCH_INTERVAL,
+	OPT_YIELD_ROWS,
+	OPT_OFFLOAD,
+	OPT_TICK,
+	OPT_PNG_LEVEL,
+	OPT_BACKGROUND,
+	OPT_NO_AUTO_ORIENT,
+	OPT_NO_SHRINK,
+	OPT_MAX_PIXELS,
+	OPT_SKIP_EXISTING,
+	OPT_FILES_FROM,
+	OPT_SHARD,
+	OPT_REPORT,
+	OPT_TRACE,
+	OPT_TIMELINE,
+	OPT_PROGRESS,
+	OPT_NO_PROGRESS,
+	OPT_QUIET,
+	OPT_VERSION
+};
+
+static const struct option long_opts[] = {
+	{ "pipeline", required_argument, NULL, 'p' },
+	{ "mode", required_argument, NULL, 'm' },
+	{ "jobs", required_argument, NULL, 'j' },
+	{ "split", required_argument, NULL, OPT_SPLIT },
+	{ "gil", no_argument, NULL, OPT_GIL },
+	{ "switch-interval", required_argument, NULL, OPT_SWITCH_INTERVAL },
+	{ "yield-rows", required_argument, NULL, OPT_YIELD_ROWS },
+	{ "offload", no_argument, NULL, OPT_OFFLOAD },
+	{ "tick", required_argument, NULL, OPT_TICK },
+	{ "format", required_argument, NULL, 'f' },
+	{ "quality", required_argument, NULL, 'q' },
+	{ "png-level", required_argument, NULL, OPT_PNG_LEVEL },
+	{ "background", required_argument, NULL, OPT_BACKGROUND },
+	{ "no-auto-orient", no_argument, NULL, OPT_NO_AUTO_ORIENT },
+	{ "no-shrink-on-load", no_argument, NULL, OPT_NO_SHRINK },
+	{ "max-pixels", required_argument, NULL, OPT_MAX_PIXELS },
+	{ "recursive", no_argument, NULL, 'r' },
+	{ "skip-existing", no_argument, NULL, OPT_SKIP_EXISTING },
+	{ "files-from", required_argument, NULL, OPT_FILES_FROM },
+	{ "null", no_argument, NULL, '0' },
+	{ "shard", required_argument, NULL, OPT_SHARD },
+	{ "dry-run", no_argument, NULL, 'n' },
+	{ "report", required_argument, NULL, OPT_REPORT },
+	{ "trace", required_argument, NULL, OPT_TRACE },
+	{ "timeline", no_argument, NULL, OPT_TIMELINE },
+	{ "progress", no_argument, NULL, OPT_PROGRESS },
+	{ "no-progress", no_argument, NULL, OPT_NO_PROGRESS },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "quiet", no_argument, NULL, OPT_QUIET },
+	{ "help", no_argument, NULL, 'h' },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ NULL, 0, NULL, 0 }
+};
+
+static const char short_opts[] = ":p:m:j:f:q:r0nvh";
+
+/* Which mode-specific options were given, to check them against -m. */
+struct seen {
+	int mode, gil, switch_interval, coop_only, split_rows, progress;
+};
+
+void
+cli_usage(FILE *f)
+{
+	fputs("usage: imgpipe [OPTIONS] INPUT_DIR OUTPUT_DIR\n"
+	      "       imgpipe compare [OPTIONS] INPUT_DIR OUTPUT_DIR\n"
+	      "       imgpipe --help | --version\n"
+	      "\n"
+	      "Resize and filter every JPEG and PNG file of INPUT_DIR into OUTPUT_DIR.\n"
+	      "\n"
+	      "  -p, --pipeline SPEC      operations in order, e.g. 'resize=800x800,sharpen=0.6'\n"
+	      "  -m, --mode MODE          seq, threads, procs, omp or coop"
+	      " (default " CLI_DEFAULT_MODE ")\n"
+	      "  -j, --jobs N             workers; coop: images in flight (default: online CPUs)\n"
+	      "      --split images|rows  parallelise across images, or also inside each image\n"
+	      "      --gil                threads mode with a simulated global interpreter lock\n"
+	      "      --switch-interval MS how long a --gil holder may run before offering (5)\n"
+	      "      --yield-rows N       coop: yield every N rows inside each stage (0)\n"
+	      "      --offload            coop: run CPU work on a worker pool\n"
+	      "      --tick MS            coop: heartbeat timer period (10)\n"
+	      "  -f, --format FMT         same, jpeg or png (default same)\n"
+	      "  -q, --quality N          JPEG quality 1..100 (85)\n"
+	      "      --png-level N        zlib level 0..9 (6)\n"
+	      "      --background RRGGBB  colour alpha is flattened onto for JPEG (ffffff)\n"
+	      "      --no-auto-orient     do not apply the EXIF Orientation tag\n"
+	      "      --no-shrink-on-load  decode JPEGs at full size before resizing\n"
+	      "      --max-pixels N       refuse larger images (100000000; 0 = no limit)\n"
+	      "  -r, --recursive          walk sub-folders\n"
+	      "      --skip-existing      leave outputs that are newer than their input\n"
+	      "      --files-from FILE    inputs relative to INPUT_DIR, one a line ('-': stdin)\n"
+	      "  -0, --null               --files-from entries are NUL-separated\n"
+	      "      --shard K/N          process only the K-th of N shares of the inputs\n"
+	      "  -n, --dry-run            list outputs and their sizes; decode no pixels\n"
+	      "      --report FILE        write a JSON report\n"
+	      "      --trace FILE         write a Chrome trace-event file\n"
+	      "      --timeline           draw which worker ran which image on stderr\n"
+	      "      --progress           progress bar on stderr (default when a terminal)\n"
+	      "      --no-progress        no progress bar\n"
+	      "  -v, --verbose            more on stderr\n"
+	      "      --quiet              no summary line, no progress bar\n"
+	      "  -h, --help               this text\n"
+	      "      --version            print the version\n"
+	      "\n"
+	      "Pipeline operations: resize=WxH[:fit|fill|exact][:FILTER][:up] (or W, xH, P%),\n"
+	      "crop=WxH+X+Y, rotate=90|180|270, flip, flop, grayscale, sepia, invert,\n"
+	      "brightness=-100..100, contrast=-100..100, gamma=0.1..10, blur=SIGMA,\n"
+	      "sharpen=SIGMA[:AMOUNT[:THRESHOLD]], edges.  Filters: nearest, box, bilinear,\n"
+	      "bicubic, mitchell, lanczos3 (default).\n"
+	      "\n"
+	      "Exit status:\n"
+	      "  0    every input image was written (skipped non-images do not count)\n"
+	      "  1    at least one image failed\n"
+	      "  2    usage or setup error\n"
+	      "  130  interrupted by SIGINT or SIGTERM\n"
+	      "\n"
+	      "See imgpipe(1) for details.\n",
+	      f);
+}
+
+void
+cli_usage_error(const struct imgpipe_error *err)
+{
+	fprintf(stderr, "imgpipe: %s\ntry 'imgpipe --help'\n", err->msg);
+}
+
+/* A whole-string decimal integer in lo..hi. */
+static int
+opt_long(const char *name, const char *arg, long lo, long hi, long *out,
+	 struct imgpipe_error *err)
+{
+	char *end;
+	long v;
+
+	errno = 0;
+	v = strtol(arg, &end, 10);
+	if (arg[0] == '\0' || arg[0] == ' ' || *end != '\0' || errno != 0)
+		return error_set(err, IMGPIPE_ESPEC, "bad value '%s' for %s",
+				 arg, name);
+	if (v < lo || v > hi)
+		return error_set(err, IMGPIPE_ESPEC,
+				 "%s '%s' is out of range %ld..%ld", name, arg,
+				 lo, hi);
+	*out = v;
+	return 0;
+}
+
+static int
+opt_int(const char *name, const char *arg, int lo, int hi, int *out,
+	struct imgpipe_error *err)
+{
+	long v = 0;
+	int rc = opt_long(name, arg, lo, hi, &v, err);
+
+	if (rc == 0)
+		*out = (int)v;
+	return rc;
+}
+
+/* A finite decimal number in lo..hi (no inf, nan or hex). */
+static int
+opt_double(const char *name, const char *arg, double lo, double hi, double *out,
+	   struct imgpipe_error *err)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(arg, &end);
+	if (arg[0] == '\0' || arg[strspn(arg, "0123456789.+-eE")] != '\0' ||
+	    *end != '\0' || errno != 0 || !isfinite(v))
+		return error_set(err, IMGPIPE_ESPEC, "bad value '%s' for %s",
+				 arg, name);
+	if (v < lo || v > hi)
+		return error_set(err, IMGPIPE_ESPEC,
+				 "%s '%s' is out of range %g..%g", name, arg,
+				 lo, hi);
+	*out = v;
+	return 0;
+}
+
+static int
+opt_max_pixels(const char *arg, uint64_t *out, struct imgpipe_error *err)
+{
+	unsigned long long v;
+	char *end;
+
+	errno = 0;
+	v = strtoull(arg, &end, 10);
+	if (arg[0] < '0' || arg[0] > '9' || *end != '\0' || errno != 0)
+		return error_set(err, IMGPIPE_ESPEC,
+				 "bad value '%s' for --max-pixels", arg);
+	*out = v;
+	return 0;
+}
+
+/* RRGGBB in hex, with an optional leading '#'. */
+static int
+opt_background(const char *arg, unsigned char rgb[3], struct imgpipe_error *err)
+{
+	const char *p = arg[0] == '#' ? arg + 1 : arg;
+	char hex[3] = { 0 };
+	int i;
+
+	if (strlen(p) != 6 || p[strspn(p, "0123456789abcdefABCDEF")] != '\0')
+		return error_set(
+			err, IMGPIPE_ESPEC,
+			"bad colour '%s' for --background (use RRGGBB)", arg);
+	for (i = 0; i < 3; i++) {
+		memcpy(hex, p + 2 * i, 2);
+		rgb[i] = (unsigned char)strtol(hex, NULL, 16);
+	}
+	return 0;
+}
+
+/* K/N with 1 <= K <= N. */
+static int
+opt_shard(const char *arg, int *k, int *n, struct imgpipe_error *err)
+{
+	char buf[64], *slash;
+
+	if (util_fmt(buf, sizeof(buf), "%s", arg) != 0 ||
+	    (slash = strchr(buf, '/')) == NULL)
+		return error_set(err, IMGPIPE_ESPEC,
+				 "bad value '%s' for --shard (use K/N)", arg);
+	*slash = '\0';
+	if (opt_int("--shard N", slash + 1, 1, 1000000, n, err) != 0 ||
+	    opt_int("--shard K", buf, 1, *n, k, err) != 0)
+		return error_set(err, IMGPIPE_ESPEC,
+				 "bad value '%s' for --shard (1 <= K <= N)",
+				 arg);
+	return 0;
+}
+
+static int
+opt_format(const char *arg, enum out_format *f, struct imgpipe_error *err)
+{
+	if (strcmp(arg, "same") == 0)
+		*f = OUT_SAME;
+	else if (strcmp(arg, "jpeg") == 0 || strcmp(arg, "jpg") == 0)
+		*f = OUT_JPEG;
+	else if (strcmp(arg, "png") == 0)
+		*f = OUT_PNG;
+	else
+		return error_set(err, IMGPIPE_ESPEC,
+				 "bad format '%s' (use same, jpeg or png)",
+				 arg);
+	return 0;
+}
+
+static void
+set_defaults(struct cli_options *o)
+{
+	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+
+	memset(o, 0, sizeof(*o));
+	o->pipeline = "";
+	o->mode = CLI_DEFAULT_MODE;
+	o->job.format = OUT_SAME;
+	o->job.enc.quality = 85;
+	o->job.enc.png_level = 6;
+	memset(o->job.background, 0xff, sizeof(o->job.background));
+	o->job.auto_orient = 1;
+	o->job.shrink_on_load = 1;
+	o->job.max_pixels = 100000000;
+	o->exec.jobs = cpus < 1		     ? 1
+		       : cpus > CLI_MAX_JOBS ? CLI_MAX_JOBS
+					     : (int)cpus;
+	o->exec.switch_interval_ms = 5;
+	o->exec.tick_ms = 10;
+	o->progress = -1;
+}
+
+/* Options that set a number or a mode-specific knob. */
+static int
+parse_tuning(int c, const char *arg, struct cli_options *o, struct seen *s,
+	     struct imgpipe_error *err)
+{
+	struct exec_config *ec = &o->exec;
+
+	switch (c) {
+	case 'j':
+		return opt_int("--jobs", arg, 1, CLI_MAX_JOBS, &ec->jobs, err);
+	case OPT_SWITCH_INTERVAL:
+		s->switch_interval = 1;
+		return opt_double("--switch-interval", arg, 0.01, 60000,
+				  &ec->switch_interval_ms, err);
+	case OPT_YIELD_ROWS:
+		s->coop_only = 1;
+		return opt_int("--yield-rows", arg, 0, 1000000, &ec->yield_rows,
+			       err);
+	case OPT_TICK:
+		s->coop_only = 1;
+		return opt_double("--tick", arg, 0.1, 60000, &ec->tick_ms, err);
+	case 'q':
+		return opt_int("--quality", arg, 1, 100, &o->job.enc.quality,
+			       err);
+	case OPT_PNG_LEVEL:
+		return opt_int("--png-level", arg, 0, 9, &o->job.enc.png_level,
+			       err);
+	case OPT_BACKGROUND: return opt_background(arg, o->job.background, err);
+	case OPT_MAX_PIXELS:
+		return opt_max_pixels(arg, &o->job.max_pixels, err);
+	case OPT_SHARD: return opt_shard(arg, &o->shard_k, &o->shard_n, err);
+	case 'f': return opt_format(arg, &o->job.format, err);
+	}
+	return 1;
+}
+
+static int
+parse_split(const char *arg, struct cli_options *o, struct seen *s,
+	    struct imgpipe_error *err)
+{
+	if (strcmp(arg, "images") == 0)
+		o->exec.split_rows = 0;
+	else if (strcmp(arg, "rows") == 0)
+		o->exec.split_rows = 1;
+	else
+		return error_set(
+			err, IMGPIPE_ESPEC,
+			"bad value '%s' for --split (use images or rows)", arg);
+	s->split_rows = o->exec.split_rows;
+	return 0;
+}
+
+/* Options that set a flag or a string. */
+static int
+parse_flag(int c, const char *arg, struct cli_options *o, struct seen *s,
+	   struct imgpipe_error *err)
+{
+	switch (c) {
+	case 'p': o->pipeline = arg; break;
+	case 'm':
+		o->mode = arg;
+		s->mode = 1;
+		break;
+	case OPT_SPLIT: return parse_split(arg, o, s, err);
+	case OPT_GIL:
+		o->exec.gil = 1;
+		s->gil = 1;
+		break;
+	case OPT_OFFLOAD:
+		o->exec.offload = 1;
+		s->coop_only = 1;
+		break;
+	case OPT_NO_AUTO_ORIENT: o->job.auto_orient = 0; break;
+	case OPT_NO_SHRINK: o->job.shrink_on_load = 0; break;
+	case 'r': o->recursive = 1; break;
+	case OPT_SKIP_EXISTING: o->skip_existing = 1; break;
+	case OPT_FILES_FROM: o->files_from = arg; break;
+	case '0': o->null_sep = 1; break;
+	case 'n': o->dry_run = 1; break;
+	case OPT_REPORT: o->report = arg; break;
+	case OPT_TRACE: o->trace = arg; break;
+	case OPT_TIMELINE: o->timeline = 1; break;
+	case OPT_PROGRESS: o->progress = 1; break;
+	case OPT_NO_PROGRESS: o->progress = 0; break;
+	case 'v':
+		o->verbose++;
+		o->quiet = 0;
+		break;
+	case OPT_QUIET:
+		o->quiet = 1;
+		o->verbose = 0;
+		break;
+	default: return 1;
+	}
+	return 0;
+}
+
+/* A getopt failure as a message naming the option as typed. */
+static int
+bad_option(int c, char **argv, struct imgpipe_error *err)
+{
+	const char *typed = argv[optind - 1];
+	const char *eq = strchr(typed, '=');
+
+	if (c == ':')
+		return error_set(err, IMGPIPE_ESPEC,
+				 "option '%s' needs a value", typed);
+	if (optopt != 0 && optopt < 256 && strncmp(typed, "--", 2) != 0)
+		return error_set(err, IMGPIPE_ESPEC, "unknown option '-%c'",
+				 optopt);
+	if (optopt != 0 && eq != NULL && strncmp(typed, "--", 2) == 0)
+		return error_set(err, IMGPIPE_ESPEC,
+				 "option '%.*s' takes no value",
+				 (int)(eq - typed), typed);
+	return error_set(err, IMGPIPE_ESPEC, "unknown option '%s'", typed);
+}
+
+/* The mode exists and is built, and the knobs given fit it. */
+static int
+check_mode(struct cli_options *o, const struct seen *s,
+	   struct imgpipe_error *err)
+{
+	int known;
+
+	if (s->gil && !s->mode)
+		o->mode = "threads";
+	if (exec_find(o->mode, &known) == NULL)
+		return error_set(
+			err, IMGPIPE_ESPEC,
+			known ? "mode '%s' is not built yet"
+			      : "unknown mode '%s' (use seq, threads, procs, omp or coop)",
+			o->mode);
+	if (s->gil && strcmp(o->mode, "threads") != 0)
+		return error_set(err, IMGPIPE_ESPEC,
+				 "--gil needs --mode threads, not '%s'",
+				 o->mode);
+	if (s->switch_interval && !s->gil)
+		return error_set(err, IMGPIPE_ESPEC,
+				 "--switch-interval needs --gil");
+	if (s->coop_only && strcmp(o->mode, "coop") != 0)
+		return error_set(
+			err, IMGPIPE_ESPEC,
+			"--yield-rows, --offload and --tick need --mode coop");
+	if (s->split_rows && strcmp(o->mode, "threads") != 0 &&
+	    strcmp(o->mode, "omp") != 0)
+		return error_set(err, IMGPIPE_ESPEC,
+				 "--split rows needs --mode threads or omp");
+	o->workers = strcmp(o->mode, "seq") == 0 ? 1 : o->exec.jobs;
+	return 0;
+}
+
+/* Operands and the checks that need every option seen. */
+static int
+finish(int argc, char **argv, struct cli_options *o, const struct seen *s,
+       struct imgpipe_error *err)
+{
+	if (argc - optind != 2)
+		return error_set(
+			err, IMGPIPE_ESPEC,
+			argc - optind < 2
+				? "need INPUT_DIR and OUTPUT_DIR"
+				: "too many operands, starting at '%s'",
+			argv[optind + (argc - optind > 2 ? 2 : 0)]);
+	o->input_dir = argv[optind];
+	o->output_dir = argv[optind + 1];
+	if (o->input_dir[0] == '\0' || o->output_dir[0] == '\0')
+		return error_set(err, IMGPIPE_ESPEC, "empty folder name");
+	if (o->null_sep && o->files_from == NULL)
+		return error_set(err, IMGPIPE_ESPEC, "-0 needs --files-from");
+	if (o->progress < 0)
+		o->progress = !o->quiet && isatty(STDERR_FILENO);
+	return check_mode(o, s, err);
+}
+
+int
+cli_parse(int argc, char **argv, struct cli_options *o,
+	  struct imgpipe_error *err)
+{
+	struct seen s;
+	int c, rc;
+
+	set_defaults(o);
+	memset(&s, 0, sizeof(s));
+	if (argc > 1 && strcmp(argv[1], "compare") == 0)
+		return error_set(err, IMGPIPE_ESPEC,
+				 "compare is not built yet");
+	optind = 0; /* glibc: full re-initialisation, so tests may call again */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, short_opts, long_opts, NULL)) !=
+	       -1) {
+		if (c == '?' || c == ':')
+			return bad_option(c, argv, err);
+		if (c == 'h') {
+			cli_usage(stdout);
+			return CLI_DONE;
+		}
+		if (c == OPT_VERSION) {
+			printf("imgpipe %s\n", IMGPIPE_VERSION);
+			return CLI_DONE;
+		}
+		rc = parse_flag(c, optarg, o, &s, err);
+		if (rc == 1)
+			rc = parse_tuning(c, optarg, o, &s, err);
+		if (rc != 0)
+			return rc;
+	}
+	return finish(argc, argv, o, &s, err);
+}

@@ -1,0 +1,410 @@
+/*
+ * coop: one thread, one libuv loop.  Each of -j images in flight is a
+ * coroutine that runs until it yields: always between images, and every
+ * --yield-rows rows when that is set (through the row hook, so kernels
+ * never know).  File I/O goes through the loop's fs calls.  A heartbeat
+ * timer on the same loop records how late it fires: the measure of how
+ * long CPU work kept the loop from running anything else.  --offload hands
+ * each image's work to the loop's thread pool and awaits it instead.
+ *
+ *   fiber: READY --idle cb resumes--> RUNNING --yield--> READY
+ *          RUNNING --fs call / offload--> WAITING --callback--> READY
+ *          RUNNING --no tasks left--> FINISHED
+ */
+#include "executor.h"
+
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <uv.h>
+
+#include "cancel.h"
+#include "coro.h"
+#include "fileio.h"
+#include "pipeline.h"
+#include "util.h"
+
+#define FIBER_STACK (512 * 1024)
+#define READ_CHUNK (1 << 20)
+#define CANCEL_ROWS 32
+
+struct coop;
+
+struct fiber {
+	struct coro co;
+	struct coop *c;
+	struct worker w;
+	struct pipeline_io io;
+	uv_fs_t fs;
+	uv_work_t work;
+	size_t cur;
+};
+
+struct coop {
+	const struct exec_config *ec;
+	const struct job *job;
+	const struct task *tasks;
+	struct task_result *results;
+	size_t n, next;
+	const struct exec_observer *obs;
+	uv_loop_t loop;
+	uv_timer_t tick;
+	uv_idle_t idle;
+	struct fiber *fibers;
+	int nfibers, live;
+	struct fiber **ready;	/* FIFO ring of nfibers slots */
+	int rhead, rcount;
+	double *lags_ms;
+	size_t nlags, lags_cap;
+	uint64_t due_ns;
+	int loop_ok;
+};
+
+static void on_idle(uv_idle_t *h);
+
+static void
+make_ready(struct fiber *f)
+{
+	struct coop *c = f->c;
+
+	c->ready[(c->rhead + c->rcount) % c->nfibers] = f;
+	c->rcount++;
+	uv_idle_start(&c->idle, on_idle);
+}
+
+/* Yield to the loop and come back when it is our turn again. */
+static void
+fiber_yield(struct fiber *f)
+{
+	make_ready(f);
+	coro_yield(&f->co);
+}
+
+static int
+yield_hook(void *ctx)
+{
+	struct fiber *f = ctx;
+
+	if (cancel_requested())
+		return IMGPIPE_ECANCEL;
+	fiber_yield(f);
+	return cancel_requested() ? IMGPIPE_ECANCEL : 0;
+}
+
+static void
+on_fs(uv_fs_t *req)
+{
+	make_ready(req->data);
+}
+
+/* Suspend until the fs request started with rc completes; its result. */
+static ssize_t
+await_fs(struct fiber *f, int rc)
+{
+	ssize_t r;
+
+	if (rc < 0)
+		return rc;
+	f->fs.data = f;
+	coro_yield(&f->co);
+	r = f->fs.result;
+	uv_fs_req_cleanup(&f->fs);
+	return r;
+}
+
+static int
+uv_fail(struct imgpipe_error *err, ssize_t r, const char *what)
+{
+	return error_set(err, IMGPIPE_EIO, "%s: %s", what, uv_strerror((int)r));
+}
+
+static int
+coop_read(void *ctx, const char *path, struct membuf *out,
+	  struct imgpipe_error *err)
+{
+	struct fiber *f = ctx;
+	uv_loop_t *l = &f->c->loop;
+	ssize_t fd, r;
+	uv_buf_t b;
+	int rc = 0;
+
+	fd = await_fs(f, uv_fs_open(l, &f->fs, path, O_RDONLY, 0, on_fs));
+	if (fd < 0)
+		return uv_fail(err, fd, "cannot open");
+	membuf_reset(out);
+	for (;;) {
+		if (membuf_reserve(out, out->len + READ_CHUNK) != 0) {
+			rc = error_set(err, IMGPIPE_ENOMEM, "out of memory");
+			break;
+		}
+		b = uv_buf_init((char *)out->data + out->len,
+				(unsigned int)(out->cap - out->len));
+		r = await_fs(f, uv_fs_read(l, &f->fs, (uv_file)fd, &b, 1, -1,
+					   on_fs));
+		if (r <= 0) {
+			if (r < 0)
+				rc = uv_fail(err, r, "read error");
+			break;
+		}
+		out->len += (size_t)r;
+	}
+	await_fs(f, uv_fs_close(l, &f->fs, (uv_file)fd, on_fs));
+	return rc;
+}
+
+static int
+coop_write(void *ctx, const char *path, const struct membuf *data,
+	   struct imgpipe_error *err)
+{
+	struct fiber *f = ctx;
+	uv_loop_t *l = &f->c->loop;
+	char tmp[4096];
+	size_t off = 0;
+	ssize_t fd, r = 0;
+	uv_buf_t b;
+
+	if (fileio_tmp_path(path, getpid(), tmp, sizeof(tmp)) != 0)
+		return error_set(err, IMGPIPE_EIO, "output path is too long");
+	fd = await_fs(f, uv_fs_open(l, &f->fs, tmp,
+				    O_WRONLY | O_CREAT | O_TRUNC, 0666, on_fs));
+	if (fd < 0)
+		return uv_fail(err, fd, "cannot create output");
+	while (off < data->len) {
+		b = uv_buf_init((char *)data->data + off,
+				(unsigned int)(data->len - off));
+		r = await_fs(f, uv_fs_write(l, &f->fs, (uv_file)fd, &b, 1, -1,
+					    on_fs));
+		if (r <= 0)
+			break;
+		off += (size_t)r;
+	}
+	if (await_fs(f, uv_fs_close(l, &f->fs, (uv_file)fd, on_fs)) < 0 &&
+	    off == data->len)
+		r = -1;
+	if (off == data->len && r >= 0)
+		r = await_fs(f, uv_fs_rename(l, &f->fs, tmp, path, on_fs));
+	if (off < data->len || r < 0) {
+		await_fs(f, uv_fs_unlink(l, &f->fs, tmp, on_fs));
+		return uv_fail(err, r < 0 ? r : UV_EIO, "write error");
+	}
+	return 0;
+}
+
+static void
+work_cb(uv_work_t *req)
+{
+	struct fiber *f = req->data;
+	struct coop *c = f->c;
+
+	pipeline_run(c->job, &c->tasks[f->cur], &f->w, &c->results[f->cur]);
+}
+
+static void
+after_work(uv_work_t *req, int status)
+{
+	(void)status;
+	make_ready(req->data);
+}
+
+static void
+fiber_main(void *arg)
+{
+	struct fiber *f = arg;
+	struct coop *c = f->c;
+
+	while (c->next < c->n && !cancel_requested()) {
+		f->cur = c->next++;
+		if (c->ec->offload) {
+			f->work.data = f;
+			uv_queue_work(&c->loop, &f->work, work_cb, after_work);
+			coro_yield(&f->co);
+		} else {
+			pipeline_run(c->job, &c->tasks[f->cur], &f->w,
+				     &c->results[f->cur]);
+		}
+		if (c->obs != NULL && c->obs->task_done != NULL)
+			c->obs->task_done(c->obs->ctx, f->cur,
+					  &c->results[f->cur]);
+		fiber_yield(f);
+	}
+}
+
+static void
+on_close(uv_handle_t *h)
+{
+	(void)h;
+}
+
+static void
+on_idle(uv_idle_t *h)
+{
+	struct coop *c = h->data;
+	struct fiber *f;
+
+	if (c->rcount == 0) {
+		uv_idle_stop(&c->idle);
+		return;
+	}
+	f = c->ready[c->rhead];
+	c->rhead = (c->rhead + 1) % c->nfibers;
+	c->rcount--;
+	coro_resume(&f->co);
+	if (f->co.finished && --c->live == 0) {
+		uv_close((uv_handle_t *)&c->tick, on_close);
+		uv_close((uv_handle_t *)&c->idle, on_close);
+	}
+}
+
+static void
+record_lag(struct coop *c, double ms)
+{
+	if (c->nlags == c->lags_cap) {
+		c->lags_cap = c->lags_cap ? 2 * c->lags_cap : 1024;
+		c->lags_ms = xrealloc(c->lags_ms,
+				      c->lags_cap * sizeof(*c->lags_ms));
+	}
+	c->lags_ms[c->nlags++] = ms;
+}
+
+/*
+ * A one-shot timer re-armed from its own callback: each tick's lateness is
+ * measured against the moment it was due, never against a schedule that
+ * has already slipped.
+ */
+static void
+on_tick(uv_timer_t *t)
+{
+	struct coop *c = t->data;
+	uint64_t now = uv_hrtime();
+	uint64_t period = (uint64_t)llround(c->ec->tick_ms * 1e6);
+
+	record_lag(c, now > c->due_ns ? (double)(now - c->due_ns) / 1e6 : 0);
+	uv_update_time(&c->loop);
+	c->due_ns = uv_hrtime() + period;
+	uv_timer_start(&c->tick, on_tick, (uint64_t)llround(c->ec->tick_ms), 0);
+}
+
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+static double
+percentile(const double *v, size_t n, double p)
+{
+	size_t i;
+
+	if (n == 0)
+		return 0;
+	i = (size_t)ceil(p * (double)n) - (p > 0);
+	return v[i < n ? i : n - 1];
+}
+
+static void
+summarise(struct coop *c, struct loop_stats *loop)
+{
+	qsort(c->lags_ms, c->nlags, sizeof(*c->lags_ms), cmp_double);
+	loop->present = 1;
+	loop->tick_ms = c->ec->tick_ms;
+	loop->ticks = (long)c->nlags;
+	loop->p50_ms = percentile(c->lags_ms, c->nlags, 0.50);
+	loop->p99_ms = percentile(c->lags_ms, c->nlags, 0.99);
+	loop->max_ms = c->nlags ? c->lags_ms[c->nlags - 1] : 0;
+}
+
+static int
+setup_fiber(struct coop *c, struct fiber *f, int id)
+{
+	f->c = c;
+	worker_init(&f->w, id, c->ec->t0);
+	f->w.hook.fn = cancel_hook;
+	f->w.hook.every_rows = CANCEL_ROWS;
+	if (!c->ec->offload) {
+		f->io.read_file = coop_read;
+		f->io.write_file = coop_write;
+		f->io.ctx = f;
+		f->w.io = &f->io;
+		if (c->ec->yield_rows > 0) {
+			f->w.hook.fn = yield_hook;
+			f->w.hook.ctx = f;
+			f->w.hook.every_rows = c->ec->yield_rows;
+		}
+	}
+	return coro_init(&f->co, FIBER_STACK, fiber_main, f);
+}
+
+static int
+start(struct coop *c, struct imgpipe_error *err)
+{
+	char size[16];
+	int k;
+
+	/* The pool is sized once, at its first use: before the loop runs. */
+	if (c->ec->offload) {
+		util_fmt(size, sizeof(size), "%d", c->ec->jobs);
+		setenv("UV_THREADPOOL_SIZE", size, 1);
+	}
+	if (uv_loop_init(&c->loop) != 0)
+		return error_set(err, IMGPIPE_ENOMEM, "cannot start the loop");
+	c->loop_ok = 1;
+	uv_timer_init(&c->loop, &c->tick);
+	uv_idle_init(&c->loop, &c->idle);
+	c->tick.data = c->idle.data = c;
+	for (k = 0; k < c->nfibers; k++) {
+		if (setup_fiber(c, &c->fibers[k], k) != 0)
+			return error_set(err, IMGPIPE_ENOMEM,
+					 "cannot allocate a coroutine");
+		c->live++;
+		make_ready(&c->fibers[k]);
+	}
+	uv_update_time(&c->loop);
+	c->due_ns = uv_hrtime() + (uint64_t)llround(c->ec->tick_ms * 1e6);
+	uv_timer_start(&c->tick, on_tick, (uint64_t)llround(c->ec->tick_ms), 0);
+	return 0;
+}
+
+static int
+coop_run(const struct exec_config *ec, const struct job *job,
+	 const struct task *tasks, size_t n, struct task_result *results,
+	 const struct exec_observer *obs, struct loop_stats *loop,
+	 struct imgpipe_error *err)
+{
+	struct coop c = { .ec = ec, .job = job, .tasks = tasks,
+			  .results = results, .n = n, .obs = obs };
+	size_t i;
+	int k, rc;
+
+	loop->present = 0;
+	for (i = 0; i < n; i++)
+		task_result_init(&results[i]);
+	c.nfibers = (int)UTIL_MAX(1, UTIL_MIN((size_t)ec->jobs, n));
+	c.fibers = xcalloc((size_t)c.nfibers, sizeof(*c.fibers));
+	c.ready = xcalloc((size_t)c.nfibers, sizeof(*c.ready));
+	rc = start(&c, err);
+	if (rc == 0) {
+		uv_run(&c.loop, UV_RUN_DEFAULT);
+		summarise(&c, loop);
+	}
+	if (c.loop_ok)
+		uv_loop_close(&c.loop);
+	for (k = 0; k < c.nfibers; k++) {
+		worker_release(&c.fibers[k].w);
+		coro_release(&c.fibers[k].co);
+	}
+	free(c.fibers);
+	free(c.ready);
+	free(c.lags_ms);
+	if (rc == 0 && cancel_requested())
+		rc = IMGPIPE_ECANCEL;
+	return rc;
+}
+
+const struct executor exec_coop = {
+	.name = "coop",
+	.run = coop_run,
+};

@@ -1,0 +1,122 @@
+/*
+ * omp: OpenMP parallel for with dynamic scheduling over images; with
+ * --split rows, images run one at a time and each stage's row bands are
+ * the parallel loop instead (never both: no nested parallelism).  Built
+ * without OpenMP, the mode says so instead of running serially in secret.
+ *
+ *   task:  PENDING --next iteration--> RUNNING --pipeline_run--> DONE
+ *          PENDING --signal: iteration skips it--> CANCELLED
+ */
+#include "executor.h"
+
+#include <stdlib.h>
+
+#include "cancel.h"
+#include "pipeline.h"
+#include "util.h"
+
+#ifdef _OPENMP
+#include <omp.h>
+
+#define HOOK_ROWS 32
+
+struct omp_rows {
+	int threads;
+};
+
+static int
+omp_stage_run(void *ctx, const struct stage *st, struct hook *hook)
+{
+	const struct omp_rows *o = ctx;
+	int h = st->dst->h, band = UTIL_MAX(8, h / 16 + 1);
+	int nbands = (h + band - 1) / band, i;
+
+#pragma omp parallel for schedule(dynamic, 1) num_threads(o->threads)
+	for (i = 0; i < nbands; i++)
+		st->rows(st, i * band, UTIL_MIN((i + 1) * band, h));
+	return hook_rows(hook, h);
+}
+
+static void
+run_split(const struct exec_config *ec, const struct job *job,
+	  const struct task *tasks, size_t n, struct task_result *results,
+	  const struct exec_observer *obs)
+{
+	struct omp_rows o = { ec->jobs };
+	struct stage_runner runner = { omp_stage_run, &o };
+	struct worker w;
+	size_t i;
+
+	worker_init(&w, 0, ec->t0);
+	w.hook.fn = cancel_hook;
+	w.hook.every_rows = HOOK_ROWS;
+	w.runner = &runner;
+	for (i = 0; i < n && !cancel_requested(); i++) {
+		pipeline_run(job, &tasks[i], &w, &results[i]);
+		if (obs != NULL && obs->task_done != NULL)
+			obs->task_done(obs->ctx, i, &results[i]);
+	}
+	worker_release(&w);
+}
+
+static void
+run_images(const struct exec_config *ec, const struct job *job,
+	   const struct task *tasks, size_t n, struct task_result *results,
+	   const struct exec_observer *obs)
+{
+	struct worker *w = xcalloc((size_t)ec->jobs, sizeof(*w));
+	long i;
+	int k;
+
+	for (k = 0; k < ec->jobs; k++) {
+		worker_init(&w[k], k, ec->t0);
+		w[k].hook.fn = cancel_hook;
+		w[k].hook.every_rows = HOOK_ROWS;
+	}
+#pragma omp parallel for schedule(dynamic, 1) num_threads(ec->jobs)
+	for (i = 0; i < (long)n; i++) {
+		struct worker *me = &w[omp_get_thread_num()];
+
+		if (cancel_requested())
+			continue;
+		pipeline_run(job, &tasks[i], me, &results[i]);
+		if (obs != NULL && obs->task_done != NULL) {
+#pragma omp critical(imgpipe_observer)
+			obs->task_done(obs->ctx, (size_t)i, &results[i]);
+		}
+	}
+	for (k = 0; k < ec->jobs; k++)
+		worker_release(&w[k]);
+	free(w);
+}
+#endif
+
+static int
+omp_run(const struct exec_config *ec, const struct job *job,
+	const struct task *tasks, size_t n, struct task_result *results,
+	const struct exec_observer *obs, struct loop_stats *loop,
+	struct imgpipe_error *err)
+{
+	size_t i;
+
+	loop->present = 0;
+	for (i = 0; i < n; i++)
+		task_result_init(&results[i]);
+#ifdef _OPENMP
+	(void)err;
+	if (ec->split_rows)
+		run_split(ec, job, tasks, n, results, obs);
+	else
+		run_images(ec, job, tasks, n, results, obs);
+	return cancel_requested() ? IMGPIPE_ECANCEL : 0;
+#else
+	(void)ec, (void)job, (void)tasks, (void)obs;
+	return error_set(err, IMGPIPE_ESPEC,
+			 "mode 'omp' is unavailable: built without OpenMP");
+#endif
+}
+
+const struct executor exec_omp = {
+	.name = "omp",
+	.run = omp_run,
+};

@@ -1,0 +1,345 @@
+/*
+ * procs: -j worker processes forked before any thread exists, fed one task
+ * index at a time through a pipe each, answering with one fixed-size
+ * struct task_result through another.  A worker that dies costs only the
+ * task it held: that task fails with "worker crashed (SIGx)", its
+ * temporary file is removed, and a new worker takes the slot.
+ *
+ *   slot:  IDLE --send index--> BUSY --result--> IDLE
+ *          BUSY --EOF/death--> (task failed, tmp removed) --fork--> IDLE
+ *          IDLE --no tasks left / cancelled: close cmd--> EXITED (reaped)
+ */
+#include "executor.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "cancel.h"
+#include "fileio.h"
+#include "pipeline.h"
+#include "util.h"
+
+#define HOOK_ROWS 32
+
+struct slot {
+	pid_t pid;	/* 0: no process */
+	int cmd;	/* parent writes task indices */
+	int res;	/* parent reads results */
+	long task;	/* index in flight, -1 when idle */
+};
+
+struct farm {
+	const struct exec_config *ec;
+	const struct job *job;
+	const struct task *tasks;
+	struct task_result *results;
+	size_t n, next, done;
+	const struct exec_observer *obs;
+	struct slot *slots;
+	int nslots;
+};
+
+static int
+read_full(int fd, void *buf, size_t len)
+{
+	unsigned char *p = buf;
+	ssize_t r;
+
+	while (len > 0) {
+		r = read(fd, p, len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		p += r;
+		len -= (size_t)r;
+	}
+	return 0;
+}
+
+static int
+write_full(int fd, const void *buf, size_t len)
+{
+	const unsigned char *p = buf;
+	ssize_t r;
+
+	while (len > 0) {
+		r = write(fd, p, len);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0)
+			return -1;
+		p += r;
+		len -= (size_t)r;
+	}
+	return 0;
+}
+
+/* The child: serial kernels, no allocation freed, leaves with _exit(). */
+static void
+child_main(struct farm *f, int id, int cmd, int res)
+{
+	struct task_result r;
+	struct worker w;
+	long idx;
+
+	worker_init(&w, id, f->ec->t0);
+	w.hook.fn = cancel_hook;
+	w.hook.every_rows = HOOK_ROWS;
+	while (read_full(cmd, &idx, sizeof(idx)) == 0) {
+		if (idx < 0 || (size_t)idx >= f->n)
+			break;
+		pipeline_run(f->job, &f->tasks[idx], &w, &r);
+		if (write_full(res, &r, sizeof(r)) != 0)
+			break;
+	}
+	_exit(0);
+}
+
+static void
+close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+static int
+spawn(struct farm *f, int k)
+{
+	int cmd[2], res[2], i;
+	pid_t pid;
+
+	if (pipe(cmd) != 0)
+		return -1;
+	if (pipe(res) != 0) {
+		close(cmd[0]);
+		close(cmd[1]);
+		return -1;
+	}
+	fflush(NULL);
+	pid = fork();
+	if (pid == 0) {
+		/* Close every other worker's pipes, or their EOFs never come. */
+		for (i = 0; i < f->nslots; i++) {
+			close_fd(&f->slots[i].cmd);
+			close_fd(&f->slots[i].res);
+		}
+		close(cmd[1]);
+		close(res[0]);
+		child_main(f, k, cmd[0], res[1]);
+	}
+	close(cmd[0]);
+	close(res[1]);
+	if (pid < 0) {
+		close(cmd[1]);
+		close(res[0]);
+		return -1;
+	}
+	fcntl(cmd[1], F_SETFD, FD_CLOEXEC);
+	fcntl(res[0], F_SETFD, FD_CLOEXEC);
+	f->slots[k].pid = pid;
+	f->slots[k].cmd = cmd[1];
+	f->slots[k].res = res[0];
+	f->slots[k].task = -1;
+	return 0;
+}
+
+static void
+finish(struct farm *f, size_t idx)
+{
+	f->done++;
+	if (f->obs != NULL && f->obs->task_done != NULL)
+		f->obs->task_done(f->obs->ctx, idx, &f->results[idx]);
+}
+
+/* Give slot k the next task, or tell it to leave. */
+static void
+feed(struct farm *f, int k)
+{
+	struct slot *s = &f->slots[k];
+	long idx;
+
+	if (f->next >= f->n || cancel_requested()) {
+		close_fd(&s->cmd);
+		return;
+	}
+	idx = (long)f->next++;
+	s->task = idx;
+	if (write_full(s->cmd, &idx, sizeof(idx)) != 0)
+		close_fd(&s->cmd);	/* it died: the EOF on res says so */
+}
+
+/* The name SPEC.md's messages use: "SEGV" for SIGSEGV. */
+static const char *
+sigabbrev(int sig, char *buf, size_t n)
+{
+	static const struct {
+		int sig;
+		const char *name;
+	} names[] = {
+		{ SIGSEGV, "SEGV" }, { SIGKILL, "KILL" }, { SIGBUS, "BUS" },
+		{ SIGABRT, "ABRT" }, { SIGFPE, "FPE" },	  { SIGILL, "ILL" },
+		{ SIGTERM, "TERM" }, { SIGINT, "INT" },	  { SIGPIPE, "PIPE" },
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(names); i++)
+		if (names[i].sig == sig)
+			return names[i].name;
+	util_fmt(buf, n, "%d", sig);
+	return buf;
+}
+
+static pid_t
+reap(pid_t pid, int *status)
+{
+	pid_t r;
+
+	do
+		r = waitpid(pid, status, 0);
+	while (r < 0 && errno == EINTR);
+	return r;
+}
+
+static void
+on_death(struct farm *f, int k)
+{
+	struct slot *s = &f->slots[k];
+	struct task_result *r;
+	char tmp[4096], num[16];
+	int status = 0, sig;
+
+	close_fd(&s->res);
+	close_fd(&s->cmd);
+	reap(s->pid, &status);
+	if (s->task >= 0) {
+		r = &f->results[s->task];
+		task_result_init(r);
+		r->worker = k;
+		r->status = IMGPIPE_ECHILD;
+		sig = WIFSIGNALED(status) ? WTERMSIG(status) : 0;
+		if (sig != 0)
+			util_fmt(r->error, sizeof(r->error),
+				 "worker crashed (SIG%s)",
+				 sigabbrev(sig, num, sizeof(num)));
+		else
+			util_fmt(r->error, sizeof(r->error),
+				 "worker exited with status %d",
+				 WEXITSTATUS(status));
+		if (fileio_tmp_path(f->tasks[s->task].out_path, s->pid, tmp,
+				    sizeof(tmp)) == 0)
+			unlink(tmp);
+		finish(f, (size_t)s->task);
+	}
+	s->pid = 0;
+	s->task = -1;
+	if (f->next < f->n && !cancel_requested() && spawn(f, k) == 0)
+		feed(f, k);
+}
+
+static void
+on_result(struct farm *f, int k)
+{
+	struct slot *s = &f->slots[k];
+	struct task_result r;
+
+	if (read_full(s->res, &r, sizeof(r)) != 0) {
+		on_death(f, k);
+		return;
+	}
+	if (s->task >= 0) {
+		f->results[s->task] = r;
+		finish(f, (size_t)s->task);
+	}
+	s->task = -1;
+	feed(f, k);
+}
+
+/* Wait for results or deaths; returns when every slot has gone. */
+static void
+serve(struct farm *f, struct pollfd *pfd)
+{
+	int k, live, relayed = 0;
+
+	for (;;) {
+		if (cancel_requested() && !relayed) {
+			/* A signal sent to us alone: pass it on to the workers. */
+			for (k = 0; k < f->nslots; k++)
+				if (f->slots[k].pid > 0)
+					kill(f->slots[k].pid, SIGTERM);
+			relayed = 1;
+		}
+		for (k = 0, live = 0; k < f->nslots; k++) {
+			pfd[k].fd = f->slots[k].res;
+			pfd[k].events = POLLIN;
+			pfd[k].revents = 0;
+			live += f->slots[k].res >= 0;
+		}
+		if (live == 0)
+			return;
+		if (poll(pfd, (nfds_t)f->nslots, -1) < 0)
+			continue;	/* EINTR: look at the flag again */
+		for (k = 0; k < f->nslots; k++)
+			if (pfd[k].revents & (POLLIN | POLLHUP | POLLERR))
+				on_result(f, k);
+	}
+}
+
+static int
+procs_run(const struct exec_config *ec, const struct job *job,
+	  const struct task *tasks, size_t n, struct task_result *results,
+	  const struct exec_observer *obs, struct loop_stats *loop,
+	  struct imgpipe_error *err)
+{
+	struct farm f;
+	struct pollfd *pfd;
+	int k, status, rc = 0;
+
+	loop->present = 0;
+	memset(&f, 0, sizeof(f));
+	f.ec = ec;
+	f.job = job;
+	f.tasks = tasks;
+	f.results = results;
+	f.n = n;
+	f.obs = obs;
+	f.nslots = ec->jobs;
+	f.slots = xcalloc((size_t)f.nslots, sizeof(*f.slots));
+	pfd = xcalloc((size_t)f.nslots, sizeof(*pfd));
+	for (size_t i = 0; i < n; i++)
+		task_result_init(&results[i]);
+	for (k = 0; k < f.nslots; k++)
+		f.slots[k].cmd = f.slots[k].res = -1;
+	/* A worker that died writing must not kill us with SIGPIPE. */
+	signal(SIGPIPE, SIG_IGN);
+	for (k = 0; k < f.nslots; k++)
+		if (spawn(&f, k) != 0) {
+			rc = error_set_errno(err, IMGPIPE_ECHILD, errno,
+					     "cannot start worker process");
+			break;
+		}
+	for (k = 0; k < f.nslots; k++)
+		if (f.slots[k].pid > 0)
+			feed(&f, k);
+	serve(&f, pfd);
+	for (k = 0; k < f.nslots; k++)
+		if (f.slots[k].pid > 0)
+			reap(f.slots[k].pid, &status);
+	free(pfd);
+	free(f.slots);
+	if (rc == 0 && cancel_requested())
+		rc = IMGPIPE_ECANCEL;
+	return rc;
+}
+
+const struct executor exec_procs = {
+	.name = "procs",
+	.run = procs_run,
+};

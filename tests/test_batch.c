@@ -1,0 +1,490 @@
+/*
+ * The task list, on folder trees made here: walk order, what is skipped
+ * or failed, output names, recursion, the output folder inside the input,
+ * shards, --files-from and --skip-existing.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "batch.h"
+#include "codec.h"
+#include "error.h"
+#include "util.h"
+
+struct fixture {
+	char root[64];
+	char in[96], out[128];
+	struct batch_opts o;
+	struct batch b;
+};
+
+static const unsigned char jpeg_magic[] = { 0xff, 0xd8, 0xff, 0xe0, 0, 16 };
+static const unsigned char png_magic[] = { 0x89, 'P',  'N', 'G', '\r', '\n',
+					   0x1a, '\n', 0,   0,	 0,    13 };
+
+static int
+setup(void **state)
+{
+	struct fixture *f = calloc(1, sizeof(*f));
+
+	if (f == NULL)
+		return -1;
+	snprintf(f->root, sizeof(f->root), "/tmp/imgpipe-batch-XXXXXX");
+	if (mkdtemp(f->root) == NULL)
+		return -1;
+	snprintf(f->in, sizeof(f->in), "%s/in", f->root);
+	snprintf(f->out, sizeof(f->out), "%s/out", f->root);
+	if (mkdir(f->in, 0777) != 0)
+		return -1;
+	f->o.in_dir = f->in;
+	f->o.out_dir = f->out;
+	f->o.format = OUT_SAME;
+	f->o.create_dirs = 1;
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+	char cmd[128];
+
+	batch_release(&f->b);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->root);
+	if (system(cmd) != 0)
+		return -1;
+	free(f);
+	return 0;
+}
+
+/* Write root/rel (making its folders): 'j' JPEG, 'p' PNG, 't' text, 'z' empty.
+ */
+static void
+put(const char *root, const char *rel, char kind)
+{
+	char path[256], *slash;
+	FILE *fp;
+
+	mkdir(root, 0777);
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	for (slash = strchr(path + strlen(root) + 1, '/'); slash != NULL;
+	     slash = strchr(slash + 1, '/')) {
+		*slash = '\0';
+		mkdir(path, 0777);
+		*slash = '/';
+	}
+	fp = fopen(path, "wb");
+	assert_non_null(fp);
+	if (kind == 'j')
+		fwrite(jpeg_magic, 1, sizeof(jpeg_magic), fp);
+	else if (kind == 'p')
+		fwrite(png_magic, 1, sizeof(png_magic), fp);
+	else if (kind == 't')
+		fputs("just some text, not an image\n", fp);
+	assert_int_equal(fclose(fp), 0);
+}
+
+static void
+build_ok(struct fixture *f)
+{
+	struct imgpipe_error err;
+	int rc;
+
+	batch_release(&f->b);
+	error_clear(&err);
+	rc = batch_build(&f->o, &f->b, &err);
+	if (rc != 0)
+		fail_msg("batch_build: %s", err.msg);
+}
+
+static const struct batch_failure *
+find_failure(const struct batch *b, const char *rel)
+{
+	size_t i;
+
+	for (i = 0; i < b->nfailed; i++)
+		if (strcmp(b->failed[i].rel_in, rel) == 0)
+			return &b->failed[i];
+	fail_msg("no failure for '%s'", rel);
+	return NULL;
+}
+
+static int
+is_dir(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+static void
+test_batch_walk_order_and_skipping(void **state)
+{
+	static const char *const order[] = { ".hidden.png", "C.JPG", "a.png",
+					     "b.jpg", "photo" };
+	struct fixture *f = *state;
+	size_t i;
+
+	put(f->in, "b.jpg", 'j');
+	put(f->in, "a.png", 'p');
+	put(f->in, "C.JPG", 'j');
+	put(f->in, "photo", 'j');
+	put(f->in, ".hidden.png", 'p');
+	put(f->in, "notes.txt", 't');
+	put(f->in, "empty.jpg", 'z');
+	put(f->in, "fake.png", 't');
+	put(f->in, ".b.jpg.imgpipe-123.tmp", 'j');
+	put(f->in, "sub/d.jpg", 'j');
+	build_ok(f);
+
+	assert_int_equal(f->b.n, 5);
+	for (i = 0; i < f->b.n; i++)
+		assert_string_equal(f->b.tasks[i].rel_in, order[i]);
+	assert_int_equal(f->b.tasks[0].in_codec, CODEC_PNG);
+	assert_int_equal(f->b.tasks[1].in_codec, CODEC_JPEG);
+	assert_int_equal(f->b.tasks[1].in_bytes, sizeof(jpeg_magic));
+	assert_string_equal(f->b.tasks[1].rel_out, "C.JPG");
+	assert_string_equal(f->b.tasks[4].rel_out, "photo.jpg");
+	assert_int_equal(f->b.tasks[4].out_codec, CODEC_JPEG);
+	assert_non_null(strstr(f->b.tasks[3].in_path, "/in/b.jpg"));
+	assert_non_null(strstr(f->b.tasks[3].out_path, "/out/b.jpg"));
+	assert_int_equal(f->b.skipped_other, 1);
+	assert_int_equal(f->b.nfailed, 2);
+	assert_string_equal(f->b.failed[0].rel_in, "empty.jpg");
+	assert_string_equal(f->b.failed[0].error, "empty file");
+	assert_string_equal(f->b.failed[1].rel_in, "fake.png");
+	assert_string_equal(f->b.failed[1].error, "not a JPEG or PNG file");
+	assert_true(is_dir(f->out));
+}
+
+static void
+test_batch_output_names(void **state)
+{
+	static const struct {
+		const char *in;
+		enum codec_id out;
+		const char *want;
+	} cases[] = {
+		{ "a.jpg", CODEC_JPEG, "a.jpg" },
+		{ "a.JPEG", CODEC_JPEG, "a.JPEG" },
+		{ "a.jpe", CODEC_JPEG, "a.jpe" },
+		{ "a.png", CODEC_JPEG, "a.jpg" },
+		{ "a.jpg", CODEC_PNG, "a.png" },
+		{ "x.tar.PNG", CODEC_PNG, "x.tar.PNG" },
+		{ "noext", CODEC_PNG, "noext.png" },
+		{ "dir.v2/a", CODEC_PNG, "dir.v2/a.png" },
+		{ "sub/a.b.jpg", CODEC_PNG, "sub/a.b.png" },
+		{ ".hidden", CODEC_JPEG, ".hidden.jpg" },
+	};
+	size_t i;
+	char *s;
+
+	(void)state;
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		s = batch_output_name(cases[i].in, cases[i].out);
+		assert_string_equal(s, cases[i].want);
+		free(s);
+	}
+}
+
+static void
+test_batch_format_png_maps_extensions(void **state)
+{
+	struct fixture *f = *state;
+
+	put(f->in, "a.jpg", 'j');
+	put(f->in, "b.png", 'p');
+	f->o.format = OUT_PNG;
+	build_ok(f);
+	assert_int_equal(f->b.n, 2);
+	assert_string_equal(f->b.tasks[0].rel_out, "a.png");
+	assert_int_equal(f->b.tasks[0].in_codec, CODEC_JPEG);
+	assert_int_equal(f->b.tasks[0].out_codec, CODEC_PNG);
+	assert_string_equal(f->b.tasks[1].rel_out, "b.png");
+}
+
+static void
+test_batch_collision_fails_second(void **state)
+{
+	struct fixture *f = *state;
+
+	put(f->in, "a.jpg", 'j');
+	put(f->in, "a.png", 'p');
+	put(f->in, "b.png", 'p');
+	f->o.format = OUT_JPEG;
+	build_ok(f);
+	assert_int_equal(f->b.n, 2);
+	assert_string_equal(f->b.tasks[0].rel_in, "a.jpg");
+	assert_string_equal(f->b.tasks[1].rel_in, "b.png");
+	assert_string_equal(f->b.tasks[1].rel_out, "b.jpg");
+	assert_int_equal(f->b.nfailed, 1);
+	assert_string_equal(f->b.failed[0].rel_in, "a.png");
+	assert_string_equal(f->b.failed[0].rel_out, "a.jpg");
+	assert_non_null(strstr(f->b.failed[0].error, "would overwrite"));
+	assert_non_null(strstr(f->b.failed[0].error, "'a.jpg'"));
+}
+
+static void
+test_batch_recursive_excludes_output_inside_input(void **state)
+{
+	struct fixture *f = *state;
+	char sub[160];
+
+	put(f->in, "a.jpg", 'j');
+	put(f->in, "sub/d.jpg", 'j');
+	put(f->in, "sub/deeper/e.png", 'p');
+	put(f->in, "thumbs/old.jpg", 'j'); /* earlier outputs */
+	snprintf(f->out, sizeof(f->out), "%s/thumbs", f->in);
+	f->o.recursive = 1;
+	build_ok(f);
+	assert_int_equal(f->b.n, 3);
+	assert_string_equal(f->b.tasks[0].rel_in, "a.jpg");
+	assert_string_equal(f->b.tasks[1].rel_in, "sub/d.jpg");
+	assert_string_equal(f->b.tasks[2].rel_in, "sub/deeper/e.png");
+	assert_string_equal(f->b.tasks[2].rel_out, "sub/deeper/e.png");
+	snprintf(sub, sizeof(sub), "%s/sub/deeper", f->out);
+	assert_true(is_dir(sub));
+
+	/* Without -r the sub-folders are not entered at all. */
+	f->o.recursive = 0;
+	build_ok(f);
+	assert_int_equal(f->b.n, 1);
+}
+
+static void
+test_batch_output_equal_to_input_refused(void **state)
+{
+	struct fixture *f = *state;
+	struct imgpipe_error err;
+	char same[128];
+
+	put(f->in, "a.jpg", 'j');
+	snprintf(same, sizeof(same), "%s/./", f->in);
+	f->o.out_dir = same;
+	error_clear(&err);
+	assert_int_not_equal(batch_build(&f->o, &f->b, &err), 0);
+	assert_non_null(strstr(err.msg, "output folder is the input folder"));
+	assert_int_equal(f->b.n, 0);
+}
+
+static void
+test_batch_missing_input_is_setup_error(void **state)
+{
+	struct fixture *f = *state;
+	struct imgpipe_error err;
+	char missing[128];
+
+	snprintf(missing, sizeof(missing), "%s/nope", f->root);
+	f->o.in_dir = missing;
+	error_clear(&err);
+	assert_int_equal(batch_build(&f->o, &f->b, &err), IMGPIPE_EIO);
+	assert_non_null(strstr(err.msg, "nope"));
+}
+
+static void
+test_batch_shards_disjoint_and_complete(void **state)
+{
+	struct fixture *f = *state;
+	char name[32], **all;
+	int seen[23] = { 0 };
+	size_t i, total = 0;
+	int k, idx;
+
+	for (i = 0; i < 23; i++) {
+		snprintf(name, sizeof(name), "img%02zu.jpg", i);
+		put(f->in, name, 'j');
+	}
+	build_ok(f);
+	assert_int_equal(f->b.n, 23);
+	all = calloc(23, sizeof(*all));
+	for (i = 0; i < 23; i++)
+		all[i] = strdup(f->b.tasks[i].rel_in);
+	f->o.shard_n = 4;
+	for (k = 1; k <= 4; k++) {
+		f->o.shard_k = k;
+		build_ok(f);
+		total += f->b.n;
+		for (i = 0; i < f->b.n; i++) {
+			assert_int_equal(
+				sscanf(f->b.tasks[i].rel_in, "img%d.jpg", &idx),
+				1);
+			assert_string_equal(all[idx], f->b.tasks[i].rel_in);
+			assert_int_equal(idx % 4, k - 1);
+			seen[idx]++;
+			if (i > 0)
+				assert_true(strcmp(f->b.tasks[i - 1].rel_in,
+						   f->b.tasks[i].rel_in) < 0);
+		}
+	}
+	assert_int_equal(total, 23);
+	for (i = 0; i < 23; i++) {
+		assert_int_equal(seen[i], 1);
+		free(all[i]);
+	}
+	free(all);
+}
+
+/* Write len bytes of list to root/list.txt and point the options at it. */
+static void
+write_list(struct fixture *f, const char *list, size_t len, char *path,
+	   size_t n)
+{
+	FILE *fp;
+
+	snprintf(path, n, "%s/list.txt", f->root);
+	fp = fopen(path, "wb");
+	assert_non_null(fp);
+	assert_int_equal(fwrite(list, 1, len, fp), len);
+	assert_int_equal(fclose(fp), 0);
+	f->o.files_from = path;
+}
+
+static void
+check_listed(const struct fixture *f)
+{
+	assert_int_equal(f->b.n, 3);
+	assert_string_equal(f->b.tasks[0].rel_in, "a.png");
+	assert_string_equal(f->b.tasks[1].rel_in, "b.jpg");
+	assert_string_equal(f->b.tasks[2].rel_in, "sub/d.jpg");
+	assert_int_equal(f->b.nfailed, 2);
+	assert_string_equal(find_failure(&f->b, "../x.jpg")->error,
+			    "path is outside the input folder");
+	assert_string_equal(find_failure(&f->b, "missing.jpg")->error,
+			    "no such file");
+}
+
+static void
+test_batch_files_from_newlines(void **state)
+{
+	static const char list[] = "b.jpg\n./a.png\n\nmissing.jpg\n"
+				   "sub/d.jpg\r\n../x.jpg\nb.jpg\n";
+	struct fixture *f = *state;
+	char path[128];
+
+	put(f->in, "a.png", 'p');
+	put(f->in, "b.jpg", 'j');
+	put(f->in, "c.jpg", 'j'); /* not listed */
+	put(f->in, "sub/d.jpg", 'j');
+	write_list(f, list, sizeof(list) - 1, path, sizeof(path));
+	build_ok(f);
+	check_listed(f);
+}
+
+static void
+test_batch_files_from_nul_separated(void **state)
+{
+	static const char list[] = "b.jpg\0./a.png\0\0missing.jpg\0"
+				   "sub/d.jpg\0../x.jpg";
+	struct fixture *f = *state;
+	char path[128];
+
+	put(f->in, "a.png", 'p');
+	put(f->in, "b.jpg", 'j');
+	put(f->in, "c.jpg", 'j');
+	put(f->in, "sub/d.jpg", 'j');
+	write_list(f, list, sizeof(list) - 1, path, sizeof(path));
+	f->o.null_sep = 1;
+	build_ok(f);
+	check_listed(f);
+}
+
+/* Set path's modification time to t seconds since the epoch. */
+static void
+set_mtime(const char *root, const char *rel, time_t t)
+{
+	struct timespec ts[2] = { { t, 0 }, { t, 0 } };
+	char path[256];
+
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	assert_int_equal(utimensat(AT_FDCWD, path, ts, 0), 0);
+}
+
+static void
+test_batch_skip_existing(void **state)
+{
+	struct fixture *f = *state;
+
+	put(f->in, "a.jpg", 'j');
+	put(f->in, "b.jpg", 'j');
+	put(f->in, "c.jpg", 'j');
+	put(f->out, "a.jpg", 'j'); /* newer than its input: done */
+	put(f->out, "b.jpg", 'j'); /* older: redo */
+	put(f->out, "c.jpg", 'j'); /* same time: done */
+	set_mtime(f->in, "a.jpg", 1000000);
+	set_mtime(f->out, "a.jpg", 2000000);
+	set_mtime(f->in, "b.jpg", 2000000);
+	set_mtime(f->out, "b.jpg", 1000000);
+	set_mtime(f->in, "c.jpg", 1500000);
+	set_mtime(f->out, "c.jpg", 1500000);
+	f->o.skip_existing = 1;
+	build_ok(f);
+	assert_int_equal(f->b.n, 1);
+	assert_string_equal(f->b.tasks[0].rel_in, "b.jpg");
+	assert_int_equal(f->b.skipped_existing, 2);
+
+	f->o.skip_existing = 0;
+	build_ok(f);
+	assert_int_equal(f->b.n, 3);
+	assert_int_equal(f->b.skipped_existing, 0);
+}
+
+static void
+test_batch_dry_run_creates_nothing(void **state)
+{
+	struct fixture *f = *state;
+
+	put(f->in, "sub/a.jpg", 'j');
+	f->o.create_dirs = 0;
+	f->o.recursive = 1;
+	build_ok(f);
+	assert_int_equal(f->b.n, 1);
+	assert_false(is_dir(f->out));
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(
+			test_batch_walk_order_and_skipping, setup, teardown),
+		cmocka_unit_test(test_batch_output_names),
+		cmocka_unit_test_setup_teardown(
+			test_batch_format_png_maps_extensions, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_batch_collision_fails_second, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_batch_recursive_excludes_output_inside_input,
+			setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_batch_output_equal_to_input_refused, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_batch_missing_input_is_setup_error, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_batch_shards_disjoint_and_complete, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(test_batch_files_from_newlines,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_batch_files_from_nul_separated, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_batch_skip_existing, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(
+			test_batch_dry_run_creates_nothing, setup, teardown),
+	};
+
+	return cmocka_run_group_tests_name("batch", tests, NULL, NULL);
+}

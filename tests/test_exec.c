@@ -1,0 +1,290 @@
+/*
+ * Every executor against seq: the same bytes for the same job, at several
+ * worker counts and options; and the coop loop's lag with and without
+ * yields.  Inputs are made here, outputs compared byte for byte.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "codec.h"
+#include "executor.h"
+#include "fileio.h"
+#include "image.h"
+#include "membuf.h"
+#include "pipeline.h"
+#include "spec.h"
+#include "util.h"
+
+#define NIMG 9
+
+struct fixture {
+	char dir[64];
+	struct spec spec;
+	struct job job;
+	struct task tasks[NIMG];
+	char in[NIMG][128], out[NIMG][160], rel[NIMG][32];
+	struct task_result res[NIMG];
+	struct membuf ref[NIMG];
+};
+
+/* A picture with edges and gradients, different for every seed. */
+static void
+make_picture(struct image *im, int w, int h, int ch, int seed)
+{
+	int x, y, c;
+
+	assert_int_equal(image_alloc(im, w, h, ch, PIXFMT_U8, 0, NULL), 0);
+	for (y = 0; y < h; y++)
+		for (x = 0; x < w; x++)
+			for (c = 0; c < ch; c++)
+				image_row(im, y)[x * ch + c] = (unsigned char)(
+					((x / 7 + y / 5 + seed) % 3) * 60 +
+					(x * (c + 1) + y * seed) % 64 +
+					(c == 3 ? 120 : 0));
+}
+
+static void
+write_input(struct fixture *f, int i, int w, int h, int ch,
+	    const struct codec *codec)
+{
+	struct encode_opts eo = { 90, 0, 6 };
+	struct image_meta meta;
+	struct membuf b;
+	struct image im;
+
+	image_init(&im);
+	image_meta_init(&meta);
+	membuf_init(&b);
+	make_picture(&im, w, h, ch, i + 1);
+	assert_int_equal(codec->encode(&im, &meta, &eo, &b, NULL, NULL), 0);
+	snprintf(f->rel[i], sizeof(f->rel[i]), "img%d.%s", i, codec->ext);
+	snprintf(f->in[i], sizeof(f->in[i]), "%s/%s", f->dir, f->rel[i]);
+	assert_int_equal(fileio_write_atomic(f->in[i], b.data, b.len, NULL), 0);
+	f->tasks[i].in_path = f->in[i];
+	f->tasks[i].rel_in = f->rel[i];
+	f->tasks[i].in_codec = f->tasks[i].out_codec = codec->id;
+	image_release(&im);
+	membuf_release(&b);
+}
+
+static int
+setup(void **state)
+{
+	static const int sizes[NIMG][3] = {
+		{ 300, 200, 3 }, { 120, 260, 3 }, { 640, 480, 3 },
+		{ 90, 90, 1 },	 { 400, 150, 4 }, { 33, 517, 2 },
+		{ 256, 256, 3 }, { 500, 40, 4 },  { 1, 1, 3 },
+	};
+	struct fixture *f = calloc(1, sizeof(*f));
+	int i;
+
+	snprintf(f->dir, sizeof(f->dir), "/tmp/imgpipe-exec-XXXXXX");
+	if (mkdtemp(f->dir) == NULL)
+		return -1;
+	for (i = 0; i < NIMG; i++)
+		write_input(f, i, sizes[i][0], sizes[i][1], sizes[i][2],
+			    sizes[i][2] % 2 ? &codec_jpeg : &codec_png);
+	f->job.spec = &f->spec;
+	f->job.enc.quality = 85;
+	f->job.enc.png_level = 6;
+	memset(f->job.background, 255, 3);
+	f->job.auto_orient = 1;
+	f->job.shrink_on_load = 1;
+	f->job.max_pixels = 100000000;
+	if (spec_parse("resize=160x160,sharpen=0.6", &f->spec, NULL) != 0)
+		return -1;
+	*state = f;
+	return 0;
+}
+
+static int
+teardown(void **state)
+{
+	struct fixture *f = *state;
+	char cmd[128];
+	int i;
+
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
+	if (system(cmd) != 0)
+		return -1;
+	for (i = 0; i < NIMG; i++)
+		membuf_release(&f->ref[i]);
+	spec_release(&f->spec);
+	free(f);
+	return 0;
+}
+
+static void
+run_mode(struct fixture *f, const struct executor *ex,
+	 const struct exec_config *ec, const char *tag, struct loop_stats *ls)
+{
+	struct imgpipe_error err;
+	char dir[128];
+	int i;
+
+	snprintf(dir, sizeof(dir), "%s/%s", f->dir, tag);
+	assert_int_equal(fileio_mkdirs(dir, NULL), 0);
+	for (i = 0; i < NIMG; i++) {
+		snprintf(f->out[i], sizeof(f->out[i]), "%s/%s", dir, f->rel[i]);
+		f->tasks[i].out_path = f->out[i];
+		f->tasks[i].rel_out = f->rel[i];
+	}
+	assert_int_equal(ex->run(ec, &f->job, f->tasks, NIMG, f->res, NULL,
+				 ls, &err), 0);
+	for (i = 0; i < NIMG; i++)
+		assert_int_equal(f->res[i].status, 0);
+}
+
+static void
+check_same_as_ref(struct fixture *f, const char *tag)
+{
+	struct membuf b;
+	int i;
+
+	membuf_init(&b);
+	for (i = 0; i < NIMG; i++) {
+		assert_int_equal(fileio_read(f->out[i], &b, NULL), 0);
+		if (b.len != f->ref[i].len ||
+		    memcmp(b.data, f->ref[i].data, b.len) != 0)
+			fail_msg("%s: %s differs from seq", tag, f->rel[i]);
+	}
+	membuf_release(&b);
+}
+
+static const struct executor *
+by_name(const char *mode)
+{
+	static const struct executor *const all[] = {
+		&exec_threads, &exec_procs, &exec_omp, &exec_coop
+	};
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(all); i++)
+		if (strcmp(all[i]->name, mode) == 0)
+			return all[i];
+	return NULL;
+}
+
+static void
+test_exec_all_modes_byte_identical(void **state)
+{
+	static const struct {
+		const char *mode;
+		int jobs, split, gil, yield, offload;
+	} cfgs[] = {
+		{ "threads", 1, 0, 0, 0, 0 }, { "threads", 2, 0, 0, 0, 0 },
+		{ "threads", 3, 0, 0, 0, 0 }, { "threads", 7, 0, 0, 0, 0 },
+		{ "threads", 3, 1, 0, 0, 0 }, { "threads", 2, 0, 1, 0, 0 },
+		{ "threads", 3, 0, 1, 0, 0 }, { "procs", 1, 0, 0, 0, 0 },
+		{ "procs", 2, 0, 0, 0, 0 },   { "procs", 7, 0, 0, 0, 0 },
+		{ "omp", 1, 0, 0, 0, 0 },     { "omp", 3, 0, 0, 0, 0 },
+		{ "omp", 2, 1, 0, 0, 0 },     { "coop", 1, 0, 0, 0, 0 },
+		{ "coop", 3, 0, 0, 0, 0 },    { "coop", 3, 0, 0, 8, 0 },
+		{ "coop", 7, 0, 0, 1, 0 },    { "coop", 2, 0, 0, 0, 1 },
+	};
+	struct fixture *f = *state;
+	struct exec_config ec = { .jobs = 1, .switch_interval_ms = 5,
+				  .tick_ms = 10, .t0 = util_now_s() };
+	struct loop_stats ls;
+	const struct executor *ex;
+	char tag[64];
+	size_t k;
+	int i;
+
+	run_mode(f, &exec_seq, &ec, "seq", &ls);
+	for (i = 0; i < NIMG; i++)
+		assert_int_equal(fileio_read(f->out[i], &f->ref[i], NULL), 0);
+	for (k = 0; k < ARRAY_SIZE(cfgs); k++) {
+		ex = by_name(cfgs[k].mode);
+		assert_non_null(ex);
+#if !defined(_OPENMP) || defined(__SANITIZE_THREAD__)
+		/* Without OpenMP, or under TSan, which libgomp is not built for. */
+		if (strcmp(cfgs[k].mode, "omp") == 0)
+			continue;
+#endif
+		ec.jobs = cfgs[k].jobs;
+		ec.split_rows = cfgs[k].split;
+		ec.gil = cfgs[k].gil;
+		ec.yield_rows = cfgs[k].yield;
+		ec.offload = cfgs[k].offload;
+		snprintf(tag, sizeof(tag), "%s-j%d-s%d-g%d-y%d-o%d",
+			 cfgs[k].mode, ec.jobs, ec.split_rows, ec.gil,
+			 ec.yield_rows, ec.offload);
+		run_mode(f, ex, &ec, tag, &ls);
+		check_same_as_ref(f, tag);
+		assert_int_equal(ls.present, strcmp(cfgs[k].mode, "coop") == 0);
+	}
+}
+
+/* Each worker id seen is within range, and more than one works at -j 3. */
+static void
+test_exec_threads_uses_workers(void **state)
+{
+	struct fixture *f = *state;
+	struct exec_config ec = { .jobs = 3, .tick_ms = 10,
+				  .t0 = util_now_s() };
+	struct loop_stats ls;
+	int i, seen[3] = { 0 };
+
+	run_mode(f, &exec_threads, &ec, "workers", &ls);
+	for (i = 0; i < NIMG; i++) {
+		assert_in_range(f->res[i].worker, 0, 2);
+		seen[f->res[i].worker] = 1;
+		assert_true(f->res[i].end_s >= f->res[i].start_s);
+	}
+	assert_true(seen[0] + seen[1] + seen[2] >= 2);
+}
+
+/*
+ * The cooperative loop is blocked while an image is processed unless the
+ * coroutine yields: the heartbeat's worst lateness shows it.
+ */
+static void
+test_exec_coop_yields_keep_loop_responsive(void **state)
+{
+	struct fixture *f = *state;
+	struct exec_config ec = { .jobs = 1, .tick_ms = 2,
+				  .t0 = util_now_s() };
+	struct loop_stats blocked, yielding;
+	double longest = 0;
+	int i;
+
+	spec_release(&f->spec);
+	assert_int_equal(spec_parse("blur=4,sharpen=2", &f->spec, NULL), 0);
+	run_mode(f, &exec_coop, &ec, "coop-y0", &blocked);
+	for (i = 0; i < NIMG; i++)
+		longest = UTIL_MAX(longest, f->res[i].end_s - f->res[i].start_s);
+	ec.yield_rows = 8;
+	run_mode(f, &exec_coop, &ec, "coop-y8", &yielding);
+	print_message("coop lag max: %.1f ms without yields, %.1f ms with "
+		      "--yield-rows 8; longest image %.1f ms\n",
+		      blocked.max_ms, yielding.max_ms, longest * 1e3);
+	assert_true(blocked.ticks > 0);
+	assert_true(yielding.ticks > 0);
+	assert_true(blocked.max_ms >= 0.5 * longest * 1e3);
+	assert_true(yielding.max_ms * 3 < blocked.max_ms);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(
+			test_exec_all_modes_byte_identical, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_exec_threads_uses_workers,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_exec_coop_yields_keep_loop_responsive, setup,
+			teardown),
+	};
+
+	return cmocka_run_group_tests_name("exec", tests, NULL, NULL);
+}

@@ -1,0 +1,569 @@
+/*
+ * Resampling: output geometry, exactness of the box filter and of constant
+ * images under every filter, anti-aliasing, alpha that bleeds no colour,
+ * and the shrink-on-load path.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <string.h>
+
+#include "error.h"
+#include "image.h"
+#include "ops.h"
+#include "resize.h"
+#include "spec.h"
+
+#define MAXP 100000000
+
+static void
+assert_near(double got, double want, double tol)
+{
+	if (fabs(got - want) > tol)
+		fail_msg("got %.6f, want %.6f (+- %g)", got, want, tol);
+}
+
+static struct op
+resize_op(int w, int h, enum resize_mode mode, enum filter_kind f, int up)
+{
+	struct op op = { .kind = OP_RESIZE };
+
+	op.u.resize = (struct op_resize){ w, h, 0.0, mode, f, up };
+	return op;
+}
+
+static int
+resolve(const struct op *op, int w, int h, struct op_resolved *r)
+{
+	struct spec spec = { (struct op *)op, 1 };
+
+	return ops_resolve(&spec, w, h, MAXP, r, NULL);
+}
+
+/* Resolve op for (in_w, in_h) but apply it to src (maybe smaller). */
+static void
+run(const struct op *op, int in_w, int in_h, const struct image *src,
+    struct image *dst)
+{
+	struct op_scratch scratch;
+	struct op_resolved r;
+
+	assert_int_equal(resolve(op, in_w, in_h, &r), 0);
+	op_scratch_init(&scratch);
+	assert_int_equal(
+		op_apply(&r, src, dst, &scratch, NULL, NULL, MAXP, NULL), 0);
+	op_scratch_release(&scratch);
+	assert_int_equal(dst->w, r.out_w);
+	assert_int_equal(dst->h, r.out_h);
+}
+
+static void
+fill(struct image *im, int w, int h, int ch, unsigned char v)
+{
+	int y;
+
+	assert_int_equal(image_alloc(im, w, h, ch, PIXFMT_U8, 0, NULL), 0);
+	for (y = 0; y < h; y++)
+		memset(image_row(im, y), v, (size_t)w * ch);
+}
+
+/* A deterministic, irregular sample value (a small LCG). */
+static unsigned char
+noise(unsigned *seed)
+{
+	*seed = *seed * 1103515245u + 12345u;
+	return (unsigned char)(*seed >> 16);
+}
+
+struct size_case {
+	int w, h; /* input */
+	struct op op;
+	int out_w, out_h, scaled_w, scaled_h, win_x, win_y;
+};
+
+#define FIT   RESIZE_FIT
+#define FILL  RESIZE_FILL
+#define EXACT RESIZE_EXACT
+#define L3    FILTER_LANCZOS3
+
+static const struct size_case size_cases[] = {
+	{ 2000,
+	  1500,
+	  { OP_RESIZE, .u.resize = { 800, 800, 0, FIT, L3, 0 } },
+	  800,
+	  600,
+	  800,
+	  600,
+	  0,
+	  0 },
+	{ 1500,
+	  2000,
+	  { OP_RESIZE, .u.resize = { 800, 800, 0, FIT, L3, 0 } },
+	  600,
+	  800,
+	  600,
+	  800,
+	  0,
+	  0 },
+	/* never enlarged in fit ... */
+	{ 400,
+	  300,
+	  { OP_RESIZE, .u.resize = { 800, 800, 0, FIT, L3, 0 } },
+	  400,
+	  300,
+	  400,
+	  300,
+	  0,
+	  0 },
+	/* ... unless :up */
+	{ 400,
+	  300,
+	  { OP_RESIZE, .u.resize = { 800, 800, 0, FIT, L3, 1 } },
+	  800,
+	  600,
+	  800,
+	  600,
+	  0,
+	  0 },
+	/* one side: 1500 * 500 / 2000 = 375; 2000 * 300 / 1500 = 400 */
+	{ 2000,
+	  1500,
+	  { OP_RESIZE, .u.resize = { 500, 0, 0, FIT, L3, 0 } },
+	  500,
+	  375,
+	  500,
+	  375,
+	  0,
+	  0 },
+	{ 2000,
+	  1500,
+	  { OP_RESIZE, .u.resize = { 0, 300, 0, FIT, L3, 0 } },
+	  400,
+	  300,
+	  400,
+	  300,
+	  0,
+	  0 },
+	{ 400,
+	  300,
+	  { OP_RESIZE, .u.resize = { 800, 0, 0, FIT, L3, 0 } },
+	  400,
+	  300,
+	  400,
+	  300,
+	  0,
+	  0 },
+	{ 400,
+	  300,
+	  { OP_RESIZE, .u.resize = { 800, 0, 0, FIT, L3, 1 } },
+	  800,
+	  600,
+	  800,
+	  600,
+	  0,
+	  0 },
+	{ 2000,
+	  1500,
+	  { OP_RESIZE, .u.resize = { 100, 100, 0, EXACT, L3, 0 } },
+	  100,
+	  100,
+	  100,
+	  100,
+	  0,
+	  0 },
+	/* fill: 2000 * 100 / 1500 = 133.3 -> 133 wide, (133 - 100) / 2 = 16 */
+	{ 2000,
+	  1500,
+	  { OP_RESIZE, .u.resize = { 100, 100, 0, FILL, L3, 0 } },
+	  100,
+	  100,
+	  133,
+	  100,
+	  16,
+	  0 },
+	/* fill: 0.3 covers: 300 x 900, (900 - 200) / 2 = 350 */
+	{ 1000,
+	  3000,
+	  { OP_RESIZE, .u.resize = { 300, 200, 0, FILL, L3, 0 } },
+	  300,
+	  200,
+	  300,
+	  900,
+	  0,
+	  350 },
+	/* percent: round(1000.5), round(500.5) (halves up) */
+	{ 2001,
+	  1001,
+	  { OP_RESIZE, .u.resize = { 0, 0, 50, FIT, L3, 0 } },
+	  1001,
+	  501,
+	  1001,
+	  501,
+	  0,
+	  0 },
+	{ 3,
+	  3,
+	  { OP_RESIZE, .u.resize = { 0, 0, 10, FIT, L3, 0 } },
+	  1,
+	  1,
+	  1,
+	  1,
+	  0,
+	  0 },
+	/* 3 * 10 / 1000 = 0.03, but never less than one pixel */
+	{ 3,
+	  1000,
+	  { OP_RESIZE, .u.resize = { 10, 10, 0, FIT, L3, 0 } },
+	  1,
+	  10,
+	  1,
+	  10,
+	  0,
+	  0 },
+	{ 20, 10, { OP_ROTATE, .u.degrees = 90 }, 10, 20, 10, 20, 0, 0 },
+};
+
+static void
+test_resize_output_sizes(void **state)
+{
+	struct op big = resize_op(10000, 10000, RESIZE_FIT, L3, 1);
+	struct op_resolved r;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(size_cases) / sizeof(size_cases[0]); i++) {
+		const struct size_case *c = &size_cases[i];
+
+		assert_int_equal(resolve(&c->op, c->w, c->h, &r), 0);
+		assert_int_equal(r.in_w, c->w);
+		assert_int_equal(r.in_h, c->h);
+		assert_int_equal(r.out_w, c->out_w);
+		assert_int_equal(r.out_h, c->out_h);
+		assert_int_equal(r.scaled_w, c->scaled_w);
+		assert_int_equal(r.scaled_h, c->scaled_h);
+		assert_int_equal(r.win_x, c->win_x);
+		assert_int_equal(r.win_y, c->win_y);
+	}
+	{
+		struct spec spec = { &big, 1 };
+		struct imgpipe_error err;
+
+		assert_int_equal(
+			ops_resolve(&spec, 100, 100, 1000000, &r, &err),
+			IMGPIPE_ELIMIT);
+		assert_non_null(strstr(err.msg, "max-pixels"));
+	}
+}
+
+static void
+test_resize_box_block_means(void **state)
+{
+	struct op op = resize_op(4, 3, RESIZE_EXACT, FILTER_BOX, 0);
+	struct image a, b;
+	unsigned seed = 7;
+	int x, y, c, ch, i, j, sum;
+
+	(void)state;
+	image_init(&a);
+	image_init(&b);
+	for (ch = 1; ch <= 3; ch += 2) {
+		assert_int_equal(
+			image_alloc(&a, 16, 12, ch, PIXFMT_U8, 0, NULL), 0);
+		for (y = 0; y < 12; y++)
+			for (x = 0; x < 16 * ch; x++)
+				image_row(&a, y)[x] = noise(&seed);
+		run(&op, 16, 12, &a, &b);
+		for (y = 0; y < 3; y++)
+			for (x = 0; x < 4; x++)
+				for (c = 0; c < ch; c++) {
+					sum = 0;
+					for (j = 0; j < 4; j++)
+						for (i = 0; i < 4; i++)
+							sum += image_row(
+								&a, 4 * y + j)
+								[(4 * x + i) *
+									 ch +
+								 c];
+					/* The mean, halves rounded up. */
+					assert_int_equal(
+						image_row(&b, y)[x * ch + c],
+						(sum + 8) / 16);
+				}
+	}
+	image_release(&a);
+	image_release(&b);
+}
+
+static void
+test_resize_constant_stays_constant(void **state)
+{
+	static const int sizes[][2] = { { 10, 7 },  { 5, 3 },	{ 1, 1 },
+					{ 36, 23 }, { 80, 50 }, { 111, 69 } };
+	static const unsigned char values[] = { 0, 1, 128, 254, 255 };
+	struct image a, b;
+	size_t s, v;
+	int f, ch, y, x;
+
+	(void)state;
+	image_init(&a);
+	image_init(&b);
+	for (f = 0; f < FILTER_COUNT; f++)
+		for (ch = 1; ch <= 4; ch++)
+			for (v = 0; v < sizeof(values); v++)
+				for (s = 0;
+				     s < sizeof(sizes) / sizeof(sizes[0]);
+				     s++) {
+					struct op op = resize_op(
+						sizes[s][0], sizes[s][1],
+						RESIZE_EXACT,
+						(enum filter_kind)f, 0);
+
+					fill(&a, 37, 23, ch, values[v]);
+					run(&op, 37, 23, &a, &b);
+					for (y = 0; y < b.h; y++)
+						for (x = 0; x < b.w * ch; x++)
+							assert_int_equal(
+								image_row(&b,
+									  y)[x],
+								values[v]);
+				}
+	image_release(&a);
+	image_release(&b);
+}
+
+/* 64x64 one-pixel checkerboard of 0 and 255, shrunk 4x with filter f. */
+static void
+checker_shrink(enum filter_kind f, struct image *b)
+{
+	struct op op = resize_op(16, 16, RESIZE_FIT, f, 0);
+	struct image a;
+	int x, y;
+
+	image_init(&a);
+	assert_int_equal(image_alloc(&a, 64, 64, 1, PIXFMT_U8, 0, NULL), 0);
+	for (y = 0; y < 64; y++)
+		for (x = 0; x < 64; x++)
+			image_row(&a, y)[x] = (x + y) % 2 ? 255 : 0;
+	run(&op, 64, 64, &a, b);
+	image_release(&a);
+}
+
+static void
+test_resize_no_aliasing(void **state)
+{
+	static const enum filter_kind smooth[] = { FILTER_LANCZOS3, FILTER_BOX,
+						   FILTER_BILINEAR,
+						   FILTER_BICUBIC,
+						   FILTER_MITCHELL };
+	struct image b;
+	size_t i;
+	int x, y;
+	double far = 0.0;
+
+	(void)state;
+	image_init(&b);
+	for (i = 0; i < sizeof(smooth) / sizeof(smooth[0]); i++) {
+		checker_shrink(smooth[i], &b);
+		for (y = 0; y < 16; y++)
+			for (x = 0; x < 16; x++)
+				assert_near(image_row(&b, y)[x], 127.5, 2.0);
+	}
+	/* Point sampling aliases: the test above can fail. */
+	checker_shrink(FILTER_NEAREST, &b);
+	for (y = 0; y < 16; y++)
+		for (x = 0; x < 16; x++)
+			far = fmax(far, fabs(image_row(&b, y)[x] - 127.5));
+	assert_true(far > 100.0);
+	image_release(&b);
+}
+
+/*
+ * Left half opaque red, right half transparent green: no green may show.
+ * A wide and a tall shape, so both pass orders of resize.c are used.
+ */
+static void
+alpha_no_green(int w, int h, int ow, int oh)
+{
+	struct image a, b;
+	int f, x, y, seen = 0;
+
+	image_init(&a);
+	image_init(&b);
+	assert_int_equal(image_alloc(&a, w, h, 4, PIXFMT_U8, 0, NULL), 0);
+	for (y = 0; y < h; y++)
+		for (x = 0; x < w; x++) {
+			unsigned char *p = image_row(&a, y) + 4 * x;
+
+			p[0] = x < w / 2 ? 255 : 0;
+			p[1] = x < w / 2 ? 0 : 255;
+			p[2] = 0;
+			p[3] = x < w / 2 ? 255 : 0;
+		}
+	for (f = 0; f < FILTER_COUNT; f++) {
+		struct op op =
+			resize_op(ow, oh, RESIZE_EXACT, (enum filter_kind)f, 0);
+
+		run(&op, w, h, &a, &b);
+		for (y = 0; y < oh; y++)
+			for (x = 0; x < ow; x++) {
+				const unsigned char *p =
+					image_row(&b, y) + 4 * x;
+
+				if (p[3] == 0) {
+					assert_int_equal(p[0], 0);
+					continue;
+				}
+				seen++;
+				assert_int_equal(p[1], 0);
+				assert_true(p[0] >= 250);
+			}
+	}
+	assert_true(seen > 0);
+	image_release(&a);
+	image_release(&b);
+}
+
+static void
+test_resize_alpha_bleeds_no_colour(void **state)
+{
+	(void)state;
+	alpha_no_green(24, 9, 8, 3);
+	alpha_no_green(24, 90, 8, 3);
+}
+
+/* Grey + alpha: the transparent side's white must not lighten the black. */
+static void
+test_resize_alpha_grey(void **state)
+{
+	struct op op = resize_op(5, 2, RESIZE_EXACT, FILTER_MITCHELL, 0);
+	struct image a, b;
+	int x, y;
+
+	(void)state;
+	image_init(&a);
+	image_init(&b);
+	assert_int_equal(image_alloc(&a, 15, 6, 2, PIXFMT_U8, 0, NULL), 0);
+	for (y = 0; y < 6; y++)
+		for (x = 0; x < 15; x++) {
+			image_row(&a, y)[2 * x] = x < 8 ? 0 : 255;
+			image_row(&a, y)[2 * x + 1] = x < 8 ? 255 : 0;
+		}
+	run(&op, 15, 6, &a, &b);
+	for (y = 0; y < 2; y++)
+		for (x = 0; x < 5; x++)
+			assert_int_equal(image_row(&b, y)[2 * x], 0);
+	assert_true(image_row(&b, 0)[1] == 255 && image_row(&b, 0)[9] == 0);
+	image_release(&a);
+	image_release(&b);
+}
+
+static void
+test_resize_bilinear_upscale(void **state)
+{
+	/*
+	 * 2 -> 4: output centres fall at source -0.25, 0.25, 0.75, 1.25;
+	 * tent weights give 0, 0.25 * 255, 0.75 * 255, 255 (edges clamped).
+	 */
+	static const unsigned char want[] = { 0, 64, 191, 255 };
+	struct op op = resize_op(4, 1, RESIZE_EXACT, FILTER_BILINEAR, 0);
+	struct image a, b;
+	int x;
+
+	(void)state;
+	image_init(&a);
+	image_init(&b);
+	fill(&a, 2, 1, 1, 0);
+	image_row(&a, 0)[1] = 255;
+	run(&op, 2, 1, &a, &b);
+	for (x = 0; x < 4; x++)
+		assert_int_equal(image_row(&b, 0)[x], want[x]);
+	image_release(&a);
+	image_release(&b);
+}
+
+static void
+test_resize_weights_normalised(void **state)
+{
+	struct resize_weights rw;
+	double sum;
+	int f, i, k;
+
+	(void)state;
+	resize_weights_init(&rw);
+	for (f = 0; f < FILTER_COUNT; f++) {
+		assert_int_equal(resize_weights_filter(&rw, (enum filter_kind)f,
+						       2000, 800, 0, 800),
+				 0);
+		for (i = 0; i < rw.n; i++) {
+			sum = 0.0;
+			for (k = 0; k < rw.count[i]; k++)
+				sum += rw.w[(size_t)i * rw.taps + k];
+			assert_near(sum, 1.0, 1e-5);
+			assert_true(rw.first[i] >= 0);
+			assert_true(rw.first[i] + rw.count[i] <= 2000);
+		}
+	}
+	/* Lanczos3 at 2.5x shrink reads about 2 * 3 * 2.5 = 15 pixels. */
+	assert_true(rw.count[400] >= 14 && rw.count[400] <= 16);
+	resize_weights_release(&rw);
+}
+
+/*
+ * The decoder shrank 2000x1000 by 4 on load: fill 300x300 must still give
+ * 300x300, keeping the centre of the scaled 600x300 image.  The source's
+ * outer quarters are 0 and 255, its middle half 128, so the window is flat
+ * 128 away from its sides.
+ */
+static void
+test_resize_shrunk_on_load(void **state)
+{
+	struct op fit = resize_op(800, 800, RESIZE_FIT, L3, 0);
+	struct op fillop = resize_op(300, 300, RESIZE_FILL, L3, 0);
+	struct image a, b;
+	int x, y;
+
+	(void)state;
+	image_init(&a);
+	image_init(&b);
+	fill(&a, 1000, 750, 3, 90);
+	run(&fit, 2000, 1500, &a, &b);
+	assert_int_equal(b.w, 800);
+	assert_int_equal(b.h, 600);
+	assert_int_equal(image_row(&b, 300)[1200], 90);
+	assert_int_equal(image_alloc(&a, 500, 250, 1, PIXFMT_U8, 0, NULL), 0);
+	for (y = 0; y < 250; y++)
+		for (x = 0; x < 500; x++)
+			image_row(&a, y)[x] = x < 125 ? 0 : x < 375 ? 128 : 255;
+	run(&fillop, 2000, 1000, &a, &b);
+	assert_int_equal(b.w, 300);
+	assert_int_equal(b.h, 300);
+	for (y = 0; y < 300; y++)
+		for (x = 10; x < 290; x++)
+			assert_int_equal(image_row(&b, y)[x], 128);
+	/* The sides show the step just outside the window. */
+	assert_true(image_row(&b, 150)[0] != 128);
+	image_release(&a);
+	image_release(&b);
+}
+
+int
+main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_resize_output_sizes),
+		cmocka_unit_test(test_resize_box_block_means),
+		cmocka_unit_test(test_resize_constant_stays_constant),
+		cmocka_unit_test(test_resize_no_aliasing),
+		cmocka_unit_test(test_resize_alpha_bleeds_no_colour),
+		cmocka_unit_test(test_resize_alpha_grey),
+		cmocka_unit_test(test_resize_bilinear_upscale),
+		cmocka_unit_test(test_resize_weights_normalised),
+		cmocka_unit_test(test_resize_shrunk_on_load),
+	};
+
+	return cmocka_run_group_tests_name("resize", tests, NULL, NULL);
+}

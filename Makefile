@@ -119,7 +119,8 @@ install: all
 check-headers:
 	@for h in $(HEADERS); do \
 	  printf '#include "%s"\ntypedef int hdr_check;\n' $$(basename $$h) | \
-	    $(CC) $(FINAL_CFLAGS) -Werror -fsyntax-only -x c - || exit 1; \
+	    $(CC) $(filter-out -MMD -MP,$(FINAL_CFLAGS)) -Werror -fsyntax-only \
+		-x c - || exit 1; \
 	done; echo "headers: ok"
 
 format-check:

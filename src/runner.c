@@ -1,0 +1,154 @@
+/*
+ * One batch: task list, executor, and everything printed or written about
+ * it.  Kept apart from main so that compare can run it once per mode.
+ */
+#include "runner.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "batch.h"
+#include "cancel.h"
+#include "error.h"
+#include "report.h"
+#include "spec.h"
+#include "timeline.h"
+#include "util.h"
+
+#define TIMELINE_WIDTH 72
+
+static void
+report_config_of(const struct cli_options *o, struct report_config *c)
+{
+	c->mode = o->mode;
+	c->workers = o->workers;
+	c->gil = o->exec.gil;
+	c->split_rows = o->exec.split_rows;
+	c->progress = o->progress;
+	c->quiet = o->quiet;
+	c->verbose = o->verbose;
+}
+
+static int
+build(const struct cli_options *o, struct batch *b, struct imgpipe_error *err)
+{
+	struct batch_opts bo = {
+		.in_dir = o->input_dir,
+		.out_dir = o->output_dir,
+		.recursive = o->recursive,
+		.format = o->job.format,
+		.files_from = o->files_from,
+		.null_sep = o->null_sep,
+		.shard_k = o->shard_k,
+		.shard_n = o->shard_n,
+		.skip_existing = o->skip_existing,
+		.create_dirs = !o->dry_run,
+	};
+
+	return batch_build(&bo, b, err);
+}
+
+/* --timeline, --trace, --report; a file that cannot be written fails the run.
+ */
+static int
+write_extras(const struct cli_options *o, const struct report_config *cfg,
+	     const struct batch *b, const struct task_result *res,
+	     const struct loop_stats *loop, double wall_s)
+{
+	struct imgpipe_error err;
+	int bad = 0;
+
+	if (o->timeline)
+		timeline_print(stderr, b->tasks, res, b->n, o->workers,
+			       TIMELINE_WIDTH);
+	if (o->trace != NULL &&
+	    timeline_write_trace(o->trace, o->mode, b->tasks, res, b->n,
+				 &err) != 0) {
+		util_warn("%s", err.msg);
+		bad = 1;
+	}
+	if (o->report != NULL && report_write_json(o->report, cfg, b, res, loop,
+						   wall_s, &err) != 0) {
+		util_warn("%s", err.msg);
+		bad = 1;
+	}
+	return bad;
+}
+
+/* Run the batch and report; returns the exit status. */
+static int
+run(struct cli_options *o, const struct batch *b, struct run_stats *st)
+{
+	struct task_result *res = xcalloc(b->n ? b->n : 1, sizeof(*res));
+	struct loop_stats loop = { 0 };
+	struct report_config cfg;
+	struct report_totals t;
+	struct exec_observer obs;
+	struct imgpipe_error err;
+	struct report r;
+	double wall;
+	int rc, bad;
+
+	report_config_of(o, &cfg);
+	report_prefailed(b);
+	if (o->verbose)
+		util_warn("%zu images, %zu skipped, mode %s, %d worker%s", b->n,
+			  b->skipped_other + b->skipped_existing, o->mode,
+			  o->workers, o->workers == 1 ? "" : "s");
+	cancel_install();
+	error_clear(&err);
+	o->exec.t0 = util_now_s();
+	report_init(&r, &cfg, b->tasks, b->n, o->exec.t0);
+	obs = report_observer(&r);
+	rc = exec_find(o->mode, NULL)
+		     ->run(&o->exec, &o->job, b->tasks, b->n, res, &obs, &loop,
+			   &err);
+	wall = util_now_s() - o->exec.t0;
+	report_finish(&r);
+	if (rc != 0 && rc != IMGPIPE_ECANCEL) {
+		util_warn("%s", err.msg);
+		free(res);
+		return CLI_EXIT_USAGE;
+	}
+	bad = write_extras(o, &cfg, b, res, &loop, wall);
+	report_totals(b, res, &t);
+	if (st != NULL) {
+		st->wall_s = wall;
+		st->ok = t.ok;
+		st->failed = t.failed;
+		st->skipped = t.skipped;
+		st->megapixels = t.megapixels;
+		st->loop = loop;
+	}
+	if (!o->quiet)
+		report_summary(stderr, &cfg, &t, wall);
+	free(res);
+	if (rc == IMGPIPE_ECANCEL) {
+		util_warn("interrupted");
+		return CLI_EXIT_INTERRUPTED;
+	}
+	return t.failed > 0 || bad ? CLI_EXIT_FAILED : CLI_EXIT_OK;
+}
+
+int
+runner_run(struct cli_options *o, struct run_stats *st)
+{
+	struct imgpipe_error err;
+	struct batch b;
+	int rc;
+
+	error_clear(&err);
+	if (st != NULL)
+		memset(st, 0, sizeof(*st));
+	if (build(o, &b, &err) != 0) {
+		util_warn("%s", err.msg);
+		return CLI_EXIT_USAGE;
+	}
+	if (o->dry_run)
+		rc = report_dry_run(&o->job, &b, stdout) > 0 ? CLI_EXIT_FAILED
+							     : CLI_EXIT_OK;
+	else
+		rc = run(o, &b, st);
+	batch_release(&b);
+	return rc;
+}

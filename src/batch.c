@@ -517,13 +517,17 @@ drop_collisions(struct builder *bd)
 }
 
 static int
-newer_or_same(const struct timespec *a, const struct timespec *b)
+newer(const struct timespec *a, const struct timespec *b)
 {
 	return a->tv_sec > b->tv_sec ||
-	       (a->tv_sec == b->tv_sec && a->tv_nsec >= b->tv_nsec);
+	       (a->tv_sec == b->tv_sec && a->tv_nsec > b->tv_nsec);
 }
 
-/* --skip-existing: an output at least as new as its input is done. */
+/*
+ * --skip-existing: an output newer than its input is done (SPEC.md); an
+ * input touched in the same clock tick as its output is redone, which is
+ * the safe side.
+ */
 static void
 drop_existing(struct builder *bd)
 {
@@ -535,7 +539,7 @@ drop_existing(struct builder *bd)
 	for (i = 0; i < b->n; i++) {
 		if (stat(b->tasks[i].out_path, &st) == 0 &&
 		    S_ISREG(st.st_mode) &&
-		    newer_or_same(&st.st_mtim, &bd->mtimes[i])) {
+		    newer(&st.st_mtim, &bd->mtimes[i])) {
 			drop[i] = 1;
 			b->skipped_existing++;
 		}

@@ -421,7 +421,7 @@ test_batch_skip_existing(void **state)
 	put(f->in, "c.jpg", 'j');
 	put(f->out, "a.jpg", 'j'); /* newer than its input: done */
 	put(f->out, "b.jpg", 'j'); /* older: redo */
-	put(f->out, "c.jpg", 'j'); /* same time: done */
+	put(f->out, "c.jpg", 'j'); /* same time: not newer, redo */
 	set_mtime(f->in, "a.jpg", 1000000);
 	set_mtime(f->out, "a.jpg", 2000000);
 	set_mtime(f->in, "b.jpg", 2000000);
@@ -430,9 +430,10 @@ test_batch_skip_existing(void **state)
 	set_mtime(f->out, "c.jpg", 1500000);
 	f->o.skip_existing = 1;
 	build_ok(f);
-	assert_int_equal(f->b.n, 1);
+	assert_int_equal(f->b.n, 2);
 	assert_string_equal(f->b.tasks[0].rel_in, "b.jpg");
-	assert_int_equal(f->b.skipped_existing, 2);
+	assert_string_equal(f->b.tasks[1].rel_in, "c.jpg");
+	assert_int_equal(f->b.skipped_existing, 1);
 
 	f->o.skip_existing = 0;
 	build_ok(f);

@@ -1,0 +1,48 @@
+#!/bin/sh
+# End-to-end tests, OpenBSD regress style: runs every tests/cli/test_*.sh (or
+# the ones named as arguments) against $IMGPIPE and ends with one line
+# "N passed, N failed"; exits non-zero if any test failed.
+
+: "${IMGPIPE:?set IMGPIPE to the imgpipe binary}"
+case $IMGPIPE in
+/*) ;;
+*) IMGPIPE=$(pwd)/$IMGPIPE ;;
+esac
+export IMGPIPE
+# Sanitizer reports must not pass for the ordinary "an image failed" status.
+ASAN_OPTIONS=${ASAN_OPTIONS:-exitcode=86}
+UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:exitcode=86}
+export ASAN_OPTIONS UBSAN_OPTIONS
+
+dir=$(cd "$(dirname "$0")" && pwd)
+if [ $# -gt 0 ]; then
+	tests=""
+	for n in "$@"; do
+		tests="$tests $dir/$(basename "$n" .sh).sh"
+	done
+else
+	tests=$(ls "$dir"/test_*.sh)
+fi
+
+passed=0
+failed=0
+for t in $tests; do
+	name=$(basename "$t" .sh)
+	if [ ! -x "$IMGPIPE" ]; then
+		out="no executable at $IMGPIPE"
+		st=1
+	else
+		out=$(sh "$t" 2>&1)
+		st=$?
+	fi
+	if [ "$st" -eq 0 ]; then
+		passed=$((passed + 1))
+		echo "ok   $name"
+	else
+		failed=$((failed + 1))
+		echo "FAIL $name"
+		printf '%s\n' "$out" | sed 's/^/     /'
+	fi
+done
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

@@ -1,6 +1,7 @@
 # imgpipe: GNU make.  Objects and binaries under build/ (one folder per
 # configuration).  Knobs: WERROR=1, SAN=address,undefined | SAN=thread,
-# NATIVE=1, OPENMP=0, CC, CFLAGS, PREFIX, DESTDIR.
+# NATIVE=1, OPENMP=0, CC, CFLAGS, PREFIX, DESTDIR.  SAN=thread runs the
+# threads, procs and coop modes only: libgomp is not built for TSan.
 
 CC ?= cc
 CFLAGS ?= -O2 -g
@@ -93,9 +94,10 @@ $(B)/tests/%: tests/%.c $(LIB) | $(B)/tests
 $(B)/obj $(B)/tests:
 	mkdir -p $@
 
+# Every mode on the samples, one table: the decision table's CPU-bound column.
 demo: all
 	rm -rf out
-	$(BIN) samples out -p 'resize=800x800,sharpen=0.6' -m seq
+	$(BIN) compare samples out -p 'resize=800x800,sharpen=0.6'
 
 test: all
 	@$(MAKE) --no-print-directory unit-test cli-test
@@ -106,7 +108,7 @@ unit-test: $(TEST_BINS)
 	done; exit $$fail
 
 cli-test: $(BIN)
-	@IMGPIPE=$(CURDIR)/$(BIN) sh tests/cli/run.sh
+	@IMGPIPE=$(CURDIR)/$(BIN) IMGPIPE_SAN=$(SAN) sh tests/cli/run.sh
 
 bench: all
 	@IMGPIPE=$(CURDIR)/$(BIN) CFLAGS_USED="$(FINAL_CFLAGS)" sh bench/run.sh

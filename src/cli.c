@@ -22,7 +22,7 @@
  * SPEC.md's default is threads; until that executor is built, the
  * reference mode is the default so that a plain run works.
  */
-#define CLI_DEFAULT_MODE "seq"
+#define CLI_DEFAULT_MODE "threads"
 #define CLI_MAX_JOBS	 1024
 
 enum {
@@ -438,6 +438,9 @@ check_mode(struct cli_options *o, const struct seen *s,
 		return error_set(err, IMGPIPE_ESPEC,
 				 "--gil needs --mode threads, not '%s'",
 				 o->mode);
+	if (s->gil && s->split_rows)
+		return error_set(err, IMGPIPE_ESPEC,
+				 "--gil runs whole images; drop --split rows");
 	if (s->switch_interval && !s->gil)
 		return error_set(err, IMGPIPE_ESPEC,
 				 "--switch-interval needs --gil");
@@ -485,9 +488,6 @@ cli_parse(int argc, char **argv, struct cli_options *o,
 
 	set_defaults(o);
 	memset(&s, 0, sizeof(s));
-	if (argc > 1 && strcmp(argv[1], "compare") == 0)
-		return error_set(err, IMGPIPE_ESPEC,
-				 "compare is not built yet");
 	optind = 0; /* glibc: full re-initialisation, so tests may call again */
 	opterr = 0;
 	while ((c = getopt_long(argc, argv, short_opts, long_opts, NULL)) !=

@@ -6,7 +6,7 @@
 #include "util.h"
 
 static const struct executor *const built[] = {
-	&exec_seq,
+	&exec_seq, &exec_threads, &exec_procs, &exec_omp, &exec_coop,
 };
 
 static const char *const modes[] = { "seq", "threads", "procs", "omp", "coop" };

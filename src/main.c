@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "compare.h"
 #include "error.h"
 #include "runner.h"
 #include "spec.h"
@@ -31,6 +32,8 @@ main(int argc, char **argv)
 	struct spec spec;
 	int rc;
 
+	if (argc > 1 && strcmp(argv[1], "compare") == 0)
+		return close_stdout(compare_main(argc - 1, argv + 1));
 	error_clear(&err);
 	rc = cli_parse(argc, argv, &o, &err);
 	if (rc == CLI_DONE)

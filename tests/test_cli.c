@@ -71,9 +71,10 @@ test_cli_defaults(void **state)
 	assert_string_equal(o.input_dir, "in");
 	assert_string_equal(o.output_dir, "out");
 	assert_string_equal(o.pipeline, "");
-	assert_string_equal(o.mode, "seq");
-	assert_int_equal(o.workers, 1);
+	/* SPEC.md: threads by default, one worker per online CPU. */
+	assert_string_equal(o.mode, "threads");
 	assert_int_equal(o.exec.jobs, cpus > 1024 ? 1024 : cpus);
+	assert_int_equal(o.workers, o.exec.jobs);
 	assert_int_equal(o.job.format, OUT_SAME);
 	assert_int_equal(o.job.enc.quality, 85);
 	assert_int_equal(o.job.enc.png_level, 6);
@@ -181,7 +182,7 @@ test_cli_modes(void **state)
 	parse_ok("-m seq -j 8 in out", &o);
 	assert_int_equal(o.workers, 1);
 	refuse("-m nope in out", "unknown mode 'nope'");
-	refuse("compare in out", "compare is not built yet");
+	refuse("--gil --split rows in out", "--split rows");
 	/* Every mode of SPEC.md is either built or refused as "not built". */
 	if (exec_find("threads", &known) == NULL) {
 		assert_true(known);

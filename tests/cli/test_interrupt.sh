@@ -1,5 +1,6 @@
-# SIGINT and SIGTERM during a batch: exit status 130 after a clean shutdown,
-# every file left in OUTPUT_DIR complete, no temporary file.
+# SIGINT and SIGTERM during a batch, in every mode: exit status 130 within
+# two seconds, no worker left running, every file left in OUTPUT_DIR
+# complete, no temporary file.
 . "$(dirname "$0")/lib.sh"
 
 in=$T/in
@@ -10,19 +11,47 @@ while [ "$i" -lt 24 ]; do
 	i=$((i + 1))
 done
 
-for sig in INT TERM; do
-	out=$T/out$sig
-	"$IMGPIPE" "$in" "$out" -p blur=8,sharpen=2 --no-progress \
+# interrupt SIG TAG ARGS...: start a heavy batch, signal it after 0.7 s.
+interrupt()
+{
+	_sig=$1
+	_tag=$2
+	shift 2
+	out=$T/out-$_tag-$_sig
+	"$IMGPIPE" "$in" "$out" -p blur=8,sharpen=2 -j 2 --no-progress "$@" \
 	    >"$T/stdout" 2>"$T/stderr" </dev/null &
 	pid=$!
-	sleep 1
-	kill -s "$sig" "$pid"
+	sleep 0.7
+	kill -s "$_sig" "$pid"
+	sent=$(date +%s%N)
 	rc=0
 	wait "$pid" || rc=$?
-	[ "$rc" -eq 130 ] || fail "SIG$sig: exit $rc, want 130"
-	check "SIG$sig: incomplete output" complete_images "$out"
-	check "SIG$sig: temporary file left behind" no_tmp "$out"
+	ms=$((($(date +%s%N) - sent) / 1000000))
+	[ "$rc" -eq 130 ] || fail "$_tag SIG$_sig: exit $rc, want 130"
+	[ "$ms" -le 2000 ] || fail "$_tag SIG$_sig: took $ms ms to stop"
+	# Workers are children of pid: none may outlive it.
+	if ps -eo ppid= | grep -qx " *$pid"; then
+		fail "$_tag SIG$_sig: a worker outlived the batch"
+	fi
+	check "$_tag SIG$_sig: incomplete output" complete_images "$out"
+	check "$_tag SIG$_sig: temporary file left behind" no_tmp "$out"
 	[ "$(nfiles "$out" 2>/dev/null || echo 0)" -lt 24 ] ||
-	    fail "SIG$sig: the batch finished before the signal (make it heavier)"
+	    fail "$_tag SIG$_sig: finished before the signal (make it heavier)"
+}
+
+for sig in INT TERM; do
+	interrupt "$sig" seq -m seq
+	interrupt "$sig" threads -m threads
+	interrupt "$sig" split -m threads --split rows
+	interrupt "$sig" gil -m threads --gil
+	interrupt "$sig" procs -m procs
+	interrupt "$sig" coop -m coop
+	interrupt "$sig" coop-offload -m coop --offload
+	# omp: not in a build without OpenMP, nor under TSan (libgomp).
+	mkdir -p "$T/empty"
+	if [ "${IMGPIPE_SAN:-}" != thread ] &&
+	    "$IMGPIPE" -m omp "$T/empty" "$T/probe" >/dev/null 2>&1; then
+		interrupt "$sig" omp -m omp
+	fi
 done
 finish

@@ -1,0 +1,13 @@
+/*
+ * imgpipe compare: every mode on the same input and pipeline, each in its
+ * own process and its own sub-folder of OUTPUT_DIR, then one table and a
+ * few sentences that read it as the threads / processes / async decision
+ * table does for CPU-bound work.
+ */
+#ifndef IMGPIPE_COMPARE_H
+#define IMGPIPE_COMPARE_H
+
+/* argv[0] is "compare"; the rest are imgpipe's options.  Exit status. */
+int compare_main(int argc, char **argv);
+
+#endif

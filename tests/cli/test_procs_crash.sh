@@ -1,0 +1,41 @@
+# procs: a worker killed with SIGKILL in the middle of a batch costs exactly
+# the image it held.  That image is named with "worker crashed (SIGKILL)",
+# every other image is written, the exit status is 1, and no temporary
+# file of the dead worker is left behind.
+. "$(dirname "$0")/lib.sh"
+
+in=$T/in
+mkdir -p "$in"
+i=0
+while [ "$i" -lt 12 ]; do
+	cp "$SAMPLES/picos-de-europa.jpg" "$in/p$i.jpg"
+	i=$((i + 1))
+done
+
+out=$T/out
+"$IMGPIPE" "$in" "$out" -m procs -j 2 -p blur=6,sharpen=2 --no-progress \
+    --report "$T/report.json" >"$T/stdout" 2>"$T/stderr" </dev/null &
+pid=$!
+sleep 0.8
+victim=$(ps -eo pid=,ppid= | awk -v p="$pid" '$2 == p { print $1; exit }')
+[ -n "$victim" ] || fail "no worker process found under $pid"
+[ -n "$victim" ] && kill -KILL "$victim"
+rc=0
+wait "$pid" || rc=$?
+
+[ "$rc" -eq 1 ] || fail "exit $rc, want 1"
+n=$(grep -c 'worker crashed (SIGKILL)' "$T/stderr")
+[ "$n" -eq 1 ] || fail "$n 'worker crashed (SIGKILL)' lines, want 1"
+grep -q "^imgpipe: p[0-9]*\.jpg: worker crashed (SIGKILL)$" "$T/stderr" ||
+    fail "the crash line does not name the image"
+[ "$(nfiles "$out")" -eq 11 ] || fail "$(nfiles "$out") outputs, want 11"
+check "incomplete output" complete_images "$out"
+check "temporary file left behind" no_tmp "$out"
+python3 - "$T/report.json" <<'PY' || fail "report does not show one crashed image"
+import json, sys
+r = json.load(open(sys.argv[1]))
+bad = [f for f in r["files"] if f["status"] != "ok"]
+assert len(bad) == 1 and bad[0]["error"] == "worker crashed (SIGKILL)", bad
+assert r["images"]["ok"] == 11 and r["images"]["failed"] == 1, r["images"]
+PY
+finish

@@ -13,7 +13,7 @@ struct imgpipe_error;
 
 enum pixfmt {
 	PIXFMT_U8,	/* one byte a sample, 0..255 */
-	PIXFMT_F32	/* one float a sample: intermediates of separable passes */
+	PIXFMT_F32	/* one float a sample: intermediate luma of edges */
 };
 
 /*

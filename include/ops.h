@@ -71,7 +71,13 @@ int stage_run(const struct stage_runner *runner, const struct stage *st,
  * instead of page-faulted in again for every photo.
  */
 struct op_scratch {
-	struct image tmp;	/* PIXFMT_F32 intermediate of separable passes */
+	/*
+	 * tmp: the fixed-point intermediate between separable passes (int16
+	 * samples held in a PIXFMT_U8 image of twice the width); tmp2: the
+	 * widened source window of alpha and horizontal-first resizes, and
+	 * the float luma of edges.
+	 */
+	struct image tmp;
 	struct image tmp2;
 };
 

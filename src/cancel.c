@@ -1,20 +1,27 @@
 /*
  * SIGINT/SIGTERM become a flag.  This is the one piece of process-global
- * state: a signal handler can reach nothing else.
+ * state: a signal handler can reach nothing else.  The flag is a lock-free
+ * atomic rather than volatile sig_atomic_t, because worker threads read it
+ * while the handler, on whichever thread, writes it.
  */
 #include "cancel.h"
 
+#include <errno.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <string.h>
 
 #include "error.h"
 
-static volatile sig_atomic_t cancel_sig;
+static atomic_int cancel_sig;
 
 static void
 on_signal(int sig)
 {
-	cancel_sig = sig;
+	int saved = errno;
+
+	atomic_store(&cancel_sig, sig);
+	errno = saved;
 }
 
 void
@@ -34,24 +41,24 @@ cancel_install(void)
 int
 cancel_requested(void)
 {
-	return cancel_sig != 0;
+	return atomic_load_explicit(&cancel_sig, memory_order_relaxed) != 0;
 }
 
 int
 cancel_signal(void)
 {
-	return (int)cancel_sig;
+	return atomic_load(&cancel_sig);
 }
 
 void
 cancel_request(int sig)
 {
-	cancel_sig = sig;
+	atomic_store(&cancel_sig, sig);
 }
 
 int
 cancel_hook(void *ctx)
 {
 	(void)ctx;
-	return cancel_sig != 0 ? IMGPIPE_ECANCEL : 0;
+	return cancel_requested() ? IMGPIPE_ECANCEL : 0;
 }

@@ -1,31 +1,68 @@
 /*
- * Convolutions: Gaussian blur and unsharp-mask sharpen (both separable,
- * sharing resize.c's weight tables and passes, edge pixels repeated) and
- * Sobel edges of the luma.  Alpha images are blurred premultiplied.
+ * Convolutions: Gaussian blur and unsharp-mask sharpen (both separable, in
+ * resize.c's fixed point, sharing its weight tables and row cores, edge
+ * pixels repeated) and Sobel edges of the luma.  Alpha images are blurred
+ * premultiplied.
  */
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "error.h"
 #include "filter.h"
 #include "op_kernels.h"
 #include "resize.h"
 
-struct sharpen_plan {
+#if defined(__SSE2__) && !defined(IMGPIPE_NO_SIMD)
+#define CONV_SSE2 1
+#include <emmintrin.h>
+#endif
+
+/*
+ * The blur's weights, plus the run of pixels x_lo .. x_hi whose horizontal
+ * weights are all the same centred kernel: there the horizontal pass is a
+ * sum of whole rows shifted by one pixel per tap, a contiguous vector loop.
+ */
+struct conv_plan {
 	struct resize_plan blur;
+	int radius, x_lo, x_hi;
+};
+
+struct sharpen_plan {
+	struct conv_plan conv;
 	const struct image *orig;
 	float amount, threshold;
+	int amount_q, thr_q; /* Q10 amount; threshold in Q6 levels */
 };
 
 struct edges_plan {
 	const struct image *orig; /* for its alpha */
 };
 
+/* Find the interior run; leave it empty if the table is not uniform there. */
+static void
+conv_interior(struct conv_plan *p)
+{
+	const struct resize_weights *wx = &p->blur.x;
+	int r = p->radius, i;
+
+	p->x_lo = r;
+	p->x_hi = wx->n - r > r ? wx->n - r : r;
+	for (i = p->x_lo; i < p->x_hi; i++)
+		if (wx->first[i] != i - r || wx->count[i] != 2 * r + 1 ||
+		    memcmp(resize_q(wx, i), resize_q(wx, p->x_lo),
+			   (size_t)wx->qtaps * sizeof(int16_t)) != 0) {
+			p->x_hi = p->x_lo;
+			return;
+		}
+}
+
 /* Gaussian weights for both axes of src, edge pixels repeated. */
 static int
-blur_plan(struct resize_plan *p, double sigma, const struct image *src,
+blur_plan(struct conv_plan *cp, double sigma, const struct image *src,
 	  struct imgpipe_error *err)
 {
+	struct resize_plan *p = &cp->blur;
 	int r = filter_gaussian_radius(sigma), rc = IMGPIPE_ENOMEM;
 	float *k = malloc((size_t)(2 * r + 1) * sizeof(*k));
 
@@ -41,26 +78,136 @@ blur_plan(struct resize_plan *p, double sigma, const struct image *src,
 		return error_set(err, IMGPIPE_ENOMEM,
 				 "out of memory for blur weights");
 	p->rows = src->h;
+	p->cols = src->w;
+	p->widened = p->alpha;
+	cp->radius = r;
+	conv_interior(cp);
 	return 0;
 }
 
-/* Plan, then the horizontal pass src -> scratch tmp; dst shaped like src. */
+/* Edge pixels of a U8 row: few, so plain C. */
+static void
+hedge_u8(const struct resize_weights *wx, int i0, int i1,
+	 const unsigned char *s, int ch, int32_t *acc)
+{
+	int i, k, c;
+
+	for (i = i0; i < i1; i++, acc += ch) {
+		const int16_t *q = resize_q(wx, i);
+		const unsigned char *p = s + (size_t)wx->first[i] * ch;
+
+		for (c = 0; c < ch; c++)
+			acc[c] = 0;
+		for (k = 0; k < wx->count[i]; k++, p += ch)
+			for (c = 0; c < ch; c++)
+				acc[c] += q[k] * p[c];
+	}
+}
+
+/* Samples s0 .. s1 of the interior run: rows shifted by one pixel a tap. */
+static void
+hinterior(const struct conv_plan *p, const unsigned char *row, int s0, int s1,
+	  int32_t *acc)
+{
+	const struct resize_plan *b = &p->blur;
+	const int16_t *qv = resize_qv(&b->x, p->x_lo);
+	size_t first = (size_t)(p->x_lo - p->radius) * b->ch + s0;
+	int n = 2 * p->radius + 1;
+
+	if (b->widened)
+		resize_cores_fast.vmac_i16(row + 2 * first, 2 * (size_t)b->ch,
+					   qv, n, (size_t)(s1 - s0),
+					   (int32_t)RESIZE_BIAS << RESIZE_QW,
+					   acc);
+	else
+		resize_cores_fast.vmac_u8(row + first, (size_t)b->ch, qv, n,
+					  (size_t)(s1 - s0), acc);
+}
+
+/* Pixels i0 .. i1 outside the interior run, from the per-pixel table. */
+static void
+hedge(const struct conv_plan *p, const unsigned char *row, int i0, int i1,
+      int32_t *acc)
+{
+	const struct resize_plan *b = &p->blur;
+
+	if (b->widened)
+		resize_cores_fast.hmac(
+			&b->x, i0, i1, (const int16_t *)(const void *)row,
+			b->ch, (int32_t)RESIZE_BIAS << RESIZE_QW, acc);
+	else
+		hedge_u8(&b->x, i0, i1, row, b->ch, acc);
+}
+
+/* First pass output, as resize.c's: Q6 colour or biased premultiplied. */
+static void
+conv_fin(const struct resize_plan *b, const int32_t *acc, size_t ns, int16_t *d)
+{
+	if (b->alpha)
+		resize_cores_fast.fin_i16(acc, ns, RESIZE_QW, RESIZE_BIAS, d);
+	else
+		resize_cores_fast.fin_i16(acc, ns, RESIZE_QW - RESIZE_QI, 0, d);
+}
+
+/* One row: left edge, interior in chunks, right edge. */
+static void
+conv_row(const struct conv_plan *p, const unsigned char *s, int16_t *d)
+{
+	int ch = p->blur.ch, n = p->blur.x.n, s0, s1;
+	int32_t acc[RESIZE_CHUNK + 4];
+
+	hedge(p, s, 0, p->x_lo < n ? p->x_lo : n, acc);
+	conv_fin(&p->blur, acc, (size_t)(p->x_lo < n ? p->x_lo : n) * ch, d);
+	for (s0 = p->x_lo * ch; s0 < p->x_hi * ch; s0 = s1) {
+		s1 = p->x_hi * ch - s0 < RESIZE_CHUNK ? p->x_hi * ch
+						      : s0 + RESIZE_CHUNK;
+		hinterior(p, s, s0 - p->x_lo * ch, s1 - p->x_lo * ch, acc);
+		conv_fin(&p->blur, acc, (size_t)(s1 - s0), d + s0);
+	}
+	if (p->x_hi < n && p->x_hi >= p->x_lo) {
+		hedge(p, s, p->x_hi, n, acc);
+		conv_fin(&p->blur, acc, (size_t)(n - p->x_hi) * ch,
+			 d + p->x_hi * ch);
+	}
+	memset(d + n * ch, 0, RESIZE_PAD * sizeof(*d));
+}
+
+/* Stage: U8 (or widened) src -> int16 dst, horizontal Gaussian. */
+static void
+conv_rows_h(const struct stage *st, int y0, int y1)
+{
+	const struct conv_plan *p = st->plan;
+	int y;
+
+	for (y = y0; y < y1; y++)
+		conv_row(p, image_row(st->src, y), resize_row_i16(st->dst, y));
+}
+
+/* Plan, widen alpha, then the horizontal pass -> scratch tmp. */
 static int
-blur_first_pass(const struct op_ctx *c, struct resize_plan *p, double sigma,
+blur_first_pass(const struct op_ctx *c, struct conv_plan *p, double sigma,
 		const struct image *src, struct image *dst)
 {
-	int rc;
+	const struct image *in = src;
+	int rc, w = src->w, h = src->h, ch = src->channels;
 
 	rc = blur_plan(p, sigma, src, c->err);
+	if (rc == 0 && p->blur.widened) {
+		rc = resize_alloc_i16(&c->scratch->tmp2, w, h, ch,
+				      c->max_pixels, c->err);
+		if (rc == 0)
+			rc = op_stage(c, resize_rows_widen, src,
+				      &c->scratch->tmp2, &p->blur);
+		in = &c->scratch->tmp2;
+	}
 	if (rc == 0)
-		rc = image_alloc(&c->scratch->tmp, src->w, src->h,
-				 src->channels, PIXFMT_F32, c->max_pixels,
+		rc = resize_alloc_i16(&c->scratch->tmp, w, h, ch, c->max_pixels,
+				      c->err);
+	if (rc == 0)
+		rc = image_alloc(dst, w, h, ch, PIXFMT_U8, c->max_pixels,
 				 c->err);
 	if (rc == 0)
-		rc = image_alloc(dst, src->w, src->h, src->channels, PIXFMT_U8,
-				 c->max_pixels, c->err);
-	if (rc == 0)
-		rc = op_stage(c, resize_rows_h, src, &c->scratch->tmp, p);
+		rc = op_stage(c, conv_rows_h, in, &c->scratch->tmp, p);
 	return rc;
 }
 
@@ -68,15 +215,85 @@ int
 op_blur(const struct op_ctx *c, double sigma, const struct image *src,
 	struct image *dst)
 {
-	struct resize_plan p;
+	struct conv_plan p;
 	int rc;
 
 	rc = blur_first_pass(c, &p, sigma, src, dst);
 	if (rc == 0)
-		rc = op_stage(c, resize_rows_v, &c->scratch->tmp, dst, &p);
-	resize_plan_release(&p);
+		rc = op_stage(c, resize_rows_v, &c->scratch->tmp, dst, &p.blur);
+	resize_plan_release(&p.blur);
 	return rc;
 }
+
+/*
+ * Unsharp mask in fixed point: with o and the blur b in Q6, d = o - b and
+ * out = o + amount d = (o << 16 + amount_q10 * d_q6) >> 16, where
+ * |d| >= threshold; else o.  One pmaddwd makes the sum from the pair
+ * (d, o << 6) and the weights (amount_q, 1 << 10).
+ */
+static inline unsigned char
+unsharp_q(int32_t acc, int o, const struct sharpen_plan *p)
+{
+	int32_t b = (acc + (1 << (RESIZE_QW - 1))) >> RESIZE_QW;
+	int32_t d = o * (1 << RESIZE_QI) - b, v;
+
+	if ((d < 0 ? -d : d) < p->thr_q)
+		return (unsigned char)o;
+	v = (p->amount_q * d + (o << 16) + (1 << 15)) >> 16;
+	return (unsigned char)(v < 0 ? 0 : v > 255 ? 255 : v);
+}
+
+static void
+unsharp_c(const struct sharpen_plan *p, const int32_t *acc,
+	  const unsigned char *o, unsigned char *d, size_t ns)
+{
+	size_t i;
+
+	for (i = 0; i < ns; i++)
+		d[i] = unsharp_q(acc[i], o[i], p);
+}
+#ifdef CONV_SSE2
+/* unsharp_q on 8 samples at a time; the same integer steps. */
+static void
+unsharp_fast(const struct sharpen_plan *p, const int32_t *acc,
+	     const unsigned char *o, unsigned char *d, size_t ns)
+{
+	const __m128i z = _mm_setzero_si128();
+	const __m128i half = _mm_set1_epi32(1 << (RESIZE_QW - 1));
+	const __m128i r16 = _mm_set1_epi32(1 << 15);
+	const __m128i wq = _mm_set1_epi32((p->amount_q & 0xffff) | (1 << 26));
+	const __m128i thr = _mm_set1_epi16((short)(p->thr_q - 1));
+	size_t i, tail = ns & ~(size_t)7;
+	__m128i b, o16, o64, dd, lo, hi, v, m;
+
+	for (i = 0; i < tail; i += 8) {
+		lo = _mm_loadu_si128((const __m128i *)(const void *)(acc + i));
+		hi = _mm_loadu_si128(
+			(const __m128i *)(const void *)(acc + i + 4));
+		b = _mm_packs_epi32(
+			_mm_srai_epi32(_mm_add_epi32(lo, half), RESIZE_QW),
+			_mm_srai_epi32(_mm_add_epi32(hi, half), RESIZE_QW));
+		o16 = _mm_unpacklo_epi8(
+			_mm_loadl_epi64((const __m128i *)(const void *)(o + i)),
+			z);
+		o64 = _mm_slli_epi16(o16, RESIZE_QI);
+		dd = _mm_sub_epi16(o64, b);
+		lo = _mm_madd_epi16(_mm_unpacklo_epi16(dd, o64), wq);
+		hi = _mm_madd_epi16(_mm_unpackhi_epi16(dd, o64), wq);
+		v = _mm_packs_epi32(_mm_srai_epi32(_mm_add_epi32(lo, r16), 16),
+				    _mm_srai_epi32(_mm_add_epi32(hi, r16), 16));
+		m = _mm_cmpgt_epi16(_mm_max_epi16(dd, _mm_sub_epi16(z, dd)),
+				    thr);
+		v = _mm_or_si128(_mm_and_si128(m, v), _mm_andnot_si128(m, o16));
+		_mm_storel_epi64((__m128i *)(void *)(d + i),
+				 _mm_packus_epi16(v, v));
+	}
+	if (tail < ns)
+		unsharp_c(p, acc + tail, o + tail, d + tail, ns - tail);
+}
+#else
+#define unsharp_fast unsharp_c
+#endif
 
 /* out = o + amount (o - b) where |o - b| >= threshold, else o. */
 static inline unsigned char
@@ -88,50 +305,57 @@ unsharp(float o, float b, float amount, float threshold)
 				     : (unsigned char)o;
 }
 
-static inline void
-sharpen_px(const struct sharpen_plan *p, const float *restrict acc,
-	   const unsigned char *restrict o, unsigned char *restrict d,
-	   size_t npix, int ch, int alpha)
+/*
+ * With alpha: the blur back from premultiplied (accumulators are Q14 of
+ * c * a and of a * 255), unless all but transparent; alpha is kept.
+ */
+static void
+unsharp_alpha(const struct sharpen_plan *p, const int32_t *acc,
+	      const unsigned char *o, unsigned char *d, size_t npix, int ch)
 {
+	const float eps = 1e-3f * 255.0f * (float)(1 << RESIZE_QW);
 	size_t i;
 	int c;
 
 	for (i = 0; i < npix; i++, acc += ch, o += ch, d += ch) {
-		float inv = 1.0f;
+		float a = (float)acc[ch - 1];
+		float inv = a > eps ? 255.0f / a : 0.0f;
 
-		/* Premultiplied blur: back to colour, unless all transparent.
-		 */
-		if (alpha)
-			inv = acc[ch - 1] > 1e-3f ? 1.0f / acc[ch - 1] : 0.0f;
-		for (c = 0; c < ch - alpha; c++)
-			d[c] = unsharp(o[c], inv != 0.0f ? acc[c] * inv : o[c],
+		for (c = 0; c < ch - 1; c++)
+			d[c] = unsharp(o[c],
+				       inv != 0.0f ? (float)acc[c] * inv : o[c],
 				       p->amount, p->threshold);
-		if (alpha)
-			d[ch - 1] = o[ch - 1];
+		d[ch - 1] = o[ch - 1];
 	}
 }
 
+/* Stage: the vertical blur of tmp, combined with the original at once. */
 static void
 sharpen_rows(const struct stage *st, int y0, int y1)
 {
 	const struct sharpen_plan *p = st->plan;
-	int ch = st->dst->channels, y;
-	size_t row = (size_t)st->dst->w * ch, s0, ns;
-	float acc[RESIZE_CHUNK];
+	const struct resize_plan *b = &p->conv.blur;
+	int32_t init = b->alpha ? (int32_t)RESIZE_BIAS << RESIZE_QW : 0;
+	int ch = b->ch, n = st->dst->w * ch, y, s0, s1;
+	int32_t acc[RESIZE_CHUNK];
 
 	for (y = y0; y < y1; y++)
-		for (s0 = 0; s0 < row; s0 += ns) {
+		for (s0 = 0; s0 < n; s0 = s1) {
 			const unsigned char *o = image_row(p->orig, y) + s0;
 			unsigned char *d = image_row(st->dst, y) + s0;
+			const int16_t *r =
+				resize_row_i16(st->src, b->y.first[y]) + s0;
 
-			ns = row - s0 < RESIZE_CHUNK ? row - s0 : RESIZE_CHUNK;
-			resize_vsum(&p->blur.y, st->src, y, s0, ns, acc);
-			switch (ch) {
-			case 1: sharpen_px(p, acc, o, d, ns, 1, 0); break;
-			case 2: sharpen_px(p, acc, o, d, ns / 2, 2, 1); break;
-			case 3: sharpen_px(p, acc, o, d, ns / 3, 3, 0); break;
-			default: sharpen_px(p, acc, o, d, ns / 4, 4, 1); break;
-			}
+			s1 = n - s0 < RESIZE_CHUNK ? n : s0 + RESIZE_CHUNK;
+			resize_cores_fast.vmac_i16(
+				(const unsigned char *)r, st->src->stride,
+				resize_qv(&b->y, y), b->y.count[y],
+				(size_t)(s1 - s0), init, acc);
+			if (b->alpha)
+				unsharp_alpha(p, acc, o, d,
+					      (size_t)(s1 - s0) / ch, ch);
+			else
+				unsharp_fast(p, acc, o, d, (size_t)(s1 - s0));
 		}
 }
 
@@ -145,10 +369,12 @@ op_sharpen(const struct op_ctx *c, const struct op_sharpen *s,
 	p.orig = src;
 	p.amount = (float)s->amount;
 	p.threshold = (float)s->threshold;
-	rc = blur_first_pass(c, &p.blur, s->sigma, src, dst);
+	p.amount_q = (int)floor(s->amount * 1024 + 0.5);
+	p.thr_q = (int)ceil(s->threshold * (1 << RESIZE_QI));
+	rc = blur_first_pass(c, &p.conv, s->sigma, src, dst);
 	if (rc == 0)
 		rc = op_stage(c, sharpen_rows, &c->scratch->tmp, dst, &p);
-	resize_plan_release(&p.blur);
+	resize_plan_release(&p.conv.blur);
 	return rc;
 }
 

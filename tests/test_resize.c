@@ -10,9 +10,11 @@
 #include <cmocka.h>
 
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "error.h"
+#include "filter.h"
 #include "image.h"
 #include "ops.h"
 #include "resize.h"
@@ -513,6 +515,59 @@ test_resize_weights_normalised(void **state)
 }
 
 /*
+ * Every output away from the edges carries exactly the kernel's weights at
+ * its own phase, also where the table reuses an earlier output's row.
+ */
+static void
+test_resize_weights_periodic(void **state)
+{
+	static const int sizes[][2] = {
+		{ 2000, 800 }, { 1600, 800 }, { 1000, 300 }, { 300, 1000 }
+	};
+	static const enum filter_kind fk[] = { L3, FILTER_BICUBIC };
+	struct resize_weights rw;
+	double scale, fs, r, sp, sum;
+	size_t i, f;
+	int o, j, lo, hi;
+
+	(void)state;
+	resize_weights_init(&rw);
+	for (f = 0; f < 2; f++)
+		for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+			const struct filter_desc *fd = filter_get(fk[f]);
+
+			assert_int_equal(resize_weights_filter(
+						 &rw, fk[f], sizes[i][0],
+						 sizes[i][1], 0, sizes[i][1]),
+					 0);
+			scale = (double)sizes[i][1] / sizes[i][0];
+			fs = scale < 1.0 ? scale : 1.0;
+			r = fd->support / fs;
+			for (o = 0; o < rw.n; o++) {
+				sp = (o + 0.5) / scale - 0.5;
+				lo = (int)ceil(sp - r);
+				hi = (int)floor(sp + r);
+				if (lo < 0 || hi >= sizes[i][0])
+					continue;
+				sum = 0.0;
+				for (j = lo; j <= hi; j++)
+					sum += fd->kernel(
+						(float)((j - sp) * fs));
+				for (j = 0; j < rw.count[o]; j++)
+					assert_near(
+						rw.w[(size_t)o * rw.taps + j],
+						fd->kernel(
+							(float)((rw.first[o] +
+								 j - sp) *
+								fs)) /
+							sum,
+						1e-5);
+			}
+		}
+	resize_weights_release(&rw);
+}
+
+/*
  * The decoder shrank 2000x1000 by 4 on load: fill 300x300 must still give
  * 300x300, keeping the centre of the scaled 600x300 image.  The source's
  * outer quarters are 0 and 255, its middle half 128, so the window is flat
@@ -550,6 +605,258 @@ test_resize_shrunk_on_load(void **state)
 	image_release(&b);
 }
 
+/* Random int16 samples in lo .. hi, with RESIZE_PAD slack after n. */
+static int16_t *
+rand_i16(size_t n, int lo, int hi, unsigned *seed)
+{
+	int16_t *v = calloc(n + RESIZE_PAD, sizeof(*v));
+	size_t i;
+
+	assert_non_null(v);
+	for (i = 0; i < n; i++) {
+		*seed = *seed * 1103515245u + 12345u;
+		v[i] = (int16_t)(lo +
+				 (int)((*seed >> 8) % (unsigned)(hi - lo + 1)));
+	}
+	return v;
+}
+
+/* The vertical cores, both versions, over rows of random samples. */
+static void
+cores_vertical(const struct resize_weights *rw, unsigned *seed)
+{
+	enum {
+		NS = 203,
+		ROWS = 40
+	};
+	size_t step = 2 * (NS + RESIZE_PAD), n = ROWS * step / 2;
+	int16_t *wide = rand_i16(n, -32768, 32767, seed);
+	unsigned char *bytes = (unsigned char *)wide;
+	int32_t a[NS], b[NS];
+	int i, ns;
+
+	for (i = 0; i < rw->n; i += 7)
+		for (ns = 1; ns <= NS; ns += 29) {
+			if (rw->count[i] > ROWS)
+				continue;
+			resize_cores_plain.vmac_u8(bytes + 3, step,
+						   resize_qv(rw, i),
+						   rw->count[i], (size_t)ns, a);
+			resize_cores_fast.vmac_u8(bytes + 3, step,
+						  resize_qv(rw, i),
+						  rw->count[i], (size_t)ns, b);
+			assert_memory_equal(a, b, (size_t)ns * sizeof(*a));
+			resize_cores_plain.vmac_i16(
+				bytes + 2, step, resize_qv(rw, i), rw->count[i],
+				(size_t)ns, 1 << 29, a);
+			resize_cores_fast.vmac_i16(
+				bytes + 2, step, resize_qv(rw, i), rw->count[i],
+				(size_t)ns, 1 << 29, b);
+			assert_memory_equal(a, b, (size_t)ns * sizeof(*a));
+		}
+	free(wide);
+}
+
+/* The horizontal core for 1 .. 4 channels over a padded random row. */
+static void
+cores_horizontal(const struct resize_weights *rw, int in_n, unsigned *seed)
+{
+	int32_t a[4 * 64 + 4], b[4 * 64 + 4];
+	int ch, i0, i1;
+
+	for (ch = 1; ch <= 4; ch++) {
+		int16_t *s = rand_i16((size_t)in_n * ch, -32768, 32767, seed);
+
+		for (i0 = 0; i0 < rw->n; i0 = i1) {
+			i1 = rw->n - i0 < 64 ? rw->n : i0 + 64;
+			resize_cores_plain.hmac(rw, i0, i1, s, ch, 1 << 29, a);
+			resize_cores_fast.hmac(rw, i0, i1, s, ch, 1 << 29, b);
+			assert_memory_equal(
+				a, b, (size_t)(i1 - i0) * ch * sizeof(*a));
+		}
+		free(s);
+	}
+}
+
+/* Premultiplying and back, both versions, for 2 and 4 channels. */
+static void
+cores_alpha(unsigned *seed)
+{
+	enum {
+		NPIX = 67
+	};
+	unsigned char px[4 * NPIX], a8[4 * NPIX], b8[4 * NPIX];
+	int16_t a16[4 * NPIX], b16[4 * NPIX];
+	int32_t acc[4 * NPIX];
+	int ch, i;
+
+	for (i = 0; i < 4 * NPIX; i++) {
+		px[i] = noise(seed);
+		/* Alpha near 0 and 255 too, and accumulators of any sign. */
+		px[i] = i % 5 == 0 ? (unsigned char)(px[i] & 3) : px[i];
+		acc[i] = (int32_t)((uint32_t)noise(seed) << 24 |
+				   (uint32_t)noise(seed) << 16) >>
+			 2;
+	}
+	for (ch = 2; ch <= 4; ch += 2) {
+		resize_cores_plain.widen_alpha(px, a16, NPIX, ch);
+		resize_cores_fast.widen_alpha(px, b16, NPIX, ch);
+		assert_memory_equal(a16, b16, (size_t)NPIX * ch * 2);
+		resize_cores_plain.unpremultiply(acc, a8, NPIX, ch);
+		resize_cores_fast.unpremultiply(acc, b8, NPIX, ch);
+		assert_memory_equal(a8, b8, (size_t)NPIX * ch);
+	}
+}
+
+/* Rounding and saturation of the accumulators, both versions. */
+static void
+cores_finish(unsigned *seed)
+{
+	enum {
+		NS = 77
+	};
+	int32_t acc[NS];
+	int16_t a16[NS], b16[NS];
+	unsigned char a8[NS], b8[NS];
+	int i, shift;
+
+	for (shift = 1; shift <= 20; shift++) {
+		for (i = 0; i < NS; i++) {
+			*seed = *seed * 1103515245u + 12345u;
+			acc[i] = (int32_t)(*seed ^ (*seed << 13)) >> (i % 9);
+		}
+		resize_cores_plain.fin_i16(acc, NS, shift, 32768, a16);
+		resize_cores_fast.fin_i16(acc, NS, shift, 32768, b16);
+		assert_memory_equal(a16, b16, sizeof(a16));
+		resize_cores_plain.fin_i16(acc, NS, shift, 0, a16);
+		resize_cores_fast.fin_i16(acc, NS, shift, 0, b16);
+		assert_memory_equal(a16, b16, sizeof(a16));
+		resize_cores_plain.fin_u8(acc, NS, shift, a8);
+		resize_cores_fast.fin_u8(acc, NS, shift, b8);
+		assert_memory_equal(a8, b8, sizeof(a8));
+	}
+}
+
+/*
+ * The SIMD cores (where built) give exactly the plain C cores' results, on
+ * weight tables of every filter, shrinking and enlarging, odd and even tap
+ * counts, and sample counts that leave vector tails.
+ */
+static void
+test_resize_cores_agree(void **state)
+{
+	static const int sizes[][2] = {
+		{ 97, 31 }, { 31, 97 }, { 40, 40 }, { 300, 7 }
+	};
+	struct resize_weights rw;
+	unsigned seed = 99;
+	size_t s;
+	int f;
+
+	(void)state;
+	resize_weights_init(&rw);
+	for (f = 0; f < FILTER_COUNT; f++)
+		for (s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
+			assert_int_equal(
+				resize_weights_filter(&rw, (enum filter_kind)f,
+						      sizes[s][0], sizes[s][1],
+						      0, sizes[s][1]),
+				0);
+			cores_vertical(&rw, &seed);
+			cores_horizontal(&rw, sizes[s][0], &seed);
+		}
+	cores_finish(&seed);
+	cores_alpha(&seed);
+	resize_weights_release(&rw);
+}
+
+/* A smooth but busy test card: gradients, a ring pattern and noise. */
+static void
+make_card(struct image *im, int w, int h, int ch)
+{
+	unsigned seed = 5;
+	int x, y, c;
+	double v;
+
+	assert_int_equal(image_alloc(im, w, h, ch, PIXFMT_U8, 0, NULL), 0);
+	for (y = 0; y < h; y++)
+		for (x = 0; x < w * ch; x++) {
+			c = x % ch;
+			v = 128 +
+			    100 * sin((x / ch) * (0.05 + 0.03 * c)) *
+				    cos(y * 0.07) +
+			    (noise(&seed) & 15) - 8;
+			image_row(im, y)[x] = (unsigned char)(v < 0	? 0
+							      : v > 255 ? 255
+									: v);
+		}
+}
+
+/* Float reference: the same weight tables, no rounding until the end. */
+static double
+ref_sample(const struct resize_weights *wx, const struct resize_weights *wy,
+	   const struct image *a, int x, int y, int c)
+{
+	double sum = 0.0, row;
+	int j, i;
+
+	for (j = 0; j < wy->count[y]; j++) {
+		row = 0.0;
+		for (i = 0; i < wx->count[x]; i++)
+			row += wx->w[(size_t)x * wx->taps + i] *
+			       image_row(a, wy->first[y] + j)
+				       [(wx->first[x] + i) * a->channels + c];
+		sum += wy->w[(size_t)y * wy->taps + j] * row;
+	}
+	return sum < 0 ? 0 : sum > 255 ? 255 : sum;
+}
+
+/*
+ * Fixed point stays within one level of float maths on the same weights,
+ * shrinking (vertical pass first) and enlarging (horizontal first).
+ */
+static void
+test_resize_matches_float(void **state)
+{
+	static const int cases[][4] = { { 101, 77, 40, 30 },
+					{ 40, 30, 101, 77 } };
+	struct resize_weights wx, wy;
+	struct image a, b;
+	double d, worst = 0.0;
+	size_t k;
+	int x, y, c;
+
+	(void)state;
+	image_init(&a);
+	image_init(&b);
+	resize_weights_init(&wx);
+	resize_weights_init(&wy);
+	for (k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+		struct op op = resize_op(cases[k][2], cases[k][3], RESIZE_EXACT,
+					 L3, 1);
+
+		make_card(&a, cases[k][0], cases[k][1], 3);
+		run(&op, a.w, a.h, &a, &b);
+		assert_int_equal(
+			resize_weights_filter(&wx, L3, a.w, b.w, 0, b.w), 0);
+		assert_int_equal(
+			resize_weights_filter(&wy, L3, a.h, b.h, 0, b.h), 0);
+		for (y = 0; y < b.h; y++)
+			for (x = 0; x < b.w; x++)
+				for (c = 0; c < 3; c++) {
+					d = fabs(image_row(&b, y)[x * 3 + c] -
+						 ref_sample(&wx, &wy, &a, x, y,
+							    c));
+					worst = fmax(worst, d);
+				}
+	}
+	assert_true(worst <= 1.0);
+	resize_weights_release(&wx);
+	resize_weights_release(&wy);
+	image_release(&a);
+	image_release(&b);
+}
+
 int
 main(void)
 {
@@ -562,7 +869,10 @@ main(void)
 		cmocka_unit_test(test_resize_alpha_grey),
 		cmocka_unit_test(test_resize_bilinear_upscale),
 		cmocka_unit_test(test_resize_weights_normalised),
+		cmocka_unit_test(test_resize_weights_periodic),
 		cmocka_unit_test(test_resize_shrunk_on_load),
+		cmocka_unit_test(test_resize_cores_agree),
+		cmocka_unit_test(test_resize_matches_float),
 	};
 
 	return cmocka_run_group_tests_name("resize", tests, NULL, NULL);

@@ -3,6 +3,12 @@
 # complete, no temporary file.
 . "$(dirname "$0")/lib.sh"
 
+# ThreadSanitizer runs signal handlers only when a thread next enters one of
+# its interceptors, which a long blur never does; a lighter job, which calls
+# them all the time, is still slow enough there to be interrupted midway.
+job=blur=8,sharpen=2
+[ "${IMGPIPE_SAN:-}" = thread ] && job=resize=200x200
+
 in=$T/in
 mkdir -p "$in"
 i=0
@@ -18,7 +24,7 @@ interrupt()
 	_tag=$2
 	shift 2
 	out=$T/out-$_tag-$_sig
-	"$IMGPIPE" "$in" "$out" -p blur=8,sharpen=2 -j 2 --no-progress "$@" \
+	"$IMGPIPE" "$in" "$out" -p "$job" -j 2 --no-progress "$@" \
 	    >"$T/stdout" 2>"$T/stderr" </dev/null &
 	pid=$!
 	sleep 0.7

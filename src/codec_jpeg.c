@@ -7,6 +7,7 @@
 #include "codec.h"
 
 #include <setjmp.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,14 @@
 /* Rows per jpeg_read/write_scanlines band when no hook asks for less. */
 #define BAND_ROWS 16
 
+/*
+ * Progressive scans a file may have.  Real encoders write about ten; each
+ * scan costs a pass over every coefficient, so a few kB of tiny scans could
+ * otherwise keep a worker busy for minutes (libjpeg-turbo's own fuzzers and
+ * djpeg -maxscans use the same guard).
+ */
+#define MAX_SCANS 500
+
 /* libjpeg's error manager, extended with where to jump and what to say. */
 struct jerr {
 	struct jpeg_error_mgr pub;
@@ -37,6 +46,8 @@ struct jerr {
 struct jdec {
 	struct jpeg_decompress_struct cinfo;
 	struct jerr jerr;
+	struct jpeg_progress_mgr progress;
+	int absorbing;	/* inside jpeg_start_decompress */
 	const unsigned char *buf;
 	size_t len;
 	const struct decode_opts *opts;
@@ -203,6 +214,35 @@ read_header(struct jdec *d)
 	d->inverted = d->cmyk && cinfo->saw_Adobe_marker;
 }
 
+/*
+ * libjpeg's progress callback.  A progressive file is read whole inside
+ * jpeg_start_decompress, before the first row comes out: the hook gets its
+ * turns there too (one per iMCU row of a scan), so coop can yield and a
+ * signal can stop the work, and the scan count is bounded.
+ */
+static void
+on_progress(j_common_ptr common)
+{
+	j_decompress_ptr cinfo = (j_decompress_ptr)common;
+	struct jdec *d = (struct jdec *)((char *)cinfo -
+					 offsetof(struct jdec, cinfo));
+	int rc;
+
+	if (cinfo->input_scan_number > MAX_SCANS) {
+		d->jerr.rc = error_set(d->jerr.err, IMGPIPE_EFORMAT,
+				       "too many progressive scans (over %d)",
+				       MAX_SCANS);
+		longjmp(d->jerr.jb, 1);
+	}
+	if (!d->absorbing)
+		return;
+	rc = hook_rows(d->hook, 1);
+	if (rc != 0) {
+		d->jerr.rc = rc;
+		longjmp(d->jerr.jb, 1);
+	}
+}
+
 static int
 probe_body(void *arg)
 {
@@ -352,7 +392,11 @@ decode_body(void *arg)
 			 d->opts->max_pixels, d->jerr.err);
 	if (rc != 0)
 		return rc;
+	d->progress.progress_monitor = on_progress;
+	cinfo->progress = &d->progress;
+	d->absorbing = 1;
 	jpeg_start_decompress(cinfo);
+	d->absorbing = 0;
 	rc = read_rows(d);
 	/*
 	 * No jpeg_finish_decompress: once every row is out, a missing EOI

@@ -1267,6 +1267,46 @@ test_codec_hook_counts_rows(void **state)
 	image_release(&im);
 }
 
+/*
+ * A progressive file is absorbed whole before its first row: the hook must
+ * get turns during that too (coop yields there), so it is called more
+ * often than there are rows, while a baseline file calls it once a row.
+ */
+static void
+test_codec_hook_runs_while_progressive_scans_load(void **state)
+{
+	struct encode_opts eo = { 90, 1, 6 };
+	struct image im, back;
+	struct image_meta meta;
+	struct imgpipe_error err;
+	struct membuf prog;
+	struct blob b;
+	int base = 0, progressive = 0;
+	struct hook h = { count_call, &base, 1, 0 };
+
+	(void)state;
+	image_init(&im);
+	image_init(&back);
+	membuf_init(&prog);
+	b = load("data/jpeg/testorig.jpg");
+	assert_int_equal(decode_mem(b.data, b.len, 1, &im, &meta, &h, &err),
+			 0);
+	image_meta_release(&meta);
+	assert_int_equal(base, im.h);
+	image_meta_init(&meta);
+	assert_int_equal(codec_jpeg.encode(&im, &meta, &eo, &prog, NULL, &err),
+			 0);
+	h.ctx = &progressive;
+	assert_int_equal(decode_mem(prog.data, prog.len, 1, &back, &meta, &h,
+				    &err), 0);
+	image_meta_release(&meta);
+	assert_true(progressive > back.h);
+	free(b.data);
+	membuf_release(&prog);
+	image_release(&im);
+	image_release(&back);
+}
+
 int
 main(void)
 {
@@ -1302,6 +1342,8 @@ main(void)
 		cmocka_unit_test(test_codec_hook_cancels_decode),
 		cmocka_unit_test(test_codec_hook_cancels_encode),
 		cmocka_unit_test(test_codec_hook_counts_rows),
+		cmocka_unit_test(
+			test_codec_hook_runs_while_progressive_scans_load),
 	};
 
 	return cmocka_run_group_tests_name("codec", tests, NULL, NULL);

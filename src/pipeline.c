@@ -131,17 +131,51 @@ keep(struct worker *w, int rc)
 	return rc == 1 ? 0 : rc;
 }
 
+/*
+ * A leading resize without a crop window can run before the orientation is
+ * applied, on the stored pixels, with its geometry turned to match: the
+ * turn then moves a thumbnail instead of the whole decoded photo (phones
+ * store most portraits turned, with Orientation 6).
+ */
+static int
+resize_first(const struct job *job, const struct worker *w, int orientation,
+	     struct op_resolved *r)
+{
+	int t;
+
+	if (orientation == 1 || job->spec->n == 0)
+		return 0;
+	*r = w->resolved[0];
+	if (r->op->kind != OP_RESIZE || r->win_x != 0 || r->win_y != 0 ||
+	    r->out_w != r->scaled_w || r->out_h != r->scaled_h)
+		return 0;
+	if (orientation >= 5) {
+		t = r->in_w, r->in_w = r->in_h, r->in_h = t;
+		t = r->scaled_w, r->scaled_w = r->scaled_h, r->scaled_h = t;
+		r->out_w = r->scaled_w;
+		r->out_h = r->scaled_h;
+	}
+	return 1;
+}
+
 static int
 transform(const struct job *job, struct worker *w, int orientation,
 	  const struct codec *out, struct imgpipe_error *err)
 {
-	size_t i;
-	int rc;
+	struct op_resolved first;
+	size_t i = 0;
+	int rc = 0;
 
-	rc = ops_orient(orientation, &w->a, &w->b, w->runner, &w->hook,
-			job->max_pixels, err);
-	rc = keep(w, rc);
-	for (i = 0; rc == 0 && i < job->spec->n; i++) {
+	if (resize_first(job, w, orientation, &first)) {
+		rc = op_apply(&first, &w->a, &w->b, &w->scratch, w->runner,
+			      &w->hook, job->max_pixels, err);
+		rc = keep(w, rc);
+		i = 1;
+	}
+	if (rc == 0)
+		rc = keep(w, ops_orient(orientation, &w->a, &w->b, w->runner,
+					&w->hook, job->max_pixels, err));
+	for (; rc == 0 && i < job->spec->n; i++) {
 		rc = op_apply(&w->resolved[i], &w->a, &w->b, &w->scratch,
 			      w->runner, &w->hook, job->max_pixels, err);
 		rc = keep(w, rc);
@@ -224,7 +258,12 @@ pipeline_run(const struct job *job, const struct task *t, struct worker *w,
 	if (rc != 0) {
 		if (rc == IMGPIPE_ECANCEL && err.msg[0] == '\0')
 			util_fmt(err.msg, sizeof(err.msg), "interrupted");
-		memcpy(res->error, err.msg, sizeof(res->error));
+		/*
+		 * Robustness: copy the string only, not the whole array: the
+		 * bytes after err.msg's NUL are uninitialised, and procs sends
+		 * res through a pipe (valgrind flags it).  res is zeroed above.
+		 */
+		util_fmt(res->error, sizeof(res->error), "%s", err.msg);
 		res->w_out = res->h_out = 0;
 	}
 	return rc;

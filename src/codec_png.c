@@ -11,6 +11,7 @@
 #include <setjmp.h>
 #include <stdlib.h>
 #include <string.h>
+#include <zlib.h>
 
 #include "error.h"
 #include "exif.h"
@@ -366,6 +367,13 @@ encode_body(struct png_state *st)
 		     8, types[im->channels - 1], PNG_INTERLACE_NONE,
 		     PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
 	png_set_compression_level(st->png, level);
+	/*
+	 * Up to the default level 6, deflate looks only for runs (Z_RLE) after
+	 * libpng's adaptive filters, as fast PNG encoders do: on photographs
+	 * that is about four times faster than full matching, for files a few
+	 * per cent larger.  Levels 7 to 9 search fully for the smallest file.
+	 */
+	png_set_compression_strategy(st->png, level <= 6 ? Z_RLE : Z_FILTERED);
 	if (st->meta != NULL && st->meta->icc != NULL && st->meta->icc_len > 0)
 		png_set_iCCP(st->png, st->info, "ICC profile",
 			     PNG_COMPRESSION_TYPE_BASE, st->meta->icc,

@@ -132,3 +132,78 @@ clean:
 	rm -rf build out
 
 -include $(OBJS:.o=.d) $(TEST_BINS:=.d)
+
+# The peers `make bench` measures imgpipe against (apt, as root).  The SVGs
+# are drawn by bench/charts.py, so no plotting package is needed.
+.PHONY: bench-peers
+bench-peers:
+	@if [ "$$(id -u)" -eq 0 ]; then \
+	  apt-get install -y -q libvips-tools imagemagick graphicsmagick \
+	    libjpeg-turbo-progs; \
+	else \
+	  echo "as root: apt-get install libvips-tools imagemagick" \
+	    "graphicsmagick libjpeg-turbo-progs"; \
+	fi
+
+# libFuzzer targets (tests/fuzz/fuzz_*.c): the project's objects are built
+# with clang -fsanitize=fuzzer-no-link,address,undefined in build/fuzz/, each
+# target is linked with -fsanitize=fuzzer, and tests/fuzz/run.sh runs each for
+# FUZZ_SECONDS (FUZZ_JOBS at once).  Any crash, leak, timeout or OOM fails.
+FUZZ_SECONDS ?= 60
+FUZZ_JOBS ?= 1
+FUZZ_DIR := build/fuzz
+FUZZ_SAN := address,undefined
+FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BINS := $(FUZZ_TARGETS:%=$(FUZZ_DIR)/%)
+FUZZ_LIB := $(FUZZ_DIR)/asan/libimgpipe.a
+.PHONY: fuzz fuzz-build fuzz-deps fuzz-lib cppcheck valgrind
+
+fuzz-deps:
+	@if ! command -v clang >/dev/null || \
+	    ! dpkg-query -W -f='$${Status}' libclang-rt-14-dev 2>/dev/null | \
+	      grep -q 'ok installed'; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing: clang libclang-rt-14-dev"; \
+	    (apt-get install -y clang libclang-rt-14-dev || (apt-get update && \
+	      apt-get install -y clang libclang-rt-14-dev)) >/dev/null; \
+	  else \
+	    echo "run: sudo apt-get install -y clang libclang-rt-14-dev"; exit 1; \
+	  fi; \
+	fi
+
+# A phony step, not a rule for $(FUZZ_LIB): the sub-make builds that file.
+fuzz-lib:
+	@$(MAKE) --no-print-directory CC=clang OPENMP=0 BUILD=$(FUZZ_DIR) \
+	  SAN=fuzzer-no-link,$(FUZZ_SAN) $(FUZZ_LIB)
+
+$(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/harness.h fuzz-lib
+	clang $(STD) -g -O1 -fno-omit-frame-pointer \
+	  -fsanitize=fuzzer,$(FUZZ_SAN) -fno-sanitize-recover=all \
+	  -Iinclude $(PKG_CFLAGS) -o $@ $< $(FUZZ_LIB) $(LIBS)
+
+fuzz-build: deps fuzz-deps
+	@$(MAKE) --no-print-directory $(FUZZ_BINS)
+
+fuzz: fuzz-build
+	@FUZZ_JOBS=$(FUZZ_JOBS) sh tests/fuzz/run.sh $(FUZZ_DIR) $(FUZZ_SECONDS)
+
+# Static analysis (warnings are errors; a justified exception is an inline
+# "cppcheck-suppress" comment) and one end-to-end run per mode under
+# valgrind.  Both install their tool with apt when run as root.
+tool-%:
+	@command -v $* >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing: $*"; \
+	    (apt-get install -y $* || (apt-get update && \
+	      apt-get install -y $*)) >/dev/null; \
+	  else \
+	    echo "run: sudo apt-get install -y $*"; exit 1; \
+	  fi; }
+
+cppcheck: tool-cppcheck
+	cppcheck --enable=warning,portability --error-exitcode=1 \
+	  --inline-suppr -q -Iinclude src/ tests/fuzz/
+	@echo "cppcheck: ok"
+
+valgrind: tool-valgrind $(BIN)
+	@sh tests/valgrind.sh $(CURDIR)/$(BIN)

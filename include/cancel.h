@@ -1,6 +1,7 @@
 /*
- * SIGINT/SIGTERM turn into a flag that executors and the row hook poll, so
- * a batch stops between rows, removes its temporary files and exits 130.
+ * SIGINT/SIGTERM/SIGHUP turn into a flag that executors and the row hook
+ * poll, so a batch stops between rows, removes its temporary files and
+ * exits 130 (129 for SIGHUP).
  */
 #ifndef IMGPIPE_CANCEL_H
 #define IMGPIPE_CANCEL_H

@@ -346,7 +346,8 @@ escapes(const char *rel)
 static ssize_t
 read_magic(const char *path, unsigned char *buf, size_t n)
 {
-	int fd = open(path, O_RDONLY);
+	/* O_NONBLOCK: a FIFO swapped in after the stat must not hang us. */
+	int fd = open(path, O_RDONLY | O_NONBLOCK);
 	ssize_t got;
 	int saved;
 

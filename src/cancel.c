@@ -1,8 +1,8 @@
 /*
- * SIGINT/SIGTERM become a flag.  This is the one piece of process-global
- * state: a signal handler can reach nothing else.  The flag is a lock-free
- * atomic rather than volatile sig_atomic_t, because worker threads read it
- * while the handler, on whichever thread, writes it.
+ * SIGINT/SIGTERM/SIGHUP become a flag.  This is the one piece of
+ * process-global state: a signal handler can reach nothing else.  The flag
+ * is a lock-free atomic rather than volatile sig_atomic_t, because worker
+ * threads read it while the handler, on whichever thread, writes it.
  */
 #include "cancel.h"
 
@@ -36,6 +36,8 @@ cancel_install(void)
 	sa.sa_flags = 0;
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
+	/* A closed terminal stops the batch cleanly too (exit 129). */
+	sigaction(SIGHUP, &sa, NULL);
 }
 
 int

@@ -130,7 +130,13 @@ coop_read(void *ctx, const char *path, struct membuf *out,
 	uv_buf_t b;
 	int rc = 0;
 
-	fd = await_fs(f, uv_fs_open(l, &f->fs, path, O_RDONLY, 0, on_fs));
+	/*
+	 * Robustness: O_NONBLOCK so that an input replaced by a FIFO after
+	 * the listing reads as empty (and fails) instead of blocking a
+	 * thread-pool thread forever.
+	 */
+	fd = await_fs(f, uv_fs_open(l, &f->fs, path, O_RDONLY | O_NONBLOCK, 0,
+				    on_fs));
 	if (fd < 0)
 		return uv_fail(err, fd, "cannot open");
 	membuf_reset(out);
@@ -308,7 +314,12 @@ percentile(const double *v, size_t n, double p)
 static void
 summarise(struct coop *c, struct loop_stats *loop)
 {
-	qsort(c->lags_ms, c->nlags, sizeof(*c->lags_ms), cmp_double);
+	/*
+	 * Robustness: a batch shorter than one tick has no lags, and
+	 * qsort(NULL, 0, ...) is undefined (UBSan reports it).
+	 */
+	if (c->nlags > 0)
+		qsort(c->lags_ms, c->nlags, sizeof(*c->lags_ms), cmp_double);
 	loop->present = 1;
 	loop->tick_ms = c->ec->tick_ms;
 	loop->ticks = (long)c->nlags;

@@ -24,11 +24,23 @@ fileio_read(const char *path, struct membuf *out, struct imgpipe_error *err)
 	ssize_t n;
 	int fd, rc = 0;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	/*
+	 * O_NONBLOCK: an input replaced by a FIFO after the listing must not
+	 * block the open forever; it is refused below, as is a folder.
+	 */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0)
 		return error_set_errno(err, IMGPIPE_EIO, errno, "cannot open");
+	if (fstat(fd, &st) != 0)
+		st.st_mode = 0;
+	if (!S_ISREG(st.st_mode)) {
+		close(fd);
+		return error_set(err, IMGPIPE_EIO, "%s",
+				 S_ISDIR(st.st_mode) ? "is a folder"
+						     : "not a regular file");
+	}
 	membuf_reset(out);
-	if (fstat(fd, &st) == 0 && st.st_size > 0 &&
+	if (st.st_size > 0 &&
 	    membuf_reserve(out, (size_t)st.st_size + 1) != 0) {
 		close(fd);
 		return error_set(err, IMGPIPE_ENOMEM, "out of memory reading");

@@ -3,6 +3,7 @@
  * run it under the chosen executor and report.  Exit statuses are SPEC.md's.
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -32,6 +33,14 @@ main(int argc, char **argv)
 	struct spec spec;
 	int rc;
 
+	/*
+	 * Before anything is printed: a closed stderr or stdout (a pipe whose
+	 * reader quit) must make writes fail with EPIPE, not kill the batch
+	 * between a temporary file and its rename; likewise a file over
+	 * RLIMIT_FSIZE fails with EFBIG instead of SIGXFSZ.
+	 */
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGXFSZ, SIG_IGN);
 	if (argc > 1 && strcmp(argv[1], "compare") == 0)
 		return close_stdout(compare_main(argc - 1, argv + 1));
 	error_clear(&err);

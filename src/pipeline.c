@@ -195,7 +195,8 @@ run(const struct job *job, const struct task *t, struct worker *w,
 	const struct pipeline_io *io = w->io ? w->io : &fileio_posix;
 	const struct codec *in, *out = output_codec(t);
 	struct decode_opts dopts;
-	struct image_info info;
+	/* Robustness: zeroed, as a failed probe leaves it unset (res->w_in). */
+	struct image_info info = { 0 };
 	int rc;
 
 	rc = io->read_file(io->ctx, t->in_path, &w->in, err);

@@ -4,6 +4,7 @@
  */
 #include "runner.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -16,6 +17,9 @@
 #include "util.h"
 
 #define TIMELINE_WIDTH 72
+
+/* SIGHUP's status, 128 + 1 as shells report it; INT and TERM give 130. */
+#define EXIT_HANGUP 129
 
 static void
 report_config_of(const struct cli_options *o, struct report_config *c)
@@ -125,7 +129,8 @@ run(struct cli_options *o, const struct batch *b, struct run_stats *st)
 	free(res);
 	if (rc == IMGPIPE_ECANCEL) {
 		util_warn("interrupted");
-		return CLI_EXIT_INTERRUPTED;
+		return cancel_signal() == SIGHUP ? EXIT_HANGUP
+						 : CLI_EXIT_INTERRUPTED;
 	}
 	return t.failed > 0 || bad ? CLI_EXIT_FAILED : CLI_EXIT_OK;
 }

@@ -1,0 +1,221 @@
+/*
+ * The bodies of the libFuzzer targets, shared with tests/test_regress.c so
+ * that every crash the fuzzers found is replayed by the normal test suite
+ * through exactly the code the fuzzer ran.
+ */
+#ifndef IMGPIPE_FUZZ_HARNESS_H
+#define IMGPIPE_FUZZ_HARNESS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "codec.h"
+#include "error.h"
+#include "exif.h"
+#include "hook.h"
+#include "image.h"
+#include "ops.h"
+#include "pipeline.h"
+#include "spec.h"
+
+/* Rows after which the cancelling hook stops a decode. */
+struct fuzz_cancel {
+	int rows_left;
+};
+
+static int
+fuzz_cancel_hook(void *ctx)
+{
+	struct fuzz_cancel *c = ctx;
+
+	c->rows_left -= 8;
+	return c->rows_left <= 0 ? IMGPIPE_ECANCEL : 0;
+}
+
+/*
+ * Probe, then decode with a shrink factor, a --max-pixels value and
+ * (sometimes) a hook that cancels part-way, as the executors do.  The last
+ * byte picks the options: a seed stays a valid image (decoders ignore what
+ * follows the end marker) while mutations reach every option.
+ */
+static int
+fuzz_decode(const struct codec *codec, const uint8_t *data, size_t size)
+{
+	static const uint64_t limits[4] = { 1u << 22, 1u << 16, 4096, 64 };
+	struct decode_opts opts;
+	struct image_info info;
+	struct image_meta meta;
+	struct imgpipe_error err;
+	struct fuzz_cancel cancel;
+	struct hook hook = { 0 };
+	struct image im;
+	unsigned opt = size > 0 ? data[size - 1] : 0;
+	int rc;
+
+	error_clear(&err);
+	(void)codec->sniff(data, size);
+	(void)codec->probe(data, size, &info, &err);
+	opts.scale_denom = 1 << (opt & 3);
+	opts.max_pixels = limits[(opt >> 2) & 3];
+	if (opt & 0x10) {
+		cancel.rows_left = (int)(opt >> 5) * 8;
+		hook.fn = fuzz_cancel_hook;
+		hook.ctx = &cancel;
+		hook.every_rows = 8;
+	}
+	image_init(&im);
+	error_clear(&err);
+	rc = codec->decode(data, size, &opts, &im, &meta, &hook, &err);
+	if (rc == 0)
+		image_meta_release(&meta);
+	else if (err.msg[0] == '\0' && rc != IMGPIPE_ECANCEL)
+		abort(); /* every failure must say why */
+	image_release(&im);
+	return 0;
+}
+
+/* EXIF as a JPEG APP1 payload or a bare PNG eXIf (TIFF) payload. */
+static int
+fuzz_exif(const uint8_t *data, size_t size)
+{
+	int o = exif_orientation(data, size);
+
+	if (o < 1 || o > 8)
+		abort(); /* the contract: always a valid orientation */
+	return 0;
+}
+
+/*
+ * The spec parser, then the resolution of the parsed ops against an image
+ * size taken from the first bytes (where user numbers meet arithmetic).
+ */
+static int
+fuzz_spec(const uint8_t *data, size_t size)
+{
+	struct imgpipe_error err;
+	struct op_resolved *res;
+	struct spec spec;
+	char *text;
+	int w = 1, h = 1;
+
+	if (size >= 4) {
+		w = 1 + (data[0] | data[1] << 8);
+		h = 1 + (data[2] | data[3] << 8);
+	}
+	text = malloc(size + 1);
+	if (text == NULL)
+		return 0;
+	memcpy(text, data, size);
+	text[size] = '\0';
+	error_clear(&err);
+	if (spec_parse(text, &spec, &err) == 0) {
+		res = calloc(spec.n + 1, sizeof(*res));
+		if (res != NULL)
+			(void)ops_resolve(&spec, w, h, 1u << 26, res, &err);
+		free(res);
+		spec_release(&spec);
+	} else if (err.msg[0] == '\0') {
+		abort();
+	}
+	free(text);
+	return 0;
+}
+
+#define FUZZ_NPIPES 4
+
+struct fuzz_input {
+	const uint8_t *data;
+	size_t size;
+};
+
+static int
+fuzz_mem_read(void *ctx, const char *path, struct membuf *out,
+	      struct imgpipe_error *err)
+{
+	const struct fuzz_input *in = ctx;
+
+	(void)path;
+	membuf_reset(out);
+	if (membuf_append(out, in->data, in->size) != 0)
+		return error_set(err, IMGPIPE_ENOMEM, "out of memory");
+	return 0;
+}
+
+/* Nothing is written; an encoder that claims success must give bytes. */
+static int
+fuzz_mem_write(void *ctx, const char *path, const struct membuf *data,
+	       struct imgpipe_error *err)
+{
+	(void)ctx;
+	(void)path;
+	(void)err;
+	if (data->len == 0)
+		abort();
+	return 0;
+}
+
+/* The job for option byte opt; specs[] are parsed once. */
+static void
+fuzz_job(struct job *job, unsigned opt)
+{
+	static const char *const pipes[FUZZ_NPIPES] = {
+		"",
+		"resize=48x48,sharpen=0.6",
+		"resize=40x30:fill:bilinear,rotate=90,grayscale,contrast=20",
+		"crop=24x24+3+5,blur=1.5,edges,flop",
+	};
+	static struct spec specs[FUZZ_NPIPES];
+	static int ready;
+	struct imgpipe_error err;
+	int i;
+
+	if (!ready) {
+		for (i = 0; i < FUZZ_NPIPES; i++)
+			if (spec_parse(pipes[i], &specs[i], &err) != 0)
+				abort();
+		ready = 1;
+	}
+	memset(job, 0, sizeof(*job));
+	job->spec = &specs[opt & 3];
+	job->enc.quality = 75;
+	job->enc.progressive = (opt >> 2) & 1;
+	job->enc.png_level = 1;
+	job->auto_orient = 1;
+	job->shrink_on_load = !((opt >> 3) & 1);
+	job->max_pixels = (opt >> 4) & 1 ? 4096 : 1u << 18;
+}
+
+/*
+ * A whole task as pipeline_run does it (sniff, probe, shrink-on-load,
+ * decode, orient, a fixed pipeline, flatten, encode) with file I/O in
+ * memory.  The last byte picks pipeline, output format and --max-pixels.
+ */
+static int
+fuzz_task(const uint8_t *data, size_t size)
+{
+	unsigned opt = size > 0 ? data[size - 1] : 0;
+	struct fuzz_input in = { data, size };
+	struct pipeline_io io = { fuzz_mem_read, fuzz_mem_write, &in };
+	const struct codec *c = codec_sniff(data, size);
+	struct task_result res;
+	struct task t = { 0 };
+	struct job job;
+	struct worker w;
+
+	fuzz_job(&job, opt);
+	t.in_path = t.out_path = t.rel_in = t.rel_out = "fuzz";
+	t.in_codec = c != NULL ? c->id : CODEC_JPEG;
+	t.out_codec = (opt >> 5) & 1 ? t.in_codec :
+		      (t.in_codec == CODEC_JPEG ? CODEC_PNG : CODEC_JPEG);
+	t.in_bytes = size;
+	worker_init(&w, 0, 0.0);
+	w.io = &io;
+	if (pipeline_run(&job, &t, &w, &res) != 0 && res.error[0] == '\0')
+		abort();
+	worker_release(&w);
+	return 0;
+}
+
+#endif

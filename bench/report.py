@@ -1,0 +1,453 @@
+"""Writes what bench/study.py measured: runs.csv, summary.csv, report.md and
+the SVG pictures in bench/results/<date>-<host>/, and the key=value lines on
+stdout."""
+
+import csv
+import datetime
+import json
+import os
+import platform
+import socket
+import subprocess
+import sys
+import time
+
+import charts
+
+COLORS = {"seq": "#7f7f7f", "threads": "#1f77b4", "procs": "#d62728",
+          "omp": "#2ca02c", "coop": "#9467bd", "vipsthumbnail": "#ff7f0e",
+          "imagemagick": "#8c564b", "graphicsmagick": "#e377c2",
+          "floor": "#17becf"}
+RUN_COLS = ["workload", "config", "kind", "mode", "workers", "variant",
+            "round", "warmup", "wall_s", "report_wall_s", "user_s", "sys_s",
+            "cpu_s", "peak_rss_kb", "report_rss_kb", "tree_pss_kb", "images",
+            "lat_p50_ms", "lat_p99_ms", "lag_p50_ms", "lag_p99_ms",
+            "lag_max_ms", "ticks"]
+
+
+def sh(cmd):
+    try:
+        return subprocess.run(cmd, shell=True, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT, timeout=20
+                               ).stdout.decode(errors="replace").strip()
+    except (OSError, subprocess.SubprocessError):
+        return ""
+
+
+def busy_s():
+    """CPU seconds every process of the machine has used since boot."""
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:]]
+    idle = v[3] + (v[4] if len(v) > 4 else 0)
+    return (sum(v[:8]) - idle) / os.sysconf("SC_CLK_TCK")
+
+
+def machine(study):
+    cpu = sh("grep -m1 'model name' /proc/cpuinfo | cut -d: -f2").strip()
+    mem = sh("grep MemTotal /proc/meminfo | awk '{print $2}'")
+    return {
+        "cpu": cpu or platform.processor(), "cores": study.NPROC,
+        "memory_gb": round(int(mem or 0) / 1048576, 1),
+        "kernel": platform.release(),
+        "os": sh(". /etc/os-release && echo $PRETTY_NAME"),
+        "imgpipe": sh(f"{study.IMGPIPE} --version"),
+        "cc": sh("${CC:-cc} --version | head -n 1"),
+        "cflags": os.environ.get("CFLAGS_USED", "unknown"),
+        "libjpeg-turbo": sh("dpkg-query -W -f '${Version}' "
+                            "libjpeg62-turbo"),
+        "vips": sh("vips --version") if sh("command -v vips") else "",
+        "imagemagick": sh("mogrify -version | head -n 1")
+        if sh("command -v mogrify") else "",
+        "graphicsmagick": sh("gm version | head -n 1")
+        if sh("command -v gm") else "",
+        "python": platform.python_version(),
+    }
+
+
+def psnr(study, work):
+    """PSNR of each peer's JPEGs against imgpipe seq's, per workload."""
+    res = {}
+    tool = os.path.join(study.HELPERS, "psnr")
+    for w, _, files, cfgs in work:
+        ref = os.path.join(study.OUT, w, "seq")
+        for c in cfgs:
+            if c.kind != "peer":
+                continue
+            d = study.out_dir(c)
+            vals, cropped = [], 0
+            for n in files["names"]:
+                if not n.endswith(".jpg"):
+                    continue
+                a, b = os.path.join(ref, n), os.path.join(d, n)
+                if not (os.path.exists(a) and os.path.exists(b)):
+                    continue
+                out = sh(f"'{tool}' '{a}' '{b}'").split()
+                if len(out) == 3:
+                    cropped += out[0] != out[1]
+                    vals.append(99.0 if out[2] == "inf" else float(out[2]))
+            if vals:
+                res[(w, c.tag)] = (sorted(vals)[len(vals) // 2], min(vals),
+                                   cropped, len(vals))
+    return res
+
+
+def fmt(v, nd=2):
+    if v is None or v == "":
+        return ""
+    if isinstance(v, float):
+        return f"{v:.{nd}f}"
+    return str(v)
+
+
+def write_csvs(dest, rows, sums):
+    with open(os.path.join(dest, "runs.csv"), "w", newline="") as f:
+        wr = csv.DictWriter(f, RUN_COLS, extrasaction="ignore")
+        wr.writeheader()
+        for r in rows:
+            wr.writerow({k: fmt(r.get(k), 4) for k in RUN_COLS})
+    cols = []
+    for s in sums:
+        cols += [k for k in s if k not in cols]
+    with open(os.path.join(dest, "summary.csv"), "w", newline="") as f:
+        wr = csv.DictWriter(f, cols)
+        wr.writeheader()
+        for s in sums:
+            wr.writerow({k: fmt(s.get(k), 4) for k in cols})
+
+
+def speedup_svg(study, sums, w, title):
+    ss = [s for s in sums if s["workload"] == w and s["kind"] == "imgpipe"]
+    series = []
+    seq_pt = [(1, 1.0, None, None)]
+    for m in study.MODES:
+        pts = [(s["workers"], s["speedup"], s["speedup_min"],
+                s["speedup_max"]) for s in ss
+               if s["mode"] == m and s["variant"] == "-"]
+        if pts:
+            series.append((m, COLORS[m], pts, False))
+    marks = iter(["#17becf", "#000000", "#bcbd22", "#e377c2", "#8c564b",
+                  "#ff7f0e", "#7f7f7f"])
+    for s in ss:
+        if s["variant"] != "-":
+            series.append((f"{s['mode']} {s['variant']}", next(marks, "#000"),
+                           [(s["workers"], s["speedup"], s["speedup_min"],
+                             s["speedup_max"])], False))
+    series.append(("seq", COLORS["seq"], seq_pt, False))
+    xs = sorted({s["workers"] for s in ss})
+    return charts.speedup_chart(
+        f"Speed-up versus workers: {title}",
+        f"{ss[0]['images']} images, {ss[0]['megapixels']} MP; median of "
+        f"{ss[0]['runs']} interleaved rounds; {study.NPROC} cores",
+        series, study.NPROC, xs)
+
+
+def peers_svg(study, sums, ps):
+    ss = [s for s in sums if s["workload"] == "thumb"]
+    n = study.NPROC
+    pick = ["seq", f"threads-j{n}", f"procs-j{n}", f"omp-j{n}",
+            f"coop-j{n}-offload"]
+    items = []
+    for s in ss:
+        if s["config"] in pick or s["kind"] in ("peer", "floor"):
+            note = ""
+            if (s["workload"], s["config"]) in ps:
+                note = f"  (PSNR {ps[('thumb', s['config'])][0]:.1f} dB)"
+            label = {"imgpipe": f"imgpipe {s['config']}",
+                     "floor": "floor: libjpeg-turbo alone, 1 thread"}.get(
+                s["kind"], f"{s['mode']} {s['workers']} thread"
+                + ("s" if s["workers"] > 1 else ""))
+            items.append((label, s["img_s"], s["images"] / s["wall_s_max"],
+                          s["images"] / s["wall_s_min"],
+                          COLORS.get(s["mode"], "#333"), note))
+    return charts.bar_chart(
+        "Throughput: imgpipe against the peers (same files, same job)",
+        f"thumbnail job, {ss[0]['images']} files; wall time from fork to exit;"
+        " vipsthumbnail does not sharpen", "images per second (higher is "
+        "better)", items)
+
+
+def lag_svg(study, sums):
+    n = study.NPROC
+    groups = []
+    for tag, label in ((f"coop-j{n}", "blocked (default)"),
+                       (f"coop-j{n}-yield16", "yielding (--yield-rows 16)"),
+                       (f"coop-j{n}-offload", "offloaded (--offload)")):
+        s = next((s for s in sums if s["workload"] == "thumb" and
+                  s["config"] == tag), None)
+        if s and "lag_p50_ms" in s:
+            groups.append((label, [(k, s[f"lag_{k}_ms"],
+                                    s[f"lag_{k}_ms_min"],
+                                    s[f"lag_{k}_ms_max"])
+                                   for k in ("p50", "p99", "max")]))
+    return charts.lag_chart(
+        f"coop: event-loop lag, {n} images in flight",
+        "lateness of a 10 ms heartbeat timer on the loop, thumbnail job "
+        "(percentiles from --report)", groups) if groups else None
+
+
+def timeline_svg(study, sums):
+    n = study.NPROC
+    tags = ["seq", f"threads-j{n}", f"procs-j{n}", f"omp-j{n}",
+            f"coop-j{n}", f"coop-j{n}-offload", f"threads-j{n}-gil"]
+    panels, names = [], None
+    for tag in tags:
+        path = os.path.join(study.OUT, "thumb", tag + ".trace.json")
+        if not os.path.exists(path):
+            continue
+        ev = json.load(open(path))["traceEvents"]
+        spans = [(e["tid"], e["ts"] / 1e6, (e["ts"] + e["dur"]) / 1e6,
+                  e["name"]) for e in ev if e.get("cat") == "task"]
+        if names is None:
+            names = sorted({s[3] for s in spans})
+        wall = max(s[2] for s in spans) if spans else 0
+        workers = max(s[0] for s in spans) + 1 if spans else 1
+        panels.append((tag, wall, workers, spans))
+    return charts.timeline_chart(
+        "Who ran which image when: one run per mode (from --trace)",
+        "thumbnail job, last round; each bar is one image from start to end",
+        panels, names or [])
+
+
+def table(header, rows):
+    out = ["| " + " | ".join(header) + " |",
+           "|" + "---|" * len(header)]
+    out += ["| " + " | ".join(r) + " |" for r in rows]
+    return "\n".join(out)
+
+
+def rng(s, k, nd=2, scale=1.0):
+    if k not in s:
+        return ""
+    return (f"{s[k] * scale:.{nd}f} ({s[k + '_min'] * scale:.{nd}f}–"
+            f"{s[k + '_max'] * scale:.{nd}f})")
+
+
+def workload_md(study, sums, w, title, ps):
+    ss = [s for s in sums if s["workload"] == w]
+    hdr = ["config", "workers", "wall s (min–max)", "CPU s", "peak RSS MB",
+           "tree Pss MB", "img/s", "MP/s", "speed-up", "effic.",
+           "Karp–Flatt", "× floor", "latency p50/p99 ms",
+           "loop lag p99/max ms"]
+    rows = []
+    for s in ss:
+        lag = (f"{s['lag_p99_ms']:.1f} / {s['lag_max_ms']:.1f}"
+               if "lag_p99_ms" in s else "")
+        lat = (f"{s['lat_p50_ms']:.0f} / {s['lat_p99_ms']:.0f}"
+               if "lat_p50_ms" in s else "")
+        rows.append([s["config"] + ("" if s["variant"] in ("-",) or
+                                    s["kind"] == "imgpipe" else
+                                    f" ({s['variant']})"),
+                     str(s["workers"]), rng(s, "wall_s", 3),
+                     fmt(s.get("cpu_s")),
+                     fmt(s.get("peak_rss_kb", 0) / 1024, 0),
+                     fmt((s.get("tree_pss_kb") or 0) / 1024, 0),
+                     fmt(s["img_s"]), fmt(s["mp_s"], 1),
+                     fmt(s.get("speedup")), fmt(s.get("efficiency")),
+                     fmt(s.get("karp_flatt"), 3), fmt(s.get("x_floor")),
+                     lat, lag])
+    md = [f"### {title}", "", table(hdr, rows), ""]
+    fits = {s["mode"]: s["amdahl_f"] for s in ss if "amdahl_f" in s}
+    if fits:
+        md.append("Amdahl fit (serial fraction f of S(p) = 1/(f + (1−f)/p), "
+                  f"least squares over 1 ≤ p ≤ {study.NPROC}): " +
+                  ", ".join(f"{m} f = {f:.3f}" for m, f in fits.items()) +
+                  (" — with 2 cores this is one point per mode, so it equals"
+                   " Karp–Flatt at p = 2." if study.NPROC == 2 else "") + "\n")
+    seq = next((s for s in ss if s["config"] == "seq"), None)
+    if seq and "seq_over_floor_per_image" in seq:
+        md.append(f"Decode+encode floor: seq takes "
+                  f"**{seq['seq_over_floor_per_image']:.2f}×** the time "
+                  "libjpeg-turbo alone needs per JPEG (median over files of "
+                  "seq latency ÷ floor time).\n")
+    peers = [s for s in ss if s["kind"] == "peer"]
+    if peers:
+        prow = []
+        for p in peers:
+            ref = seq if p["workers"] == 1 else next(
+                (s for s in ss if s["config"] == f"threads-j{p['workers']}"),
+                None)
+            q = ps.get((w, p["config"]))
+            prow.append([p["config"], p["mode"], str(p["workers"]),
+                         fmt(p["img_s"]), ref["config"] if ref else "",
+                         fmt(ref["img_s"] / p["img_s"]) if ref else "",
+                         f"{q[0]:.1f} (min {q[1]:.1f})" if q else "",
+                         f"{q[2]}/{q[3]}" if q else ""])
+        md += ["Peers (ratio above 1: imgpipe is faster at the same thread "
+               "count; PSNR of the peer's JPEG against imgpipe seq's, median "
+               "over files, 99 = identical):", "",
+               table(["peer", "tool", "threads", "img/s", "imgpipe config",
+                      "imgpipe ÷ peer", "PSNR dB", "size differs"], prow), ""]
+    return "\n".join(md)
+
+
+def main(study):
+    t0 = time.time()
+    runs = int(os.environ.get("RUNS", "3" if study.QUICK else "5"))
+    warmup = 1
+    host = socket.gethostname().split(".")[0]
+    date = datetime.date.today().isoformat()
+    dest = os.environ.get("BENCH_RESULTS") or os.path.join(
+        study.ROOT, "bench", "results", f"{date}-{host}")
+    os.makedirs(dest, exist_ok=True)
+    os.makedirs(study.OUT, exist_ok=True)
+    corpus = os.environ.get("CORPUS_STATUS", "unknown")
+    load0, busy0, wall0 = os.getloadavg(), busy_s(), time.monotonic()
+    work = study.workloads()
+    rows = study.sweep(work, runs, warmup)
+    sums = study.summarise(work, rows)
+    ps = psnr(study, work)
+    write_csvs(dest, rows, sums)
+    pics = {}
+    for w, title, files, cfgs in work:
+        if w in ("thumb", "heavy"):
+            pics[f"speedup-{w}.svg"] = speedup_svg(study, sums, w, title)
+    pics["throughput-peers.svg"] = peers_svg(study, sums, ps)
+    lag = lag_svg(study, sums)
+    if lag:
+        pics["loop-lag.svg"] = lag
+    pics["timeline.svg"] = timeline_svg(study, sums)
+    for name, svg in pics.items():
+        with open(os.path.join(dest, name), "w") as f:
+            f.write(svg)
+    mach = machine(study)
+    mach["load average (1 min) before"] = f"{load0[0]:.2f}"
+    # CPU the machine used during the sweep that was not ours: other work
+    # competing with the parallel modes for the cores.
+    ours = sum(os.times()[:4])     # this process and all it reaped
+    span = time.monotonic() - wall0
+    mach["CPU used by other work during the sweep"] = \
+        f"{max(0.0, busy_s() - busy0 - ours) / (span * study.NPROC):.0%}"
+    elapsed = time.time() - t0
+    write_md(study, dest, work, sums, ps, mach, pics, runs, warmup, corpus,
+             elapsed)
+    print_lines(study, sums, mach, runs)
+    print(f"results={os.path.relpath(dest, study.ROOT)} "
+          f"elapsed_s={elapsed:.0f}")
+
+
+def write_md(study, dest, work, sums, ps, mach, pics, runs, warmup, corpus,
+             elapsed):
+    q = "BENCH_QUICK=1 " if study.QUICK else ""
+    md = [f"# imgpipe scaling study: {os.path.basename(dest)}", "",
+          f"{'Quick' if study.QUICK else 'Full'} sweep (`{q}make bench`), "
+          f"{warmup} warm-up + {runs} measured rounds per configuration, "
+          f"run in {elapsed / 60:.1f} minutes. Every round runs every "
+          "configuration of a workload once, in an order rotated by one "
+          "each round, so drift of the machine hits all alike; figures are "
+          "medians over the rounds with (min–max).", "",
+          "## Machine and versions", "",
+          table(["", ""], [[k, f"`{v}`" if k == "cflags" else str(v)]
+                           for k, v in mach.items() if v != ""]), "",
+          f"Corpus: `bench/make-corpus` ({corpus}); inputs pinned by sha256 "
+          "in `bench/corpus.sha256`.", ""]
+    for name in pics:
+        md.append(f"![{name[:-4]}]({name})")
+    md += ["", "## Flags", ""] + flags(study, sums, mach) + \
+        ["", "## Results", ""]
+    for w, title, files, cfgs in work:
+        md.append(workload_md(study, sums, w, title, ps))
+    md += ["## How to read it", "",
+           "- **wall s**: fork to exit of the whole command (includes process "
+           "start-up; the same clock for imgpipe and the peers). imgpipe's own"
+           " `wall_s` is in runs.csv as `report_wall_s`.",
+           "- **CPU s**: user + sys of the command and every descendant it "
+           "reaped (`wait4`).",
+           "- **peak RSS**: the largest resident set of any single process of "
+           "the run (`wait4` ru_maxrss, which the kernel folds over reaped "
+           "children); for `procs` that is the largest worker or the parent. "
+           "**tree Pss**: the largest sum of proportional set sizes over the "
+           "command and all its descendants, sampled every 50 ms from "
+           "/proc/PID/smaps_rollup — pages shared copy-on-write by forked "
+           "workers count once, so this is the memory the whole `procs` tree "
+           "really holds (runs shorter than 50 ms show blank).",
+           "- **speed-up**: median over rounds of seq's wall ÷ this wall in "
+           "the same round; **efficiency** = speed-up ÷ workers; "
+           "**Karp–Flatt** e = (1/S − 1/p)/(1 − 1/p), the experimentally "
+           "determined serial fraction (rising with p means overhead grows).",
+           "- **× floor**: wall ÷ (sum of the libjpeg-turbo decode+encode "
+           "floor over the files ÷ min(workers, cores)): how far a mode is "
+           "from doing only the codec work on every core. The floor is "
+           "`bench/floor.c`: same file read, same shrink-on-load scale, "
+           "plain decimation, q85 encode to memory.",
+           "- **latency**: per image, `end_s − start_s` from `--report` "
+           "(p50/p99 over the images of a run, median over runs).",
+           "- **loop lag** (coop): lateness of the loop's 10 ms heartbeat, "
+           "from `--report` (`loop.lag_ms`).", "",
+           "## Reproduce", "", "```",
+           "make bench-peers          # vipsthumbnail, ImageMagick, "
+           "GraphicsMagick (apt, as root)",
+           f"{q}make bench", "```", "",
+           "Each configuration, run from the repository root (inputs listed "
+           "in `bench/out/<workload>/files.txt`):", "", "```"]
+    for s in sums:
+        md.append(f"# {s['workload']} {s['config']}")
+        md.append(s["command"])
+    md += ["```", ""]
+    with open(os.path.join(dest, "report.md"), "w") as f:
+        f.write("\n".join(md))
+
+
+def flags(study, sums, mach):
+    """Warnings a reader should see before trusting the numbers."""
+    out = []
+    other = mach["CPU used by other work during the sweep"]
+    if float(other.rstrip("%")) > 5:
+        out.append(f"- Other work used {other} of the machine's CPU time "
+                   "during the sweep (from /proc/stat, less this study's "
+                   "own). Parallel modes could not get every core, so "
+                   "speed-ups are understated; rerun on an idle machine "
+                   "before drawing conclusions.")
+    for s in sums:
+        if s["config"] == "seq" and s["cpu_s"] < 0.9 * s["wall_s"]:
+            out.append(f"- {s['workload']}: seq used {s['cpu_s']:.2f} s of "
+                       f"CPU in {s['wall_s']:.2f} s of wall time: the machine "
+                       "was busy with other work (or waiting on I/O); "
+                       "absolute times are inflated, ratios within a round "
+                       "less so.")
+        if s.get("speedup", 0) > min(s["workers"], study.NPROC) * 1.1:
+            out.append(f"- {s['workload']} {s['config']}: speed-up "
+                       f"{s['speedup']:.2f} above the ideal (seq was slowed "
+                       "in that round?).")
+    for w in dict.fromkeys(s["workload"] for s in sums):
+        noisy = [f"{s['config']} {s['wall_s_max'] / s['wall_s_min']:.2f}×"
+                 for s in sums if s["workload"] == w and s["runs"] > 1 and
+                 s["wall_s_max"] > 1.25 * s["wall_s_min"]]
+        if noisy:
+            out.append(f"- {w}: wall time varied by more than 1.25× (max ÷ "
+                       "min) between rounds for " + ", ".join(noisy) +
+                       ": trust the medians and the paired speed-ups more "
+                       "than single runs.")
+    if study.QUICK:
+        out.append("- Quick sweep: fewer inputs, points and rounds than the "
+                   "full study; use it to check, not to conclude.")
+    return out or ["- none"]
+
+
+def print_lines(study, sums, mach, runs):
+    """The key=value lines of bench/README.md, for the thumbnail job."""
+    print(f"cflags={mach['cflags']}")
+    print(f"cc={mach['cc'].replace(' ', '_')} cpus={study.NPROC} runs={runs}")
+    th = [s for s in sums if s["workload"] == "thumb"]
+    print(f"corpus=bench/corpus/std images={th[0]['images']} "
+          f"megapixels={th[0]['megapixels']}")
+    seq = next(s for s in th if s["config"] == "seq")
+    for s in th:
+        line = (f"{'mode' if s['kind'] == 'imgpipe' else 'tool'}={s['config']}"
+                f" workers={s['workers']} runs={s['runs']} "
+                f"images={s['images']} median_wall_s={s['wall_s']:.3f} "
+                f"median_img_s={s['img_s']:.2f} median_mp_s={s['mp_s']:.1f}")
+        if "speedup" in s:
+            line += (f" speedup={s['speedup']:.2f} "
+                     f"efficiency={s['efficiency']:.2f}")
+        line += f" peak_rss_mb={s['peak_rss_kb'] / 1024:.1f}"
+        if "lag_p99_ms" in s:
+            line += (f" lag_p99_ms={s['lag_p99_ms']:.1f}"
+                     f" lag_max_ms={s['lag_max_ms']:.1f}")
+        ref = seq if s["workers"] == 1 else next(
+            (t for t in th if t["config"] == f"threads-j{s['workers']}"),
+            None)
+        if s["kind"] == "peer" and ref:
+            line += (f" ratio_{ref['config'].replace('-', '_')}_over_peer="
+                     f"{ref['img_s'] / s['img_s']:.2f}")
+        print(line)
+    sys.stdout.flush()

@@ -1,0 +1,409 @@
+#!/usr/bin/env python3
+"""The scaling study behind `make bench`: every mode at 1..nproc workers and
+oversubscribed, the variants (--split rows, --gil, coop yields/offload), the
+decode+encode floor and the peers, interleaved round by round.  Writes
+bench/results/<date>-<host>/{runs.csv,summary.csv,report.md,*.svg} and prints
+the key=value lines described in bench/README.md.  Called by bench/run.sh;
+standard library only.
+"""
+
+import json
+import math
+import os
+import shutil
+import statistics as st
+import subprocess
+import sys
+import threading
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+QUICK = os.environ.get("BENCH_QUICK", "0") not in ("", "0")
+IMGPIPE = os.path.abspath(os.environ.get("IMGPIPE", "build/imgpipe"))
+HELPERS = os.path.abspath(os.environ.get("BENCH_HELPERS",
+                                         os.path.join(ROOT, "build", "bench")))
+OUT = os.path.join(ROOT, "bench", "out")
+NPROC = len(os.sched_getaffinity(0))
+THUMB = "resize=800x800,sharpen=0.6"
+HEAVY = "blur=4,sharpen=1,resize=1600x1600"
+BIG = "resize=3200x3200,sharpen=1"      # no shrink-on-load: print size
+MODES = ["threads", "procs", "omp", "coop"]
+PEER_ENV = {"vips": "VIPS_CONCURRENCY", "gm": "OMP_NUM_THREADS"}
+
+
+def say(msg):
+    print("bench: " + msg, file=sys.stderr, flush=True)
+
+
+def worker_counts():
+    """1..nproc (thinned on big machines), then 2x and 4x oversubscribed."""
+    if QUICK:
+        return [NPROC, 2 * NPROC]
+    if NPROC <= 8:
+        base = list(range(1, NPROC + 1))
+    else:
+        base = sorted({1, 2, 3, 4, NPROC} |
+                      {k * 2 ** e for k in (2, 3) for e in range(8)
+                       if k * 2 ** e <= NPROC})
+    return base + [2 * NPROC, 4 * NPROC]
+
+
+class Config:
+    """One point of the sweep: a command, how to read its results."""
+
+    def __init__(self, tag, kind, mode, workers, variant, argv, env=None,
+                 cwd=None):
+        self.tag, self.kind, self.mode = tag, kind, mode
+        self.workers, self.variant = workers, variant
+        self.argv, self.env, self.cwd = argv, env or {}, cwd
+
+    def command(self, names=None):
+        """A shell line that reproduces this run from the repository root;
+        NAMES (the input list) is replaced by the list file LIST."""
+        base = self.cwd or ROOT
+        args = []
+        for a in self.argv:
+            if a.startswith(ROOT + "/"):
+                a = os.path.relpath(a, base)
+            if names and a == names[0][0]:
+                a = f"$(cat {os.path.relpath(names[1], base)})"
+            elif names and a in names[0][1:]:
+                continue
+            args.append(a if not set(" []%$") & set(a) or a.startswith("$(")
+                        else f"'{a}'")
+        envs = "".join(f"{k}={v} " for k, v in self.env.items())
+        line = envs + " ".join(args)
+        if self.cwd:
+            return f"(cd {os.path.relpath(self.cwd, ROOT)} && {line})"
+        return line
+
+
+def imgpipe_configs(w, files, pipeline, points):
+    """POINTS: (mode, workers, variant flags) -> configs of workload W."""
+    out = []
+    for mode, j, extra in points:
+        variant = " ".join(extra) or "-"
+        suffix = {"--split": "-rows", "--gil": "-gil", "--yield-rows":
+                  "-yield16", "--offload": "-offload"}.get(
+                      extra[0] if extra else "", "")
+        tag = "seq" if mode == "seq" else f"{mode}-j{j}{suffix}"
+        d = os.path.join(OUT, w, tag)
+        argv = [IMGPIPE, os.path.relpath(files["dir"], ROOT),
+                os.path.relpath(d, ROOT), "-m", mode, "-j", str(j),
+                "--files-from", os.path.relpath(files["list"], ROOT),
+                "-p", pipeline, "-q", "85", "--quiet",
+                "--report", os.path.relpath(d + ".report.json", ROOT),
+                "--trace", os.path.relpath(d + ".trace.json", ROOT)] + extra
+        out.append(Config(tag, "imgpipe", mode, j, variant, argv))
+    return out
+
+
+def floor_config(w, files, box, shrink):
+    argv = [os.path.join(HELPERS, "floor"), "-b", str(box)] + \
+        ([] if shrink else ["-n"]) + files["names"]
+    return Config("floor", "floor", "floor", 1, "libjpeg-turbo only", argv,
+                  cwd=files["dir"])
+
+
+def peer_configs(w, files, job):
+    """vipsthumbnail, ImageMagick and GraphicsMagick at 1 and nproc threads."""
+    out = []
+    for n in sorted({1, NPROC}):
+        d = os.path.join(OUT, w, f"vips-t{n}")
+        if shutil.which("vipsthumbnail") and job == "thumb":
+            out.append(Config(f"vips-t{n}", "peer", "vipsthumbnail", n,
+                              "no sharpen", ["vipsthumbnail", "--size",
+                                             "800x800", "-o",
+                                             d + "/%s.jpg[Q=85]"] +
+                              files["names"], {"VIPS_CONCURRENCY": str(n)},
+                              files["dir"]))
+        ops = (["-define", "jpeg:size=1600x1600", "-resize", "800x800",
+                "-unsharp", "0x0.6"] if job == "thumb" else
+               ["-blur", "0x4", "-unsharp", "0x1", "-resize", "1600x1600"])
+        if shutil.which("mogrify"):
+            d = os.path.join(OUT, w, f"im-t{n}")
+            out.append(Config(f"im-t{n}", "peer", "imagemagick", n,
+                              "mogrify", ["mogrify", "-path", d, "-limit",
+                                          "thread", str(n)] + ops +
+                              ["-quality", "85"] + files["names"],
+                              cwd=files["dir"]))
+        if shutil.which("gm"):
+            d = os.path.join(OUT, w, f"gm-t{n}")
+            gops = [("-size" if o == "-define" else o) for o in ops]
+            gops = [o.replace("jpeg:size=", "") for o in gops]
+            out.append(Config(f"gm-t{n}", "peer", "graphicsmagick", n,
+                              "gm mogrify", ["gm", "mogrify",
+                                             "-output-directory", d] + gops +
+                              ["-quality", "85"] + files["names"],
+                              {"OMP_NUM_THREADS": str(n)}, files["dir"]))
+    return out
+
+
+def file_set(w, sub, count):
+    """The inputs of workload W: the first COUNT files of bench/corpus/SUB,
+    taken evenly over the sorted list so a subset mixes sizes and PNGs."""
+    d = os.path.join(ROOT, "bench", "corpus", sub)
+    names = sorted(f for f in os.listdir(d) if f.endswith((".jpg", ".png")))
+    if count and count < len(names):
+        names = [names[i * len(names) // count] for i in range(count)]
+    os.makedirs(os.path.join(OUT, w), exist_ok=True)
+    lst = os.path.join(OUT, w, "files.txt")
+    with open(lst, "w") as f:
+        f.write("".join(n + "\n" for n in names))
+    return {"dir": d, "names": names, "list": lst}
+
+
+def workloads():
+    """(name, title, files, configs) of the three workloads."""
+    wc, n = worker_counts(), NPROC
+    res = []
+    files = file_set("thumb", "std", 12 if QUICK else 0)
+    pts = [("seq", 1, [])] + [(m, j, []) for j in wc for m in MODES
+                              if not QUICK or j == n or m == "threads"] + [
+        ("threads", n, ["--split", "rows"]), ("threads", n, ["--gil"]),
+        ("coop", n, ["--yield-rows", "16"]), ("coop", n, ["--offload"])] + \
+        ([] if QUICK else [("omp", n, ["--split", "rows"])])
+    cfgs = imgpipe_configs("thumb", files, THUMB, pts)
+    cfgs += [floor_config("thumb", files, 800, True)]
+    cfgs += [c for c in peer_configs("thumb", files, "thumb")
+             if not QUICK or c.workers == n]
+    res.append(("thumb", f"thumbnail job (-p {THUMB} -q 85)", files, cfgs))
+    files = file_set("heavy", "std", 2 if QUICK else 4)
+    hw = [n] if QUICK else sorted({1, n, 2 * n})
+    pts = [("seq", 1, [])] + [(m, j, []) for j in hw for m in MODES
+                              if not QUICK or m != "coop"] + \
+        [("threads", n, ["--split", "rows"])] + \
+        ([] if QUICK else [("omp", n, ["--split", "rows"])])
+    cfgs = imgpipe_configs("heavy", files, HEAVY, pts)
+    cfgs += [floor_config("heavy", files, 1600, False)]
+    res.append(("heavy", f"heavy-filter job (-p {HEAVY} -q 85)", files, cfgs))
+    files = file_set("big", "big", 2 if QUICK else 0)
+    pts = [("seq", 1, []), ("threads", n, []),
+           ("threads", n, ["--split", "rows"])] + \
+        ([] if QUICK else [("omp", n, []), ("omp", n, ["--split", "rows"]),
+                           ("procs", n, [])])
+    cfgs = imgpipe_configs("big", files, BIG, pts)
+    cfgs += [floor_config("big", files, 3200, False)]
+    res.append(("big", f"few large images (42-54 MP, -p {BIG} -q 85)",
+                files, cfgs))
+    return res
+
+
+def tree_pids(pid):
+    """PID and its descendants, via /proc/PID/task/TID/children."""
+    todo, seen = [pid], []
+    while todo:
+        p = todo.pop()
+        seen.append(p)
+        try:
+            for t in os.listdir(f"/proc/{p}/task"):
+                with open(f"/proc/{p}/task/{t}/children") as f:
+                    todo += [int(c) for c in f.read().split()]
+        except OSError:
+            pass
+    return seen
+
+
+def tree_rss_kb(pid):
+    """Sum of the proportional set sizes (Pss) of the tree: forked workers
+    share pages copy-on-write, and Pss counts each shared page once."""
+    total = 0
+    for p in tree_pids(pid):
+        try:
+            with open(f"/proc/{p}/smaps_rollup") as f:
+                for line in f:
+                    if line.startswith("Pss:"):
+                        total += int(line.split()[1])
+                        break
+        except OSError:
+            pass
+    return total
+
+
+def execute(cfg):
+    """Run CFG once.  wait4 gives its CPU time and the largest RSS of any
+    process in its tree (the kernel folds each reaped descendant in); a
+    sampler adds the tree's total Pss every 50 ms."""
+    outdir = out_dir(cfg)
+    if outdir:
+        shutil.rmtree(outdir, ignore_errors=True)
+        os.makedirs(outdir, exist_ok=True)
+    env = dict(os.environ, **cfg.env)
+    with open(os.path.join(OUT, "run.stdout"), "w+b") as out, \
+            open(os.path.join(OUT, "run.stderr"), "w+b") as err:
+        t0 = time.monotonic()
+        proc = subprocess.Popen(cfg.argv, cwd=cfg.cwd or ROOT, env=env,
+                                stdout=out, stderr=err)
+        peak, done = [0], threading.Event()
+
+        def sample():
+            while not done.wait(0.05):
+                peak[0] = max(peak[0], tree_rss_kb(proc.pid))
+        th = threading.Thread(target=sample, daemon=True)
+        th.start()
+        _, status, ru = os.wait4(proc.pid, 0)
+        wall = time.monotonic() - t0
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        done.set()
+        th.join()
+        out.seek(0)
+        err.seek(0)
+        stdout, stderr = out.read(), err.read()
+    if proc.returncode != 0:
+        sys.exit(f"bench: {cfg.tag} exited with {proc.returncode}: "
+                 f"{stderr.decode(errors='replace')[:500]}\n{cfg.command()}")
+    return {"wall_s": wall, "user_s": ru.ru_utime, "sys_s": ru.ru_stime,
+            "cpu_s": ru.ru_utime + ru.ru_stime, "peak_rss_kb": ru.ru_maxrss,
+            "tree_pss_kb": peak[0] or None}, stdout
+
+
+def out_dir(cfg):
+    if cfg.kind == "imgpipe":
+        return os.path.join(ROOT, cfg.argv[2])
+    for flag in ("-path", "-output-directory"):
+        if flag in cfg.argv:
+            return cfg.argv[cfg.argv.index(flag) + 1]
+    if cfg.kind == "peer":
+        return os.path.dirname(cfg.argv[4])
+    return None
+
+
+def run_once(cfg):
+    """One measurement of CFG as a dict (a row of runs.csv)."""
+    row, stdout = execute(cfg)
+    if cfg.kind == "imgpipe":
+        rep = json.load(open(os.path.join(ROOT, cfg.argv[cfg.argv.index(
+            "--report") + 1])))
+        if rep["images"]["failed"]:
+            sys.exit(f"bench: {cfg.tag}: {rep['images']['failed']} failed")
+        lat = sorted(1e3 * (f["end_s"] - f["start_s"]) for f in rep["files"]
+                     if f["status"] == "ok")
+        row.update(report_wall_s=rep["wall_s"],
+                   report_rss_kb=rep["peak_rss_kb"],
+                   images=rep["images"]["ok"], lat_p50_ms=pct(lat, 50),
+                   lat_p99_ms=pct(lat, 99))
+        if rep.get("loop"):
+            lag = rep["loop"]["lag_ms"]
+            row.update(lag_p50_ms=lag["p50"], lag_p99_ms=lag["p99"],
+                       lag_max_ms=lag["max"], ticks=rep["loop"]["ticks"])
+        row["_files"] = {f["input"]: 1e3 * (f["end_s"] - f["start_s"])
+                         for f in rep["files"]}
+    elif cfg.kind == "floor":
+        per = {}
+        for line in stdout.decode().splitlines():
+            name, ms = line.rsplit(" ", 1)
+            if ms != "-":
+                per[name] = float(ms)
+        row.update(images=len(per), _files=per,
+                   lat_p50_ms=pct(sorted(per.values()), 50),
+                   lat_p99_ms=pct(sorted(per.values()), 99))
+    return row
+
+
+def pct(sorted_vals, p):
+    """Nearest-rank percentile."""
+    if not sorted_vals:
+        return None
+    k = max(0, math.ceil(p / 100 * len(sorted_vals)) - 1)
+    return sorted_vals[k]
+
+
+def sweep(work, runs, warmup):
+    """WARMUP + RUNS rounds of every config of every workload, each round
+    in a rotated order so no config always follows the same one."""
+    rows = []
+    for w, title, files, cfgs in work:
+        say(f"{w}: {len(cfgs)} configurations x ({warmup} warm-up + {runs})"
+            f" rounds, {len(files['names'])} files")
+        for r in range(warmup + runs):
+            k = r % len(cfgs)
+            for cfg in cfgs[k:] + cfgs[:k]:
+                res = run_once(cfg)
+                res.update(workload=w, config=cfg.tag, kind=cfg.kind,
+                           mode=cfg.mode, workers=cfg.workers,
+                           variant=cfg.variant, round=r - warmup,
+                           warmup=int(r < warmup))
+                rows.append(res)
+            say(f"{w}: round {r + 1}/{warmup + runs} done")
+    return rows
+
+
+def mp_of(files):
+    """Megapixels of each input, from imginfo.py (the JPEG/PNG headers)."""
+    paths = [os.path.join(files["dir"], n) for n in files["names"]]
+    out = subprocess.run([sys.executable, os.path.join(ROOT, "tests", "cli",
+                                                       "imginfo.py")] + paths,
+                         stdout=subprocess.PIPE, check=True).stdout.decode()
+    return {n: int(l.split()[1]) * int(l.split()[2]) / 1e6
+            for n, l in zip(files["names"], out.splitlines())}
+
+
+def summarise(work, rows):
+    """One dict per (workload, config): medians, ranges, derived figures."""
+    out = []
+    for w, title, files, cfgs in work:
+        mp = sum(mp_of(files).values())
+        meas = [r for r in rows if r["workload"] == w and not r["warmup"]]
+        by = {c.tag: [r for r in meas if r["config"] == c.tag] for c in cfgs}
+        seq = {r["round"]: r["wall_s"] for r in by.get("seq", [])}
+        floor = by.get("floor")
+        floor_ms = ({n: st.median(r["_files"][n] for r in floor)
+                     for n in floor[0]["_files"]} if floor else {})
+        floor_s = sum(floor_ms.values()) / 1e3
+        for c in cfgs:
+            rs = by[c.tag]
+            s = {"workload": w, "config": c.tag, "kind": c.kind,
+                 "mode": c.mode, "workers": c.workers, "variant": c.variant,
+                 "runs": len(rs), "images": len(files["names"]),
+                 "megapixels": round(mp, 2)}
+            for k in ("wall_s", "cpu_s", "peak_rss_kb", "tree_pss_kb",
+                      "lat_p50_ms", "lat_p99_ms", "lag_p50_ms",
+                      "lag_p99_ms", "lag_max_ms"):
+                v = [r[k] for r in rs if r.get(k) is not None]
+                if v:
+                    s[k] = st.median(v)
+                    s[k + "_min"], s[k + "_max"] = min(v), max(v)
+            s["img_s"] = s["images"] / s["wall_s"]
+            s["mp_s"] = mp / s["wall_s"]
+            if seq and c.kind == "imgpipe":
+                sps = [seq[r["round"]] / r["wall_s"] for r in rs]
+                sp = st.median(sps)
+                s["speedup"], s["efficiency"] = sp, sp / c.workers
+                s["speedup_min"], s["speedup_max"] = min(sps), max(sps)
+                if c.workers > 1 and c.kind == "imgpipe":
+                    s["karp_flatt"] = (1 / sp - 1 / c.workers) / \
+                        (1 - 1 / c.workers)
+            if floor_s and c.kind == "imgpipe":
+                s["x_floor"] = s["wall_s"] / (floor_s / min(c.workers, NPROC))
+            if c.tag == "seq" and floor_ms:
+                per = [st.median(r["_files"][n] for r in rs) / floor_ms[n]
+                       for n in floor_ms if n in rs[0]["_files"]]
+                s["seq_over_floor_per_image"] = st.median(per)
+            s["command"] = c.command((files["names"], files["list"]))
+            out.append(s)
+        fit_amdahl([s for s in out if s["workload"] == w])
+    return out
+
+
+def fit_amdahl(sums):
+    """Least-squares serial fraction f of S(p) = 1 / (f + (1 - f) / p) over
+    each mode's points with 1 <= p <= nproc (seq counts as p = 1)."""
+    for mode in MODES:
+        pts = [(s["workers"], s["speedup"]) for s in sums
+               if s["mode"] == mode and s["variant"] == "-" and
+               s["workers"] <= NPROC and "speedup" in s]
+        pts += [(1, 1.0)]
+        if len(pts) < 2 or NPROC == 1:
+            continue
+
+        def err(f):
+            return sum((sp - 1 / (f + (1 - f) / p)) ** 2 for p, sp in pts)
+        f = min((i / 1000 for i in range(1001)), key=err)
+        for s in sums:
+            if s["mode"] == mode and s["variant"] == "-":
+                s["amdahl_f"] = f
+
+
+if __name__ == "__main__":
+    import report
+    report.main(sys.modules[__name__])

@@ -163,46 +163,6 @@ def bar_chart(title, subtitle, xlabel, items):
     return _doc(W, H, body)
 
 
-def lag_chart(title, subtitle, groups):
-    """Log-scale grouped bars; GROUPS: [(label, [(stat, v, lo, hi)])]."""
-    stats = ["p50", "p99", "max"]
-    colors = {"p50": "#2ca02c", "p99": "#ff7f0e", "max": "#d62728"}
-    W, L, R, T, grp = 860, 210, 120, 60, 70
-    H = T + grp * len(groups) + 70
-    pw = W - L - R
-    vals = [max(x, 0.01) for _, g in groups for _, v, lo, hi in g
-            for x in (v, hi)]
-    lo_e, hi_e = -2, math.ceil(math.log10(max(vals + [1])))
-
-    def X(v):
-        v = max(v, 10 ** lo_e)
-        return L + pw * (math.log10(v) - lo_e) / (hi_e - lo_e)
-    body = [_text(W / 2, 24, title, 16, "middle", "bold"),
-            _text(W / 2, 43, subtitle, 11, "middle", color="#555")]
-    for e in range(lo_e, hi_e + 1):
-        body += [_line(X(10 ** e), T - 4, X(10 ** e), T + grp * len(groups),
-                       "#e5e5e5"),
-                 _text(X(10 ** e), T + grp * len(groups) + 16, f"{10 ** e:g}",
-                       11, "middle")]
-    for i, (label, g) in enumerate(groups):
-        y0 = T + i * grp + 6
-        body.append(_text(L - 8, y0 + grp / 2, label, 12, "end"))
-        for k, (stat, v, lo, hi) in enumerate(g):
-            y = y0 + k * 18
-            body.append(_rect(L, y, X(v) - L, 14, colors[stat],
-                              f"{label} {stat}: {v:.2f} ms"))
-            if lo is not None:
-                body.append(_line(X(lo), y + 7, X(hi), y + 7, "#222"))
-            body.append(_text(max(X(v), X(hi or 0)) + 5, y + 11,
-                              f"{stat} {v:.1f} ms", 10, color="#444"))
-    body += [_line(L, T + grp * len(groups), L + pw, T + grp * len(groups)),
-             _text(L + pw / 2, H - 30, "heartbeat lateness (ms), log scale",
-                   12, "middle"),
-             _text(L + pw / 2, H - 12, "bars: median over rounds; "
-                   "whiskers: min-max", 10, "middle", color="#777")]
-    return _doc(W, H, body)
-
-
 def timeline_chart(title, subtitle, panels, names):
     """PANELS: [(label, wall_s, workers, [(tid, start_s, end_s, name)])];
     each input keeps one colour (by its index in NAMES) in every panel."""
@@ -243,4 +203,51 @@ def timeline_chart(title, subtitle, panels, names):
     body.append(_text(L + pw / 2, y + 34, "seconds since the batch started;"
                       " rows: workers (coop: images in flight); one colour"
                       " per image", 11, "middle"))
+    return _doc(W, H, body)
+
+
+def lag_hist_chart(title, subtitle, le, panels):
+    """One histogram per panel over the same buckets (upper bounds LE, ms,
+    plus one above the last); PANELS: [(label, counts, note)].  Bars are
+    the share of ticks in each bucket, so runs of different length compare."""
+    W, L, R, T, ph, gap = 860, 250, 30, 60, 110, 34
+    H = T + len(panels) * (ph + gap) + 50
+    nb = len(le) + 1
+    pw = W - L - R
+    bw = pw / nb
+    labels = [f"≤{v:g}" for v in le] + [f">{le[-1]:g}"]
+    body = [_text(W / 2, 24, title, 16, "middle", "bold"),
+            _text(W / 2, 43, subtitle, 11, "middle", color="#555")]
+    colors = ["#d62728", "#ff7f0e", "#2ca02c", "#1f77b4"]
+    y = T
+    for k, (label, counts, note) in enumerate(panels):
+        total = sum(counts) or 1
+        body += [_text(L - 44, y + ph / 2 - 4, label, 12, "end", "bold"),
+                 _text(L - 44, y + ph / 2 + 12, note, 10, "end",
+                       color="#555")]
+        for f in (0, 0.5, 1):
+            body += [_line(L, y + ph * (1 - f), L + pw, y + ph * (1 - f),
+                           "#e5e5e5"),
+                     _text(L - 4, y + ph * (1 - f) + 4, f"{f:.0%}", 9, "end",
+                           color="#777")]
+        for i, c in enumerate(counts):
+            if not c:
+                continue
+            h = ph * c / total
+            x = L + i * bw
+            body += [_rect(x + 2, y + ph - h, bw - 4, h,
+                           colors[k % len(colors)],
+                           f"{label}: {c} ticks {labels[i]} ms"),
+                     _text(x + bw / 2, y + ph - h - 3, c, 9, "middle",
+                           color="#444")]
+        body.append(_line(L, y + ph, L + pw, y + ph))
+        for i, s in enumerate(labels):
+            body.append(_text(L + i * bw + bw / 2, y + ph + 13, s, 9,
+                              "middle", color="#444"))
+        y += ph + gap
+    body += [_text(L + pw / 2, H - 28, "heartbeat lateness, ms (buckets by "
+                   "upper bound)", 12, "middle"),
+             _text(L + pw / 2, H - 12, "bar height: share of the ticks; "
+                   "label: tick count, summed over the measured rounds", 10,
+                   "middle", color="#777")]
     return _doc(W, H, body)

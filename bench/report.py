@@ -64,31 +64,43 @@ def machine(study):
     }
 
 
-def psnr(study, work):
-    """PSNR of each peer's JPEGs against imgpipe seq's, per workload."""
+def psnr(study, work, same_job):
+    """PSNR of each peer's JPEGs against imgpipe seq's, per workload, keyed
+    (workload, tag); and, keyed (workload, tag, "same job"), against imgpipe
+    running exactly the peer's job where the peer cannot run ours."""
     res = {}
-    tool = os.path.join(study.HELPERS, "psnr")
     for w, _, files, cfgs in work:
-        ref = os.path.join(study.OUT, w, "seq")
         for c in cfgs:
             if c.kind != "peer":
                 continue
-            d = study.out_dir(c)
-            vals, cropped = [], 0
-            for n in files["names"]:
-                if not n.endswith(".jpg"):
-                    continue
-                a, b = os.path.join(ref, n), os.path.join(d, n)
-                if not (os.path.exists(a) and os.path.exists(b)):
-                    continue
-                out = sh(f"'{tool}' '{a}' '{b}'").split()
-                if len(out) == 3:
-                    cropped += out[0] != out[1]
-                    vals.append(99.0 if out[2] == "inf" else float(out[2]))
-            if vals:
-                res[(w, c.tag)] = (sorted(vals)[len(vals) // 2], min(vals),
-                                   cropped, len(vals))
+            refs = [((w, c.tag), os.path.join(study.OUT, w, "seq"))]
+            if c.tag in same_job:
+                refs.append(((w, c.tag, "same job"), same_job[c.tag]))
+            for key, ref in refs:
+                r = psnr_dirs(study, files, ref, study.out_dir(c))
+                if r:
+                    res[key] = r
     return res
+
+
+def psnr_dirs(study, files, ref, d):
+    """(median, min, count of size mismatches, count) over the JPEGs."""
+    tool = os.path.join(study.HELPERS, "psnr")
+    vals, cropped = [], 0
+    for n in files["names"]:
+        if not n.endswith(".jpg"):
+            continue
+        a, b = os.path.join(ref, n), os.path.join(d, n)
+        if not (os.path.exists(a) and os.path.exists(b)):
+            continue
+        out = sh(f"'{tool}' '{a}' '{b}'").split()
+        if len(out) == 3:
+            cropped += out[0] != out[1]
+            vals.append(99.0 if out[2] == "inf" else float(out[2]))
+    if vals:
+        return (sorted(vals)[len(vals) // 2], min(vals), cropped,
+                len(vals))
+    return None
 
 
 def fmt(v, nd=2):
@@ -150,39 +162,46 @@ def peers_svg(study, sums, ps):
     for s in ss:
         if s["config"] in pick or s["kind"] in ("peer", "floor"):
             note = ""
-            if (s["workload"], s["config"]) in ps:
-                note = f"  (PSNR {ps[('thumb', s['config'])][0]:.1f} dB)"
+            q = ps.get(("thumb", s["config"], "same job")) or \
+                ps.get(("thumb", s["config"]))
+            if q:
+                note = f"  (PSNR {q[0]:.1f} dB)"
             label = {"imgpipe": f"imgpipe {s['config']}",
                      "floor": "floor: libjpeg-turbo alone, 1 thread"}.get(
                 s["kind"], f"{s['mode']} {s['workers']} thread"
                 + ("s" if s["workers"] > 1 else ""))
+            if s["variant"].endswith("processes"):
+                label = f"{s['mode']} {s['variant']}"
             items.append((label, s["img_s"], s["images"] / s["wall_s_max"],
                           s["images"] / s["wall_s_min"],
                           COLORS.get(s["mode"], "#333"), note))
     return charts.bar_chart(
         "Throughput: imgpipe against the peers (same files, same job)",
         f"thumbnail job, {ss[0]['images']} files; wall time from fork to exit;"
-        " vipsthumbnail does not sharpen", "images per second (higher is "
+        " vipsthumbnail does not sharpen (its PSNR: against imgpipe's resize"
+        " alone)", "images per second (higher is "
         "better)", items)
 
 
 def lag_svg(study, sums):
+    """Histograms of coop's heartbeat lateness: blocked, yielding,
+    offloaded (from --report loop.hist, summed over the rounds)."""
     n = study.NPROC
-    groups = []
+    panels, le = [], None
     for tag, label in ((f"coop-j{n}", "blocked (default)"),
                        (f"coop-j{n}-yield16", "yielding (--yield-rows 16)"),
                        (f"coop-j{n}-offload", "offloaded (--offload)")):
         s = next((s for s in sums if s["workload"] == "thumb" and
                   s["config"] == tag), None)
-        if s and "lag_p50_ms" in s:
-            groups.append((label, [(k, s[f"lag_{k}_ms"],
-                                    s[f"lag_{k}_ms_min"],
-                                    s[f"lag_{k}_ms_max"])
-                                   for k in ("p50", "p99", "max")]))
-    return charts.lag_chart(
-        f"coop: event-loop lag, {n} images in flight",
-        "lateness of a 10 ms heartbeat timer on the loop, thumbnail job "
-        "(percentiles from --report)", groups) if groups else None
+        if s and "lag_hist" in s:
+            le = s["lag_hist_le_ms"]
+            panels.append((label, s["lag_hist"],
+                           f"p99 {s['lag_p99_ms']:.1f} ms, "
+                           f"max {s['lag_max_ms']:.0f} ms"))
+    return charts.lag_hist_chart(
+        f"coop: how late the event loop's heartbeat fired, {n} images in "
+        "flight", "a 10 ms timer on the loop, thumbnail job; p99 and max: "
+        "medians over rounds", le, panels) if panels else None
 
 
 def timeline_svg(study, sums):
@@ -226,10 +245,12 @@ def workload_md(study, sums, w, title, ps):
     ss = [s for s in sums if s["workload"] == w]
     hdr = ["config", "workers", "wall s (min–max)", "CPU s", "peak RSS MB",
            "tree Pss MB", "img/s", "MP/s", "speed-up", "effic.",
-           "Karp–Flatt", "× floor", "latency p50/p99 ms",
+           "Karp–Flatt", "÷ ceiling", "× floor", "latency p50/p99 ms",
            "loop lag p99/max ms"]
     rows = []
     for s in ss:
+        if s["kind"] == "ceiling":
+            continue
         lag = (f"{s['lag_p99_ms']:.1f} / {s['lag_max_ms']:.1f}"
                if "lag_p99_ms" in s else "")
         lat = (f"{s['lat_p50_ms']:.0f} / {s['lat_p99_ms']:.0f}"
@@ -243,7 +264,8 @@ def workload_md(study, sums, w, title, ps):
                      fmt((s.get("tree_pss_kb") or 0) / 1024, 0),
                      fmt(s["img_s"]), fmt(s["mp_s"], 1),
                      fmt(s.get("speedup")), fmt(s.get("efficiency")),
-                     fmt(s.get("karp_flatt"), 3), fmt(s.get("x_floor")),
+                     fmt(s.get("karp_flatt"), 3), fmt(s.get("of_ceiling")),
+                     fmt(s.get("x_floor")),
                      lat, lag])
     md = [f"### {title}", "", table(hdr, rows), ""]
     fits = {s["mode"]: s["amdahl_f"] for s in ss if "amdahl_f" in s}
@@ -253,6 +275,15 @@ def workload_md(study, sums, w, title, ps):
                   ", ".join(f"{m} f = {f:.3f}" for m, f in fits.items()) +
                   (" — with 2 cores this is one point per mode, so it equals"
                    " Karp–Flatt at p = 2." if study.NPROC == 2 else "") + "\n")
+    ceil = next((s for s in ss if s["kind"] == "ceiling"), None)
+    if ceil:
+        md.append(f"Host ceiling: {ceil['workers']} threads of pure integer "
+                  f"work (`bench/ceiling.c`) ran **{rng(ceil, 'ceiling')}×** "
+                  "as fast as one, measured in every round beside the modes."
+                  " No mode can scale past it; **÷ ceiling** is a mode's "
+                  "speed-up divided by the ceiling of the same round "
+                  "(median over rounds): the efficiency the machine let it "
+                  "have.\n")
     seq = next((s for s in ss if s["config"] == "seq"), None)
     if seq and "seq_over_floor_per_image" in seq:
         md.append(f"Decode+encode floor: seq takes "
@@ -267,16 +298,23 @@ def workload_md(study, sums, w, title, ps):
                 (s for s in ss if s["config"] == f"threads-j{p['workers']}"),
                 None)
             q = ps.get((w, p["config"]))
+            qs = ps.get((w, p["config"], "same job"))
             prow.append([p["config"], p["mode"], str(p["workers"]),
                          fmt(p["img_s"]), ref["config"] if ref else "",
                          fmt(ref["img_s"] / p["img_s"]) if ref else "",
                          f"{q[0]:.1f} (min {q[1]:.1f})" if q else "",
+                         f"{qs[0]:.1f} (min {qs[1]:.1f})" if qs else
+                         "same as left",
                          f"{q[2]}/{q[3]}" if q else ""])
         md += ["Peers (ratio above 1: imgpipe is faster at the same thread "
-               "count; PSNR of the peer's JPEG against imgpipe seq's, median "
-               "over files, 99 = identical):", "",
+               "count). PSNR of the peer's JPEG against imgpipe seq's on "
+               "this job, median over files (99 = identical); "
+               "vipsthumbnail cannot sharpen, so its *same job* PSNR is "
+               "against imgpipe seq with `-p resize=800x800 -q 85`, the job "
+               "vipsthumbnail actually ran:", "",
                table(["peer", "tool", "threads", "img/s", "imgpipe config",
-                      "imgpipe ÷ peer", "PSNR dB", "size differs"], prow), ""]
+                      "imgpipe ÷ peer", "PSNR dB", "PSNR dB, same job",
+                      "size differs"], prow), ""]
     return "\n".join(md)
 
 
@@ -295,7 +333,7 @@ def main(study):
     work = study.workloads()
     rows = study.sweep(work, runs, warmup)
     sums = study.summarise(work, rows)
-    ps = psnr(study, work)
+    ps = psnr(study, work, study.same_job_reference(work))
     write_csvs(dest, rows, sums)
     pics = {}
     for w, title, files, cfgs in work:
@@ -372,7 +410,11 @@ def write_md(study, dest, work, sums, ps, mach, pics, runs, warmup, corpus,
            "- **latency**: per image, `end_s − start_s` from `--report` "
            "(p50/p99 over the images of a run, median over runs).",
            "- **loop lag** (coop): lateness of the loop's 10 ms heartbeat, "
-           "from `--report` (`loop.lag_ms`).", "",
+           "from `--report` (`loop.lag_ms`); the histograms in loop-lag.svg "
+           "are `loop.hist`, summed over the measured rounds.",
+           "- **÷ ceiling**: see the host ceiling line under the thumbnail "
+           "table; at or above 0.9 a mode got what the machine had to "
+           "give, whatever its efficiency.", "",
            "## Reproduce", "", "```",
            "make bench-peers          # vipsthumbnail, ImageMagick, "
            "GraphicsMagick (apt, as root)",
@@ -417,6 +459,13 @@ def flags(study, sums, mach):
                        "min) between rounds for " + ", ".join(noisy) +
                        ": trust the medians and the paired speed-ups more "
                        "than single runs.")
+    for s in sums:
+        if s["kind"] == "ceiling" and s["ceiling"] < 0.9 * study.NPROC:
+            out.append(f"- The host granted {s['ceiling']:.2f}× "
+                       f"({s['ceiling_min']:.2f}–{s['ceiling_max']:.2f}) for "
+                       f"pure CPU work on {study.NPROC} threads, not "
+                       f"{study.NPROC}×: efficiency against the core count "
+                       "understates every parallel mode; read ÷ ceiling.")
     if study.QUICK:
         out.append("- Quick sweep: fewer inputs, points and rounds than the "
                    "full study; use it to check, not to conclude.")
@@ -432,6 +481,10 @@ def print_lines(study, sums, mach, runs):
           f"megapixels={th[0]['megapixels']}")
     seq = next(s for s in th if s["config"] == "seq")
     for s in th:
+        if s["kind"] == "ceiling":
+            print(f"host_ceiling={s['ceiling']:.2f} "
+                  f"threads={s['workers']} runs={s['runs']}")
+            continue
         line = (f"{'mode' if s['kind'] == 'imgpipe' else 'tool'}={s['config']}"
                 f" workers={s['workers']} runs={s['runs']} "
                 f"images={s['images']} median_wall_s={s['wall_s']:.3f} "
@@ -439,6 +492,8 @@ def print_lines(study, sums, mach, runs):
         if "speedup" in s:
             line += (f" speedup={s['speedup']:.2f} "
                      f"efficiency={s['efficiency']:.2f}")
+        if "of_ceiling" in s:
+            line += f" of_ceiling={s['of_ceiling']:.2f}"
         line += f" peak_rss_mb={s['peak_rss_kb'] / 1024:.1f}"
         if "lag_p99_ms" in s:
             line += (f" lag_p99_ms={s['lag_p99_ms']:.1f}"

@@ -1,8 +1,9 @@
 #!/bin/sh
 # `make bench`: the scaling study.  Checks the corpus (bench/make-corpus),
-# builds the two C helpers (decode+encode floor, PSNR) into build/bench/,
-# then runs bench/study.py, which writes bench/results/<date>-<host>/ and
-# prints one key=value line per configuration; see bench/README.md.
+# builds the C helpers (decode+encode floor, PSNR, host ceiling) into
+# build/bench/, then runs bench/study.py, which writes
+# bench/results/<date>-<host>/ and prints one key=value line per
+# configuration; see bench/README.md.
 # BENCH_QUICK=1: the reduced sweep (about three minutes).
 set -eu
 
@@ -13,11 +14,11 @@ helpers=build/bench
 
 corpus=$(python3 bench/make-corpus --big)
 mkdir -p "$helpers"
-for h in floor psnr; do
+for h in floor psnr ceiling; do
 	if [ ! -x "$helpers/$h" ] || [ "bench/$h.c" -nt "$helpers/$h" ]; then
 		# shellcheck disable=SC2046
 		$CC -std=c11 -D_POSIX_C_SOURCE=200809L -O2 -Wall -Wextra \
-		    -o "$helpers/$h" "bench/$h.c" \
+		    -pthread -o "$helpers/$h" "bench/$h.c" \
 		    $(pkg-config --cflags --libs libjpeg) -lm
 	fi
 done

@@ -105,18 +105,36 @@ def floor_config(w, files, box, shrink):
                   cwd=files["dir"])
 
 
+def ceiling_config():
+    """The host's own ceiling for CPU work on every core (bench/ceiling.c),
+    measured in every round beside the modes."""
+    argv = [os.path.join(HELPERS, "ceiling"), "-t", str(NPROC)]
+    return Config("ceiling", "ceiling", "ceiling", NPROC, "integer spin",
+                  argv)
+
+
 def peer_configs(w, files, job):
     """vipsthumbnail, ImageMagick and GraphicsMagick at 1 and nproc threads."""
     out = []
+    vips = ["vipsthumbnail", "--size", "800x800", "-o"]
     for n in sorted({1, NPROC}):
         d = os.path.join(OUT, w, f"vips-t{n}")
         if shutil.which("vipsthumbnail") and job == "thumb":
             out.append(Config(f"vips-t{n}", "peer", "vipsthumbnail", n,
-                              "no sharpen", ["vipsthumbnail", "--size",
-                                             "800x800", "-o",
-                                             d + "/%s.jpg[Q=85]"] +
+                              "no sharpen", vips + [d + "/%s.jpg[Q=85]"] +
                               files["names"], {"VIPS_CONCURRENCY": str(n)},
                               files["dir"]))
+            if n > 1:
+                # the shell-loop way: n single-threaded processes side by
+                # side, each on an equal share of the files
+                d = os.path.join(OUT, w, f"vips-p{n}")
+                k = -(-len(files["names"]) // n)
+                out.append(Config(f"vips-p{n}", "peer", "vipsthumbnail", n,
+                                  f"{n} processes", ["xargs", "-a",
+                                                     files["list"], "-P",
+                                                     str(n), "-n", str(k)] +
+                                  vips + [d + "/%s.jpg[Q=85]"],
+                                  {"VIPS_CONCURRENCY": "1"}, files["dir"]))
         ops = (["-define", "jpeg:size=1600x1600", "-resize", "800x800",
                 "-unsharp", "0x0.6"] if job == "thumb" else
                ["-blur", "0x4", "-unsharp", "0x1", "-resize", "1600x1600"])
@@ -137,6 +155,25 @@ def peer_configs(w, files, job):
                               ["-quality", "85"] + files["names"],
                               {"OMP_NUM_THREADS": str(n)}, files["dir"]))
     return out
+
+
+def same_job_reference(work):
+    """vipsthumbnail cannot sharpen, so its PSNR is also taken against
+    imgpipe seq running vips' own job (resize only), run once, untimed.
+    Returns {peer config tag: reference directory}."""
+    refs = {}
+    for w, _, files, cfgs in work:
+        vips = [c for c in cfgs if c.mode == "vipsthumbnail"]
+        if not vips:
+            continue
+        d = os.path.join(OUT, w, "seq-resize-only")
+        shutil.rmtree(d, ignore_errors=True)
+        subprocess.run([IMGPIPE, files["dir"], d, "-m", "seq",
+                        "--files-from", files["list"], "-p",
+                        THUMB.split(",")[0], "-q", "85", "--quiet"],
+                       check=True)
+        refs.update({c.tag: d for c in vips})
+    return refs
 
 
 def file_set(w, sub, count):
@@ -164,7 +201,7 @@ def workloads():
         ("coop", n, ["--yield-rows", "16"]), ("coop", n, ["--offload"])] + \
         ([] if QUICK else [("omp", n, ["--split", "rows"])])
     cfgs = imgpipe_configs("thumb", files, THUMB, pts)
-    cfgs += [floor_config("thumb", files, 800, True)]
+    cfgs += [floor_config("thumb", files, 800, True), ceiling_config()]
     cfgs += [c for c in peer_configs("thumb", files, "thumb")
              if not QUICK or c.workers == n]
     res.append(("thumb", f"thumbnail job (-p {THUMB} -q 85)", files, cfgs))
@@ -264,7 +301,7 @@ def out_dir(cfg):
         if flag in cfg.argv:
             return cfg.argv[cfg.argv.index(flag) + 1]
     if cfg.kind == "peer":
-        return os.path.dirname(cfg.argv[4])
+        return os.path.dirname(cfg.argv[cfg.argv.index("-o") + 1])
     return None
 
 
@@ -285,7 +322,8 @@ def run_once(cfg):
         if rep.get("loop"):
             lag = rep["loop"]["lag_ms"]
             row.update(lag_p50_ms=lag["p50"], lag_p99_ms=lag["p99"],
-                       lag_max_ms=lag["max"], ticks=rep["loop"]["ticks"])
+                       lag_max_ms=lag["max"], ticks=rep["loop"]["ticks"],
+                       _hist=rep["loop"].get("hist"))
         row["_files"] = {f["input"]: 1e3 * (f["end_s"] - f["start_s"])
                          for f in rep["files"]}
     elif cfg.kind == "floor":
@@ -297,6 +335,8 @@ def run_once(cfg):
         row.update(images=len(per), _files=per,
                    lat_p50_ms=pct(sorted(per.values()), 50),
                    lat_p99_ms=pct(sorted(per.values()), 99))
+    elif cfg.kind == "ceiling":
+        row["ceiling"] = float(stdout.decode().split("ceiling=")[1])
     return row
 
 
@@ -350,6 +390,7 @@ def summarise(work, rows):
         floor_ms = ({n: st.median(r["_files"][n] for r in floor)
                      for n in floor[0]["_files"]} if floor else {})
         floor_s = sum(floor_ms.values()) / 1e3
+        ceil = {r["round"]: r["ceiling"] for r in by.get("ceiling", [])}
         for c in cfgs:
             rs = by[c.tag]
             s = {"workload": w, "config": c.tag, "kind": c.kind,
@@ -358,11 +399,16 @@ def summarise(work, rows):
                  "megapixels": round(mp, 2)}
             for k in ("wall_s", "cpu_s", "peak_rss_kb", "tree_pss_kb",
                       "lat_p50_ms", "lat_p99_ms", "lag_p50_ms",
-                      "lag_p99_ms", "lag_max_ms"):
+                      "lag_p99_ms", "lag_max_ms", "ceiling"):
                 v = [r[k] for r in rs if r.get(k) is not None]
                 if v:
                     s[k] = st.median(v)
                     s[k + "_min"], s[k + "_max"] = min(v), max(v)
+            hists = [r["_hist"] for r in rs if r.get("_hist")]
+            if hists:
+                s["lag_hist_le_ms"] = hists[0]["le_ms"]
+                s["lag_hist"] = [sum(c) for c in
+                                 zip(*(h["counts"] for h in hists))]
             s["img_s"] = s["images"] / s["wall_s"]
             s["mp_s"] = mp / s["wall_s"]
             if seq and c.kind == "imgpipe":
@@ -373,6 +419,11 @@ def summarise(work, rows):
                 if c.workers > 1 and c.kind == "imgpipe":
                     s["karp_flatt"] = (1 / sp - 1 / c.workers) / \
                         (1 - 1 / c.workers)
+            if ceil and seq and c.kind == "imgpipe" and c.workers >= NPROC:
+                # paired per round: the host's grant drifts between rounds
+                s["of_ceiling"] = st.median(
+                    seq[r["round"]] / r["wall_s"] / ceil[r["round"]]
+                    for r in rs if r["round"] in ceil)
             if floor_s and c.kind == "imgpipe":
                 s["x_floor"] = s["wall_s"] / (floor_s / min(c.workers, NPROC))
             if c.tag == "seq" and floor_ms:

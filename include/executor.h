@@ -17,6 +17,7 @@ struct exec_config {
 	int jobs;			/* workers; coop: images in flight */
 	int split_rows;			/* also split each image's rows */
 	int gil;			/* threads: simulated interpreter lock */
+	int cpus;			/* images computing at once; 0 = CPUs */
 	double switch_interval_ms;	/* --gil: hold time before offering */
 	int yield_rows;			/* coop: rows between yields, 0 = none */
 	int offload;			/* coop: CPU work on the loop's pool */
@@ -24,13 +25,35 @@ struct exec_config {
 	double t0;			/* batch start, util_now_s() */
 };
 
+/*
+ * Upper bounds of the lag histogram's buckets, a 1-2-5 series from 0.1 ms
+ * to 1 s: percentiles hide the shape (a loop that is late a little all the
+ * time and one that is blocked now and then can share a p99).  The last
+ * bucket of loop_stats.hist counts the ticks above the last bound.
+ */
+#define LOOP_HIST_BOUNDS 13
+extern const double loop_hist_le_ms[LOOP_HIST_BOUNDS];
+
 /* Heartbeat lateness of the coop loop; present = 0 in other modes. */
 struct loop_stats {
 	int present;
 	double tick_ms;
 	long ticks;
 	double p50_ms, p99_ms, max_ms;
+	long hist[LOOP_HIST_BOUNDS + 1];
 };
+
+/*
+ * The order in which the parallel executors hand out tasks: largest input
+ * first (ties in list order), the classic longest-job-first rule, so that
+ * a batch does not end with one worker still busy on a big photo taken
+ * last while the others idle.  Outputs and results stay indexed as the
+ * list is; seq keeps the list order.  An array of n indices to free().
+ */
+size_t *exec_dispatch_order(const struct task *tasks, size_t n);
+
+/* Count lag_ms into loop->hist by the bounds above. */
+void loop_hist_add(struct loop_stats *loop, double lag_ms);
 
 /*
  * Told once per finished task, one call at a time, in the process and on

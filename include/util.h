@@ -27,6 +27,9 @@ int size_mul3(size_t a, size_t b, size_t c, size_t *out);
 /* Seconds from an arbitrary fixed point, CLOCK_MONOTONIC. */
 double util_now_s(void);
 
+/* CPUs this process may run on (its affinity mask), at least 1. */
+int util_cpus(void);
+
 /* snprintf that returns -1 when the result would not fit, 0 otherwise. */
 int util_fmt(char *buf, size_t n, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

@@ -282,7 +282,7 @@ opt_format(const char *arg, enum out_format *f, struct imgpipe_error *err)
 static void
 set_defaults(struct cli_options *o)
 {
-	long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+	long cpus = util_cpus();
 
 	memset(o, 0, sizeof(*o));
 	o->pipeline = "";

@@ -5,7 +5,8 @@
  * never know).  File I/O goes through the loop's fs calls.  A heartbeat
  * timer on the same loop records how late it fires: the measure of how
  * long CPU work kept the loop from running anything else.  --offload hands
- * each image's work to the loop's thread pool and awaits it instead.
+ * each image's work to the loop's thread pool and awaits it instead; there
+ * each image runs on a CPU slot's worker state (slots.h).
  *
  *   fiber: READY --idle cb resumes--> RUNNING --yield--> READY
  *          RUNNING --fs call / offload--> WAITING --callback--> READY
@@ -17,6 +18,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 #include <uv.h>
 
@@ -24,6 +26,7 @@
 #include "coro.h"
 #include "fileio.h"
 #include "pipeline.h"
+#include "slots.h"
 #include "util.h"
 
 #define FIBER_STACK (512 * 1024)
@@ -48,6 +51,7 @@ struct coop {
 	const struct task *tasks;
 	struct task_result *results;
 	size_t n, next;
+	size_t *order;		/* exec_dispatch_order */
 	const struct exec_observer *obs;
 	uv_loop_t loop;
 	uv_timer_t tick;
@@ -59,7 +63,9 @@ struct coop {
 	double *lags_ms;
 	size_t nlags, lags_cap;
 	uint64_t due_ns;
-	int loop_ok;
+	int loop_ok, nslots;
+	struct slots slots;	/* --offload: the pool's CPU slots */
+	struct worker *sw;	/* their worker states */
 };
 
 static void on_idle(uv_idle_t *h);
@@ -203,8 +209,11 @@ work_cb(uv_work_t *req)
 {
 	struct fiber *f = req->data;
 	struct coop *c = f->c;
+	int s = slots_take(&c->slots);
 
-	pipeline_run(c->job, &c->tasks[f->cur], &f->w, &c->results[f->cur]);
+	pipeline_run(c->job, &c->tasks[f->cur], &c->sw[s],
+		     &c->results[f->cur]);
+	slots_give(&c->slots, s);
 }
 
 static void
@@ -221,7 +230,7 @@ fiber_main(void *arg)
 	struct coop *c = f->c;
 
 	while (c->next < c->n && !cancel_requested()) {
-		f->cur = c->next++;
+		f->cur = c->order[c->next++];
 		if (c->ec->offload) {
 			f->work.data = f;
 			uv_queue_work(&c->loop, &f->work, work_cb, after_work);
@@ -326,6 +335,9 @@ summarise(struct coop *c, struct loop_stats *loop)
 	loop->p50_ms = percentile(c->lags_ms, c->nlags, 0.50);
 	loop->p99_ms = percentile(c->lags_ms, c->nlags, 0.99);
 	loop->max_ms = c->nlags ? c->lags_ms[c->nlags - 1] : 0;
+	memset(loop->hist, 0, sizeof(loop->hist));
+	for (size_t i = 0; i < c->nlags; i++)
+		loop_hist_add(loop, c->lags_ms[i]);
 }
 
 static int
@@ -359,6 +371,17 @@ start(struct coop *c, struct imgpipe_error *err)
 	if (c->ec->offload) {
 		util_fmt(size, sizeof(size), "%d", c->ec->jobs);
 		setenv("UV_THREADPOOL_SIZE", size, 1);
+		k = slots_for(c->ec->jobs, c->ec->cpus);
+		if (slots_init(&c->slots, k) != 0)
+			return error_set(err, IMGPIPE_ENOMEM,
+					 "cannot create the slots");
+		c->sw = xcalloc((size_t)k, sizeof(*c->sw));
+		c->nslots = k;
+		for (k = 0; k < c->nslots; k++) {
+			worker_init(&c->sw[k], k, c->ec->t0);
+			c->sw[k].hook.fn = cancel_hook;
+			c->sw[k].hook.every_rows = CANCEL_ROWS;
+		}
 	}
 	if (uv_loop_init(&c->loop) != 0)
 		return error_set(err, IMGPIPE_ENOMEM, "cannot start the loop");
@@ -396,6 +419,7 @@ coop_run(const struct exec_config *ec, const struct job *job,
 	c.nfibers = (int)UTIL_MAX(1, UTIL_MIN((size_t)ec->jobs, n));
 	c.fibers = xcalloc((size_t)c.nfibers, sizeof(*c.fibers));
 	c.ready = xcalloc((size_t)c.nfibers, sizeof(*c.ready));
+	c.order = exec_dispatch_order(tasks, n);
 	rc = start(&c, err);
 	if (rc == 0) {
 		uv_run(&c.loop, UV_RUN_DEFAULT);
@@ -409,7 +433,14 @@ coop_run(const struct exec_config *ec, const struct job *job,
 	}
 	free(c.fibers);
 	free(c.ready);
+	free(c.order);
 	free(c.lags_ms);
+	for (k = 0; k < c.nslots; k++)
+		worker_release(&c.sw[k]);
+	if (c.sw != NULL) {
+		slots_destroy(&c.slots);
+		free(c.sw);
+	}
 	if (rc == 0 && cancel_requested())
 		rc = IMGPIPE_ECANCEL;
 	return rc;

@@ -3,6 +3,7 @@
  * --split rows, images run one at a time and each stage's row bands are
  * the parallel loop instead (never both: no nested parallelism).  Built
  * without OpenMP, the mode says so instead of running serially in secret.
+ * Over images, each runs on a CPU slot's worker state (slots.h).
  *
  *   task:  PENDING --next iteration--> RUNNING --pipeline_run--> DONE
  *          PENDING --signal: iteration skips it--> CANCELLED
@@ -13,6 +14,7 @@
 
 #include "cancel.h"
 #include "pipeline.h"
+#include "slots.h"
 #include "util.h"
 
 #ifdef _OPENMP
@@ -59,35 +61,48 @@ run_split(const struct exec_config *ec, const struct job *job,
 	worker_release(&w);
 }
 
-static void
+static int
 run_images(const struct exec_config *ec, const struct job *job,
 	   const struct task *tasks, size_t n, struct task_result *results,
 	   const struct exec_observer *obs)
 {
-	struct worker *w = xcalloc((size_t)ec->jobs, sizeof(*w));
-	long i;
-	int k;
+	int nslots = slots_for(ec->jobs, ec->cpus);
+	struct worker *w = xcalloc((size_t)nslots, sizeof(*w));
+	size_t *order = exec_dispatch_order(tasks, n);
+	struct slots slots;
+	long k;
 
-	for (k = 0; k < ec->jobs; k++) {
-		worker_init(&w[k], k, ec->t0);
+	if (slots_init(&slots, nslots) != 0) {
+		free(order);
+		free(w);
+		return IMGPIPE_ENOMEM;
+	}
+	for (k = 0; k < nslots; k++) {
+		worker_init(&w[k], (int)k, ec->t0);
 		w[k].hook.fn = cancel_hook;
 		w[k].hook.every_rows = HOOK_ROWS;
 	}
 #pragma omp parallel for schedule(dynamic, 1) num_threads(ec->jobs)
-	for (i = 0; i < (long)n; i++) {
-		struct worker *me = &w[omp_get_thread_num()];
+	for (k = 0; k < (long)n; k++) {
+		size_t i = order[k];
+		int s;
 
 		if (cancel_requested())
 			continue;
-		pipeline_run(job, &tasks[i], me, &results[i]);
+		s = slots_take(&slots);
+		pipeline_run(job, &tasks[i], &w[s], &results[i]);
+		slots_give(&slots, s);
 		if (obs != NULL && obs->task_done != NULL) {
 #pragma omp critical(imgpipe_observer)
-			obs->task_done(obs->ctx, (size_t)i, &results[i]);
+			obs->task_done(obs->ctx, i, &results[i]);
 		}
 	}
-	for (k = 0; k < ec->jobs; k++)
+	for (k = 0; k < nslots; k++)
 		worker_release(&w[k]);
+	slots_destroy(&slots);
+	free(order);
 	free(w);
+	return 0;
 }
 #endif
 
@@ -103,11 +118,10 @@ omp_run(const struct exec_config *ec, const struct job *job,
 	for (i = 0; i < n; i++)
 		task_result_init(&results[i]);
 #ifdef _OPENMP
-	(void)err;
 	if (ec->split_rows)
 		run_split(ec, job, tasks, n, results, obs);
-	else
-		run_images(ec, job, tasks, n, results, obs);
+	else if (run_images(ec, job, tasks, n, results, obs) != 0)
+		return error_set(err, IMGPIPE_ENOMEM, "cannot create the slots");
 	return cancel_requested() ? IMGPIPE_ECANCEL : 0;
 #else
 	(void)ec, (void)job, (void)tasks, (void)obs;

@@ -3,7 +3,9 @@
  * index at a time through a pipe each, answering with one fixed-size
  * struct task_result through another.  A worker that dies costs only the
  * task it held: that task fails with "worker crashed (SIGx)", its
- * temporary file is removed, and a new worker takes the slot.
+ * temporary file is removed, and a new worker takes the slot.  At most
+ * one worker per CPU holds a task at once (the others wait idle, as
+ * gate.h explains for threads), so -j above the core count costs nothing.
  *
  *   slot:  IDLE --send index--> BUSY --result--> IDLE
  *          BUSY --EOF/death--> (task failed, tmp removed) --fork--> IDLE
@@ -40,6 +42,8 @@ struct farm {
 	const struct task *tasks;
 	struct task_result *results;
 	size_t n, next, done;
+	size_t *order;		/* exec_dispatch_order */
+	int busy, cap;		/* slots holding a task; the most at once */
 	const struct exec_observer *obs;
 	struct slot *slots;
 	int nslots;
@@ -167,11 +171,17 @@ feed(struct farm *f, int k)
 	long idx;
 
 	if (f->next >= f->n || cancel_requested()) {
-		close_fd(&s->cmd);
+		/* this slot and every idle one: nothing more will come */
+		for (int j = 0; j < f->nslots; j++)
+			if (j == k || f->slots[j].task < 0)
+				close_fd(&f->slots[j].cmd);
 		return;
 	}
-	idx = (long)f->next++;
+	if (f->busy >= f->cap)
+		return;		/* idle until the batch ends */
+	idx = (long)f->order[f->next++];
 	s->task = idx;
+	f->busy++;
 	if (write_full(s->cmd, &idx, sizeof(idx)) != 0)
 		close_fd(&s->cmd);	/* it died: the EOF on res says so */
 }
@@ -237,6 +247,7 @@ on_death(struct farm *f, int k)
 				    sizeof(tmp)) == 0)
 			unlink(tmp);
 		finish(f, (size_t)s->task);
+		f->busy--;
 	}
 	s->pid = 0;
 	s->task = -1;
@@ -257,6 +268,7 @@ on_result(struct farm *f, int k)
 	if (s->task >= 0) {
 		f->results[s->task] = r;
 		finish(f, (size_t)s->task);
+		f->busy--;
 	}
 	s->task = -1;
 	feed(f, k);
@@ -289,6 +301,11 @@ serve(struct farm *f, struct pollfd *pfd)
 		for (k = 0; k < f->nslots; k++)
 			if (pfd[k].revents & (POLLIN | POLLHUP | POLLERR))
 				on_result(f, k);
+		/* a slot lost for good leaves its share to an idle one */
+		for (k = 0; k < f->nslots && f->busy < f->cap; k++)
+			if (f->slots[k].pid > 0 && f->slots[k].task < 0 &&
+			    f->slots[k].cmd >= 0)
+				feed(f, k);
 	}
 }
 
@@ -309,6 +326,8 @@ procs_run(const struct exec_config *ec, const struct job *job,
 	f.tasks = tasks;
 	f.results = results;
 	f.n = n;
+	f.order = exec_dispatch_order(tasks, n);
+	f.cap = ec->cpus > 0 ? ec->cpus : util_cpus();
 	f.obs = obs;
 	f.nslots = ec->jobs;
 	f.slots = xcalloc((size_t)f.nslots, sizeof(*f.slots));
@@ -334,6 +353,7 @@ procs_run(const struct exec_config *ec, const struct job *job,
 			reap(f.slots[k].pid, &status);
 	free(pfd);
 	free(f.slots);
+	free(f.order);
 	if (rc == 0 && cancel_requested())
 		rc = IMGPIPE_ECANCEL;
 	return rc;

@@ -2,7 +2,9 @@
  * threads: a pool of -j pthreads taking tasks from a shared atomic index,
  * so uneven image sizes balance.  --split rows instead runs images one at
  * a time and splits each stage's rows into bands across the pool.  --gil
- * makes every thread hold a simulated interpreter lock to run.
+ * makes every thread hold a simulated interpreter lock to run.  Otherwise
+ * a thread processes each image on a CPU slot's worker state (slots.h),
+ * so at most one image per CPU is processed at once.
  *
  *   task:  PENDING --fetch_add--> RUNNING --pipeline_run--> DONE
  *          PENDING --signal-----> CANCELLED (never started)
@@ -17,6 +19,7 @@
 #include "cancel.h"
 #include "gil.h"
 #include "pipeline.h"
+#include "slots.h"
 #include "util.h"
 
 #define HOOK_ROWS 32
@@ -29,7 +32,10 @@ struct pool {
 	const struct task *tasks;
 	struct task_result *results;
 	size_t n;
+	size_t *order;			/* exec_dispatch_order */
 	atomic_size_t next;
+	struct slots slots;
+	struct worker *sw;		/* per slot; NULL: per thread (gil) */
 	const struct exec_observer *obs;
 	pthread_mutex_t obs_mu;
 	struct gil gil;
@@ -57,14 +63,24 @@ task_loop(void *arg)
 {
 	struct thread_ctx *t = arg;
 	struct pool *p = t->pool;
-	size_t i;
+	size_t k, i;
+	int s;
 
 	if (p->ec->gil)
 		gil_acquire(&t->gh);
-	while ((i = atomic_fetch_add(&p->next, 1)) < p->n) {
+	while ((k = atomic_fetch_add(&p->next, 1)) < p->n) {
 		if (cancel_requested())
 			continue;
-		pipeline_run(p->job, &p->tasks[i], &t->w, &p->results[i]);
+		i = p->order[k];
+		if (p->sw != NULL) {
+			s = slots_take(&p->slots);
+			pipeline_run(p->job, &p->tasks[i], &p->sw[s],
+				     &p->results[i]);
+			slots_give(&p->slots, s);
+		} else {
+			pipeline_run(p->job, &p->tasks[i], &t->w,
+				     &p->results[i]);
+		}
 		report_done(p, i);
 	}
 	if (p->ec->gil)
@@ -92,9 +108,23 @@ setup_thread(struct thread_ctx *t, struct pool *p, int id)
 static int
 run_images(struct pool *p, struct imgpipe_error *err)
 {
-	int j = p->ec->jobs, k, started = 1, rc = 0;
+	int j = p->ec->jobs, k, started = 1, rc = 0, nslots = 0;
 	struct thread_ctx *t = xcalloc((size_t)j, sizeof(*t));
 
+	if (!p->ec->gil) {
+		nslots = slots_for(j, p->ec->cpus);
+		if (slots_init(&p->slots, nslots) != 0) {
+			free(t);
+			return error_set(err, IMGPIPE_ENOMEM,
+					 "cannot create the slots");
+		}
+		p->sw = xcalloc((size_t)nslots, sizeof(*p->sw));
+		for (k = 0; k < nslots; k++) {
+			worker_init(&p->sw[k], k, p->ec->t0);
+			p->sw[k].hook.fn = cancel_hook;
+			p->sw[k].hook.every_rows = HOOK_ROWS;
+		}
+	}
 	for (k = 0; k < j; k++)
 		setup_thread(&t[k], p, k);
 	for (k = 1; k < j; k++, started++)
@@ -109,6 +139,13 @@ run_images(struct pool *p, struct imgpipe_error *err)
 		pthread_join(t[k].tid, NULL);
 	for (k = 0; k < j; k++)
 		worker_release(&t[k].w);
+	for (k = 0; k < nslots; k++)
+		worker_release(&p->sw[k]);
+	if (p->sw != NULL) {
+		slots_destroy(&p->slots);
+		free(p->sw);
+		p->sw = NULL;
+	}
 	free(t);
 	return rc;
 }
@@ -247,15 +284,21 @@ threads_run(const struct exec_config *ec, const struct job *job,
 	p.tasks = tasks;
 	p.results = results;
 	p.n = n;
+	p.order = exec_dispatch_order(tasks, n);
+	p.sw = NULL;
 	atomic_init(&p.next, 0);
 	p.obs = obs;
 	pthread_mutex_init(&p.obs_mu, NULL);
-	if (ec->gil && gil_init(&p.gil, ec->switch_interval_ms) != 0)
+	if (ec->gil && gil_init(&p.gil, ec->switch_interval_ms) != 0) {
+		free(p.order);
+		pthread_mutex_destroy(&p.obs_mu);
 		return error_set(err, IMGPIPE_ENOMEM, "cannot create the lock");
+	}
 	rc = ec->split_rows && !ec->gil ? run_rows(&p, err) : run_images(&p, err);
 	if (ec->gil)
 		gil_destroy(&p.gil);
 	pthread_mutex_destroy(&p.obs_mu);
+	free(p.order);
 	if (rc == 0 && cancel_requested())
 		rc = IMGPIPE_ECANCEL;
 	return rc;

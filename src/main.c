@@ -3,6 +3,9 @@
  * run it under the chosen executor and report.  Exit statuses are SPEC.md's.
  */
 #include <errno.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -25,6 +28,25 @@ close_stdout(int status)
 	return status;
 }
 
+/*
+ * glibc hands big freed blocks back to the kernel (above a moving mmap
+ * threshold, or by trimming the heap top), and gives every thread its own
+ * arena; so each image page-faulted its decoder's memory afresh (libjpeg-
+ * turbo's coefficient arrays for a 12 MP progressive JPEG are 36 MB), once
+ * per thread.  Keep blocks up to 32 MB in the heap, keep freed memory
+ * mapped, and share one arena per CPU: -j 1 faulted half as many pages
+ * and ran about 5% faster, and -j 8 on 2 cores no longer paid for 8 arenas.
+ */
+static void
+tune_malloc(void)
+{
+#ifdef __GLIBC__
+	mallopt(M_MMAP_THRESHOLD, 32 << 20);
+	mallopt(M_TRIM_THRESHOLD, 256 << 20);
+	mallopt(M_ARENA_MAX, util_cpus());
+#endif
+}
+
 int
 main(int argc, char **argv)
 {
@@ -41,6 +63,7 @@ main(int argc, char **argv)
 	 */
 	signal(SIGPIPE, SIG_IGN);
 	signal(SIGXFSZ, SIG_IGN);
+	tune_malloc();
 	if (argc > 1 && strcmp(argv[1], "compare") == 0)
 		return close_stdout(compare_main(argc - 1, argv + 1));
 	error_clear(&err);

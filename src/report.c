@@ -12,6 +12,7 @@
 
 #include "batch.h"
 #include "error.h"
+#include "executor.h"
 #include "json.h"
 #include "pipeline.h"
 #include "util.h"
@@ -245,15 +246,24 @@ json_files(FILE *f, const struct batch *b, const struct task_result *res)
 static void
 json_loop(FILE *f, const struct loop_stats *loop)
 {
+	size_t i;
+
 	if (loop == NULL || !loop->present) {
 		fputs("  \"loop\": null,\n", f);
 		return;
 	}
 	fprintf(f,
 		"  \"loop\": {\"tick_ms\": %g, \"ticks\": %ld, \"lag_ms\": "
-		"{\"p50\": %.3f, \"p99\": %.3f, \"max\": %.3f}},\n",
+		"{\"p50\": %.3f, \"p99\": %.3f, \"max\": %.3f},\n"
+		"           \"hist\": {\"le_ms\": [",
 		loop->tick_ms, loop->ticks, loop->p50_ms, loop->p99_ms,
 		loop->max_ms);
+	for (i = 0; i < LOOP_HIST_BOUNDS; i++)
+		fprintf(f, "%s%g", i ? ", " : "", loop_hist_le_ms[i]);
+	fputs("], \"counts\": [", f);
+	for (i = 0; i <= LOOP_HIST_BOUNDS; i++)
+		fprintf(f, "%s%ld", i ? ", " : "", loop->hist[i]);
+	fputs("]}},\n", f);
 }
 
 /* CPU times of this process and its reaped children (procs mode). */

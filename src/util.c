@@ -1,12 +1,15 @@
 /* Aborting allocators for bookkeeping, checked size maths, the clock. */
+#define _GNU_SOURCE	/* sched_getaffinity, CPU_COUNT */
 #include "util.h"
 
+#include <sched.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 static void
 oom(size_t n)
@@ -105,4 +108,16 @@ util_fmt(char *buf, size_t n, const char *fmt, ...)
 	r = vsnprintf(buf, n, fmt, ap);
 	va_end(ap);
 	return (r < 0 || (size_t)r >= n) ? -1 : 0;
+}
+
+int
+util_cpus(void)
+{
+	cpu_set_t set;
+	long n;
+
+	if (sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 0)
+		return CPU_COUNT(&set);
+	n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n > 0 ? (int)n : 1;
 }

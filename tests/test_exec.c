@@ -191,8 +191,10 @@ test_exec_all_modes_byte_identical(void **state)
 		{ "coop", 7, 0, 0, 1, 0 },    { "coop", 2, 0, 0, 0, 1 },
 	};
 	struct fixture *f = *state;
+	/* two CPU slots whatever the machine: -j 3 and 7 oversubscribe */
 	struct exec_config ec = { .jobs = 1, .switch_interval_ms = 5,
-				  .tick_ms = 10, .t0 = util_now_s() };
+				  .tick_ms = 10, .cpus = 2,
+				  .t0 = util_now_s() };
 	struct loop_stats ls;
 	const struct executor *ex;
 	char tag[64];
@@ -229,7 +231,7 @@ static void
 test_exec_threads_uses_workers(void **state)
 {
 	struct fixture *f = *state;
-	struct exec_config ec = { .jobs = 3, .tick_ms = 10,
+	struct exec_config ec = { .jobs = 3, .tick_ms = 10, .cpus = 3,
 				  .t0 = util_now_s() };
 	struct loop_stats ls;
 	int i, seen[3] = { 0 };
@@ -241,6 +243,67 @@ test_exec_threads_uses_workers(void **state)
 		assert_true(f->res[i].end_s >= f->res[i].start_s);
 	}
 	assert_true(seen[0] + seen[1] + seen[2] >= 2);
+}
+
+/*
+ * With one CPU slot, every parallel mode processes one image at a time, on
+ * slot 0's worker state (threads, omp, coop --offload) or worker process 0
+ * (procs), and still writes seq's bytes.
+ */
+static void
+test_exec_one_slot_per_cpu(void **state)
+{
+	static const struct {
+		const char *mode;
+		int offload;
+	} cfgs[] = { { "threads", 0 }, { "procs", 0 }, { "omp", 0 },
+		     { "coop", 1 } };
+	struct fixture *f = *state;
+	struct exec_config ec = { .jobs = 1, .tick_ms = 10,
+				  .t0 = util_now_s() };
+	struct loop_stats ls;
+	char tag[64];
+	int i;
+
+	run_mode(f, &exec_seq, &ec, "seq1", &ls);
+	for (i = 0; i < NIMG; i++)
+		assert_int_equal(fileio_read(f->out[i], &f->ref[i], NULL), 0);
+	for (size_t k = 0; k < ARRAY_SIZE(cfgs); k++) {
+#if !defined(_OPENMP) || defined(__SANITIZE_THREAD__)
+		if (strcmp(cfgs[k].mode, "omp") == 0)
+			continue;
+#endif
+		ec.jobs = 3;
+		ec.cpus = 1;
+		ec.offload = cfgs[k].offload;
+		snprintf(tag, sizeof(tag), "%s-cpus1", cfgs[k].mode);
+		run_mode(f, by_name(cfgs[k].mode), &ec, tag, &ls);
+		check_same_as_ref(f, tag);
+		for (i = 0; i < NIMG; i++)
+			assert_int_equal(f->res[i].worker, 0);
+	}
+}
+
+static long
+hist_total(const struct loop_stats *ls)
+{
+	long n = 0;
+
+	for (int i = 0; i <= LOOP_HIST_BOUNDS; i++)
+		n += ls->hist[i];
+	return n;
+}
+
+/* The highest non-empty bucket: where the worst lateness landed. */
+static int
+hist_top(const struct loop_stats *ls)
+{
+	int top = -1;
+
+	for (int i = 0; i <= LOOP_HIST_BOUNDS; i++)
+		if (ls->hist[i] > 0)
+			top = i;
+	return top;
 }
 
 /*
@@ -271,6 +334,45 @@ test_exec_coop_yields_keep_loop_responsive(void **state)
 	assert_true(yielding.ticks > 0);
 	assert_true(blocked.max_ms >= 0.5 * longest * 1e3);
 	assert_true(yielding.max_ms * 3 < blocked.max_ms);
+	assert_int_equal(hist_total(&blocked), blocked.ticks);
+	assert_int_equal(hist_total(&yielding), yielding.ticks);
+	assert_true(hist_top(&yielding) < hist_top(&blocked));
+}
+
+/* Largest input first, ties in list order, every index exactly once. */
+static void
+test_dispatch_order_largest_first(void **state)
+{
+	struct task t[6] = { { .in_bytes = 10 }, { .in_bytes = 50 },
+			     { .in_bytes = 10 }, { .in_bytes = 0 },
+			     { .in_bytes = 99 }, { .in_bytes = 50 } };
+	const size_t want[6] = { 4, 1, 5, 0, 2, 3 };
+	size_t *order = exec_dispatch_order(t, 6);
+
+	(void)state;
+	for (size_t i = 0; i < 6; i++)
+		assert_int_equal(order[i], want[i]);
+	free(order);
+	order = exec_dispatch_order(t, 0);
+	assert_non_null(order);
+	free(order);
+}
+
+/* A bound belongs to its own bucket; above the last is the overflow. */
+static void
+test_loop_hist_buckets(void **state)
+{
+	struct loop_stats ls = { 0 };
+	const double lags[] = { 0, 0.1, 0.1001, 7, 1000, 1000.5, 1e9 };
+	const int want[] = { 0, 0, 1, 6, 12, 13, 13 };
+
+	(void)state;
+	for (size_t i = 0; i < ARRAY_SIZE(lags); i++) {
+		memset(ls.hist, 0, sizeof(ls.hist));
+		loop_hist_add(&ls, lags[i]);
+		assert_int_equal(ls.hist[want[i]], 1);
+		assert_int_equal(hist_total(&ls), 1);
+	}
 }
 
 int
@@ -284,6 +386,10 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 			test_exec_coop_yields_keep_loop_responsive, setup,
 			teardown),
+		cmocka_unit_test_setup_teardown(test_exec_one_slot_per_cpu,
+						setup, teardown),
+		cmocka_unit_test(test_loop_hist_buckets),
+		cmocka_unit_test(test_dispatch_order_largest_first),
 	};
 
 	return cmocka_run_group_tests_name("exec", tests, NULL, NULL);

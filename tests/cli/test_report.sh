@@ -61,4 +61,25 @@ expect 1 "$in" "$T/out2" --report "$T/r2.json"
     fail "truncated input not reported as failed"
 [ "$(report_get "$T/r2.json" "[f['error'] is not None for f in r['files'] if f['input'] == 'half.jpg']")" = "[True]" ] ||
     fail "failed input has no error text"
+
+# loop is null outside coop; in coop (half.jpg still fails) its histogram
+# counts every tick once.
+[ "$(report_get "$T/r.json" "r['loop']")" = "None" ] ||
+    fail "loop is not null in threads mode"
+expect 1 "$in" "$T/out3" -m coop --tick 1 -p blur=2 --report "$T/r3.json"
+python3 - "$T/r3.json" <<'PY' || fail "coop loop histogram"
+import json, sys
+loop = json.load(open(sys.argv[1]))["loop"]
+h = loop["hist"]
+ok = (loop["ticks"] > 0 and len(h["counts"]) == len(h["le_ms"]) + 1 and
+      sum(h["counts"]) == loop["ticks"] and h["le_ms"] == sorted(h["le_ms"]))
+# the worst tick lands in the bucket whose bounds hold the reported max
+top = max(i for i, c in enumerate(h["counts"]) if c)
+lo = h["le_ms"][top - 1] if top else -1
+hi = h["le_ms"][top] if top < len(h["le_ms"]) else float("inf")
+ok = ok and lo < loop["lag_ms"]["max"] <= hi
+if not ok:
+    print("  loop:", loop)
+sys.exit(0 if ok else 1)
+PY
 finish

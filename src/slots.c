@@ -1,0 +1,68 @@
+/* CPU slots: a stack of free indices under a mutex. */
+#include "slots.h"
+
+#include <stdlib.h>
+
+#include "error.h"
+#include "util.h"
+
+int
+slots_init(struct slots *s, int n)
+{
+	s->n = n > 0 ? n : 1;
+	s->free = malloc((size_t)s->n * sizeof(*s->free));
+	if (s->free == NULL)
+		return IMGPIPE_ENOMEM;
+	if (pthread_mutex_init(&s->mu, NULL) != 0) {
+		free(s->free);
+		return IMGPIPE_ENOMEM;
+	}
+	if (pthread_cond_init(&s->freed, NULL) != 0) {
+		pthread_mutex_destroy(&s->mu);
+		free(s->free);
+		return IMGPIPE_ENOMEM;
+	}
+	/* slot 0 on top: a pool that never fills uses the lowest indices */
+	for (int i = 0; i < s->n; i++)
+		s->free[i] = s->n - 1 - i;
+	s->nfree = s->n;
+	return 0;
+}
+
+void
+slots_destroy(struct slots *s)
+{
+	pthread_cond_destroy(&s->freed);
+	pthread_mutex_destroy(&s->mu);
+	free(s->free);
+}
+
+int
+slots_take(struct slots *s)
+{
+	int i;
+
+	pthread_mutex_lock(&s->mu);
+	while (s->nfree == 0)
+		pthread_cond_wait(&s->freed, &s->mu);
+	i = s->free[--s->nfree];
+	pthread_mutex_unlock(&s->mu);
+	return i;
+}
+
+void
+slots_give(struct slots *s, int i)
+{
+	pthread_mutex_lock(&s->mu);
+	s->free[s->nfree++] = i;
+	pthread_cond_signal(&s->freed);
+	pthread_mutex_unlock(&s->mu);
+}
+
+int
+slots_for(int jobs, int cpus)
+{
+	if (cpus <= 0)
+		cpus = util_cpus();
+	return UTIL_MAX(1, UTIL_MIN(jobs, cpus));
+}

@@ -15,6 +15,7 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cancel.h"
 #include "gil.h"
@@ -279,13 +280,14 @@ threads_run(const struct exec_config *ec, const struct job *job,
 	loop->present = 0;
 	for (i = 0; i < n; i++)
 		task_result_init(&results[i]);
+	/* whole, so no field (the slots, the lock) is ever read unset */
+	memset(&p, 0, sizeof(p));
 	p.ec = ec;
 	p.job = job;
 	p.tasks = tasks;
 	p.results = results;
 	p.n = n;
 	p.order = exec_dispatch_order(tasks, n);
-	p.sw = NULL;
 	atomic_init(&p.next, 0);
 	p.obs = obs;
 	pthread_mutex_init(&p.obs_mu, NULL);

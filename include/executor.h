@@ -44,13 +44,16 @@ struct loop_stats {
 };
 
 /*
- * The order in which the parallel executors hand out tasks: largest input
- * first (ties in list order), the classic longest-job-first rule, so that
- * a batch does not end with one worker still busy on a big photo taken
- * last while the others idle.  Outputs and results stay indexed as the
- * list is; seq keeps the list order.  An array of n indices to free().
+ * The order in which executors hand out tasks when `parallel` images are
+ * processed at once: with more than one, largest input first (ties in list
+ * order), the classic longest-job-first rule, so that a batch does not end
+ * with one worker still busy on a big photo taken last while the others
+ * idle; with one there is nothing to balance and the list order stays, as
+ * in seq.  Outputs and results stay indexed as the list is.  An array of
+ * n indices to free().
  */
-size_t *exec_dispatch_order(const struct task *tasks, size_t n);
+size_t *exec_dispatch_order(const struct task *tasks, size_t n,
+			    int parallel);
 
 /* Count lag_ms into loop->hist by the bounds above. */
 void loop_hist_add(struct loop_stats *loop, double lag_ms);

@@ -419,7 +419,8 @@ coop_run(const struct exec_config *ec, const struct job *job,
 	c.nfibers = (int)UTIL_MAX(1, UTIL_MIN((size_t)ec->jobs, n));
 	c.fibers = xcalloc((size_t)c.nfibers, sizeof(*c.fibers));
 	c.ready = xcalloc((size_t)c.nfibers, sizeof(*c.ready));
-	c.order = exec_dispatch_order(tasks, n);
+	/* plain coop runs one image at a time, whatever -j says */
+	c.order = exec_dispatch_order(tasks, n, ec->offload ? ec->jobs : 1);
 	rc = start(&c, err);
 	if (rc == 0) {
 		uv_run(&c.loop, UV_RUN_DEFAULT);

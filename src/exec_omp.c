@@ -68,7 +68,7 @@ run_images(const struct exec_config *ec, const struct job *job,
 {
 	int nslots = slots_for(ec->jobs, ec->cpus);
 	struct worker *w = xcalloc((size_t)nslots, sizeof(*w));
-	size_t *order = exec_dispatch_order(tasks, n);
+	size_t *order = exec_dispatch_order(tasks, n, nslots);
 	struct slots slots;
 	long k;
 

@@ -326,8 +326,8 @@ procs_run(const struct exec_config *ec, const struct job *job,
 	f.tasks = tasks;
 	f.results = results;
 	f.n = n;
-	f.order = exec_dispatch_order(tasks, n);
 	f.cap = ec->cpus > 0 ? ec->cpus : util_cpus();
+	f.order = exec_dispatch_order(tasks, n, UTIL_MIN(f.cap, ec->jobs));
 	f.obs = obs;
 	f.nslots = ec->jobs;
 	f.slots = xcalloc((size_t)f.nslots, sizeof(*f.slots));

@@ -287,7 +287,10 @@ threads_run(const struct exec_config *ec, const struct job *job,
 	p.tasks = tasks;
 	p.results = results;
 	p.n = n;
-	p.order = exec_dispatch_order(tasks, n);
+	p.order = exec_dispatch_order(tasks, n,
+				      ec->split_rows || ec->gil
+					      ? 1
+					      : slots_for(ec->jobs, ec->cpus));
 	atomic_init(&p.next, 0);
 	p.obs = obs;
 	pthread_mutex_init(&p.obs_mu, NULL);

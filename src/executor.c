@@ -49,7 +49,7 @@ cmp_larger_first(const void *a, const void *b)
 }
 
 size_t *
-exec_dispatch_order(const struct task *tasks, size_t n)
+exec_dispatch_order(const struct task *tasks, size_t n, int parallel)
 {
 	struct order_key *k = xcalloc(n ? n : 1, sizeof(*k));
 	size_t *order = xcalloc(n ? n : 1, sizeof(*order));
@@ -59,7 +59,7 @@ exec_dispatch_order(const struct task *tasks, size_t n)
 		k[i].bytes = tasks[i].in_bytes;
 		k[i].index = i;
 	}
-	if (n > 1)
+	if (n > 1 && parallel > 1)
 		qsort(k, n, sizeof(*k), cmp_larger_first);
 	for (i = 0; i < n; i++)
 		order[i] = k[i].index;

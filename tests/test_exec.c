@@ -347,13 +347,19 @@ test_dispatch_order_largest_first(void **state)
 			     { .in_bytes = 10 }, { .in_bytes = 0 },
 			     { .in_bytes = 99 }, { .in_bytes = 50 } };
 	const size_t want[6] = { 4, 1, 5, 0, 2, 3 };
-	size_t *order = exec_dispatch_order(t, 6);
+	const size_t same[6] = { 0, 1, 2, 3, 4, 5 };
+	size_t *order = exec_dispatch_order(t, 6, 2);
 
 	(void)state;
 	for (size_t i = 0; i < 6; i++)
 		assert_int_equal(order[i], want[i]);
 	free(order);
-	order = exec_dispatch_order(t, 0);
+	/* one image at a time: nothing to balance, the list order stays */
+	order = exec_dispatch_order(t, 6, 1);
+	for (size_t i = 0; i < 6; i++)
+		assert_int_equal(order[i], same[i]);
+	free(order);
+	order = exec_dispatch_order(t, 0, 2);
 	assert_non_null(order);
 	free(order);
 }

@@ -14,15 +14,24 @@
 
 #include <pthread.h>
 
+#include "pipeline.h"
+
 struct slots {
 	pthread_mutex_t mu;	/* guards free and nfree */
 	pthread_cond_t freed;
 	int *free;		/* stack of free slot indices */
 	int nfree, n;
+	struct worker *w;	/* w[i]: slot i's worker, id i */
 };
 
-/* n >= 1 slots, all free.  0 or IMGPIPE_ENOMEM. */
-int slots_init(struct slots *s, int n);
+/*
+ * n >= 1 slots, all free, each with a worker set up for a batch that
+ * started at t0 (util_now_s()) whose row hook sees cancellation.
+ * 0 or IMGPIPE_ENOMEM.
+ */
+int slots_init(struct slots *s, int n, double t0);
+
+/* Release the workers' scratch and the slots. */
 void slots_destroy(struct slots *s);
 
 /* Block until a slot is free and take it: an index in [0, n). */

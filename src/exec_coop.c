@@ -5,8 +5,8 @@
  * never know).  File I/O goes through the loop's fs calls.  A heartbeat
  * timer on the same loop records how late it fires: the measure of how
  * long CPU work kept the loop from running anything else.  --offload hands
- * each image's work to the loop's thread pool and awaits it instead; there
- * each image runs on a CPU slot's worker state (slots.h).
+ * each image's work to the loop's thread pool and awaits it instead, where
+ * it runs on a CPU slot's worker state (slots.h).
  *
  *   fiber: READY --idle cb resumes--> RUNNING --yield--> READY
  *          RUNNING --fs call / offload--> WAITING --callback--> READY
@@ -63,9 +63,8 @@ struct coop {
 	double *lags_ms;
 	size_t nlags, lags_cap;
 	uint64_t due_ns;
-	int loop_ok, nslots;
+	int loop_ok, slots_ok;
 	struct slots slots;	/* --offload: the pool's CPU slots */
-	struct worker *sw;	/* their worker states */
 };
 
 static void on_idle(uv_idle_t *h);
@@ -211,7 +210,7 @@ work_cb(uv_work_t *req)
 	struct coop *c = f->c;
 	int s = slots_take(&c->slots);
 
-	pipeline_run(c->job, &c->tasks[f->cur], &c->sw[s],
+	pipeline_run(c->job, &c->tasks[f->cur], &c->slots.w[s],
 		     &c->results[f->cur]);
 	slots_give(&c->slots, s);
 }
@@ -371,17 +370,11 @@ start(struct coop *c, struct imgpipe_error *err)
 	if (c->ec->offload) {
 		util_fmt(size, sizeof(size), "%d", c->ec->jobs);
 		setenv("UV_THREADPOOL_SIZE", size, 1);
-		k = slots_for(c->ec->jobs, c->ec->cpus);
-		if (slots_init(&c->slots, k) != 0)
+		if (slots_init(&c->slots, slots_for(c->ec->jobs, c->ec->cpus),
+			       c->ec->t0) != 0)
 			return error_set(err, IMGPIPE_ENOMEM,
 					 "cannot create the slots");
-		c->sw = xcalloc((size_t)k, sizeof(*c->sw));
-		c->nslots = k;
-		for (k = 0; k < c->nslots; k++) {
-			worker_init(&c->sw[k], k, c->ec->t0);
-			c->sw[k].hook.fn = cancel_hook;
-			c->sw[k].hook.every_rows = CANCEL_ROWS;
-		}
+		c->slots_ok = 1;
 	}
 	if (uv_loop_init(&c->loop) != 0)
 		return error_set(err, IMGPIPE_ENOMEM, "cannot start the loop");
@@ -436,12 +429,8 @@ coop_run(const struct exec_config *ec, const struct job *job,
 	free(c.ready);
 	free(c.order);
 	free(c.lags_ms);
-	for (k = 0; k < c.nslots; k++)
-		worker_release(&c.sw[k]);
-	if (c.sw != NULL) {
+	if (c.slots_ok)
 		slots_destroy(&c.slots);
-		free(c.sw);
-	}
 	if (rc == 0 && cancel_requested())
 		rc = IMGPIPE_ECANCEL;
 	return rc;

@@ -67,21 +67,13 @@ run_images(const struct exec_config *ec, const struct job *job,
 	   const struct exec_observer *obs)
 {
 	int nslots = slots_for(ec->jobs, ec->cpus);
-	struct worker *w = xcalloc((size_t)nslots, sizeof(*w));
-	size_t *order = exec_dispatch_order(tasks, n, nslots);
 	struct slots slots;
+	size_t *order;
 	long k;
 
-	if (slots_init(&slots, nslots) != 0) {
-		free(order);
-		free(w);
+	if (slots_init(&slots, nslots, ec->t0) != 0)
 		return IMGPIPE_ENOMEM;
-	}
-	for (k = 0; k < nslots; k++) {
-		worker_init(&w[k], (int)k, ec->t0);
-		w[k].hook.fn = cancel_hook;
-		w[k].hook.every_rows = HOOK_ROWS;
-	}
+	order = exec_dispatch_order(tasks, n, nslots);
 #pragma omp parallel for schedule(dynamic, 1) num_threads(ec->jobs)
 	for (k = 0; k < (long)n; k++) {
 		size_t i = order[k];
@@ -90,18 +82,15 @@ run_images(const struct exec_config *ec, const struct job *job,
 		if (cancel_requested())
 			continue;
 		s = slots_take(&slots);
-		pipeline_run(job, &tasks[i], &w[s], &results[i]);
+		pipeline_run(job, &tasks[i], &slots.w[s], &results[i]);
 		slots_give(&slots, s);
 		if (obs != NULL && obs->task_done != NULL) {
 #pragma omp critical(imgpipe_observer)
 			obs->task_done(obs->ctx, i, &results[i]);
 		}
 	}
-	for (k = 0; k < nslots; k++)
-		worker_release(&w[k]);
 	slots_destroy(&slots);
 	free(order);
-	free(w);
 	return 0;
 }
 #endif

@@ -5,7 +5,7 @@
  * task it held: that task fails with "worker crashed (SIGx)", its
  * temporary file is removed, and a new worker takes the slot.  At most
  * one worker per CPU holds a task at once (the others wait idle, as
- * gate.h explains for threads), so -j above the core count costs nothing.
+ * slots.h explains for threads), so -j above the core count costs nothing.
  *
  *   slot:  IDLE --send index--> BUSY --result--> IDLE
  *          BUSY --EOF/death--> (task failed, tmp removed) --fork--> IDLE
@@ -25,6 +25,7 @@
 #include "cancel.h"
 #include "fileio.h"
 #include "pipeline.h"
+#include "slots.h"
 #include "util.h"
 
 #define HOOK_ROWS 32
@@ -326,8 +327,8 @@ procs_run(const struct exec_config *ec, const struct job *job,
 	f.tasks = tasks;
 	f.results = results;
 	f.n = n;
-	f.cap = ec->cpus > 0 ? ec->cpus : util_cpus();
-	f.order = exec_dispatch_order(tasks, n, UTIL_MIN(f.cap, ec->jobs));
+	f.cap = slots_for(ec->jobs, ec->cpus);
+	f.order = exec_dispatch_order(tasks, n, f.cap);
 	f.obs = obs;
 	f.nslots = ec->jobs;
 	f.slots = xcalloc((size_t)f.nslots, sizeof(*f.slots));

@@ -35,8 +35,8 @@ struct pool {
 	size_t n;
 	size_t *order;			/* exec_dispatch_order */
 	atomic_size_t next;
+	int nslots;			/* 0: a worker per thread (gil) */
 	struct slots slots;
-	struct worker *sw;		/* per slot; NULL: per thread (gil) */
 	const struct exec_observer *obs;
 	pthread_mutex_t obs_mu;
 	struct gil gil;
@@ -73,9 +73,9 @@ task_loop(void *arg)
 		if (cancel_requested())
 			continue;
 		i = p->order[k];
-		if (p->sw != NULL) {
+		if (p->nslots > 0) {
 			s = slots_take(&p->slots);
-			pipeline_run(p->job, &p->tasks[i], &p->sw[s],
+			pipeline_run(p->job, &p->tasks[i], &p->slots.w[s],
 				     &p->results[i]);
 			slots_give(&p->slots, s);
 		} else {
@@ -109,23 +109,13 @@ setup_thread(struct thread_ctx *t, struct pool *p, int id)
 static int
 run_images(struct pool *p, struct imgpipe_error *err)
 {
-	int j = p->ec->jobs, k, started = 1, rc = 0, nslots = 0;
-	struct thread_ctx *t = xcalloc((size_t)j, sizeof(*t));
+	int j = p->ec->jobs, k, started = 1, rc = 0;
+	struct thread_ctx *t;
 
-	if (!p->ec->gil) {
-		nslots = slots_for(j, p->ec->cpus);
-		if (slots_init(&p->slots, nslots) != 0) {
-			free(t);
-			return error_set(err, IMGPIPE_ENOMEM,
-					 "cannot create the slots");
-		}
-		p->sw = xcalloc((size_t)nslots, sizeof(*p->sw));
-		for (k = 0; k < nslots; k++) {
-			worker_init(&p->sw[k], k, p->ec->t0);
-			p->sw[k].hook.fn = cancel_hook;
-			p->sw[k].hook.every_rows = HOOK_ROWS;
-		}
-	}
+	if (p->nslots > 0 &&
+	    slots_init(&p->slots, p->nslots, p->ec->t0) != 0)
+		return error_set(err, IMGPIPE_ENOMEM, "cannot create the slots");
+	t = xcalloc((size_t)j, sizeof(*t));
 	for (k = 0; k < j; k++)
 		setup_thread(&t[k], p, k);
 	for (k = 1; k < j; k++, started++)
@@ -140,13 +130,8 @@ run_images(struct pool *p, struct imgpipe_error *err)
 		pthread_join(t[k].tid, NULL);
 	for (k = 0; k < j; k++)
 		worker_release(&t[k].w);
-	for (k = 0; k < nslots; k++)
-		worker_release(&p->sw[k]);
-	if (p->sw != NULL) {
+	if (p->nslots > 0)
 		slots_destroy(&p->slots);
-		free(p->sw);
-		p->sw = NULL;
-	}
 	free(t);
 	return rc;
 }
@@ -287,10 +272,9 @@ threads_run(const struct exec_config *ec, const struct job *job,
 	p.tasks = tasks;
 	p.results = results;
 	p.n = n;
-	p.order = exec_dispatch_order(tasks, n,
-				      ec->split_rows || ec->gil
-					      ? 1
-					      : slots_for(ec->jobs, ec->cpus));
+	/* split rows and --gil: one image computes at a time, per thread */
+	p.nslots = ec->split_rows || ec->gil ? 0 : slots_for(ec->jobs, ec->cpus);
+	p.order = exec_dispatch_order(tasks, n, p.nslots);
 	atomic_init(&p.next, 0);
 	p.obs = obs;
 	pthread_mutex_init(&p.obs_mu, NULL);

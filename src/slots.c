@@ -1,13 +1,19 @@
-/* CPU slots: a stack of free indices under a mutex. */
+/*
+ * CPU slots: a stack of free indices under a mutex, and one worker per
+ * slot.
+ */
 #include "slots.h"
 
 #include <stdlib.h>
 
+#include "cancel.h"
 #include "error.h"
 #include "util.h"
 
+#define SLOT_HOOK_ROWS 32
+
 int
-slots_init(struct slots *s, int n)
+slots_init(struct slots *s, int n, double t0)
 {
 	s->n = n > 0 ? n : 1;
 	s->free = malloc((size_t)s->n * sizeof(*s->free));
@@ -22,6 +28,12 @@ slots_init(struct slots *s, int n)
 		free(s->free);
 		return IMGPIPE_ENOMEM;
 	}
+	s->w = xcalloc((size_t)s->n, sizeof(*s->w));
+	for (int i = 0; i < s->n; i++) {
+		worker_init(&s->w[i], i, t0);
+		s->w[i].hook.fn = cancel_hook;
+		s->w[i].hook.every_rows = SLOT_HOOK_ROWS;
+	}
 	/* slot 0 on top: a pool that never fills uses the lowest indices */
 	for (int i = 0; i < s->n; i++)
 		s->free[i] = s->n - 1 - i;
@@ -32,6 +44,9 @@ slots_init(struct slots *s, int n)
 void
 slots_destroy(struct slots *s)
 {
+	for (int i = 0; i < s->n; i++)
+		worker_release(&s->w[i]);
+	free(s->w);
 	pthread_cond_destroy(&s->freed);
 	pthread_mutex_destroy(&s->mu);
 	free(s->free);

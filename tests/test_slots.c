@@ -70,7 +70,7 @@ most_inside(int n)
 	atomic_init(&s.clash, 0);
 	for (int i = 0; i < THREADS; i++)
 		atomic_init(&s.owner[i], -1);
-	assert_int_equal(slots_init(&s.slots, n), 0);
+	assert_int_equal(slots_init(&s.slots, n, util_now_s()), 0);
 	for (int i = 0; i < THREADS; i++) {
 		m[i].s = &s;
 		m[i].id = i;
@@ -103,7 +103,7 @@ test_slots_reuse_the_warm_one(void **state)
 	int a, b;
 
 	(void)state;
-	assert_int_equal(slots_init(&s, 3), 0);
+	assert_int_equal(slots_init(&s, 3, util_now_s()), 0);
 	a = slots_take(&s);
 	b = slots_take(&s);
 	assert_int_equal(a, 0);

@@ -86,9 +86,22 @@ struct pipeline_io {
 };
 
 /*
+ * The buffers a task uses from the end of its read to the end of its
+ * encode: pixels, kernel scratch, resolved ops.  The big ones.
+ */
+struct worker_bufs {
+	struct image a, b;
+	struct op_scratch scratch;
+	struct op_resolved *resolved;
+	size_t resolved_cap;
+};
+
+/*
  * A worker's state across tasks: what the executor sets up (id, hook,
  * runner, io), and scratch that lives across images so that big buffers are
- * allocated once per worker, not once per photo.
+ * allocated once per worker, not once per photo.  The file bytes (in, out)
+ * and metadata are always the worker's own; the compute buffers are too
+ * unless worker_share_bufs lent it another worker's.
  */
 struct worker {
 	int id;
@@ -97,10 +110,8 @@ struct worker {
 	const struct stage_runner *runner;	/* NULL = serial */
 	const struct pipeline_io *io;		/* NULL = blocking POSIX I/O */
 
-	struct image a, b;
-	struct op_scratch scratch;
-	struct op_resolved *resolved;
-	size_t resolved_cap;
+	struct worker_bufs own;
+	struct worker_bufs *lent;		/* NULL = own */
 	struct membuf in, out;
 	struct image_meta meta;
 };
@@ -115,8 +126,17 @@ void task_result_init(struct task_result *res);
 /* Set up w for worker id; the executor may then set hook, runner and io. */
 void worker_init(struct worker *w, int id, double t0);
 
-/* Free all scratch. */
+/* Free all scratch (its own, not lent buffers). */
 void worker_release(struct worker *w);
+
+/*
+ * Let w compute on owner's buffers from now on.  Only for workers that
+ * never compute at the same time: coop without yields, where a task runs
+ * from the end of its read to the end of its encode without giving up the
+ * thread, so that -j images in flight cost one set of pixel buffers, not
+ * -j sets first-touched in turn.  owner must outlive w's tasks.
+ */
+void worker_share_bufs(struct worker *w, struct worker *owner);
 
 /*
  * Run task t of job on worker w and fill *res (always, also on failure).

@@ -25,9 +25,9 @@ worker_init(struct worker *w, int id, double t0)
 	memset(w, 0, sizeof(*w));
 	w->id = id;
 	w->t0 = t0;
-	image_init(&w->a);
-	image_init(&w->b);
-	op_scratch_init(&w->scratch);
+	image_init(&w->own.a);
+	image_init(&w->own.b);
+	op_scratch_init(&w->own.scratch);
 	membuf_init(&w->in);
 	membuf_init(&w->out);
 	image_meta_init(&w->meta);
@@ -36,15 +36,27 @@ worker_init(struct worker *w, int id, double t0)
 void
 worker_release(struct worker *w)
 {
-	image_release(&w->a);
-	image_release(&w->b);
-	op_scratch_release(&w->scratch);
-	free(w->resolved);
+	image_release(&w->own.a);
+	image_release(&w->own.b);
+	op_scratch_release(&w->own.scratch);
+	free(w->own.resolved);
 	membuf_release(&w->in);
 	membuf_release(&w->out);
 	image_meta_release(&w->meta);
-	w->resolved = NULL;
-	w->resolved_cap = 0;
+	w->own.resolved = NULL;
+	w->own.resolved_cap = 0;
+}
+
+void
+worker_share_bufs(struct worker *w, struct worker *owner)
+{
+	w->lent = owner->lent != NULL ? owner->lent : &owner->own;
+}
+
+static struct worker_bufs *
+bufs(struct worker *w)
+{
+	return w->lent != NULL ? w->lent : &w->own;
 }
 
 /* libjpeg's scaled size: ceil(n / d). */
@@ -99,17 +111,17 @@ plan(const struct job *job, const struct codec *codec, const struct membuf *in,
 }
 
 static int
-reserve_resolved(struct worker *w, size_t n)
+reserve_resolved(struct worker_bufs *b, size_t n)
 {
 	struct op_resolved *p;
 
-	if (n <= w->resolved_cap)
+	if (n <= b->resolved_cap)
 		return 0;
-	p = realloc(w->resolved, n * sizeof(*p));
+	p = realloc(b->resolved, n * sizeof(*p));
 	if (p == NULL)
 		return IMGPIPE_ENOMEM;
-	w->resolved = p;
-	w->resolved_cap = n;
+	b->resolved = p;
+	b->resolved_cap = n;
 	return 0;
 }
 
@@ -120,14 +132,14 @@ mark(const struct worker *w, struct task_result *res, enum pipe_stage s)
 }
 
 /*
- * Steps write w->b from w->a and return 0, or return 1 when they had
- * nothing to do; either way the current image ends up in w->a.
+ * Steps write b->b from b->a and return 0, or return 1 when they had
+ * nothing to do; either way the current image ends up in b->a.
  */
 static int
-keep(struct worker *w, int rc)
+keep(struct worker_bufs *b, int rc)
 {
 	if (rc == 0)
-		image_swap(&w->a, &w->b);
+		image_swap(&b->a, &b->b);
 	return rc == 1 ? 0 : rc;
 }
 
@@ -138,14 +150,14 @@ keep(struct worker *w, int rc)
  * store most portraits turned, with Orientation 6).
  */
 static int
-resize_first(const struct job *job, const struct worker *w, int orientation,
-	     struct op_resolved *r)
+resize_first(const struct job *job, const struct worker_bufs *b,
+	     int orientation, struct op_resolved *r)
 {
 	int t;
 
 	if (orientation == 1 || job->spec->n == 0)
 		return 0;
-	*r = w->resolved[0];
+	*r = b->resolved[0];
 	if (r->op->kind != OP_RESIZE || r->win_x != 0 || r->win_y != 0 ||
 	    r->out_w != r->scaled_w || r->out_h != r->scaled_h)
 		return 0;
@@ -162,28 +174,29 @@ static int
 transform(const struct job *job, struct worker *w, int orientation,
 	  const struct codec *out, struct imgpipe_error *err)
 {
+	struct worker_bufs *b = bufs(w);
 	struct op_resolved first;
 	size_t i = 0;
 	int rc = 0;
 
-	if (resize_first(job, w, orientation, &first)) {
-		rc = op_apply(&first, &w->a, &w->b, &w->scratch, w->runner,
+	if (resize_first(job, b, orientation, &first)) {
+		rc = op_apply(&first, &b->a, &b->b, &b->scratch, w->runner,
 			      &w->hook, job->max_pixels, err);
-		rc = keep(w, rc);
+		rc = keep(b, rc);
 		i = 1;
 	}
 	if (rc == 0)
-		rc = keep(w, ops_orient(orientation, &w->a, &w->b, w->runner,
+		rc = keep(b, ops_orient(orientation, &b->a, &b->b, w->runner,
 					&w->hook, job->max_pixels, err));
 	for (; rc == 0 && i < job->spec->n; i++) {
-		rc = op_apply(&w->resolved[i], &w->a, &w->b, &w->scratch,
+		rc = op_apply(&b->resolved[i], &b->a, &b->b, &b->scratch,
 			      w->runner, &w->hook, job->max_pixels, err);
-		rc = keep(w, rc);
+		rc = keep(b, rc);
 	}
 	if (rc == 0 && out->id == CODEC_JPEG) {
-		rc = ops_flatten(&w->a, job->background, &w->b, w->runner,
+		rc = ops_flatten(&b->a, job->background, &b->b, w->runner,
 				 &w->hook, err);
-		rc = keep(w, rc);
+		rc = keep(b, rc);
 	}
 	return rc;
 }
@@ -194,6 +207,7 @@ run(const struct job *job, const struct task *t, struct worker *w,
 {
 	const struct pipeline_io *io = w->io ? w->io : &fileio_posix;
 	const struct codec *in, *out = output_codec(t);
+	struct worker_bufs *b = bufs(w);
 	struct decode_opts dopts;
 	/* Robustness: zeroed, as a failed probe leaves it unset (res->w_in). */
 	struct image_info info = { 0 };
@@ -206,9 +220,9 @@ run(const struct job *job, const struct task *t, struct worker *w,
 	in = codec_sniff(w->in.data, w->in.len);
 	if (in == NULL || out == NULL)
 		return error_set(err, IMGPIPE_EFORMAT, "not a JPEG or PNG file");
-	if (reserve_resolved(w, job->spec->n) != 0)
+	if (reserve_resolved(b, job->spec->n) != 0)
 		return error_set(err, IMGPIPE_ENOMEM, "out of memory");
-	rc = plan(job, in, &w->in, &info, w->resolved, err);
+	rc = plan(job, in, &w->in, &info, b->resolved, err);
 	res->w_in = info.w;
 	res->h_in = info.h;
 	if (rc != 0)
@@ -217,9 +231,9 @@ run(const struct job *job, const struct task *t, struct worker *w,
 	dopts.scale_denom = 1;
 	if (job->shrink_on_load && in->id == CODEC_JPEG && job->spec->n > 0)
 		dopts.scale_denom = pipeline_shrink_denom(info.w, info.h,
-							  &w->resolved[0]);
+							  &b->resolved[0]);
 	image_meta_release(&w->meta);
-	rc = in->decode(w->in.data, w->in.len, &dopts, &w->a, &w->meta,
+	rc = in->decode(w->in.data, w->in.len, &dopts, &b->a, &w->meta,
 			&w->hook, err);
 	mark(w, res, PIPE_DECODE);
 	if (rc == 0)
@@ -227,10 +241,10 @@ run(const struct job *job, const struct task *t, struct worker *w,
 	mark(w, res, PIPE_OPS);
 	if (rc != 0)
 		return rc;
-	res->w_out = w->a.w;
-	res->h_out = w->a.h;
+	res->w_out = b->a.w;
+	res->h_out = b->a.h;
 	membuf_reset(&w->out);
-	rc = out->encode(&w->a, &w->meta, &job->enc, &w->out, &w->hook, err);
+	rc = out->encode(&b->a, &w->meta, &job->enc, &w->out, &w->hook, err);
 	mark(w, res, PIPE_ENCODE);
 	if (rc != 0)
 		return rc;

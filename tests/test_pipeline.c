@@ -548,6 +548,56 @@ test_pipeline_plan_matches_run(void **state)
 	image_release(&st);
 }
 
+/*
+ * A worker lent another's buffers computes on them: its output is the
+ * same, its own pixel buffers stay empty, and the owner's hold the image.
+ */
+static void
+test_pipeline_shared_bufs(void **state)
+{
+	struct fixture *f = *state;
+	struct task_result r1, r2;
+	struct image up;
+	struct worker b;
+	char ip[256], o1[256], o2[256];
+	struct membuf m1, m2;
+	struct imgpipe_error err;
+	struct task t;
+
+	image_init(&up);
+	membuf_init(&m1);
+	membuf_init(&m2);
+	make_upright(&up, 90, 40);
+	path_in(f, "s.png", ip, sizeof(ip));
+	write_png_oriented(&up, 1, ip);
+	assert_int_equal(spec_parse("resize=45x20,sharpen=0.5", &f->spec,
+				    NULL), 0);
+	worker_init(&b, 1, 0.0);
+	worker_share_bufs(&b, &f->w);
+	memset(&t, 0, sizeof(t));
+	t.in_path = ip;
+	t.in_codec = t.out_codec = CODEC_PNG;
+	path_in(f, "s1.png", o1, sizeof(o1));
+	t.out_path = o1;
+	assert_int_equal(pipeline_run(&f->job, &t, &f->w, &r1), 0);
+	path_in(f, "s2.png", o2, sizeof(o2));
+	t.out_path = o2;
+	assert_int_equal(pipeline_run(&f->job, &t, &b, &r2), 0);
+	assert_null(b.own.a.data);
+	assert_null(b.own.b.data);
+	assert_null(b.own.resolved);
+	assert_non_null(f->w.own.a.data);
+	assert_int_equal(f->w.own.a.w, 45);
+	assert_int_equal(fileio_read(o1, &m1, &err), 0);
+	assert_int_equal(fileio_read(o2, &m2, &err), 0);
+	assert_int_equal(m1.len, m2.len);
+	assert_memory_equal(m1.data, m2.data, m1.len);
+	worker_release(&b);
+	membuf_release(&m1);
+	membuf_release(&m2);
+	image_release(&up);
+}
+
 static void
 test_pipeline_tmp_path_beside_target(void **state)
 {
@@ -579,6 +629,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(
 			test_pipeline_cancel_writes_nothing, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pipeline_plan_matches_run,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pipeline_shared_bufs,
 						setup, teardown),
 		cmocka_unit_test(test_pipeline_tmp_path_beside_target),
 	};

@@ -39,7 +39,8 @@ PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
 CMOCKA_LIBS = $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
 
-FINAL_CFLAGS = $(STD) $(WARN) $(CFLAGS) $(ARCHFLAGS) $(OMPFLAGS) $(SANFLAGS) \
+FINAL_CFLAGS = $(STD) $(WARN) $(CFLAGS) $(ARCHFLAGS) $(SIMDFLAGS) $(OMPFLAGS) \
+	$(SANFLAGS) \
 	-Iinclude $(PKG_CFLAGS) -MMD -MP
 FINAL_LDFLAGS = -pthread $(OMPFLAGS) $(SANFLAGS) $(LDFLAGS)
 LIBS = $(PKG_LIBS) -lm
@@ -56,6 +57,10 @@ BIN := $(B)/imgpipe
 # The hot kernels get -O3 (musl's way: per object, not globally).
 HOT_OBJS := $(filter $(B)/obj/op_% $(B)/obj/filter% $(B)/obj/resize%,$(OBJS))
 $(HOT_OBJS): CFLAGS += -O3
+# On x86-64 the resampling cores also come in AVX2, picked at run time by
+# what the CPU has: only that object is built with -mavx2.
+X86_64 := $(findstring x86_64,$(shell $(CC) -dumpmachine 2>/dev/null))
+$(B)/obj/resize_avx2.o: SIMDFLAGS := $(if $(X86_64),-mavx2)
 
 .PHONY: all deps demo test unit-test cli-test bench install clean \
 	check-headers format-check

@@ -69,6 +69,7 @@ struct resize_plan {
 	int ch;	     /* channels */
 	int alpha;   /* the last channel is alpha: filter premultiplied */
 	int widened; /* the first pass reads resize_rows_widen's output */
+	struct image *mid; /* resize_rows_vh: its int16 rows, one per output row */
 };
 
 void resize_weights_init(struct resize_weights *rw);
@@ -123,6 +124,13 @@ void resize_rows_v8(const struct stage *st, int y0, int y1);
 void resize_rows_h8(const struct stage *st, int y0, int y1);
 
 /*
+ * Both, fused: output row y's vertical sums go to row y of p->mid and on
+ * through the horizontal pass at once, while they are still in cache,
+ * instead of a whole intermediate image written out and read back.
+ */
+void resize_rows_vh(const struct stage *st, int y0, int y1);
+
+/*
  * The row cores, each a SIMD (SSE2) and a plain C version with identical
  * results.  acc[i] = init + sum over k < n of q[k] * sample(k, i), where q
  * is one output's row of rw->q / rw->qv.
@@ -159,9 +167,19 @@ struct resize_cores {
 			      size_t npix, int ch);
 };
 
-/* The plain C cores, and the ones the kernels use (SIMD where built). */
+/* The plain C cores, and the SSE2 ones where built (else plain C). */
 extern const struct resize_cores resize_cores_plain;
 extern const struct resize_cores resize_cores_fast;
+
+/* The AVX2 cores: NULL unless built for x86-64 and the CPU has AVX2. */
+const struct resize_cores *resize_cores_avx2(void);
+
+/*
+ * The cores the kernels use: AVX2 where the CPU has it, else
+ * resize_cores_fast.  IMGPIPE_SIMD=sse2 or =c in the environment caps the
+ * choice (read once at start-up), to compare speed; the bytes are the same.
+ */
+const struct resize_cores *resize_cores_active(void);
 
 /* Output pixel i's rows of rw->qv and rw->q. */
 static inline const int16_t *

@@ -115,12 +115,12 @@ hinterior(const struct conv_plan *p, const unsigned char *row, int s0, int s1,
 	int n = 2 * p->radius + 1;
 
 	if (b->widened)
-		resize_cores_fast.vmac_i16(row + 2 * first, 2 * (size_t)b->ch,
+		resize_cores_active()->vmac_i16(row + 2 * first, 2 * (size_t)b->ch,
 					   qv, n, (size_t)(s1 - s0),
 					   (int32_t)RESIZE_BIAS << RESIZE_QW,
 					   acc);
 	else
-		resize_cores_fast.vmac_u8(row + first, (size_t)b->ch, qv, n,
+		resize_cores_active()->vmac_u8(row + first, (size_t)b->ch, qv, n,
 					  (size_t)(s1 - s0), acc);
 }
 
@@ -132,7 +132,7 @@ hedge(const struct conv_plan *p, const unsigned char *row, int i0, int i1,
 	const struct resize_plan *b = &p->blur;
 
 	if (b->widened)
-		resize_cores_fast.hmac(
+		resize_cores_active()->hmac(
 			&b->x, i0, i1, (const int16_t *)(const void *)row,
 			b->ch, (int32_t)RESIZE_BIAS << RESIZE_QW, acc);
 	else
@@ -144,9 +144,9 @@ static void
 conv_fin(const struct resize_plan *b, const int32_t *acc, size_t ns, int16_t *d)
 {
 	if (b->alpha)
-		resize_cores_fast.fin_i16(acc, ns, RESIZE_QW, RESIZE_BIAS, d);
+		resize_cores_active()->fin_i16(acc, ns, RESIZE_QW, RESIZE_BIAS, d);
 	else
-		resize_cores_fast.fin_i16(acc, ns, RESIZE_QW - RESIZE_QI, 0, d);
+		resize_cores_active()->fin_i16(acc, ns, RESIZE_QW - RESIZE_QI, 0, d);
 }
 
 /* One row: left edge, interior in chunks, right edge. */
@@ -347,7 +347,7 @@ sharpen_rows(const struct stage *st, int y0, int y1)
 				resize_row_i16(st->src, b->y.first[y]) + s0;
 
 			s1 = n - s0 < RESIZE_CHUNK ? n : s0 + RESIZE_CHUNK;
-			resize_cores_fast.vmac_i16(
+			resize_cores_active()->vmac_i16(
 				(const unsigned char *)r, st->src->stride,
 				resize_qv(&b->y, y), b->y.count[y],
 				(size_t)(s1 - s0), init, acc);

@@ -258,6 +258,7 @@ resize_plan_init(struct resize_plan *p, int channels)
 	p->ch = channels;
 	p->alpha = channels == 2 || channels == 4;
 	p->widened = 0;
+	p->mid = NULL;
 }
 
 void
@@ -762,26 +763,44 @@ const struct resize_cores resize_cores_fast = {
 	vmac_u8_sse2, vmac_i16_sse2,	hmac_sse2,	    fin_i16_sse2,
 	fin_u8_sse2,  widen_alpha_sse2, unpremultiply_sse2,
 };
-#define vmac_u8	      vmac_u8_sse2
-#define vmac_i16      vmac_i16_sse2
-#define hmac	      hmac_sse2
-#define fin_i16	      fin_i16_sse2
-#define fin_u8	      fin_u8_sse2
-#define widen_alpha   widen_alpha_sse2
-#define unpremultiply unpremultiply_sse2
 #else
 const struct resize_cores resize_cores_fast = {
 	vmac_u8_c, vmac_i16_c,	  hmac_c,	   fin_i16_c,
 	fin_u8_c,  widen_alpha_c, unpremultiply_c,
 };
-#define vmac_u8	      vmac_u8_c
-#define vmac_i16      vmac_i16_c
-#define hmac	      hmac_c
-#define fin_i16	      fin_i16_c
-#define fin_u8	      fin_u8_c
-#define widen_alpha   widen_alpha_c
-#define unpremultiply unpremultiply_c
 #endif
+
+static const struct resize_cores *active = &resize_cores_fast;
+
+/*
+ * Chosen once, before main and so before any thread: the widest cores the
+ * CPU runs, unless IMGPIPE_SIMD caps them ("c", "sse2") to compare.
+ */
+__attribute__((constructor)) static void
+pick_cores(void)
+{
+	const char *cap = getenv("IMGPIPE_SIMD");
+	const struct resize_cores *avx2 = resize_cores_avx2();
+
+	if (cap != NULL && strcmp(cap, "c") == 0)
+		active = &resize_cores_plain;
+	else if (avx2 != NULL && (cap == NULL || strcmp(cap, "sse2") != 0))
+		active = avx2;
+}
+
+const struct resize_cores *
+resize_cores_active(void)
+{
+	return active;
+}
+
+#define vmac_u8	      (active->vmac_u8)
+#define vmac_i16      (active->vmac_i16)
+#define hmac	      (active->hmac)
+#define fin_i16	      (active->fin_i16)
+#define fin_u8	      (active->fin_u8)
+#define widen_alpha   (active->widen_alpha)
+#define unpremultiply (active->unpremultiply)
 
 void
 resize_rows_widen(const struct stage *st, int y0, int y1)
@@ -944,6 +963,21 @@ resize_rows_h8(const struct stage *st, int y0, int y1)
 	}
 }
 
+void
+resize_rows_vh(const struct stage *st, int y0, int y1)
+{
+	const struct resize_plan *p = st->plan;
+	struct stage v = *st, h = *st;
+	int y;
+
+	v.dst = p->mid;
+	h.src = p->mid;
+	for (y = y0; y < y1; y++) {
+		resize_rows_v8(&v, y, y + 1);
+		resize_rows_h8(&h, y, y + 1);
+	}
+}
+
 static void
 copy_rows(const struct stage *st, int y0, int y1)
 {
@@ -1044,12 +1078,15 @@ two_passes(const struct op_ctx *c, struct resize_plan *p, int vfirst,
 	else if (rc == 0)
 		rc = resize_alloc_i16(tmp, dst->w, p->rows, p->ch,
 				      c->max_pixels, c->err);
+	if (rc != 0)
+		return rc;
+	if (vfirst) {
+		p->mid = tmp;
+		return op_stage(c, resize_rows_vh, in, dst, p);
+	}
+	rc = op_stage(c, resize_rows_h, in, tmp, p);
 	if (rc == 0)
-		rc = op_stage(c, vfirst ? resize_rows_v8 : resize_rows_h, in,
-			      tmp, p);
-	if (rc == 0)
-		rc = op_stage(c, vfirst ? resize_rows_h8 : resize_rows_v, tmp,
-			      dst, p);
+		rc = op_stage(c, resize_rows_v, tmp, dst, p);
 	return rc;
 }
 

@@ -605,6 +605,9 @@ test_resize_shrunk_on_load(void **state)
 	image_release(&b);
 }
 
+/* The SIMD cores under test against resize_cores_plain. */
+static const struct resize_cores *simd;
+
 /* Random int16 samples in lo .. hi, with RESIZE_PAD slack after n. */
 static int16_t *
 rand_i16(size_t n, int lo, int hi, unsigned *seed)
@@ -642,14 +645,14 @@ cores_vertical(const struct resize_weights *rw, unsigned *seed)
 			resize_cores_plain.vmac_u8(bytes + 3, step,
 						   resize_qv(rw, i),
 						   rw->count[i], (size_t)ns, a);
-			resize_cores_fast.vmac_u8(bytes + 3, step,
+			simd->vmac_u8(bytes + 3, step,
 						  resize_qv(rw, i),
 						  rw->count[i], (size_t)ns, b);
 			assert_memory_equal(a, b, (size_t)ns * sizeof(*a));
 			resize_cores_plain.vmac_i16(
 				bytes + 2, step, resize_qv(rw, i), rw->count[i],
 				(size_t)ns, 1 << 29, a);
-			resize_cores_fast.vmac_i16(
+			simd->vmac_i16(
 				bytes + 2, step, resize_qv(rw, i), rw->count[i],
 				(size_t)ns, 1 << 29, b);
 			assert_memory_equal(a, b, (size_t)ns * sizeof(*a));
@@ -670,7 +673,7 @@ cores_horizontal(const struct resize_weights *rw, int in_n, unsigned *seed)
 		for (i0 = 0; i0 < rw->n; i0 = i1) {
 			i1 = rw->n - i0 < 64 ? rw->n : i0 + 64;
 			resize_cores_plain.hmac(rw, i0, i1, s, ch, 1 << 29, a);
-			resize_cores_fast.hmac(rw, i0, i1, s, ch, 1 << 29, b);
+			simd->hmac(rw, i0, i1, s, ch, 1 << 29, b);
 			assert_memory_equal(
 				a, b, (size_t)(i1 - i0) * ch * sizeof(*a));
 		}
@@ -700,10 +703,10 @@ cores_alpha(unsigned *seed)
 	}
 	for (ch = 2; ch <= 4; ch += 2) {
 		resize_cores_plain.widen_alpha(px, a16, NPIX, ch);
-		resize_cores_fast.widen_alpha(px, b16, NPIX, ch);
+		simd->widen_alpha(px, b16, NPIX, ch);
 		assert_memory_equal(a16, b16, (size_t)NPIX * ch * 2);
 		resize_cores_plain.unpremultiply(acc, a8, NPIX, ch);
-		resize_cores_fast.unpremultiply(acc, b8, NPIX, ch);
+		simd->unpremultiply(acc, b8, NPIX, ch);
 		assert_memory_equal(a8, b8, (size_t)NPIX * ch);
 	}
 }
@@ -726,24 +729,24 @@ cores_finish(unsigned *seed)
 			acc[i] = (int32_t)(*seed ^ (*seed << 13)) >> (i % 9);
 		}
 		resize_cores_plain.fin_i16(acc, NS, shift, 32768, a16);
-		resize_cores_fast.fin_i16(acc, NS, shift, 32768, b16);
+		simd->fin_i16(acc, NS, shift, 32768, b16);
 		assert_memory_equal(a16, b16, sizeof(a16));
 		resize_cores_plain.fin_i16(acc, NS, shift, 0, a16);
-		resize_cores_fast.fin_i16(acc, NS, shift, 0, b16);
+		simd->fin_i16(acc, NS, shift, 0, b16);
 		assert_memory_equal(a16, b16, sizeof(a16));
 		resize_cores_plain.fin_u8(acc, NS, shift, a8);
-		resize_cores_fast.fin_u8(acc, NS, shift, b8);
+		simd->fin_u8(acc, NS, shift, b8);
 		assert_memory_equal(a8, b8, sizeof(a8));
 	}
 }
 
 /*
- * The SIMD cores (where built) give exactly the plain C cores' results, on
- * weight tables of every filter, shrinking and enlarging, odd and even tap
- * counts, and sample counts that leave vector tails.
+ * The SIMD cores give exactly the plain C cores' results, on weight tables
+ * of every filter, shrinking and enlarging, odd and even tap counts, and
+ * sample counts that leave vector tails.
  */
 static void
-test_resize_cores_agree(void **state)
+cores_agree(void)
 {
 	static const int sizes[][2] = {
 		{ 97, 31 }, { 31, 97 }, { 40, 40 }, { 300, 7 }
@@ -753,7 +756,6 @@ test_resize_cores_agree(void **state)
 	size_t s;
 	int f;
 
-	(void)state;
 	resize_weights_init(&rw);
 	for (f = 0; f < FILTER_COUNT; f++)
 		for (s = 0; s < sizeof(sizes) / sizeof(sizes[0]); s++) {
@@ -768,6 +770,20 @@ test_resize_cores_agree(void **state)
 	cores_finish(&seed);
 	cores_alpha(&seed);
 	resize_weights_release(&rw);
+}
+
+/* SSE2 (where built) and AVX2 (where the CPU has it). */
+static void
+test_resize_cores_agree(void **state)
+{
+	(void)state;
+	simd = &resize_cores_fast;
+	cores_agree();
+	simd = resize_cores_avx2();
+	if (simd != NULL)
+		cores_agree();
+	else
+		print_message("no AVX2 here: only the SSE2 cores checked\n");
 }
 
 /* A smooth but busy test card: gradients, a ring pattern and noise. */

@@ -1,0 +1,299 @@
+/*
+ * The resampling cores again in AVX2, for x86-64 CPUs that have it: twice
+ * the samples per instruction in the vertical sums, four taps of an RGB(A)
+ * pixel per pmaddwd in the horizontal ones.  Exact integer maths on the
+ * same weights, so every output byte equals the SSE2 and plain C cores'
+ * (test_resize checks it).  This file alone is built with -mavx2; nothing
+ * here runs unless the CPU reports AVX2.
+ */
+#include "resize.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#if defined(__AVX2__) && !defined(IMGPIPE_NO_SIMD)
+#include <immintrin.h>
+
+static inline __m256i
+ld(const void *p)
+{
+	return _mm256_loadu_si256((const __m256i *)p);
+}
+
+static inline __m128i
+ld128(const void *p)
+{
+	return _mm_loadu_si128((const __m128i *)p);
+}
+
+/* A row of rw->qv holds each pair of weights four times: 128 bits. */
+static inline __m256i
+pair_weights(const int16_t *qv)
+{
+	return _mm256_broadcastsi128_si256(ld128(qv));
+}
+
+static inline __m256i
+madd(__m256i x, __m256i w)
+{
+	return _mm256_madd_epi16(x, w);
+}
+
+/*
+ * Accumulators whose 128-bit halves hold samples (0-3 | 8-11) and (4-7 |
+ * 12-15) of a block of 16, stored back in order.
+ */
+static inline void
+store16(int32_t *acc, __m256i lo, __m256i hi)
+{
+	_mm256_storeu_si256((__m256i *)(void *)acc,
+			    _mm256_permute2x128_si256(lo, hi, 0x20));
+	_mm256_storeu_si256((__m256i *)(void *)(acc + 8),
+			    _mm256_permute2x128_si256(lo, hi, 0x31));
+}
+
+/* 32 samples of rows a and b: bytes interleaved within lanes, widened. */
+static inline void
+vmac32_u8(__m256i x, __m256i y, __m256i w, __m256i a[4])
+{
+	const __m256i z = _mm256_setzero_si256();
+	__m256i lo = _mm256_unpacklo_epi8(x, y), hi = _mm256_unpackhi_epi8(x, y);
+
+	a[0] = _mm256_add_epi32(a[0], madd(_mm256_unpacklo_epi8(lo, z), w));
+	a[1] = _mm256_add_epi32(a[1], madd(_mm256_unpackhi_epi8(lo, z), w));
+	a[2] = _mm256_add_epi32(a[2], madd(_mm256_unpacklo_epi8(hi, z), w));
+	a[3] = _mm256_add_epi32(a[3], madd(_mm256_unpackhi_epi8(hi, z), w));
+}
+
+/*
+ * a[0] holds samples 0-3 | 16-19, a[1] 4-7 | 20-23, a[2] 8-11 | 24-27 and
+ * a[3] 12-15 | 28-31.
+ */
+static void
+vmac_u8_avx2(const unsigned char *base, size_t step, const int16_t *qv, int n,
+	     size_t ns, int32_t *restrict acc)
+{
+	const __m256i z = _mm256_setzero_si256();
+	size_t i, tail = ns & ~(size_t)31;
+	int k;
+
+	for (i = 0; i < tail; i += 32) {
+		__m256i a[4] = { z, z, z, z };
+		const unsigned char *p = base + i;
+
+		for (k = 0; k + 1 < n; k += 2, p += 2 * step)
+			vmac32_u8(ld(p), ld(p + step), pair_weights(qv + 4 * k),
+				  a);
+		if (k < n)
+			vmac32_u8(ld(p), z, pair_weights(qv + 4 * k), a);
+		_mm256_storeu_si256((__m256i *)(void *)(acc + i),
+				    _mm256_permute2x128_si256(a[0], a[1], 0x20));
+		_mm256_storeu_si256((__m256i *)(void *)(acc + i + 8),
+				    _mm256_permute2x128_si256(a[2], a[3], 0x20));
+		_mm256_storeu_si256((__m256i *)(void *)(acc + i + 16),
+				    _mm256_permute2x128_si256(a[0], a[1], 0x31));
+		_mm256_storeu_si256((__m256i *)(void *)(acc + i + 24),
+				    _mm256_permute2x128_si256(a[2], a[3], 0x31));
+	}
+	if (tail < ns)
+		resize_cores_fast.vmac_u8(base + tail, step, qv, n, ns - tail,
+					  acc + tail);
+}
+
+/* 16 int16 samples of rows a and b, interleaved within lanes. */
+static inline void
+vmac16_i16(__m256i x, __m256i y, __m256i w, __m256i *lo, __m256i *hi)
+{
+	*lo = _mm256_add_epi32(*lo, madd(_mm256_unpacklo_epi16(x, y), w));
+	*hi = _mm256_add_epi32(*hi, madd(_mm256_unpackhi_epi16(x, y), w));
+}
+
+static void
+vmac_i16_avx2(const unsigned char *base, size_t step, const int16_t *qv, int n,
+	      size_t ns, int32_t init, int32_t *restrict acc)
+{
+	const __m256i z = _mm256_setzero_si256(), v0 = _mm256_set1_epi32(init);
+	size_t i, tail = ns & ~(size_t)31;
+	int k;
+
+	for (i = 0; i < tail; i += 32) {
+		__m256i a[4] = { v0, v0, v0, v0 }, w;
+		const unsigned char *p = base + 2 * i;
+
+		for (k = 0; k + 1 < n; k += 2, p += 2 * step) {
+			w = pair_weights(qv + 4 * k);
+			vmac16_i16(ld(p), ld(p + step), w, &a[0], &a[1]);
+			vmac16_i16(ld(p + 32), ld(p + step + 32), w, &a[2],
+				   &a[3]);
+		}
+		if (k < n) {
+			w = pair_weights(qv + 4 * k);
+			vmac16_i16(ld(p), z, w, &a[0], &a[1]);
+			vmac16_i16(ld(p + 32), z, w, &a[2], &a[3]);
+		}
+		store16(acc + i, a[0], a[1]);
+		store16(acc + i + 16, a[2], a[3]);
+	}
+	if (tail < ns)
+		resize_cores_fast.vmac_i16(base + 2 * tail, step, qv, n,
+					   ns - tail, init, acc + tail);
+}
+
+/*
+ * One pixel of 3 or 4 channels, four taps per pmaddwd: the low lane holds
+ * pixels k and k + 1 interleaved channel by channel (r0 r1 g0 g1 b0 b1),
+ * the high lane pixels k + 2 and k + 3, and 16 weights of rw->qv are
+ * exactly the matching pairs.  The unused words of RGB are zeroed by the
+ * shuffle.  A count that is not a multiple of 4 reads up to three pixels
+ * past the window (weight 0), plus 12 bytes: within the row's RESIZE_PAD.
+ */
+static inline __m256i
+quad(const int16_t *p, int ch, __m256i mask)
+{
+	__m256i x = _mm256_inserti128_si256(
+		_mm256_castsi128_si256(ld128(p)), ld128(p + 2 * ch), 1);
+
+	return _mm256_shuffle_epi8(x, mask);
+}
+
+static inline __m128i
+hpix_avx2(const int16_t *qv, const int16_t *p, int n, int ch, __m256i mask,
+	  __m128i init)
+{
+	__m256i v = _mm256_setzero_si256(), u = _mm256_setzero_si256();
+	int k;
+
+	for (k = 0; k + 4 < n; k += 8, p += 8 * ch) {
+		v = _mm256_add_epi32(v, madd(quad(p, ch, mask), ld(qv + 4 * k)));
+		u = _mm256_add_epi32(u, madd(quad(p + 4 * ch, ch, mask),
+					     ld(qv + 4 * k + 16)));
+	}
+	if (k < n)
+		v = _mm256_add_epi32(v, madd(quad(p, ch, mask), ld(qv + 4 * k)));
+	v = _mm256_add_epi32(v, u);
+	return _mm_add_epi32(init, _mm_add_epi32(_mm256_castsi256_si128(v),
+						 _mm256_extracti128_si256(v, 1)));
+}
+
+/* Bytes of (r0 r1 g0 g1 b0 b1 [a0 a1]) from (r0 g0 b0 [a0] r1 ...). */
+static __m256i
+pair_mask(int ch)
+{
+	if (ch == 3)
+		return _mm256_setr_epi8(0, 1, 6, 7, 2, 3, 8, 9, 4, 5, 10, 11,
+					-1, -1, -1, -1, 0, 1, 6, 7, 2, 3, 8, 9,
+					4, 5, 10, 11, -1, -1, -1, -1);
+	return _mm256_setr_epi8(0, 1, 8, 9, 2, 3, 10, 11, 4, 5, 12, 13, 6, 7,
+				14, 15, 0, 1, 8, 9, 2, 3, 10, 11, 4, 5, 12, 13,
+				6, 7, 14, 15);
+}
+
+/* Stores of 4 lanes for 3 channels spill one int32: acc has room. */
+static inline void
+hrun_avx2(const struct resize_weights *rw, int i0, int i1, const int16_t *s,
+	  int ch, int32_t init, int32_t *restrict acc)
+{
+	const __m256i mask = pair_mask(ch);
+	const __m128i v0 = _mm_set1_epi32(init);
+	int i;
+
+	for (i = i0; i < i1; i++, acc += ch)
+		_mm_storeu_si128((__m128i *)(void *)acc,
+				 hpix_avx2(resize_qv(rw, i),
+					   s + (size_t)rw->first[i] * ch,
+					   rw->count[i], ch, mask, v0));
+}
+
+static void
+hmac_avx2(const struct resize_weights *rw, int i0, int i1, const int16_t *s,
+	  int ch, int32_t init, int32_t *restrict acc)
+{
+	switch (ch) {
+	case 3: hrun_avx2(rw, i0, i1, s, 3, init, acc); break;
+	case 4: hrun_avx2(rw, i0, i1, s, 4, init, acc); break;
+	default: resize_cores_fast.hmac(rw, i0, i1, s, ch, init, acc); break;
+	}
+}
+
+/* psrad, less the bias, packed to int16 and put back in order. */
+static void
+fin_i16_avx2(const int32_t *acc, size_t ns, int shift, int bias,
+	     int16_t *restrict d)
+{
+	const __m256i r = _mm256_set1_epi32(1 << (shift - 1));
+	const __m256i b = _mm256_set1_epi32(bias);
+	const __m128i sh = _mm_cvtsi32_si128(shift);
+	size_t i, tail = ns & ~(size_t)15;
+	__m256i lo, hi;
+
+	for (i = 0; i < tail; i += 16) {
+		lo = _mm256_sra_epi32(_mm256_add_epi32(ld(acc + i), r), sh);
+		hi = _mm256_sra_epi32(_mm256_add_epi32(ld(acc + i + 8), r), sh);
+		lo = _mm256_packs_epi32(_mm256_sub_epi32(lo, b),
+					_mm256_sub_epi32(hi, b));
+		_mm256_storeu_si256((__m256i *)(void *)(d + i),
+				    _mm256_permute4x64_epi64(lo, 0xd8));
+	}
+	if (tail < ns)
+		resize_cores_fast.fin_i16(acc + tail, ns - tail, shift, bias,
+					  d + tail);
+}
+
+static void
+fin_u8_avx2(const int32_t *acc, size_t ns, int shift, unsigned char *restrict d)
+{
+	const __m256i r = _mm256_set1_epi32(1 << (shift - 1));
+	const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+	const __m128i sh = _mm_cvtsi32_si128(shift);
+	size_t i, tail = ns & ~(size_t)31;
+	__m256i v[4];
+	int k;
+
+	for (i = 0; i < tail; i += 32) {
+		for (k = 0; k < 4; k++)
+			v[k] = _mm256_sra_epi32(
+				_mm256_add_epi32(ld(acc + i + 8 * k), r), sh);
+		v[0] = _mm256_packus_epi16(_mm256_packs_epi32(v[0], v[1]),
+					   _mm256_packs_epi32(v[2], v[3]));
+		_mm256_storeu_si256((__m256i *)(void *)(d + i),
+				    _mm256_permutevar8x32_epi32(v[0], order));
+	}
+	if (tail < ns)
+		resize_cores_fast.fin_u8(acc + tail, ns - tail, shift, d + tail);
+}
+
+static void
+widen_alpha_avx2(const unsigned char *restrict s, int16_t *restrict d,
+		 size_t npix, int ch)
+{
+	resize_cores_fast.widen_alpha(s, d, npix, ch);
+}
+
+static void
+unpremultiply_avx2(const int32_t *acc, unsigned char *restrict d, size_t npix,
+		   int ch)
+{
+	resize_cores_fast.unpremultiply(acc, d, npix, ch);
+}
+
+static const struct resize_cores avx2 = {
+	vmac_u8_avx2, vmac_i16_avx2,	hmac_avx2,	    fin_i16_avx2,
+	fin_u8_avx2,  widen_alpha_avx2, unpremultiply_avx2,
+};
+
+const struct resize_cores *
+resize_cores_avx2(void)
+{
+	__builtin_cpu_init();
+	return __builtin_cpu_supports("avx2") ? &avx2 : NULL;
+}
+
+#else
+
+const struct resize_cores *
+resize_cores_avx2(void)
+{
+	return NULL;
+}
+
+#endif

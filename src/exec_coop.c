@@ -14,6 +14,9 @@
  */
 #include "executor.h"
 
+#include <sched.h>
+#include <stdatomic.h>
+
 #include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
@@ -63,6 +66,7 @@ struct coop {
 	double *lags_ms;
 	size_t nlags, lags_cap;
 	uint64_t due_ns;
+	_Atomic uint64_t due_at;	/* due_ns, for the pool threads */
 	int loop_ok, slots_ok;
 	struct slots slots;	/* --offload: the pool's CPU slots */
 };
@@ -203,6 +207,25 @@ coop_write(void *ctx, const char *path, const struct membuf *data,
 	return 0;
 }
 
+/*
+ * The pool threads' row hook: once the heartbeat is overdue, give the CPU
+ * up until the loop has run it.  With every CPU busy the woken loop thread
+ * otherwise waits for the scheduler tick (4 ms here) to preempt a pool
+ * thread: the lag --offload is meant to remove.
+ */
+static int
+pool_hook(void *ctx)
+{
+	struct coop *c = ctx;
+	uint64_t due = atomic_load_explicit(&c->due_at, memory_order_relaxed);
+
+	if (cancel_requested())
+		return IMGPIPE_ECANCEL;
+	if (uv_hrtime() > due)
+		sched_yield();
+	return 0;
+}
+
 static void
 work_cb(uv_work_t *req)
 {
@@ -297,6 +320,7 @@ on_tick(uv_timer_t *t)
 	record_lag(c, now > c->due_ns ? (double)(now - c->due_ns) / 1e6 : 0);
 	uv_update_time(&c->loop);
 	c->due_ns = uv_hrtime() + period;
+	atomic_store_explicit(&c->due_at, c->due_ns, memory_order_relaxed);
 	uv_timer_start(&c->tick, on_tick, (uint64_t)llround(c->ec->tick_ms), 0);
 }
 
@@ -383,6 +407,11 @@ start(struct coop *c, struct imgpipe_error *err)
 			return error_set(err, IMGPIPE_ENOMEM,
 					 "cannot create the slots");
 		c->slots_ok = 1;
+		for (k = 0; k < c->slots.n; k++) {
+			c->slots.w[k].hook.fn = pool_hook;
+			c->slots.w[k].hook.ctx = c;
+			c->slots.w[k].hook.every_rows = 8;
+		}
 	}
 	if (uv_loop_init(&c->loop) != 0)
 		return error_set(err, IMGPIPE_ENOMEM, "cannot start the loop");
@@ -399,6 +428,7 @@ start(struct coop *c, struct imgpipe_error *err)
 	}
 	uv_update_time(&c->loop);
 	c->due_ns = uv_hrtime() + (uint64_t)llround(c->ec->tick_ms * 1e6);
+	atomic_store_explicit(&c->due_at, c->due_ns, memory_order_relaxed);
 	uv_timer_start(&c->tick, on_tick, (uint64_t)llround(c->ec->tick_ms), 0);
 	return 0;
 }

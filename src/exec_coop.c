@@ -6,7 +6,8 @@
  * timer on the same loop records how late it fires: the measure of how
  * long CPU work kept the loop from running anything else.  --offload hands
  * each image's work to the loop's thread pool and awaits it instead, where
- * it runs on a CPU slot's worker state (slots.h).
+ * it runs on a CPU slot's worker state (slots.h) and stands aside for the
+ * loop whenever the heartbeat is overdue (pool_hook).
  *
  *   fiber: READY --idle cb resumes--> RUNNING --yield--> READY
  *          RUNNING --fs call / offload--> WAITING --callback--> READY

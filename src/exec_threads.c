@@ -1,14 +1,14 @@
 /*
  * threads: a pool of -j pthreads taking tasks from a shared atomic index,
- * so uneven image sizes balance.  --split rows instead runs images one at
- * a time and splits each stage's rows into bands across the pool.  --gil
+ * so uneven image sizes balance.  --split rows also cuts each stage into
+ * row bands that threads out of images help with.  --gil
  * makes every thread hold a simulated interpreter lock to run.  Otherwise
  * a thread processes each image on a CPU slot's worker state (slots.h),
  * so at most one image per CPU is processed at once.
  *
  *   task:  PENDING --fetch_add--> RUNNING --pipeline_run--> DONE
  *          PENDING --signal-----> CANCELLED (never started)
- *   band job (split rows): POSTED --all bands finished--> DONE
+ *   band job (split rows): OPEN --bands handed out, all done--> removed
  */
 #include "executor.h"
 
@@ -26,6 +26,96 @@
 #define HOOK_ROWS 32
 #define GIL_HOOK_ROWS 4
 
+/*
+ * --split rows: every thread processes images as without it, and a stage
+ * it runs is also cut into row bands that any thread without an image of
+ * its own helps with.  So a batch scales across images while there are
+ * enough, and the last images of a batch (or the only ones) still get
+ * every thread on their operations.  Decode and encode stay one thread an
+ * image.
+ *
+ * Locking rule: mu guards every field of struct bandpool and of each open
+ * struct bandjob; a band's rows are written outside the lock, each band by
+ * exactly one thread.  A job lives on its owner's stack, in the open list
+ * from posting until its last band is done.
+ */
+struct bandjob {
+	const struct stage *st;
+	int band_rows, nbands, next, done;
+	struct bandjob *link;
+};
+
+struct bandpool {
+	pthread_mutex_t mu;
+	pthread_cond_t posted;		/* bands to take, or no images left */
+	pthread_cond_t finished;	/* some job's last band is done */
+	struct bandjob *open;
+	int busy;			/* threads still taking images */
+};
+
+/* Run band i of j without the lock; back under it, count it done. */
+static void
+run_band(struct bandpool *bp, struct bandjob *j, int i)
+{
+	const struct stage *st = j->st;
+	int y0 = i * j->band_rows, y1 = UTIL_MIN(y0 + j->band_rows, st->dst->h);
+
+	pthread_mutex_unlock(&bp->mu);
+	st->rows(st, y0, y1);
+	pthread_mutex_lock(&bp->mu);
+	if (++j->done == j->nbands)
+		pthread_cond_broadcast(&bp->finished);
+}
+
+static int
+bands_run(void *ctx, const struct stage *st, struct hook *hook)
+{
+	struct bandpool *bp = ctx;
+	struct bandjob j = { .st = st };
+	struct bandjob **pp;
+	int h = st->dst->h;
+
+	/* Several bands a thread, so an uneven band does not idle the rest. */
+	j.band_rows = UTIL_MAX(8, h / 16 + 1);
+	j.nbands = (h + j.band_rows - 1) / j.band_rows;
+	pthread_mutex_lock(&bp->mu);
+	j.link = bp->open;
+	bp->open = &j;
+	pthread_cond_broadcast(&bp->posted);
+	while (j.next < j.nbands)
+		run_band(bp, &j, j.next++);
+	while (j.done < j.nbands)
+		pthread_cond_wait(&bp->finished, &bp->mu);
+	for (pp = &bp->open; *pp != &j; pp = &(*pp)->link)
+		;
+	*pp = j.link;
+	pthread_mutex_unlock(&bp->mu);
+	return hook_rows(hook, h);
+}
+
+/* A thread out of images helps the others' stages until none are left. */
+static void
+help_bands(struct bandpool *bp)
+{
+	struct bandjob *j;
+
+	pthread_mutex_lock(&bp->mu);
+	if (--bp->busy == 0)
+		pthread_cond_broadcast(&bp->posted);
+	for (;;) {
+		for (j = bp->open; j != NULL && j->next == j->nbands;
+		     j = j->link)
+			;
+		if (j != NULL)
+			run_band(bp, j, j->next++);
+		else if (bp->busy > 0)
+			pthread_cond_wait(&bp->posted, &bp->mu);
+		else
+			break;
+	}
+	pthread_mutex_unlock(&bp->mu);
+}
+
 /* State shared by the pool.  obs_mu serialises observer calls. */
 struct pool {
 	const struct exec_config *ec;
@@ -40,6 +130,8 @@ struct pool {
 	const struct exec_observer *obs;
 	pthread_mutex_t obs_mu;
 	struct gil gil;
+	struct bandpool *bands;		/* --split rows, else NULL */
+	struct stage_runner runner;	/* bands_run on bands */
 };
 
 struct thread_ctx {
@@ -86,6 +178,8 @@ task_loop(void *arg)
 	}
 	if (p->ec->gil)
 		gil_release(&t->gh);
+	if (p->bands != NULL)
+		help_bands(p->bands);
 	return NULL;
 }
 
@@ -103,6 +197,8 @@ setup_thread(struct thread_ctx *t, struct pool *p, int id)
 		t->w.hook.every_rows = GIL_HOOK_ROWS;
 		t->w.io = &t->gh.io;
 	}
+	if (p->bands != NULL)
+		t->w.runner = &p->runner;
 }
 
 /* Run task_loop on jobs threads (the caller's thread is one of them). */
@@ -136,128 +232,13 @@ run_images(struct pool *p, struct imgpipe_error *err)
 	return rc;
 }
 
-/*
- * Row bands of one stage at a time, fork-join.  Locking rule: mu guards
- * every field below it; the stage's rows are written outside the lock, each
- * band by exactly one thread.
- */
-struct bands {
-	pthread_mutex_t mu;
-	pthread_cond_t posted, finished;
-	const struct stage *st;
-	int band_rows, nbands, next, done;
-	unsigned long gen;
-	int quit;
-};
-
-static void
-work_bands(struct bands *b)
-{
-	const struct stage *st;
-	int i, y0, y1;
-
-	pthread_mutex_lock(&b->mu);
-	while (b->st != NULL && b->next < b->nbands) {
-		i = b->next++;
-		st = b->st;
-		pthread_mutex_unlock(&b->mu);
-		y0 = i * b->band_rows;
-		y1 = UTIL_MIN(y0 + b->band_rows, st->dst->h);
-		st->rows(st, y0, y1);
-		pthread_mutex_lock(&b->mu);
-		if (++b->done == b->nbands)
-			pthread_cond_signal(&b->finished);
-	}
-	pthread_mutex_unlock(&b->mu);
-}
-
-static void *
-band_helper(void *arg)
-{
-	struct bands *b = arg;
-	unsigned long seen = 0;
-
-	pthread_mutex_lock(&b->mu);
-	while (!b->quit) {
-		if (b->gen == seen) {
-			pthread_cond_wait(&b->posted, &b->mu);
-			continue;
-		}
-		seen = b->gen;
-		pthread_mutex_unlock(&b->mu);
-		work_bands(b);
-		pthread_mutex_lock(&b->mu);
-	}
-	pthread_mutex_unlock(&b->mu);
-	return NULL;
-}
-
-static int
-bands_run(void *ctx, const struct stage *st, struct hook *hook)
-{
-	struct bands *b = ctx;
-	int h = st->dst->h;
-
-	pthread_mutex_lock(&b->mu);
-	/* Several bands a thread, so an uneven band does not idle the rest. */
-	b->band_rows = UTIL_MAX(8, h / 16 + 1);
-	b->nbands = (h + b->band_rows - 1) / b->band_rows;
-	b->next = b->done = 0;
-	b->st = st;
-	b->gen++;
-	pthread_cond_broadcast(&b->posted);
-	pthread_mutex_unlock(&b->mu);
-	work_bands(b);
-	pthread_mutex_lock(&b->mu);
-	while (b->done < b->nbands)
-		pthread_cond_wait(&b->finished, &b->mu);
-	b->st = NULL;
-	pthread_mutex_unlock(&b->mu);
-	return hook_rows(hook, h);
-}
-
-static int
-run_rows(struct pool *p, struct imgpipe_error *err)
-{
-	struct stage_runner runner = { bands_run, NULL };
-	int j = p->ec->jobs, k, started = 0, rc = 0;
-	pthread_t *tid = xcalloc((size_t)j, sizeof(*tid));
-	struct bands b = { .st = NULL };
-	struct thread_ctx t;
-
-	pthread_mutex_init(&b.mu, NULL);
-	pthread_cond_init(&b.posted, NULL);
-	pthread_cond_init(&b.finished, NULL);
-	runner.ctx = &b;
-	for (k = 1; k < j; k++, started++)
-		if (pthread_create(&tid[k], NULL, band_helper, &b) != 0) {
-			rc = error_set(err, IMGPIPE_ENOMEM,
-				       "cannot start worker thread");
-			break;
-		}
-	setup_thread(&t, p, 0);
-	t.w.runner = &runner;
-	task_loop(&t);
-	worker_release(&t.w);
-	pthread_mutex_lock(&b.mu);
-	b.quit = 1;
-	pthread_cond_broadcast(&b.posted);
-	pthread_mutex_unlock(&b.mu);
-	for (k = 1; k <= started; k++)
-		pthread_join(tid[k], NULL);
-	pthread_cond_destroy(&b.finished);
-	pthread_cond_destroy(&b.posted);
-	pthread_mutex_destroy(&b.mu);
-	free(tid);
-	return rc;
-}
-
 static int
 threads_run(const struct exec_config *ec, const struct job *job,
 	    const struct task *tasks, size_t n, struct task_result *results,
 	    const struct exec_observer *obs, struct loop_stats *loop,
 	    struct imgpipe_error *err)
 {
+	struct bandpool bp = { .open = NULL };
 	struct pool p;
 	size_t i;
 	int rc;
@@ -272,9 +253,12 @@ threads_run(const struct exec_config *ec, const struct job *job,
 	p.tasks = tasks;
 	p.results = results;
 	p.n = n;
-	/* split rows and --gil: one image computes at a time, per thread */
+	/*
+	 * --gil: one image computes at a time.  --split rows: a thread's own
+	 * worker, as one that waited for a slot could not help with bands.
+	 */
 	p.nslots = ec->split_rows || ec->gil ? 0 : slots_for(ec->jobs, ec->cpus);
-	p.order = exec_dispatch_order(tasks, n, p.nslots);
+	p.order = exec_dispatch_order(tasks, n, ec->gil ? 1 : ec->jobs);
 	atomic_init(&p.next, 0);
 	p.obs = obs;
 	pthread_mutex_init(&p.obs_mu, NULL);
@@ -283,7 +267,21 @@ threads_run(const struct exec_config *ec, const struct job *job,
 		pthread_mutex_destroy(&p.obs_mu);
 		return error_set(err, IMGPIPE_ENOMEM, "cannot create the lock");
 	}
-	rc = ec->split_rows && !ec->gil ? run_rows(&p, err) : run_images(&p, err);
+	if (ec->split_rows && !ec->gil) {
+		p.bands = &bp;
+		p.runner.run = bands_run;
+		p.runner.ctx = &bp;
+		bp.busy = ec->jobs;
+		pthread_mutex_init(&bp.mu, NULL);
+		pthread_cond_init(&bp.posted, NULL);
+		pthread_cond_init(&bp.finished, NULL);
+	}
+	rc = run_images(&p, err);
+	if (p.bands != NULL) {
+		pthread_cond_destroy(&bp.finished);
+		pthread_cond_destroy(&bp.posted);
+		pthread_mutex_destroy(&bp.mu);
+	}
 	if (ec->gil)
 		gil_destroy(&p.gil);
 	pthread_mutex_destroy(&p.obs_mu);

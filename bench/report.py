@@ -283,7 +283,14 @@ def workload_md(study, sums, w, title, ps):
                   " No mode can scale past it; **÷ ceiling** is a mode's "
                   "speed-up divided by the ceiling of the same round "
                   "(median over rounds): the efficiency the machine let it "
-                  "have.\n")
+                  "have." +
+                  (f" Memory-bound work (each thread sweeping its own 64 MB "
+                   f"buffer) ran **{rng(ceil, 'mem_ceiling')}×** as fast on "
+                   f"{ceil['workers']} threads: the part of a mode's work "
+                   "that waits on memory (decoders writing whole photos, "
+                   "progressive JPEGs' coefficient arrays) can scale no "
+                   "further than that." if "mem_ceiling" in ceil else "") +
+                  "\n")
     seq = next((s for s in ss if s["config"] == "seq"), None)
     if seq and "seq_over_floor_per_image" in seq:
         md.append(f"Decode+encode floor: seq takes "
@@ -466,6 +473,13 @@ def flags(study, sums, mach):
                        f"pure CPU work on {study.NPROC} threads, not "
                        f"{study.NPROC}×: efficiency against the core count "
                        "understates every parallel mode; read ÷ ceiling.")
+        if s["kind"] == "ceiling" and \
+                s.get("mem_ceiling", study.NPROC) < 0.9 * study.NPROC:
+            out.append(f"- Memory-bound work scaled {s['mem_ceiling']:.2f}× "
+                       f"({s['mem_ceiling_min']:.2f}–"
+                       f"{s['mem_ceiling_max']:.2f}) on {study.NPROC} "
+                       "threads: the host's memory bandwidth, not the cores, "
+                       "bounds the parallel modes' memory-bound part.")
     if study.QUICK:
         out.append("- Quick sweep: fewer inputs, points and rounds than the "
                    "full study; use it to check, not to conclude.")
@@ -483,7 +497,9 @@ def print_lines(study, sums, mach, runs):
     for s in th:
         if s["kind"] == "ceiling":
             print(f"host_ceiling={s['ceiling']:.2f} "
-                  f"threads={s['workers']} runs={s['runs']}")
+                  + (f"mem_ceiling={s['mem_ceiling']:.2f} "
+                     if "mem_ceiling" in s else "")
+                  + f"threads={s['workers']} runs={s['runs']}")
             continue
         line = (f"{'mode' if s['kind'] == 'imgpipe' else 'tool'}={s['config']}"
                 f" workers={s['workers']} runs={s['runs']} "

@@ -106,8 +106,8 @@ def floor_config(w, files, box, shrink):
 
 
 def ceiling_config():
-    """The host's own ceiling for CPU work on every core (bench/ceiling.c),
-    measured in every round beside the modes."""
+    """The host's own ceilings for CPU work and for memory-bound work on
+    every core (bench/ceiling.c), measured in every round beside the modes."""
     argv = [os.path.join(HELPERS, "ceiling"), "-t", str(NPROC)]
     return Config("ceiling", "ceiling", "ceiling", NPROC, "integer spin",
                   argv)
@@ -336,7 +336,10 @@ def run_once(cfg):
                    lat_p50_ms=pct(sorted(per.values()), 50),
                    lat_p99_ms=pct(sorted(per.values()), 99))
     elif cfg.kind == "ceiling":
-        row["ceiling"] = float(stdout.decode().split("ceiling=")[1])
+        out = stdout.decode()
+        row["ceiling"] = float(out.split(" ceiling=")[1].split()[0])
+        if "mem_ceiling=" in out:
+            row["mem_ceiling"] = float(out.split("mem_ceiling=")[1].split()[0])
     return row
 
 
@@ -399,7 +402,7 @@ def summarise(work, rows):
                  "megapixels": round(mp, 2)}
             for k in ("wall_s", "cpu_s", "peak_rss_kb", "tree_pss_kb",
                       "lat_p50_ms", "lat_p99_ms", "lag_p50_ms",
-                      "lag_p99_ms", "lag_max_ms", "ceiling"):
+                      "lag_p99_ms", "lag_max_ms", "ceiling", "mem_ceiling"):
                 v = [r[k] for r in rs if r.get(k) is not None]
                 if v:
                     s[k] = st.median(v)

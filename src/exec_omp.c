@@ -74,20 +74,28 @@ run_images(const struct exec_config *ec, const struct job *job,
 	if (slots_init(&slots, nslots, ec->t0) != 0)
 		return IMGPIPE_ENOMEM;
 	order = exec_dispatch_order(tasks, n, nslots);
-#pragma omp parallel for schedule(dynamic, 1) num_threads(ec->jobs)
-	for (k = 0; k < (long)n; k++) {
-		size_t i = order[k];
-		int s;
+	/*
+	 * As in threads: a thread takes a slot before its first image and
+	 * keeps it; one that gets a slot only once the loop is handed out
+	 * finds nothing left (nowait: the holders do not wait for it).
+	 */
+#pragma omp parallel num_threads(ec->jobs)
+	{
+		int s = slots_take(&slots);
 
-		if (cancel_requested())
-			continue;
-		s = slots_take(&slots);
-		pipeline_run(job, &tasks[i], &slots.w[s], &results[i]);
-		slots_give(&slots, s);
-		if (obs != NULL && obs->task_done != NULL) {
+#pragma omp for schedule(dynamic, 1) nowait
+		for (k = 0; k < (long)n; k++) {
+			size_t i = order[k];
+
+			if (cancel_requested())
+				continue;
+			pipeline_run(job, &tasks[i], &slots.w[s], &results[i]);
+			if (obs != NULL && obs->task_done != NULL) {
 #pragma omp critical(imgpipe_observer)
-			obs->task_done(obs->ctx, i, &results[i]);
+				obs->task_done(obs->ctx, i, &results[i]);
+			}
 		}
+		slots_give(&slots, s);
 	}
 	slots_destroy(&slots);
 	free(order);

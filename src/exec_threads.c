@@ -156,26 +156,32 @@ task_loop(void *arg)
 {
 	struct thread_ctx *t = arg;
 	struct pool *p = t->pool;
+	struct worker *w = &t->w;
 	size_t k, i;
-	int s;
+	int s = -1;
 
 	if (p->ec->gil)
 		gil_acquire(&t->gh);
+	/*
+	 * A slot is kept for all of the thread's images, and an image is
+	 * taken only with a slot in hand: the extra threads of -j above the
+	 * CPU count wait to the end, so the images still go out largest first
+	 * and each slot's buffers stay in its CPU's caches (handed from thread
+	 * to thread per image, -j 8 lost 8% against -j 2).
+	 */
+	if (p->nslots > 0) {
+		s = slots_take(&p->slots);
+		w = &p->slots.w[s];
+	}
 	while ((k = atomic_fetch_add(&p->next, 1)) < p->n) {
 		if (cancel_requested())
 			continue;
 		i = p->order[k];
-		if (p->nslots > 0) {
-			s = slots_take(&p->slots);
-			pipeline_run(p->job, &p->tasks[i], &p->slots.w[s],
-				     &p->results[i]);
-			slots_give(&p->slots, s);
-		} else {
-			pipeline_run(p->job, &p->tasks[i], &t->w,
-				     &p->results[i]);
-		}
+		pipeline_run(p->job, &p->tasks[i], w, &p->results[i]);
 		report_done(p, i);
 	}
+	if (s >= 0)
+		slots_give(&p->slots, s);
 	if (p->ec->gil)
 		gil_release(&t->gh);
 	if (p->bands != NULL)
@@ -221,6 +227,11 @@ run_images(struct pool *p, struct imgpipe_error *err)
 			break;
 		}
 	/* With fewer threads than asked the batch still finishes. */
+	if (p->bands != NULL && started < j) {
+		pthread_mutex_lock(&p->bands->mu);
+		p->bands->busy -= j - started;
+		pthread_mutex_unlock(&p->bands->mu);
+	}
 	task_loop(&t[0]);
 	for (k = 1; k < started; k++)
 		pthread_join(t[k].tid, NULL);

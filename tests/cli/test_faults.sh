@@ -58,8 +58,9 @@ for m in $modes; do
 done
 
 # --- inputs that vanish or become a FIFO after the listing ---
-# Three slow images come first (-j 1), so b.jpg is touched long before its
-# turn (under ThreadSanitizer a full-size decode and resize is slow enough).
+# Five slow images come first (-j 1), and b.jpg is touched once the first
+# of them is written: long before its turn, on a fast machine too (under
+# ThreadSanitizer a full-size decode and resize is slow enough).
 slow="-p blur=8,sharpen=2"
 [ "${IMGPIPE_SAN:-}" = thread ] && slow="-p resize=400x400 --no-shrink-on-load"
 for m in $modes; do
@@ -68,7 +69,7 @@ for m in $modes; do
 		in=$T/in-$how-$m
 		out=$T/out-$how-$m
 		mkdir -p "$in"
-		for a in a0 a1 a2; do
+		for a in a0 a1 a2 a3 a4; do
 			cp "$SAMPLES/picos-de-europa.jpg" "$in/$a.jpg"
 		done
 		cp "$DATA/jpeg/testorig.jpg" "$in/b.jpg"
@@ -76,7 +77,11 @@ for m in $modes; do
 		"$IMGPIPE" -m "$m" -j 1 $slow --quiet "$in" "$out" \
 		    >"$T/stdout" 2>"$T/stderr" </dev/null &
 		pid=$!
-		sleep 0.4
+		i=0
+		while [ ! -f "$out/a0.jpg" ] && [ "$i" -lt 400 ]; do
+			sleep 0.05
+			i=$((i + 1))
+		done
 		rm "$in/b.jpg"
 		[ "$how" = vanish ] || mkfifo "$in/b.jpg"
 		# A reader blocked on the FIFO would never finish: time it out.
@@ -94,7 +99,7 @@ for m in $modes; do
 		[ "$rc" -eq 1 ] || fail "$tag: exit $rc, want 1"
 		n=$(stderr_lines_naming b.jpg)
 		[ "$n" -eq 1 ] || fail "$tag: $n error lines for b.jpg"
-		clean "$out" "a0.jpg a1.jpg a2.jpg c.jpg "
+		clean "$out" "a0.jpg a1.jpg a2.jpg a3.jpg a4.jpg c.jpg "
 	done
 done
 

@@ -8,7 +8,7 @@
 # its interceptors, which a long blur never does; a lighter job, which calls
 # them all the time, is still slow enough there to be interrupted midway.
 job=blur=8,sharpen=2
-n=24
+n=64
 # Under TSan a light job on more files: still well past the signal.
 [ "${IMGPIPE_SAN:-}" = thread ] && job=resize=200x200 n=96
 

@@ -66,8 +66,7 @@ struct coop {
 	int rhead, rcount;
 	double *lags_ms;
 	size_t nlags, lags_cap;
-	uint64_t due_ns;
-	_Atomic uint64_t due_at;	/* due_ns, for the pool threads */
+	_Atomic uint64_t due_ns;	/* next tick; pool threads read it */
 	int loop_ok, slots_ok;
 	struct slots slots;	/* --offload: the pool's CPU slots */
 };
@@ -218,7 +217,7 @@ static int
 pool_hook(void *ctx)
 {
 	struct coop *c = ctx;
-	uint64_t due = atomic_load_explicit(&c->due_at, memory_order_relaxed);
+	uint64_t due = atomic_load_explicit(&c->due_ns, memory_order_relaxed);
 
 	if (cancel_requested())
 		return IMGPIPE_ECANCEL;
@@ -311,18 +310,29 @@ record_lag(struct coop *c, double ms)
  * measured against the moment it was due, never against a schedule that
  * has already slipped.
  */
+static void on_tick(uv_timer_t *t);
+
+/* Start the next one-shot tick, due one period from now. */
+static void
+arm_tick(struct coop *c)
+{
+	uv_update_time(&c->loop);
+	atomic_store_explicit(&c->due_ns,
+			      uv_hrtime() +
+				      (uint64_t)llround(c->ec->tick_ms * 1e6),
+			      memory_order_relaxed);
+	uv_timer_start(&c->tick, on_tick, (uint64_t)llround(c->ec->tick_ms), 0);
+}
+
 static void
 on_tick(uv_timer_t *t)
 {
 	struct coop *c = t->data;
 	uint64_t now = uv_hrtime();
-	uint64_t period = (uint64_t)llround(c->ec->tick_ms * 1e6);
+	uint64_t due = atomic_load_explicit(&c->due_ns, memory_order_relaxed);
 
-	record_lag(c, now > c->due_ns ? (double)(now - c->due_ns) / 1e6 : 0);
-	uv_update_time(&c->loop);
-	c->due_ns = uv_hrtime() + period;
-	atomic_store_explicit(&c->due_at, c->due_ns, memory_order_relaxed);
-	uv_timer_start(&c->tick, on_tick, (uint64_t)llround(c->ec->tick_ms), 0);
+	record_lag(c, now > due ? (double)(now - due) / 1e6 : 0);
+	arm_tick(c);
 }
 
 static int
@@ -427,10 +437,7 @@ start(struct coop *c, struct imgpipe_error *err)
 		c->live++;
 		make_ready(&c->fibers[k]);
 	}
-	uv_update_time(&c->loop);
-	c->due_ns = uv_hrtime() + (uint64_t)llround(c->ec->tick_ms * 1e6);
-	atomic_store_explicit(&c->due_at, c->due_ns, memory_order_relaxed);
-	uv_timer_start(&c->tick, on_tick, (uint64_t)llround(c->ec->tick_ms), 0);
+	arm_tick(c);
 	return 0;
 }
 

@@ -20,7 +20,7 @@ COLORS = {"seq": "#7f7f7f", "threads": "#1f77b4", "procs": "#d62728",
           "floor": "#17becf"}
 RUN_COLS = ["workload", "config", "kind", "mode", "workers", "variant",
             "round", "warmup", "wall_s", "report_wall_s", "user_s", "sys_s",
-            "cpu_s", "peak_rss_kb", "report_rss_kb", "tree_pss_kb", "images",
+            "cpu_s", "minflt", "peak_rss_kb", "report_rss_kb", "tree_pss_kb", "images",
             "lat_p50_ms", "lat_p99_ms", "lag_p50_ms", "lag_p99_ms",
             "lag_max_ms", "ticks"]
 
@@ -243,7 +243,8 @@ def rng(s, k, nd=2, scale=1.0):
 
 def workload_md(study, sums, w, title, ps):
     ss = [s for s in sums if s["workload"] == w]
-    hdr = ["config", "workers", "wall s (min–max)", "CPU s", "peak RSS MB",
+    hdr = ["config", "workers", "wall s (min–max)", "CPU s", "faults k",
+           "peak RSS MB",
            "tree Pss MB", "img/s", "MP/s", "speed-up", "effic.",
            "Karp–Flatt", "÷ ceiling", "× floor", "latency p50/p99 ms",
            "loop lag p99/max ms"]
@@ -260,6 +261,7 @@ def workload_md(study, sums, w, title, ps):
                                     f" ({s['variant']})"),
                      str(s["workers"]), rng(s, "wall_s", 3),
                      fmt(s.get("cpu_s")),
+                     fmt((s.get("minflt") or 0) / 1000, 1),
                      fmt(s.get("peak_rss_kb", 0) / 1024, 0),
                      fmt((s.get("tree_pss_kb") or 0) / 1024, 0),
                      fmt(s["img_s"]), fmt(s["mp_s"], 1),
@@ -396,7 +398,10 @@ def write_md(study, dest, work, sums, ps, mach, pics, runs, warmup, corpus,
            "start-up; the same clock for imgpipe and the peers). imgpipe's own"
            " `wall_s` is in runs.csv as `report_wall_s`.",
            "- **CPU s**: user + sys of the command and every descendant it "
-           "reaped (`wait4`).",
+           "reaped (`wait4`). **faults k**: minor page faults of the same "
+           "processes, in thousands (`wait4` ru_minflt): memory the kernel "
+           "had to hand over afresh, which costs about as much as decoding "
+           "into it.",
            "- **peak RSS**: the largest resident set of any single process of "
            "the run (`wait4` ru_maxrss, which the kernel folds over reaped "
            "children); for `procs` that is the largest worker or the parent. "

@@ -298,6 +298,7 @@ def execute(cfg):
                  f"{stderr.decode(errors='replace')[:500]}\n{cfg.command()}")
     return {"wall_s": wall, "user_s": ru.ru_utime, "sys_s": ru.ru_stime,
             "cpu_s": ru.ru_utime + ru.ru_stime, "peak_rss_kb": ru.ru_maxrss,
+            "minflt": ru.ru_minflt,
             "tree_pss_kb": peak[0] or None}, stdout
 
 
@@ -407,8 +408,8 @@ def summarise(work, rows):
                  "mode": c.mode, "workers": c.workers, "variant": c.variant,
                  "runs": len(rs), "images": len(files["names"]),
                  "megapixels": round(mp, 2)}
-            for k in ("wall_s", "cpu_s", "peak_rss_kb", "tree_pss_kb",
-                      "lat_p50_ms", "lat_p99_ms", "lag_p50_ms",
+            for k in ("wall_s", "cpu_s", "minflt", "peak_rss_kb",
+                      "tree_pss_kb", "lat_p50_ms", "lat_p99_ms", "lag_p50_ms",
                       "lag_p99_ms", "lag_max_ms", "ceiling", "mem_ceiling"):
                 v = [r[k] for r in rs if r.get(k) is not None]
                 if v:

@@ -130,7 +130,7 @@ check-headers:
 		-x c - || exit 1; \
 	done; echo "headers: ok"
 
-format-check:
+format-check: tool-clang-format
 	@clang-format --dry-run --Werror $(SRCS) $(HEADERS) && echo "format: ok"
 
 clean:

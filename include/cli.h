@@ -54,7 +54,8 @@ enum cli_action {
  * Parse argv into o.  Returns CLI_RUN or CLI_DONE, or IMGPIPE_ESPEC with a
  * one-line reason in err (the caller prints it with cli_usage_error and
  * exits 2).  A mode SPEC.md defines but this build lacks is
- * refused with "mode 'X' is not built yet".  Uses getopt_long, so it is not thread-safe.
+ * refused with "mode 'X' is not built yet".  Uses getopt_long, so it is not
+ * thread-safe.
  */
 int cli_parse(int argc, char **argv, struct cli_options *o,
 	      struct imgpipe_error *err);

@@ -24,38 +24,39 @@ enum codec_id {
 
 /* What a header says, without decoding pixels. */
 struct image_info {
-	int w, h;		/* stored size, before orientation */
-	int channels;		/* what decode will produce: 1..4 */
-	int orientation;	/* EXIF Orientation 1..8; 1 when absent or invalid */
+	int w, h;	 /* stored size, before orientation */
+	int channels;	 /* what decode will produce: 1..4 */
+	int orientation; /* EXIF Orientation 1..8; 1 when absent or invalid */
 };
 
 /* Data that travels with the pixels from input to output. */
 struct image_meta {
-	unsigned char *icc;	/* ICC profile bytes or NULL; malloc()ed */
+	unsigned char *icc; /* ICC profile bytes or NULL; malloc()ed */
 	size_t icc_len;
-	int orientation;	/* EXIF Orientation 1..8 */
+	int orientation; /* EXIF Orientation 1..8 */
 };
 
 struct decode_opts {
-	int scale_denom;	/* 1, 2, 4 or 8: JPEG DCT scaling; others ignore */
-	uint64_t max_pixels;	/* checked against the header before allocating */
+	int scale_denom;     /* 1, 2, 4 or 8: JPEG DCT scaling; others ignore */
+	uint64_t max_pixels; /* checked against the header before allocating */
 };
 
 struct encode_opts {
-	int quality;		/* JPEG 1..100 */
-	int progressive;	/* JPEG progressive when non-zero */
-	int png_level;		/* zlib 0..9 */
+	int quality;	 /* JPEG 1..100 */
+	int progressive; /* JPEG progressive when non-zero */
+	int png_level;	 /* zlib 0..9 */
 };
 
 struct codec {
 	enum codec_id id;
-	const char *name;	/* "jpeg", "png" */
-	const char *ext;	/* preferred extension, no dot: "jpg", "png" */
+	const char *name; /* "jpeg", "png" */
+	const char *ext;  /* preferred extension, no dot: "jpg", "png" */
 
 	/* Non-zero when buf (the first len bytes of a file) has our magic. */
 	int (*sniff)(const unsigned char *buf, size_t len);
 
-	/* Read the header (and EXIF orientation) only.  0 or IMGPIPE_EFORMAT. */
+	/* Read the header (and EXIF orientation) only.  0 or IMGPIPE_EFORMAT.
+	 */
 	int (*probe)(const unsigned char *buf, size_t len,
 		     struct image_info *info, struct imgpipe_error *err);
 

@@ -8,13 +8,13 @@
 
 enum imgpipe_err {
 	IMGPIPE_OK = 0,
-	IMGPIPE_ENOMEM = -1,	/* allocation failed */
-	IMGPIPE_EIO = -2,	/* read, write, rename or directory failure */
-	IMGPIPE_EFORMAT = -3,	/* corrupt, truncated or unsupported file */
-	IMGPIPE_ESPEC = -4,	/* bad pipeline text or option value */
-	IMGPIPE_ELIMIT = -5,	/* over --max-pixels or another size limit */
-	IMGPIPE_ECHILD = -6,	/* a worker process died */
-	IMGPIPE_ECANCEL = -7	/* interrupted by SIGINT/SIGTERM */
+	IMGPIPE_ENOMEM = -1,  /* allocation failed */
+	IMGPIPE_EIO = -2,     /* read, write, rename or directory failure */
+	IMGPIPE_EFORMAT = -3, /* corrupt, truncated or unsupported file */
+	IMGPIPE_ESPEC = -4,   /* bad pipeline text or option value */
+	IMGPIPE_ELIMIT = -5,  /* over --max-pixels or another size limit */
+	IMGPIPE_ECHILD = -6,  /* a worker process died */
+	IMGPIPE_ECANCEL = -7  /* interrupted by SIGINT/SIGTERM */
 };
 
 #define IMGPIPE_ERR_MSG_LEN 256
@@ -27,8 +27,8 @@ struct imgpipe_error {
 
 /*
  * Record a failure in err (which may be NULL) and return code, so that a
- * failure is one line: return error_set(err, IMGPIPE_EIO, "cannot open '%s'", p);
- * Messages are lower case with no final full stop (they follow "PATH: ").
+ * failure is one line: return error_set(err, IMGPIPE_EIO, "cannot open '%s'",
+ * p); Messages are lower case with no final full stop (they follow "PATH: ").
  */
 int error_set(struct imgpipe_error *err, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

@@ -14,15 +14,15 @@ struct task;
 struct task_result;
 
 struct exec_config {
-	int jobs;			/* workers; coop: images in flight */
-	int split_rows;			/* also split each image's rows */
-	int gil;			/* threads: simulated interpreter lock */
-	int cpus;			/* images computing at once; 0 = CPUs */
-	double switch_interval_ms;	/* --gil: hold time before offering */
-	int yield_rows;			/* coop: rows between yields, 0 = none */
-	int offload;			/* coop: CPU work on the loop's pool */
-	double tick_ms;			/* coop: heartbeat period */
-	double t0;			/* batch start, util_now_s() */
+	int jobs;		   /* workers; coop: images in flight */
+	int split_rows;		   /* also split each image's rows */
+	int gil;		   /* threads: simulated interpreter lock */
+	int cpus;		   /* images computing at once; 0 = CPUs */
+	double switch_interval_ms; /* --gil: hold time before offering */
+	int yield_rows;		   /* coop: rows between yields, 0 = none */
+	int offload;		   /* coop: CPU work on the loop's pool */
+	double tick_ms;		   /* coop: heartbeat period */
+	double t0;		   /* batch start, util_now_s() */
 };
 
 /*
@@ -52,8 +52,7 @@ struct loop_stats {
  * in seq.  Outputs and results stay indexed as the list is.  An array of
  * n indices to free().
  */
-size_t *exec_dispatch_order(const struct task *tasks, size_t n,
-			    int parallel);
+size_t *exec_dispatch_order(const struct task *tasks, size_t n, int parallel);
 
 /* Count lag_ms into loop->hist by the bounds above. */
 void loop_hist_add(struct loop_stats *loop, double lag_ms);
@@ -78,9 +77,8 @@ struct executor {
 	 */
 	int (*run)(const struct exec_config *ec, const struct job *job,
 		   const struct task *tasks, size_t n,
-		   struct task_result *results,
-		   const struct exec_observer *obs, struct loop_stats *loop,
-		   struct imgpipe_error *err);
+		   struct task_result *results, const struct exec_observer *obs,
+		   struct loop_stats *loop, struct imgpipe_error *err);
 };
 
 /*

@@ -13,7 +13,8 @@ struct imgpipe_error;
 struct membuf;
 
 /* Read the whole of path into out (replacing its contents). */
-int fileio_read(const char *path, struct membuf *out, struct imgpipe_error *err);
+int fileio_read(const char *path, struct membuf *out,
+		struct imgpipe_error *err);
 
 /*
  * Write data to fileio_tmp_path(path, getpid()), then rename it to path.

@@ -18,13 +18,13 @@ struct gil {
 	pthread_cond_t turn;
 	unsigned long next_ticket, serving;
 	double interval_s;
-	long handoffs;	/* offers that let another thread run */
+	long handoffs; /* offers that let another thread run */
 };
 
 /* One thread's view of the lock: the hook context and io context. */
 struct gil_holder {
 	struct gil *gil;
-	double since;	/* when this thread last acquired it */
+	double since; /* when this thread last acquired it */
 	struct pipeline_io io;
 };
 

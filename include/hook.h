@@ -10,13 +10,14 @@
 
 #include <stddef.h>
 
-/* Returns 0 to go on, or a negative IMGPIPE_E* code (IMGPIPE_ECANCEL) to stop. */
+/* Returns 0 to go on, or a negative IMGPIPE_E* code (IMGPIPE_ECANCEL) to stop.
+ */
 typedef int hook_fn(void *ctx);
 
 struct hook {
-	hook_fn *fn;	/* NULL: no hook */
+	hook_fn *fn; /* NULL: no hook */
 	void *ctx;
-	int every_rows;	/* call fn once per this many rows; <= 0: never */
+	int every_rows; /* call fn once per this many rows; <= 0: never */
 	int pending;	/* rows reported since the last call */
 };
 

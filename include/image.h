@@ -12,8 +12,8 @@
 struct imgpipe_error;
 
 enum pixfmt {
-	PIXFMT_U8,	/* one byte a sample, 0..255 */
-	PIXFMT_F32	/* one float a sample: intermediate luma of edges */
+	PIXFMT_U8, /* one byte a sample, 0..255 */
+	PIXFMT_F32 /* one float a sample: intermediate luma of edges */
 };
 
 /*
@@ -32,7 +32,7 @@ struct image {
 
 /* A borrowed rectangle of an image: the kernels' input. */
 struct image_view {
-	const unsigned char *data;	/* first sample of the rectangle */
+	const unsigned char *data; /* first sample of the rectangle */
 	size_t stride;
 	int w, h, channels;
 	enum pixfmt fmt;

@@ -21,7 +21,7 @@ struct imgpipe_error;
 /* One operation with its geometry fixed for a given input. */
 struct op_resolved {
 	const struct op *op;
-	int in_w, in_h;		/* the size the spec was resolved for */
+	int in_w, in_h; /* the size the spec was resolved for */
 	int out_w, out_h;
 	/*
 	 * OP_RESIZE: the whole resampled size and the window of it that is
@@ -47,8 +47,8 @@ typedef void stage_rows_fn(const struct stage *st, int y0, int y1);
 struct stage {
 	stage_rows_fn *rows;
 	const struct image *src;
-	struct image *dst;	/* rows are disjoint, so bands may run in parallel */
-	const void *plan;	/* op-specific, read-only while rows run */
+	struct image *dst; /* rows are disjoint, so bands may run in parallel */
+	const void *plan;  /* op-specific, read-only while rows run */
 };
 
 /*

@@ -29,7 +29,7 @@ struct job {
 	const struct spec *spec;
 	enum out_format format;
 	struct encode_opts enc;
-	unsigned char background[3];	/* R, G, B alpha is flattened onto */
+	unsigned char background[3]; /* R, G, B alpha is flattened onto */
 	int auto_orient;
 	int shrink_on_load;
 	uint64_t max_pixels;
@@ -37,10 +37,10 @@ struct job {
 
 /* One input image and where its output goes.  Strings are the batch's. */
 struct task {
-	const char *in_path;	/* path to open */
-	const char *out_path;	/* final output path */
-	const char *rel_in;	/* input relative to INPUT_DIR, for messages */
-	const char *rel_out;	/* output relative to OUTPUT_DIR */
+	const char *in_path;  /* path to open */
+	const char *out_path; /* final output path */
+	const char *rel_in;   /* input relative to INPUT_DIR, for messages */
+	const char *rel_out;  /* output relative to OUTPUT_DIR */
 	enum codec_id in_codec;
 	enum codec_id out_codec;
 	uint64_t in_bytes;
@@ -61,12 +61,12 @@ enum pipe_stage {
  * can send it whole through a pipe.  Times are seconds since the batch start.
  */
 struct task_result {
-	int status;			/* 0, or a negative IMGPIPE_E* */
-	char error[IMGPIPE_ERR_MSG_LEN];/* reason, without the path */
-	int worker;			/* 0-based worker id; -1 when never run */
+	int status;			 /* 0, or a negative IMGPIPE_E* */
+	char error[IMGPIPE_ERR_MSG_LEN]; /* reason, without the path */
+	int worker; /* 0-based worker id; -1 when never run */
 	double start_s, end_s;
 	double stage_end_s[PIPE_STAGE_COUNT];
-	int w_in, h_in;			/* stored size of the input */
+	int w_in, h_in; /* stored size of the input */
 	int w_out, h_out;
 	uint64_t bytes_out;
 };
@@ -80,8 +80,8 @@ struct task_result {
 struct pipeline_io {
 	int (*read_file)(void *ctx, const char *path, struct membuf *out,
 			 struct imgpipe_error *err);
-	int (*write_file)(void *ctx, const char *path, const struct membuf *data,
-			  struct imgpipe_error *err);
+	int (*write_file)(void *ctx, const char *path,
+			  const struct membuf *data, struct imgpipe_error *err);
 	void *ctx;
 };
 
@@ -105,13 +105,13 @@ struct worker_bufs {
  */
 struct worker {
 	int id;
-	double t0;				/* batch start, util_now_s() */
-	struct hook hook;			/* executor's; fn NULL = none */
-	const struct stage_runner *runner;	/* NULL = serial */
-	const struct pipeline_io *io;		/* NULL = blocking POSIX I/O */
+	double t0;			   /* batch start, util_now_s() */
+	struct hook hook;		   /* executor's; fn NULL = none */
+	const struct stage_runner *runner; /* NULL = serial */
+	const struct pipeline_io *io;	   /* NULL = blocking POSIX I/O */
 
 	struct worker_bufs own;
-	struct worker_bufs *lent;		/* NULL = own */
+	struct worker_bufs *lent; /* NULL = own */
 	struct membuf in, out;
 	struct image_meta meta;
 };
@@ -143,8 +143,8 @@ void worker_share_bufs(struct worker *w, struct worker *owner);
  * Returns res->status.  Thread-safe for distinct workers.  On failure no
  * output file and no temporary file exist.
  */
-int pipeline_run(const struct job *job, const struct task *t,
-		 struct worker *w, struct task_result *res);
+int pipeline_run(const struct job *job, const struct task *t, struct worker *w,
+		 struct task_result *res);
 
 /*
  * Dry run: read only the header of t's input and fill res's sizes (the

@@ -69,7 +69,8 @@ struct resize_plan {
 	int ch;	     /* channels */
 	int alpha;   /* the last channel is alpha: filter premultiplied */
 	int widened; /* the first pass reads resize_rows_widen's output */
-	struct image *mid; /* resize_rows_vh: its int16 rows, one per output row */
+	struct image
+		*mid; /* resize_rows_vh: its int16 rows, one per output row */
 };
 
 void resize_weights_init(struct resize_weights *rw);

@@ -17,11 +17,11 @@
 #include "pipeline.h"
 
 struct slots {
-	pthread_mutex_t mu;	/* guards free and nfree */
+	pthread_mutex_t mu; /* guards free and nfree */
 	pthread_cond_t freed;
-	int *free;		/* stack of free slot indices */
+	int *free; /* stack of free slot indices */
 	int nfree, n;
-	struct worker *w;	/* w[i]: slot i's worker, id i */
+	struct worker *w; /* w[i]: slot i's worker, id i */
 };
 
 /*

@@ -14,8 +14,8 @@ enum op_kind {
 	OP_RESIZE,
 	OP_CROP,
 	OP_ROTATE,
-	OP_FLIP,	/* vertical mirror: top row becomes bottom */
-	OP_FLOP,	/* horizontal mirror */
+	OP_FLIP, /* vertical mirror: top row becomes bottom */
+	OP_FLOP, /* horizontal mirror */
 	OP_GRAYSCALE,
 	OP_SEPIA,
 	OP_INVERT,
@@ -28,9 +28,9 @@ enum op_kind {
 };
 
 enum resize_mode {
-	RESIZE_FIT,	/* inside the box, keep aspect */
-	RESIZE_FILL,	/* cover the box, then centre-crop */
-	RESIZE_EXACT	/* stretch to the box */
+	RESIZE_FIT,  /* inside the box, keep aspect */
+	RESIZE_FILL, /* cover the box, then centre-crop */
+	RESIZE_EXACT /* stretch to the box */
 };
 
 /* Resampling filters; the table in filter.c is indexed by these. */
@@ -38,18 +38,18 @@ enum filter_kind {
 	FILTER_NEAREST,
 	FILTER_BOX,
 	FILTER_BILINEAR,
-	FILTER_BICUBIC,		/* Catmull-Rom, B = 0, C = 1/2 */
-	FILTER_MITCHELL,	/* Mitchell-Netravali, B = C = 1/3 */
+	FILTER_BICUBIC,	 /* Catmull-Rom, B = 0, C = 1/2 */
+	FILTER_MITCHELL, /* Mitchell-Netravali, B = C = 1/3 */
 	FILTER_LANCZOS3,
 	FILTER_COUNT
 };
 
 struct op_resize {
-	int w, h;		/* box; 0 = that side follows the aspect ratio */
-	double percent;		/* > 0: scale both sides by percent / 100 */
+	int w, h;	/* box; 0 = that side follows the aspect ratio */
+	double percent; /* > 0: scale both sides by percent / 100 */
 	enum resize_mode mode;
 	enum filter_kind filter;
-	int up;			/* fit may enlarge */
+	int up; /* fit may enlarge */
 };
 
 struct op_crop {
@@ -65,8 +65,9 @@ struct op {
 	union {
 		struct op_resize resize;
 		struct op_crop crop;
-		int degrees;		/* OP_ROTATE: 90, 180, 270 clockwise */
-		double value;		/* brightness/contrast -100..100, gamma, blur sigma */
+		int degrees;  /* OP_ROTATE: 90, 180, 270 clockwise */
+		double value; /* brightness/contrast -100..100, gamma, blur
+				 sigma */
 		struct op_sharpen sharpen;
 	} u;
 };

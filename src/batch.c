@@ -539,8 +539,7 @@ drop_existing(struct builder *bd)
 
 	for (i = 0; i < b->n; i++) {
 		if (stat(b->tasks[i].out_path, &st) == 0 &&
-		    S_ISREG(st.st_mode) &&
-		    newer(&st.st_mtim, &bd->mtimes[i])) {
+		    S_ISREG(st.st_mode) && newer(&st.st_mtim, &bd->mtimes[i])) {
 			drop[i] = 1;
 			b->skipped_existing++;
 		}

@@ -56,8 +56,8 @@ struct jdec {
 	struct jpeg_decompress_struct cinfo;
 	struct jerr jerr;
 	struct jpeg_progress_mgr progress;
-	int absorbing;	/* inside jpeg_start_decompress */
-	int max_scans;	/* scan_limit() of this image */
+	int absorbing; /* inside jpeg_start_decompress */
+	int max_scans; /* scan_limit() of this image */
 	const unsigned char *buf;
 	size_t len;
 	const struct decode_opts *opts;
@@ -234,8 +234,8 @@ static void
 on_progress(j_common_ptr common)
 {
 	j_decompress_ptr cinfo = (j_decompress_ptr)common;
-	struct jdec *d = (struct jdec *)((char *)cinfo -
-					 offsetof(struct jdec, cinfo));
+	struct jdec *d =
+		(struct jdec *)((char *)cinfo - offsetof(struct jdec, cinfo));
 	int rc;
 
 	if (cinfo->input_scan_number > d->max_scans) {

@@ -49,7 +49,7 @@ struct row {
 	int status, workers;
 	double cpu_s;
 	long rss_kb;
-	int identical;	/* outputs equal to seq's, byte for byte */
+	int identical; /* outputs equal to seq's, byte for byte */
 };
 
 static double
@@ -91,8 +91,8 @@ child(struct cli_options o, const struct config *c, const char *out, int fd)
 }
 
 static int
-run_config(const struct cli_options *o, const struct config *c,
-	   const char *out, struct row *r)
+run_config(const struct cli_options *o, const struct config *c, const char *out,
+	   struct row *r)
 {
 	int fd[2], status = 0;
 	ssize_t n;
@@ -214,25 +214,26 @@ print_reading(const struct row *rows, size_t nimg)
 	const struct row *off = &rows[6], *gil = &rows[7];
 
 	printf("\nCPU-bound work (%zu images): only true parallelism scales. "
-	       "threads %.2fx, procs %.2fx", nimg, speedup(thr, seq),
-	       speedup(prc, seq));
+	       "threads %.2fx, procs %.2fx",
+	       nimg, speedup(thr, seq), speedup(prc, seq));
 	if (omp->status != CLI_EXIT_USAGE)
 		printf(", omp %.2fx", speedup(omp, seq));
 	printf(" on %d workers; the cooperative loop ran at %.2fx: one "
-	       "thread, whatever -j says.\n", thr->workers,
-	       speedup(coop, seq));
+	       "thread, whatever -j says.\n",
+	       thr->workers, speedup(coop, seq));
 	printf("The cooperative loop was blocked for up to %.0f ms (p99 %.0f "
 	       "ms) while an image was processed; yielding every 16 rows "
 	       "cut its p99 lag to %.1f ms at %.2fx, but made it no faster.\n",
-	       coop->st.loop.max_ms, coop->st.loop.p99_ms,
-	       y16->st.loop.p99_ms, speedup(y16, seq));
+	       coop->st.loop.max_ms, coop->st.loop.p99_ms, y16->st.loop.p99_ms,
+	       speedup(y16, seq));
 	printf("--offload (the run_in_executor fix) ran the CPU work on %d "
 	       "pool threads: %.2fx, with the loop still answering within "
-	       "%.1f ms (p99).\n", off->workers, speedup(off, seq),
-	       off->st.loop.p99_ms);
+	       "%.1f ms (p99).\n",
+	       off->workers, speedup(off, seq), off->st.loop.p99_ms);
 	printf("C threads have no GIL, so they scale; with a simulated one "
 	       "(--gil) threads reached %.2fx, as CPython threads do on "
-	       "CPU-bound work.\n", speedup(gil, seq));
+	       "CPU-bound work.\n",
+	       speedup(gil, seq));
 }
 
 static int

@@ -22,8 +22,8 @@
 static void
 trampoline(unsigned int hi, unsigned int lo)
 {
-	struct coro *co = (struct coro *)(((uintptr_t)hi << 16 << 16) |
-					  (uintptr_t)lo);
+	struct coro *co =
+		(struct coro *)(((uintptr_t)hi << 16 << 16) | (uintptr_t)lo);
 
 #ifdef ASAN_FIBERS
 	__sanitizer_finish_switch_fiber(NULL, &co->caller_bottom,

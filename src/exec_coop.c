@@ -34,7 +34,7 @@
 #include "util.h"
 
 #define FIBER_STACK (512 * 1024)
-#define READ_CHUNK (1 << 20)
+#define READ_CHUNK  (1 << 20)
 #define CANCEL_ROWS 32
 
 struct coop;
@@ -55,20 +55,20 @@ struct coop {
 	const struct task *tasks;
 	struct task_result *results;
 	size_t n, next;
-	size_t *order;		/* exec_dispatch_order */
+	size_t *order; /* exec_dispatch_order */
 	const struct exec_observer *obs;
 	uv_loop_t loop;
 	uv_timer_t tick;
 	uv_idle_t idle;
 	struct fiber *fibers;
 	int nfibers, live;
-	struct fiber **ready;	/* FIFO ring of nfibers slots */
+	struct fiber **ready; /* FIFO ring of nfibers slots */
 	int rhead, rcount;
 	double *lags_ms;
 	size_t nlags, lags_cap;
-	_Atomic uint64_t due_ns;	/* next tick; pool threads read it */
+	_Atomic uint64_t due_ns; /* next tick; pool threads read it */
 	int loop_ok, slots_ok;
-	struct slots slots;	/* --offload: the pool's CPU slots */
+	struct slots slots; /* --offload: the pool's CPU slots */
 };
 
 static void on_idle(uv_idle_t *h);
@@ -299,8 +299,8 @@ record_lag(struct coop *c, double ms)
 {
 	if (c->nlags == c->lags_cap) {
 		c->lags_cap = c->lags_cap ? 2 * c->lags_cap : 1024;
-		c->lags_ms = xrealloc(c->lags_ms,
-				      c->lags_cap * sizeof(*c->lags_ms));
+		c->lags_ms =
+			xrealloc(c->lags_ms, c->lags_cap * sizeof(*c->lags_ms));
 	}
 	c->lags_ms[c->nlags++] = ms;
 }
@@ -447,8 +447,12 @@ coop_run(const struct exec_config *ec, const struct job *job,
 	 const struct exec_observer *obs, struct loop_stats *loop,
 	 struct imgpipe_error *err)
 {
-	struct coop c = { .ec = ec, .job = job, .tasks = tasks,
-			  .results = results, .n = n, .obs = obs };
+	struct coop c = { .ec = ec,
+			  .job = job,
+			  .tasks = tasks,
+			  .results = results,
+			  .n = n,
+			  .obs = obs };
 	size_t i;
 	int k, rc;
 

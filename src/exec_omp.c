@@ -118,7 +118,8 @@ omp_run(const struct exec_config *ec, const struct job *job,
 	if (ec->split_rows)
 		run_split(ec, job, tasks, n, results, obs);
 	else if (run_images(ec, job, tasks, n, results, obs) != 0)
-		return error_set(err, IMGPIPE_ENOMEM, "cannot create the slots");
+		return error_set(err, IMGPIPE_ENOMEM,
+				 "cannot create the slots");
 	return cancel_requested() ? IMGPIPE_ECANCEL : 0;
 #else
 	(void)ec, (void)job, (void)tasks, (void)obs;

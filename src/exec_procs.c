@@ -31,10 +31,10 @@
 #define HOOK_ROWS 32
 
 struct slot {
-	pid_t pid;	/* 0: no process */
-	int cmd;	/* parent writes task indices */
-	int res;	/* parent reads results */
-	long task;	/* index in flight, -1 when idle */
+	pid_t pid; /* 0: no process */
+	int cmd;   /* parent writes task indices */
+	int res;   /* parent reads results */
+	long task; /* index in flight, -1 when idle */
 };
 
 struct farm {
@@ -43,8 +43,8 @@ struct farm {
 	const struct task *tasks;
 	struct task_result *results;
 	size_t n, next, done;
-	size_t *order;		/* exec_dispatch_order */
-	int busy, cap;		/* slots holding a task; the most at once */
+	size_t *order; /* exec_dispatch_order */
+	int busy, cap; /* slots holding a task; the most at once */
 	const struct exec_observer *obs;
 	struct slot *slots;
 	int nslots;
@@ -131,7 +131,8 @@ spawn(struct farm *f, int k)
 	fflush(NULL);
 	pid = fork();
 	if (pid == 0) {
-		/* Close every other worker's pipes, or their EOFs never come. */
+		/* Close every other worker's pipes, or their EOFs never come.
+		 */
 		for (i = 0; i < f->nslots; i++) {
 			close_fd(&f->slots[i].cmd);
 			close_fd(&f->slots[i].res);
@@ -179,12 +180,12 @@ feed(struct farm *f, int k)
 		return;
 	}
 	if (f->busy >= f->cap)
-		return;		/* idle until the batch ends */
+		return; /* idle until the batch ends */
 	idx = (long)f->order[f->next++];
 	s->task = idx;
 	f->busy++;
 	if (write_full(s->cmd, &idx, sizeof(idx)) != 0)
-		close_fd(&s->cmd);	/* it died: the EOF on res says so */
+		close_fd(&s->cmd); /* it died: the EOF on res says so */
 }
 
 /* The name SPEC.md's messages use: "SEGV" for SIGSEGV. */
@@ -283,7 +284,8 @@ serve(struct farm *f, struct pollfd *pfd)
 
 	for (;;) {
 		if (cancel_requested() && !relayed) {
-			/* A signal sent to us alone: pass it on to the workers. */
+			/* A signal sent to us alone: pass it on to the workers.
+			 */
 			for (k = 0; k < f->nslots; k++)
 				if (f->slots[k].pid > 0)
 					kill(f->slots[k].pid, SIGTERM);
@@ -298,7 +300,7 @@ serve(struct farm *f, struct pollfd *pfd)
 		if (live == 0)
 			return;
 		if (poll(pfd, (nfds_t)f->nslots, -1) < 0)
-			continue;	/* EINTR: look at the flag again */
+			continue; /* EINTR: look at the flag again */
 		for (k = 0; k < f->nslots; k++)
 			if (pfd[k].revents & (POLLIN | POLLHUP | POLLERR))
 				on_result(f, k);

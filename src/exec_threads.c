@@ -23,7 +23,7 @@
 #include "slots.h"
 #include "util.h"
 
-#define HOOK_ROWS 32
+#define HOOK_ROWS     32
 #define GIL_HOOK_ROWS 4
 
 /*
@@ -47,10 +47,10 @@ struct bandjob {
 
 struct bandpool {
 	pthread_mutex_t mu;
-	pthread_cond_t posted;		/* bands to take, or no images left */
-	pthread_cond_t finished;	/* some job's last band is done */
+	pthread_cond_t posted;	 /* bands to take, or no images left */
+	pthread_cond_t finished; /* some job's last band is done */
 	struct bandjob *open;
-	int busy;			/* threads still taking images */
+	int busy; /* threads still taking images */
 };
 
 /* Run band i of j without the lock; back under it, count it done. */
@@ -123,15 +123,15 @@ struct pool {
 	const struct task *tasks;
 	struct task_result *results;
 	size_t n;
-	size_t *order;			/* exec_dispatch_order */
+	size_t *order; /* exec_dispatch_order */
 	atomic_size_t next;
-	int nslots;			/* 0: a worker per thread (gil) */
+	int nslots; /* 0: a worker per thread (gil) */
 	struct slots slots;
 	const struct exec_observer *obs;
 	pthread_mutex_t obs_mu;
 	struct gil gil;
-	struct bandpool *bands;		/* --split rows, else NULL */
-	struct stage_runner runner;	/* bands_run on bands */
+	struct bandpool *bands;	    /* --split rows, else NULL */
+	struct stage_runner runner; /* bands_run on bands */
 };
 
 struct thread_ctx {
@@ -214,9 +214,9 @@ run_images(struct pool *p, struct imgpipe_error *err)
 	int j = p->ec->jobs, k, started = 1, rc = 0;
 	struct thread_ctx *t;
 
-	if (p->nslots > 0 &&
-	    slots_init(&p->slots, p->nslots, p->ec->t0) != 0)
-		return error_set(err, IMGPIPE_ENOMEM, "cannot create the slots");
+	if (p->nslots > 0 && slots_init(&p->slots, p->nslots, p->ec->t0) != 0)
+		return error_set(err, IMGPIPE_ENOMEM,
+				 "cannot create the slots");
 	t = xcalloc((size_t)j, sizeof(*t));
 	for (k = 0; k < j; k++)
 		setup_thread(&t[k], p, k);
@@ -268,7 +268,8 @@ threads_run(const struct exec_config *ec, const struct job *job,
 	 * --gil: one image computes at a time.  --split rows: a thread's own
 	 * worker, as one that waited for a slot could not help with bands.
 	 */
-	p.nslots = ec->split_rows || ec->gil ? 0 : slots_for(ec->jobs, ec->cpus);
+	p.nslots =
+		ec->split_rows || ec->gil ? 0 : slots_for(ec->jobs, ec->cpus);
 	p.order = exec_dispatch_order(tasks, n, ec->gil ? 1 : ec->jobs);
 	atomic_init(&p.next, 0);
 	p.obs = obs;

@@ -47,7 +47,8 @@ fileio_read(const char *path, struct membuf *out, struct imgpipe_error *err)
 	}
 	for (;;) {
 		if (out->len == out->cap && membuf_reserve(out, out->cap + 1)) {
-			rc = error_set(err, IMGPIPE_ENOMEM, "out of memory reading");
+			rc = error_set(err, IMGPIPE_ENOMEM,
+				       "out of memory reading");
 			break;
 		}
 		n = read(fd, out->data + out->len, out->cap - out->len);
@@ -56,7 +57,8 @@ fileio_read(const char *path, struct membuf *out, struct imgpipe_error *err)
 		if (n < 0) {
 			if (errno == EINTR)
 				continue;
-			rc = error_set_errno(err, IMGPIPE_EIO, errno, "read error");
+			rc = error_set_errno(err, IMGPIPE_EIO, errno,
+					     "read error");
 			break;
 		}
 		out->len += (size_t)n;
@@ -143,7 +145,8 @@ fileio_mkdirs(const char *dir, struct imgpipe_error *err)
 		buf[i] = '\0';
 		if (mkdir(buf, 0777) != 0 && errno != EEXIST)
 			return error_set_errno(err, IMGPIPE_EIO, errno,
-					       "cannot create folder '%s'", buf);
+					       "cannot create folder '%s'",
+					       buf);
 		buf[i] = dir[i];
 	}
 	return 0;

@@ -38,7 +38,8 @@ layout(int w, int h, int channels, enum pixfmt fmt, size_t *stride,
 	if (w <= 0 || h <= 0 || channels < 1 || channels > 4)
 		return -1;
 	if (size_mul3((size_t)w, (size_t)channels, image_sample_size(fmt),
-		      &row) != 0 || row > SIZE_MAX - ROW_ALIGN)
+		      &row) != 0 ||
+	    row > SIZE_MAX - ROW_ALIGN)
 		return -1;
 	row = (row + ROW_ALIGN - 1) / ROW_ALIGN * ROW_ALIGN;
 	if (size_mul(row, (size_t)h, bytes) != 0)

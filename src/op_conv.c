@@ -115,13 +115,13 @@ hinterior(const struct conv_plan *p, const unsigned char *row, int s0, int s1,
 	int n = 2 * p->radius + 1;
 
 	if (b->widened)
-		resize_cores_active()->vmac_i16(row + 2 * first, 2 * (size_t)b->ch,
-					   qv, n, (size_t)(s1 - s0),
-					   (int32_t)RESIZE_BIAS << RESIZE_QW,
-					   acc);
+		resize_cores_active()->vmac_i16(
+			row + 2 * first, 2 * (size_t)b->ch, qv, n,
+			(size_t)(s1 - s0), (int32_t)RESIZE_BIAS << RESIZE_QW,
+			acc);
 	else
-		resize_cores_active()->vmac_u8(row + first, (size_t)b->ch, qv, n,
-					  (size_t)(s1 - s0), acc);
+		resize_cores_active()->vmac_u8(row + first, (size_t)b->ch, qv,
+					       n, (size_t)(s1 - s0), acc);
 }
 
 /* Pixels i0 .. i1 outside the interior run, from the per-pixel table. */
@@ -144,9 +144,11 @@ static void
 conv_fin(const struct resize_plan *b, const int32_t *acc, size_t ns, int16_t *d)
 {
 	if (b->alpha)
-		resize_cores_active()->fin_i16(acc, ns, RESIZE_QW, RESIZE_BIAS, d);
+		resize_cores_active()->fin_i16(acc, ns, RESIZE_QW, RESIZE_BIAS,
+					       d);
 	else
-		resize_cores_active()->fin_i16(acc, ns, RESIZE_QW - RESIZE_QI, 0, d);
+		resize_cores_active()->fin_i16(acc, ns, RESIZE_QW - RESIZE_QI,
+					       0, d);
 }
 
 /* One row: left edge, interior in chunks, right edge. */

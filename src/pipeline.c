@@ -219,7 +219,8 @@ run(const struct job *job, const struct task *t, struct worker *w,
 		return rc;
 	in = codec_sniff(w->in.data, w->in.len);
 	if (in == NULL || out == NULL)
-		return error_set(err, IMGPIPE_EFORMAT, "not a JPEG or PNG file");
+		return error_set(err, IMGPIPE_EFORMAT,
+				 "not a JPEG or PNG file");
 	if (reserve_resolved(b, job->spec->n) != 0)
 		return error_set(err, IMGPIPE_ENOMEM, "out of memory");
 	rc = plan(job, in, &w->in, &info, b->resolved, err);
@@ -230,8 +231,8 @@ run(const struct job *job, const struct task *t, struct worker *w,
 	dopts.max_pixels = job->max_pixels;
 	dopts.scale_denom = 1;
 	if (job->shrink_on_load && in->id == CODEC_JPEG && job->spec->n > 0)
-		dopts.scale_denom = pipeline_shrink_denom(info.w, info.h,
-							  &b->resolved[0]);
+		dopts.scale_denom =
+			pipeline_shrink_denom(info.w, info.h, &b->resolved[0]);
 	image_meta_release(&w->meta);
 	rc = in->decode(w->in.data, w->in.len, &dopts, &b->a, &w->meta,
 			&w->hook, err);
@@ -310,10 +311,10 @@ pipeline_plan(const struct job *job, const struct task *t,
 		res->w_in = info.w;
 		res->h_in = info.h;
 		last = job->spec->n;
-		res->w_out = last ? resolved[last - 1].out_w :
-			     (info.orientation >= 5 ? info.h : info.w);
-		res->h_out = last ? resolved[last - 1].out_h :
-			     (info.orientation >= 5 ? info.w : info.h);
+		res->w_out = last ? resolved[last - 1].out_w
+				  : (info.orientation >= 5 ? info.h : info.w);
+		res->h_out = last ? resolved[last - 1].out_h
+				  : (info.orientation >= 5 ? info.w : info.h);
 	}
 	res->status = rc;
 	if (rc != 0)

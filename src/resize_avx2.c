@@ -57,7 +57,8 @@ static inline void
 vmac32_u8(__m256i x, __m256i y, __m256i w, __m256i a[4])
 {
 	const __m256i z = _mm256_setzero_si256();
-	__m256i lo = _mm256_unpacklo_epi8(x, y), hi = _mm256_unpackhi_epi8(x, y);
+	__m256i lo = _mm256_unpacklo_epi8(x, y),
+		hi = _mm256_unpackhi_epi8(x, y);
 
 	a[0] = _mm256_add_epi32(a[0], madd(_mm256_unpacklo_epi8(lo, z), w));
 	a[1] = _mm256_add_epi32(a[1], madd(_mm256_unpackhi_epi8(lo, z), w));
@@ -86,14 +87,18 @@ vmac_u8_avx2(const unsigned char *base, size_t step, const int16_t *qv, int n,
 				  a);
 		if (k < n)
 			vmac32_u8(ld(p), z, pair_weights(qv + 4 * k), a);
-		_mm256_storeu_si256((__m256i *)(void *)(acc + i),
-				    _mm256_permute2x128_si256(a[0], a[1], 0x20));
-		_mm256_storeu_si256((__m256i *)(void *)(acc + i + 8),
-				    _mm256_permute2x128_si256(a[2], a[3], 0x20));
-		_mm256_storeu_si256((__m256i *)(void *)(acc + i + 16),
-				    _mm256_permute2x128_si256(a[0], a[1], 0x31));
-		_mm256_storeu_si256((__m256i *)(void *)(acc + i + 24),
-				    _mm256_permute2x128_si256(a[2], a[3], 0x31));
+		_mm256_storeu_si256(
+			(__m256i *)(void *)(acc + i),
+			_mm256_permute2x128_si256(a[0], a[1], 0x20));
+		_mm256_storeu_si256(
+			(__m256i *)(void *)(acc + i + 8),
+			_mm256_permute2x128_si256(a[2], a[3], 0x20));
+		_mm256_storeu_si256(
+			(__m256i *)(void *)(acc + i + 16),
+			_mm256_permute2x128_si256(a[0], a[1], 0x31));
+		_mm256_storeu_si256(
+			(__m256i *)(void *)(acc + i + 24),
+			_mm256_permute2x128_si256(a[2], a[3], 0x31));
 	}
 	if (tail < ns)
 		resize_cores_fast.vmac_u8(base + tail, step, qv, n, ns - tail,
@@ -150,8 +155,8 @@ vmac_i16_avx2(const unsigned char *base, size_t step, const int16_t *qv, int n,
 static inline __m256i
 quad(const int16_t *p, int ch, __m256i mask)
 {
-	__m256i x = _mm256_inserti128_si256(
-		_mm256_castsi128_si256(ld128(p)), ld128(p + 2 * ch), 1);
+	__m256i x = _mm256_inserti128_si256(_mm256_castsi128_si256(ld128(p)),
+					    ld128(p + 2 * ch), 1);
 
 	return _mm256_shuffle_epi8(x, mask);
 }
@@ -164,15 +169,18 @@ hpix_avx2(const int16_t *qv, const int16_t *p, int n, int ch, __m256i mask,
 	int k;
 
 	for (k = 0; k + 4 < n; k += 8, p += 8 * ch) {
-		v = _mm256_add_epi32(v, madd(quad(p, ch, mask), ld(qv + 4 * k)));
+		v = _mm256_add_epi32(v,
+				     madd(quad(p, ch, mask), ld(qv + 4 * k)));
 		u = _mm256_add_epi32(u, madd(quad(p + 4 * ch, ch, mask),
 					     ld(qv + 4 * k + 16)));
 	}
 	if (k < n)
-		v = _mm256_add_epi32(v, madd(quad(p, ch, mask), ld(qv + 4 * k)));
+		v = _mm256_add_epi32(v,
+				     madd(quad(p, ch, mask), ld(qv + 4 * k)));
 	v = _mm256_add_epi32(v, u);
-	return _mm_add_epi32(init, _mm_add_epi32(_mm256_castsi256_si128(v),
-						 _mm256_extracti128_si256(v, 1)));
+	return _mm_add_epi32(init,
+			     _mm_add_epi32(_mm256_castsi256_si128(v),
+					   _mm256_extracti128_si256(v, 1)));
 }
 
 /* Bytes of (r0 r1 g0 g1 b0 b1 [a0 a1]) from (r0 g0 b0 [a0] r1 ...). */
@@ -259,7 +267,8 @@ fin_u8_avx2(const int32_t *acc, size_t ns, int shift, unsigned char *restrict d)
 				    _mm256_permutevar8x32_epi32(v[0], order));
 	}
 	if (tail < ns)
-		resize_cores_fast.fin_u8(acc + tail, ns - tail, shift, d + tail);
+		resize_cores_fast.fin_u8(acc + tail, ns - tail, shift,
+					 d + tail);
 }
 
 static void

@@ -69,18 +69,19 @@ timeline_print(FILE *out, const struct task *tasks,
 	free(row);
 }
 
-static const char *const stage_names[PIPE_STAGE_COUNT] = {
-	"read", "decode", "ops", "encode", "write"
-};
+static const char *const stage_names[PIPE_STAGE_COUNT] = { "read", "decode",
+							   "ops", "encode",
+							   "write" };
 
 static void
-span(FILE *f, int *first, const char *name, const char *cat, int tid,
-     double t0, double t1)
+span(FILE *f, int *first, const char *name, const char *cat, int tid, double t0,
+     double t1)
 {
 	fprintf(f, "%s\n{\"name\":", *first ? "" : ",");
 	json_write_string(f, name);
-	fprintf(f, ",\"cat\":\"%s\",\"ph\":\"X\",\"pid\":1,\"tid\":%d,"
-		   "\"ts\":%.1f,\"dur\":%.1f}",
+	fprintf(f,
+		",\"cat\":\"%s\",\"ph\":\"X\",\"pid\":1,\"tid\":%d,"
+		"\"ts\":%.1f,\"dur\":%.1f}",
 		cat, tid, t0 * 1e6, (t1 > t0 ? t1 - t0 : 0) * 1e6);
 	*first = 0;
 }
@@ -124,9 +125,11 @@ timeline_write_trace(const char *path, const char *mode,
 		maxw = UTIL_MAX(maxw, res[i].worker);
 	}
 	for (w = 0; w <= maxw; w++) {
-		fprintf(f, "%s\n{\"name\":\"thread_name\",\"ph\":\"M\","
-			   "\"pid\":1,\"tid\":%d,\"args\":{\"name\":"
-			   "\"worker %d\"}}", first ? "" : ",", w, w);
+		fprintf(f,
+			"%s\n{\"name\":\"thread_name\",\"ph\":\"M\","
+			"\"pid\":1,\"tid\":%d,\"args\":{\"name\":"
+			"\"worker %d\"}}",
+			first ? "" : ",", w, w);
 		first = 0;
 	}
 	fprintf(f, "\n]}\n");

@@ -1,5 +1,5 @@
 /* Aborting allocators for bookkeeping, checked size maths, the clock. */
-#define _GNU_SOURCE	/* sched_getaffinity, CPU_COUNT */
+#define _GNU_SOURCE /* sched_getaffinity, CPU_COUNT */
 #include "util.h"
 
 #include <sched.h>

@@ -299,6 +299,14 @@ def workload_md(study, sums, w, title, ps):
                   f"**{seq['seq_over_floor_per_image']:.2f}×** the time "
                   "libjpeg-turbo alone needs per JPEG (median over files of "
                   "seq latency ÷ floor time).\n")
+    over = [s for s in ss if "vs_nproc" in s]
+    if over:
+        md.append(f"Oversubscription: throughput with more workers than the "
+                  f"{study.NPROC} cores, against the same mode at "
+                  f"`-j {study.NPROC}` (median over rounds of the paired "
+                  "ratio; negative is a loss): " +
+                  ", ".join(f"{s['config']} {100 * (s['vs_nproc'] - 1):+.1f}%"
+                            for s in over) + ".\n")
     peers = [s for s in ss if s["kind"] == "peer"]
     if peers:
         prow = []
@@ -471,6 +479,13 @@ def flags(study, sums, mach):
                        "min) between rounds for " + ", ".join(noisy) +
                        ": trust the medians and the paired speed-ups more "
                        "than single runs.")
+    lossy = [f"{s['workload']} {s['config']} "
+             f"{100 * (s['vs_nproc'] - 1):+.1f}%" for s in sums
+             if s.get("vs_nproc", 1) < 0.95]
+    if lossy:
+        out.append("- Oversubscribed, these lost more than 5% against "
+                   f"`-j {study.NPROC}` of the same mode: " +
+                   ", ".join(lossy) + ".")
     for s in sums:
         if s["kind"] == "ceiling" and s["ceiling"] < 0.9 * study.NPROC:
             out.append(f"- The host granted {s['ceiling']:.2f}× "

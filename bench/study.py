@@ -441,6 +441,13 @@ def summarise(work, rows):
                 per = [st.median(r["_files"][n] for r in rs) / floor_ms[n]
                        for n in floor_ms if n in rs[0]["_files"]]
                 s["seq_over_floor_per_image"] = st.median(per)
+            over = by.get(f"{c.mode}-j{NPROC}")
+            if c.kind == "imgpipe" and c.variant == "-" and \
+                    c.workers > NPROC and over:
+                # paired per round, like the speed-up: drift hits both alike
+                base = {r["round"]: r["wall_s"] for r in over}
+                s["vs_nproc"] = st.median(base[r["round"]] / r["wall_s"]
+                                          for r in rs if r["round"] in base)
             s["command"] = c.command((files["names"], files["list"]))
             out.append(s)
         fit_amdahl([s for s in out if s["workload"] == w])

@@ -42,7 +42,10 @@ struct cli_options {
 	int progress; /* resolved: on when stderr is a terminal */
 	int verbose;
 	int quiet;
+	int rounds; /* compare's --rounds; 0 = not given */
 };
+
+#define CLI_MAX_ROUNDS 100
 
 /* What cli_parse found the user asked for. */
 enum cli_action {

@@ -18,10 +18,7 @@
 #include "executor.h"
 #include "util.h"
 
-/*
- * SPEC.md's default is threads; until that executor is built, the
- * reference mode is the default so that a plain run works.
- */
+/* SPEC.md's default mode. */
 #define CLI_DEFAULT_MODE "threads"
 #define CLI_MAX_JOBS	 1024
 
@@ -46,7 +43,8 @@ enum {
 	OPT_PROGRESS,
 	OPT_NO_PROGRESS,
 	OPT_QUIET,
-	OPT_VERSION
+	OPT_VERSION,
+	OPT_ROUNDS
 };
 
 static const struct option long_opts[] = {
@@ -81,6 +79,7 @@ static const struct option long_opts[] = {
 	{ "quiet", no_argument, NULL, OPT_QUIET },
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
+	{ "rounds", required_argument, NULL, OPT_ROUNDS },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -130,6 +129,7 @@ cli_usage(FILE *f)
 	      "      --no-progress        no progress bar\n"
 	      "  -v, --verbose            more on stderr\n"
 	      "      --quiet              no summary line, no progress bar\n"
+	      "      --rounds N           compare: run every mode N times, show medians (3)\n"
 	      "  -h, --help               this text\n"
 	      "      --version            print the version\n"
 	      "\n"
@@ -333,6 +333,9 @@ parse_tuning(int c, const char *arg, struct cli_options *o, struct seen *s,
 	case OPT_MAX_PIXELS:
 		return opt_max_pixels(arg, &o->job.max_pixels, err);
 	case OPT_SHARD: return opt_shard(arg, &o->shard_k, &o->shard_n, err);
+	case OPT_ROUNDS:
+		return opt_int("--rounds", arg, 1, CLI_MAX_ROUNDS, &o->rounds,
+			       err);
 	case 'f': return opt_format(arg, &o->job.format, err);
 	}
 	return 1;

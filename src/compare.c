@@ -2,7 +2,10 @@
  * compare: one forked child per configuration runs the batch (so that
  * each has its own peak RSS and CPU time, and no mode inherits another's
  * threads), sends back its run_stats, and the parent prints the table.
- * The parent starts no thread and no OpenMP region, so fork() is safe.
+ * Every configuration runs --rounds times, in a rotated order each round
+ * so that machine drift hits all alike; the table shows each one's median
+ * run and the median of its per-round speed-ups.  The parent starts no
+ * thread and no OpenMP region, so fork() is safe.
  */
 #include "compare.h"
 
@@ -10,6 +13,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
@@ -40,7 +44,8 @@ static const struct config configs[] = {
 	{ "threads-gil", "threads", 0, 0, 1 },
 };
 
-#define NCONFIGS (sizeof(configs) / sizeof(configs[0]))
+#define NCONFIGS       (sizeof(configs) / sizeof(configs[0]))
+#define DEFAULT_ROUNDS 3
 
 /* What a child sends back, plus what wait4 says about it. */
 struct row {
@@ -171,11 +176,8 @@ print_header(void)
 }
 
 static void
-print_row(const char *tag, const struct row *r, const struct row *seq)
+print_row(const char *tag, const struct row *r, double s)
 {
-	double s = seq->st.wall_s > 0 && r->st.wall_s > 0
-			   ? seq->st.wall_s / r->st.wall_s
-			   : 0;
 	int p = r->workers;
 
 	if (r->status == CLI_EXIT_USAGE) {
@@ -199,41 +201,34 @@ print_row(const char *tag, const struct row *r, const struct row *seq)
 	printf(" %s\n", r->identical ? "yes" : "NO");
 }
 
-static double
-speedup(const struct row *r, const struct row *seq)
-{
-	return r->st.wall_s > 0 ? seq->st.wall_s / r->st.wall_s : 0;
-}
-
 /* The table read as the decision table reads its CPU-bound column. */
 static void
-print_reading(const struct row *rows, size_t nimg)
+print_reading(const struct row *rows, const double *sp, size_t nimg)
 {
-	const struct row *seq = &rows[0], *thr = &rows[1], *prc = &rows[2];
-	const struct row *omp = &rows[3], *coop = &rows[4], *y16 = &rows[5];
-	const struct row *off = &rows[6], *gil = &rows[7];
+	const struct row *thr = &rows[1], *omp = &rows[3], *coop = &rows[4];
+	const struct row *y16 = &rows[5], *off = &rows[6];
 
 	printf("\nCPU-bound work (%zu images): only true parallelism scales. "
 	       "threads %.2fx, procs %.2fx",
-	       nimg, speedup(thr, seq), speedup(prc, seq));
+	       nimg, sp[1], sp[2]);
 	if (omp->status != CLI_EXIT_USAGE)
-		printf(", omp %.2fx", speedup(omp, seq));
+		printf(", omp %.2fx", sp[3]);
 	printf(" on %d workers; the cooperative loop ran at %.2fx: one "
 	       "thread, whatever -j says.\n",
-	       thr->workers, speedup(coop, seq));
+	       thr->workers, sp[4]);
 	printf("The cooperative loop was blocked for up to %.0f ms (p99 %.0f "
 	       "ms) while an image was processed; yielding every 16 rows "
 	       "cut its p99 lag to %.1f ms at %.2fx, but made it no faster.\n",
 	       coop->st.loop.max_ms, coop->st.loop.p99_ms, y16->st.loop.p99_ms,
-	       speedup(y16, seq));
+	       sp[5]);
 	printf("--offload (the run_in_executor fix) ran the CPU work on %d "
 	       "pool threads: %.2fx, with the loop still answering within "
 	       "%.1f ms (p99).\n",
-	       off->workers, speedup(off, seq), off->st.loop.p99_ms);
+	       off->workers, sp[6], off->st.loop.p99_ms);
 	printf("C threads have no GIL, so they scale; with a simulated one "
 	       "(--gil) threads reached %.2fx, as CPython threads do on "
 	       "CPU-bound work.\n",
-	       speedup(gil, seq));
+	       sp[7]);
 }
 
 static int
@@ -244,17 +239,111 @@ make_out(const char *base, const char *tag, char *buf, size_t n)
 	return fileio_mkdirs(buf, NULL);
 }
 
+static int
+cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Sorts v; for an even n the mean of the two middle values. */
+static double
+median(double *v, int n)
+{
+	qsort(v, (size_t)n, sizeof(*v), cmp_double);
+	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+/*
+ * Every configuration once, starting one further along each round.
+ * Returns -1 if one could not be started.
+ */
+static int
+run_round(const struct cli_options *o, char (*out)[4096], struct row *runs,
+	  int round)
+{
+	size_t k, i;
+
+	for (k = 0; k < NCONFIGS && !cancel_requested(); k++) {
+		i = (k + (size_t)round) % NCONFIGS;
+		if (run_config(o, &configs[i], out[i], &runs[i]) != 0) {
+			util_warn("cannot run mode '%s'", configs[i].tag);
+			return -1;
+		}
+		if (runs[i].status == CLI_EXIT_INTERRUPTED)
+			cancel_request(SIGINT);
+	}
+	return 0;
+}
+
+/*
+ * Configuration i's run of median wall time into *med (the lower of the
+ * two middle ones for an even count), and the median over rounds of
+ * seq's wall time over its own, paired within each round.
+ */
+static double
+summarise(const struct row *runs, int rounds, size_t i, struct row *med)
+{
+	double wall[CLI_MAX_ROUNDS] = { 0 }, sp[CLI_MAX_ROUNDS] = { 0 }, mid;
+	int r, pick = 0, n = 0;
+
+	for (r = 0; r < rounds; r++) {
+		const struct row *x = &runs[(size_t)r * NCONFIGS + i];
+		const struct row *seq = &runs[(size_t)r * NCONFIGS];
+
+		wall[r] = x->st.wall_s;
+		if (x->st.wall_s > 0 && seq->st.wall_s > 0)
+			sp[n++] = seq->st.wall_s / x->st.wall_s;
+	}
+	median(wall, rounds);
+	mid = wall[(rounds - 1) / 2];
+	for (r = rounds - 1; r >= 0; r--)
+		if (runs[(size_t)r * NCONFIGS + i].st.wall_s == mid)
+			pick = r;
+	*med = runs[(size_t)pick * NCONFIGS + i];
+	return n > 0 ? median(sp, n) : 0;
+}
+
+/* The table, its reading, and the exit status the runs add up to. */
+static int
+report(const struct row *runs, int rounds, char (*out)[4096])
+{
+	struct row rows[NCONFIGS];
+	double sp[NCONFIGS];
+	struct membuf x, y;
+	size_t i;
+	int r, rc = CLI_EXIT_OK;
+
+	membuf_init(&x);
+	membuf_init(&y);
+	print_header();
+	for (i = 0; i < NCONFIGS; i++) {
+		sp[i] = summarise(runs, rounds, i, &rows[i]);
+		/* The last round's outputs are what OUTPUT_DIR holds. */
+		rows[i].identical = same_tree(out[0], out[i], &x, &y);
+		print_row(configs[i].tag, &rows[i], sp[i]);
+		for (r = 0; r < rounds; r++)
+			if (runs[(size_t)r * NCONFIGS + i].status ==
+			    CLI_EXIT_FAILED)
+				rc = CLI_EXIT_FAILED;
+	}
+	print_reading(rows, sp, rows[0].st.ok);
+	membuf_release(&x);
+	membuf_release(&y);
+	return rc;
+}
+
 int
 compare_main(int argc, char **argv)
 {
-	struct row rows[NCONFIGS];
 	struct cli_options o;
 	struct imgpipe_error err;
-	struct membuf x, y;
 	struct spec spec;
+	struct row *runs = NULL;
 	char out[NCONFIGS][4096];
 	size_t i;
-	int rc;
+	int rc, r, rounds;
 
 	error_clear(&err);
 	rc = cli_parse(argc, argv, &o, &err);
@@ -267,30 +356,31 @@ compare_main(int argc, char **argv)
 		return CLI_EXIT_USAGE;
 	}
 	o.job.spec = &spec;
+	rounds = o.rounds ? o.rounds : DEFAULT_ROUNDS;
 	cancel_install();
-	membuf_init(&x);
-	membuf_init(&y);
-	print_header();
-	for (i = 0; i < NCONFIGS && !cancel_requested(); i++) {
+	for (i = 0; i < NCONFIGS && rc == 0; i++)
 		if (make_out(o.output_dir, configs[i].tag, out[i],
-			     sizeof(out[i])) != 0 ||
-		    run_config(&o, &configs[i], out[i], &rows[i]) != 0) {
-			util_warn("cannot run mode '%s'", configs[i].tag);
+			     sizeof(out[i])) != 0) {
+			util_warn("cannot create a folder for mode '%s'",
+				  configs[i].tag);
 			rc = CLI_EXIT_USAGE;
-			break;
 		}
-		if (rows[i].status == CLI_EXIT_INTERRUPTED)
-			cancel_request(SIGINT);
-		rows[i].identical = same_tree(out[0], out[i], &x, &y);
-		print_row(configs[i].tag, &rows[i], &rows[0]);
-		fflush(stdout);
-		if (rows[i].status == CLI_EXIT_FAILED)
-			rc = CLI_EXIT_FAILED;
+	runs = rc == 0 ? calloc((size_t)rounds * NCONFIGS, sizeof(*runs))
+		       : NULL;
+	if (rc == 0 && runs == NULL) {
+		util_warn("out of memory");
+		rc = CLI_EXIT_USAGE;
 	}
-	if (i == NCONFIGS && rc == 0)
-		print_reading(rows, rows[0].st.ok);
-	membuf_release(&x);
-	membuf_release(&y);
+	for (r = 0; r < rounds && rc == 0 && !cancel_requested(); r++) {
+		if (!o.quiet)
+			fprintf(stderr, "compare: round %d of %d\n", r + 1,
+				rounds);
+		if (run_round(&o, out, runs + (size_t)r * NCONFIGS, r) != 0)
+			rc = CLI_EXIT_USAGE;
+	}
+	if (rc == 0 && !cancel_requested())
+		rc = report(runs, rounds, out);
+	free(runs);
 	spec_release(&spec);
 	return cancel_requested() ? CLI_EXIT_INTERRUPTED : rc;
 }

@@ -76,6 +76,9 @@ main(int argc, char **argv)
 	rc = cli_parse(argc, argv, &o, &err);
 	if (rc == CLI_DONE)
 		return close_stdout(CLI_EXIT_OK);
+	if (rc == CLI_RUN && o.rounds != 0)
+		rc = error_set(&err, IMGPIPE_ESPEC,
+			       "--rounds is an option of 'imgpipe compare'");
 	if (rc == CLI_RUN)
 		rc = spec_parse(o.pipeline, &spec, &err);
 	if (rc != 0) {

@@ -4,6 +4,7 @@ stdout."""
 
 import csv
 import datetime
+import glob
 import json
 import os
 import platform
@@ -61,7 +62,26 @@ def machine(study):
         "graphicsmagick": sh("gm version | head -n 1")
         if sh("command -v gm") else "",
         "python": platform.python_version(),
+        "transparent huge pages": sh(
+            "cat /sys/kernel/mm/transparent_hugepage/enabled"),
+        "kernel memory monitors (DAMON)": damon(),
     }
+
+
+def damon():
+    """The kernel's running DAMON monitors: one samples the accessed bits
+    of pages and may reclaim the cold ones while the study runs."""
+    base = "/sys/kernel/mm/damon/admin/kdamonds"
+    found = []
+    for k in sorted(glob.glob(os.path.join(base, "[0-9]*"))):
+        if sh(f"cat {k}/state") != "on":
+            continue
+        ops = sh(f"cat {k}/contexts/*/operations | sort -u | xargs")
+        acts = sh(f"cat {k}/contexts/*/schemes/*/action 2>/dev/null | "
+                  "sort -u | xargs")
+        found.append(f"{ops or '?'} monitor" +
+                     (f" with {acts} scheme" if acts else ""))
+    return ", ".join(found) or "none running"
 
 
 def psnr(study, work, same_job):

@@ -30,6 +30,12 @@ double util_now_s(void);
 /* CPUs this process may run on (its affinity mask), at least 1. */
 int util_cpus(void);
 
+/*
+ * Give the heap's free pages back to the kernel now (glibc: malloc_trim;
+ * elsewhere nothing).  Thread-safe; it locks each malloc arena in turn.
+ */
+void util_trim_heap(void);
+
 /* snprintf that returns -1 when the result would not fit, 0 otherwise. */
 int util_fmt(char *buf, size_t n, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

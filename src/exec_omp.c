@@ -81,7 +81,7 @@ run_images(const struct exec_config *ec, const struct job *job,
 	 */
 #pragma omp parallel num_threads(ec->jobs)
 	{
-		int s = slots_take(&slots);
+		int s = slots_take(&slots), ran = 0;
 
 #pragma omp for schedule(dynamic, 1) nowait
 		for (k = 0; k < (long)n; k++) {
@@ -89,13 +89,17 @@ run_images(const struct exec_config *ec, const struct job *job,
 
 			if (cancel_requested())
 				continue;
+			ran = 1;
 			pipeline_run(job, &tasks[i], &slots.w[s], &results[i]);
 			if (obs != NULL && obs->task_done != NULL) {
 #pragma omp critical(imgpipe_observer)
 				obs->task_done(obs->ctx, i, &results[i]);
 			}
 		}
-		slots_give(&slots, s);
+		if (ran)
+			slots_retire(&slots, s);
+		else
+			slots_give(&slots, s);
 	}
 	slots_destroy(&slots);
 	free(order);

@@ -157,7 +157,7 @@ task_loop(void *arg)
 	struct thread_ctx *t = arg;
 	struct pool *p = t->pool;
 	struct worker *w = &t->w;
-	size_t k, i;
+	size_t k, i, ran = 0;
 	int s = -1;
 
 	if (p->ec->gil)
@@ -179,11 +179,16 @@ task_loop(void *arg)
 		i = p->order[k];
 		pipeline_run(p->job, &p->tasks[i], w, &p->results[i]);
 		report_done(p, i);
+		ran++;
 	}
-	if (s >= 0)
+	if (s >= 0 && ran > 0)
+		slots_retire(&p->slots, s);
+	else if (s >= 0)
 		slots_give(&p->slots, s);
 	if (p->ec->gil)
 		gil_release(&t->gh);
+	if (s < 0 && ran > 0)
+		worker_retire(w);
 	if (p->bands != NULL)
 		help_bands(p->bands);
 	return NULL;

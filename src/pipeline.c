@@ -48,6 +48,13 @@ worker_release(struct worker *w)
 }
 
 void
+worker_retire(struct worker *w)
+{
+	worker_release(w);
+	util_trim_heap();
+}
+
+void
 worker_share_bufs(struct worker *w, struct worker *owner)
 {
 	w->lent = owner->lent != NULL ? owner->lent : &owner->own;

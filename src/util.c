@@ -10,6 +10,9 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 static void
 oom(size_t n)
@@ -120,4 +123,24 @@ util_cpus(void)
 		return CPU_COUNT(&set);
 	n = sysconf(_SC_NPROCESSORS_ONLN);
 	return n > 0 ? (int)n : 1;
+}
+
+/*
+ * Under AddressSanitizer or ThreadSanitizer the allocator in use is the
+ * sanitizer's: glibc's malloc_trim would walk arenas glibc never set up.
+ */
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+#define FOREIGN_MALLOC 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+#define FOREIGN_MALLOC 1
+#endif
+#endif
+
+void
+util_trim_heap(void)
+{
+#if defined(__GLIBC__) && !defined(FOREIGN_MALLOC)
+	malloc_trim(0);
+#endif
 }

@@ -598,6 +598,56 @@ test_pipeline_shared_bufs(void **state)
 	image_release(&up);
 }
 
+/*
+ * A retired worker holds no buffers, and runs an image again (a slot a
+ * later thread takes) with the same bytes out.
+ */
+static void
+test_pipeline_retire(void **state)
+{
+	struct fixture *f = *state;
+	struct task_result r;
+	struct image up;
+	char ip[256], o1[256], o2[256];
+	struct membuf m1, m2;
+	struct imgpipe_error err;
+	struct task t;
+
+	image_init(&up);
+	membuf_init(&m1);
+	membuf_init(&m2);
+	make_upright(&up, 90, 40);
+	path_in(f, "r.png", ip, sizeof(ip));
+	write_png_oriented(&up, 1, ip);
+	assert_int_equal(spec_parse("resize=45x20,sharpen=0.5", &f->spec,
+				    NULL), 0);
+	memset(&t, 0, sizeof(t));
+	t.in_path = ip;
+	t.in_codec = t.out_codec = CODEC_PNG;
+	path_in(f, "r1.png", o1, sizeof(o1));
+	t.out_path = o1;
+	assert_int_equal(pipeline_run(&f->job, &t, &f->w, &r), 0);
+	assert_non_null(f->w.own.a.data);
+	assert_non_null(f->w.in.data);
+	worker_retire(&f->w);
+	assert_null(f->w.own.a.data);
+	assert_null(f->w.own.b.data);
+	assert_null(f->w.in.data);
+	assert_null(f->w.out.data);
+	path_in(f, "r2.png", o2, sizeof(o2));
+	t.out_path = o2;
+	assert_int_equal(pipeline_run(&f->job, &t, &f->w, &r), 0);
+	assert_int_equal(fileio_read(o1, &m1, &err), 0);
+	assert_int_equal(fileio_read(o2, &m2, &err), 0);
+	assert_int_equal(m1.len, m2.len);
+	assert_memory_equal(m1.data, m2.data, m1.len);
+	worker_retire(&f->w);
+	worker_retire(&f->w);
+	membuf_release(&m1);
+	membuf_release(&m2);
+	image_release(&up);
+}
+
 static void
 test_pipeline_tmp_path_beside_target(void **state)
 {
@@ -632,6 +682,8 @@ main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_pipeline_shared_bufs,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_pipeline_retire, setup,
+						teardown),
 		cmocka_unit_test(test_pipeline_tmp_path_beside_target),
 	};
 

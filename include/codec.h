@@ -55,8 +55,7 @@ struct codec {
 	/* Non-zero when buf (the first len bytes of a file) has our magic. */
 	int (*sniff)(const unsigned char *buf, size_t len);
 
-	/* Read the header (and EXIF orientation) only.  0 or IMGPIPE_EFORMAT.
-	 */
+	/* Read the header (and EXIF orientation) only: 0 or IMGPIPE_EFORMAT. */
 	int (*probe)(const unsigned char *buf, size_t len,
 		     struct image_info *info, struct imgpipe_error *err);
 

@@ -10,8 +10,7 @@
 
 #include <stddef.h>
 
-/* Returns 0 to go on, or a negative IMGPIPE_E* code (IMGPIPE_ECANCEL) to stop.
- */
+/* 0 to go on, or a negative IMGPIPE_E* code (IMGPIPE_ECANCEL) to stop. */
 typedef int hook_fn(void *ctx);
 
 struct hook {

@@ -49,8 +49,7 @@ struct resize_weights {
 	int qtaps;  /* taps rounded up to a multiple of 8 */
 	/* n * qtaps Q14 weights, zero padded; each row sums to 1 << 14. */
 	int16_t *q;
-	/* n * qtaps * 4: pair (w[2j], w[2j+1]) repeated 4 times, for pmaddwd.
-	 */
+	/* n * qtaps * 4: (w[2j], w[2j+1]) repeated 4 times, for pmaddwd. */
 	int16_t *qv;
 };
 

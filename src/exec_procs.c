@@ -131,8 +131,7 @@ spawn(struct farm *f, int k)
 	fflush(NULL);
 	pid = fork();
 	if (pid == 0) {
-		/* Close every other worker's pipes, or their EOFs never come.
-		 */
+		/* Close the other workers' pipes, or their EOFs never come. */
 		for (i = 0; i < f->nslots; i++) {
 			close_fd(&f->slots[i].cmd);
 			close_fd(&f->slots[i].res);
@@ -284,8 +283,7 @@ serve(struct farm *f, struct pollfd *pfd)
 
 	for (;;) {
 		if (cancel_requested() && !relayed) {
-			/* A signal sent to us alone: pass it on to the workers.
-			 */
+			/* A signal sent to us alone: pass it on to workers. */
 			for (k = 0; k < f->nslots; k++)
 				if (f->slots[k].pid > 0)
 					kill(f->slots[k].pid, SIGTERM);

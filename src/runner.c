@@ -52,8 +52,7 @@ build(const struct cli_options *o, struct batch *b, struct imgpipe_error *err)
 	return batch_build(&bo, b, err);
 }
 
-/* --timeline, --trace, --report; a file that cannot be written fails the run.
- */
+/* --timeline, --trace, --report; one that cannot be written fails the run. */
 static int
 write_extras(const struct cli_options *o, const struct report_config *cfg,
 	     const struct batch *b, const struct task_result *res,

@@ -38,12 +38,6 @@ void slots_destroy(struct slots *s);
 int slots_take(struct slots *s);
 void slots_give(struct slots *s, int i);
 
-/*
- * slots_give, for a holder that ran images and finds none left: first
- * worker_retire the slot's worker.  A later holder finds it empty.
- */
-void slots_retire(struct slots *s, int i);
-
 /* How many slots a pool of jobs workers gets: min(jobs, cpus or CPUs). */
 int slots_for(int jobs, int cpus);
 

@@ -24,6 +24,9 @@ int size_mul(size_t a, size_t b, size_t *out);
 /* *out = a * b * c; returns 0, or -1 on overflow (*out untouched). */
 int size_mul3(size_t a, size_t b, size_t c, size_t *out);
 
+/* qsort comparator for doubles, ascending. */
+int util_cmp_double(const void *a, const void *b);
+
 /* Seconds from an arbitrary fixed point, CLOCK_MONOTONIC. */
 double util_now_s(void);
 

@@ -335,14 +335,6 @@ on_tick(uv_timer_t *t)
 	arm_tick(c);
 }
 
-static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
 static double
 percentile(const double *v, size_t n, double p)
 {
@@ -362,7 +354,8 @@ summarise(struct coop *c, struct loop_stats *loop)
 	 * qsort(NULL, 0, ...) is undefined (UBSan reports it).
 	 */
 	if (c->nlags > 0)
-		qsort(c->lags_ms, c->nlags, sizeof(*c->lags_ms), cmp_double);
+		qsort(c->lags_ms, c->nlags, sizeof(*c->lags_ms),
+		      util_cmp_double);
 	loop->present = 1;
 	loop->tick_ms = c->ec->tick_ms;
 	loop->ticks = (long)c->nlags;

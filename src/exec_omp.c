@@ -97,9 +97,8 @@ run_images(const struct exec_config *ec, const struct job *job,
 			}
 		}
 		if (ran)
-			slots_retire(&slots, s);
-		else
-			slots_give(&slots, s);
+			worker_retire(&slots.w[s]);
+		slots_give(&slots, s);
 	}
 	slots_destroy(&slots);
 	free(order);

@@ -181,14 +181,13 @@ task_loop(void *arg)
 		report_done(p, i);
 		ran++;
 	}
-	if (s >= 0 && ran > 0)
-		slots_retire(&p->slots, s);
-	else if (s >= 0)
-		slots_give(&p->slots, s);
+	/* The trim runs outside the GIL, not to hold up the others. */
 	if (p->ec->gil)
 		gil_release(&t->gh);
-	if (s < 0 && ran > 0)
+	if (ran > 0)
 		worker_retire(w);
+	if (s >= 0)
+		slots_give(&p->slots, s);
 	if (p->bands != NULL)
 		help_bands(p->bands);
 	return NULL;

@@ -74,13 +74,6 @@ slots_give(struct slots *s, int i)
 	pthread_mutex_unlock(&s->mu);
 }
 
-void
-slots_retire(struct slots *s, int i)
-{
-	worker_retire(&s->w[i]);
-	slots_give(s, i);
-}
-
 int
 slots_for(int jobs, int cpus)
 {

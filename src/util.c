@@ -92,6 +92,14 @@ size_mul3(size_t a, size_t b, size_t c, size_t *out)
 	return 0;
 }
 
+int
+util_cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
 double
 util_now_s(void)
 {

@@ -549,6 +549,44 @@ test_pipeline_plan_matches_run(void **state)
 }
 
 /*
+ * A 90x40 PNG named name in the fixture's folder, f->spec a shrink and
+ * sharpen, and *t a task from it (out_path left to the caller).
+ */
+static void
+small_png_task(struct fixture *f, const char *name, char *ip, size_t n,
+	       struct task *t)
+{
+	struct image up;
+
+	image_init(&up);
+	make_upright(&up, 90, 40);
+	path_in(f, name, ip, n);
+	write_png_oriented(&up, 1, ip);
+	image_release(&up);
+	assert_int_equal(spec_parse("resize=45x20,sharpen=0.5", &f->spec,
+				    NULL), 0);
+	memset(t, 0, sizeof(*t));
+	t->in_path = ip;
+	t->in_codec = t->out_codec = CODEC_PNG;
+}
+
+static void
+assert_same_file(const char *a, const char *b)
+{
+	struct membuf x, y;
+	struct imgpipe_error err;
+
+	membuf_init(&x);
+	membuf_init(&y);
+	assert_int_equal(fileio_read(a, &x, &err), 0);
+	assert_int_equal(fileio_read(b, &y, &err), 0);
+	assert_int_equal(x.len, y.len);
+	assert_memory_equal(x.data, y.data, x.len);
+	membuf_release(&x);
+	membuf_release(&y);
+}
+
+/*
  * A worker lent another's buffers computes on them: its output is the
  * same, its own pixel buffers stay empty, and the owner's hold the image.
  */
@@ -557,26 +595,13 @@ test_pipeline_shared_bufs(void **state)
 {
 	struct fixture *f = *state;
 	struct task_result r1, r2;
-	struct image up;
 	struct worker b;
 	char ip[256], o1[256], o2[256];
-	struct membuf m1, m2;
-	struct imgpipe_error err;
 	struct task t;
 
-	image_init(&up);
-	membuf_init(&m1);
-	membuf_init(&m2);
-	make_upright(&up, 90, 40);
-	path_in(f, "s.png", ip, sizeof(ip));
-	write_png_oriented(&up, 1, ip);
-	assert_int_equal(spec_parse("resize=45x20,sharpen=0.5", &f->spec,
-				    NULL), 0);
+	small_png_task(f, "s.png", ip, sizeof(ip), &t);
 	worker_init(&b, 1, 0.0);
 	worker_share_bufs(&b, &f->w);
-	memset(&t, 0, sizeof(t));
-	t.in_path = ip;
-	t.in_codec = t.out_codec = CODEC_PNG;
 	path_in(f, "s1.png", o1, sizeof(o1));
 	t.out_path = o1;
 	assert_int_equal(pipeline_run(&f->job, &t, &f->w, &r1), 0);
@@ -588,14 +613,8 @@ test_pipeline_shared_bufs(void **state)
 	assert_null(b.own.resolved);
 	assert_non_null(f->w.own.a.data);
 	assert_int_equal(f->w.own.a.w, 45);
-	assert_int_equal(fileio_read(o1, &m1, &err), 0);
-	assert_int_equal(fileio_read(o2, &m2, &err), 0);
-	assert_int_equal(m1.len, m2.len);
-	assert_memory_equal(m1.data, m2.data, m1.len);
+	assert_same_file(o1, o2);
 	worker_release(&b);
-	membuf_release(&m1);
-	membuf_release(&m2);
-	image_release(&up);
 }
 
 /*
@@ -607,23 +626,10 @@ test_pipeline_retire(void **state)
 {
 	struct fixture *f = *state;
 	struct task_result r;
-	struct image up;
 	char ip[256], o1[256], o2[256];
-	struct membuf m1, m2;
-	struct imgpipe_error err;
 	struct task t;
 
-	image_init(&up);
-	membuf_init(&m1);
-	membuf_init(&m2);
-	make_upright(&up, 90, 40);
-	path_in(f, "r.png", ip, sizeof(ip));
-	write_png_oriented(&up, 1, ip);
-	assert_int_equal(spec_parse("resize=45x20,sharpen=0.5", &f->spec,
-				    NULL), 0);
-	memset(&t, 0, sizeof(t));
-	t.in_path = ip;
-	t.in_codec = t.out_codec = CODEC_PNG;
+	small_png_task(f, "r.png", ip, sizeof(ip), &t);
 	path_in(f, "r1.png", o1, sizeof(o1));
 	t.out_path = o1;
 	assert_int_equal(pipeline_run(&f->job, &t, &f->w, &r), 0);
@@ -637,15 +643,9 @@ test_pipeline_retire(void **state)
 	path_in(f, "r2.png", o2, sizeof(o2));
 	t.out_path = o2;
 	assert_int_equal(pipeline_run(&f->job, &t, &f->w, &r), 0);
-	assert_int_equal(fileio_read(o1, &m1, &err), 0);
-	assert_int_equal(fileio_read(o2, &m2, &err), 0);
-	assert_int_equal(m1.len, m2.len);
-	assert_memory_equal(m1.data, m2.data, m1.len);
+	assert_same_file(o1, o2);
 	worker_retire(&f->w);
 	worker_retire(&f->w);
-	membuf_release(&m1);
-	membuf_release(&m2);
-	image_release(&up);
 }
 
 static void

@@ -1,5 +1,5 @@
 /*
- * The command line of SPEC.md parsed into one struct of options, with every
+ * The command line of the README parsed into one struct of options, with every
  * value checked, plus the usage text.  Nothing here touches files.
  */
 #ifndef IMGPIPE_CLI_H
@@ -12,7 +12,7 @@
 
 #define IMGPIPE_VERSION "0.1.0"
 
-/* Exit statuses of SPEC.md. */
+/* Exit statuses (README, imgpipe(1)). */
 #define CLI_EXIT_OK	     0
 #define CLI_EXIT_FAILED	     1
 #define CLI_EXIT_USAGE	     2
@@ -21,7 +21,7 @@
 struct cli_options {
 	const char *input_dir, *output_dir; /* borrowed from argv */
 	const char *pipeline;		    /* -p text; "" = no ops */
-	const char *mode;		    /* -m, a name of SPEC.md */
+	const char *mode;		    /* -m, a name of the README */
 	int workers; /* workers the mode really uses (seq: 1) */
 
 	/* Everything of struct job but the spec, which main parses. */
@@ -56,7 +56,7 @@ enum cli_action {
 /*
  * Parse argv into o.  Returns CLI_RUN or CLI_DONE, or IMGPIPE_ESPEC with a
  * one-line reason in err (the caller prints it with cli_usage_error and
- * exits 2).  A mode SPEC.md defines but this build lacks is
+ * exits 2).  A mode the README defines but this build lacks is
  * refused with "mode 'X' is not built yet".  Uses getopt_long, so it is not
  * thread-safe.
  */

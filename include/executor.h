@@ -83,8 +83,8 @@ struct executor {
 
 /*
  * The executor called name, or NULL.  *known is set non-zero when name is a
- * mode of SPEC.md even if this build lacks it (so the caller can say "not
- * built" rather than "unknown").
+ * mode the README defines even if this build lacks it (so the caller can say
+ * "not built" rather than "unknown").
  */
 const struct executor *exec_find(const char *name, int *known);
 

@@ -164,7 +164,7 @@ int pipeline_plan(const struct job *job, const struct task *t,
 
 /*
  * The JPEG DCT scale denominator (1, 2, 4, 8) for an image of w x h whose
- * first op resolves to r (NULL: none), by the rule of SPEC.md: the decoded
+ * first op resolves to r (NULL: none), by the README's rule: the decoded
  * image must stay at least twice the resize target in both directions.
  */
 int pipeline_shrink_denom(int w, int h, const struct op_resolved *r);

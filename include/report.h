@@ -1,7 +1,7 @@
 /*
  * What the user sees of a batch: one "imgpipe: PATH: reason" line per
  * failure as it happens, an optional progress bar, the summary line, the
- * JSON report of SPEC.md and the dry-run listing.  Only this module and
+ * JSON report of the README and the dry-run listing.  Only this module and
  * main print.
  */
 #ifndef IMGPIPE_REPORT_H
@@ -68,7 +68,7 @@ void report_summary(FILE *f, const struct report_config *cfg,
 		    const struct report_totals *t, double wall_s);
 
 /*
- * Write the JSON report of SPEC.md to path: every task and every failure
+ * Write the JSON report of the README to path: every task and every failure
  * of b in one files[] array sorted by input.  Returns 0 or IMGPIPE_EIO.
  */
 int report_write_json(const char *path, const struct report_config *cfg,

@@ -19,7 +19,7 @@ struct run_stats {
 
 /*
  * Run the batch o describes (o->job.spec already parsed).  Returns the exit
- * status of SPEC.md (0, 1, 2 or 130) and fills *st when st is not NULL.
+ * status of the README (0, 1, 2, 129 or 130) and fills *st when st is not NULL.
  */
 int runner_run(struct cli_options *o, struct run_stats *st);
 

@@ -1,5 +1,5 @@
 /*
- * The pipeline grammar of SPEC.md parsed into a list of operations:
+ * The pipeline grammar of the README parsed into a list of operations:
  *   SPEC := OP ("," OP)*    OP := NAME ["=" ARG (":" ARG)*]
  * Parsing validates every argument, so a parsed spec always runs.
  */

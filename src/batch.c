@@ -525,7 +525,7 @@ newer(const struct timespec *a, const struct timespec *b)
 }
 
 /*
- * --skip-existing: an output newer than its input is done (SPEC.md); an
+ * --skip-existing: an output newer than its input is done (README); an
  * input touched in the same clock tick as its output is redone, which is
  * the safe side.
  */

@@ -1,5 +1,5 @@
 /*
- * Options of SPEC.md's table -> struct cli_options.  Every value is checked
+ * Options of the README's table -> struct cli_options.  Every value is checked
  * here (strtol/strtod, full consumption, ranges), so later stages never see
  * a value they must second-guess.
  */
@@ -18,7 +18,7 @@
 #include "executor.h"
 #include "util.h"
 
-/* SPEC.md's default mode. */
+/* The default mode (README, imgpipe(1)). */
 #define CLI_DEFAULT_MODE "threads"
 #define CLI_MAX_JOBS	 1024
 
@@ -143,6 +143,7 @@ cli_usage(FILE *f)
 	      "  0    every input image was written (skipped non-images do not count)\n"
 	      "  1    at least one image failed\n"
 	      "  2    usage or setup error\n"
+	      "  129  hung up (SIGHUP), after the same clean shutdown\n"
 	      "  130  interrupted by SIGINT or SIGTERM\n"
 	      "\n"
 	      "See imgpipe(1) for details.\n",

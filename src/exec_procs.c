@@ -187,7 +187,7 @@ feed(struct farm *f, int k)
 		close_fd(&s->cmd); /* it died: the EOF on res says so */
 }
 
-/* The name SPEC.md's messages use: "SEGV" for SIGSEGV. */
+/* The name the README's messages use: "SEGV" for SIGSEGV. */
 static const char *
 sigabbrev(int sig, char *buf, size_t n)
 {

@@ -1,5 +1,5 @@
 /*
- * The table of executors this build has, the names SPEC.md defines, and
+ * The table of executors this build has, the names the README defines, and
  * what all executors share: the loop-lag histogram's buckets.
  */
 #include "executor.h"

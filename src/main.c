@@ -1,6 +1,6 @@
 /*
  * imgpipe: parse the command line and the pipeline, build the task list,
- * run it under the chosen executor and report.  Exit statuses are SPEC.md's.
+ * run it under the chosen executor and report.  Exit statuses are the README's.
  */
 #include <errno.h>
 #ifdef __GLIBC__

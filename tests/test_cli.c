@@ -71,7 +71,7 @@ test_cli_defaults(void **state)
 	assert_string_equal(o.input_dir, "in");
 	assert_string_equal(o.output_dir, "out");
 	assert_string_equal(o.pipeline, "");
-	/* SPEC.md: threads by default, one worker per online CPU. */
+	/* README: threads by default, one worker per online CPU. */
 	assert_string_equal(o.mode, "threads");
 	assert_int_equal(o.exec.jobs, cpus > 1024 ? 1024 : cpus);
 	assert_int_equal(o.workers, o.exec.jobs);
@@ -183,7 +183,7 @@ test_cli_modes(void **state)
 	assert_int_equal(o.workers, 1);
 	refuse("-m nope in out", "unknown mode 'nope'");
 	refuse("--gil --split rows in out", "--split rows");
-	/* Every mode of SPEC.md is either built or refused as "not built". */
+	/* Every mode of the README is either built or refused as "not built". */
 	if (exec_find("threads", &known) == NULL) {
 		assert_true(known);
 		refuse("-m threads in out", "mode 'threads' is not built yet");

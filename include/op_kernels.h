@@ -1,6 +1,7 @@
 /*
- * Internal to the ops module: the per-op implementations that op_apply in
- * ops.c dispatches to, and the context they share.  Not for other modules.
+ * Internal to the ops module: the per-op kernels that ops.c dispatches to,
+ * and the context they share.  Not for other modules.  The kernels run
+ * their stages through stage.h, never through ops.c, so calls go one way.
  */
 #ifndef IMGPIPE_OP_KERNELS_H
 #define IMGPIPE_OP_KERNELS_H
@@ -10,6 +11,7 @@
 #include "image.h"
 #include "ops.h"
 #include "spec.h"
+#include "stage.h"
 
 struct hook;
 struct imgpipe_error;
@@ -24,8 +26,18 @@ struct op_ctx {
 };
 
 /* Build the stage {fn, src, dst, plan} and run it; returns stage_run's code. */
-int op_stage(const struct op_ctx *c, stage_rows_fn *fn, const struct image *src,
-	     struct image *dst, const void *plan);
+static inline int
+op_stage(const struct op_ctx *c, stage_rows_fn *fn, const struct image *src,
+	 struct image *dst, const void *plan)
+{
+	struct stage st;
+
+	st.rows = fn;
+	st.src = src;
+	st.dst = dst;
+	st.plan = plan;
+	return stage_run(c->runner, &st, c->hook);
+}
 
 /* Each returns 0 with the result in dst, or a negative IMGPIPE_E* code. */
 int op_crop(const struct op_ctx *c, const struct op_resolved *r,
@@ -42,5 +54,11 @@ int op_edges(const struct op_ctx *c, const struct image *src,
 	     struct image *dst);
 int op_resize(const struct op_ctx *c, const struct op_resolved *r,
 	      const struct image *src, struct image *dst);
+
+/* ops_orient's and ops_flatten's kernels: the same contracts (ops.h). */
+int op_orient(const struct op_ctx *c, int orientation, const struct image *src,
+	      struct image *dst);
+int op_flatten(const struct op_ctx *c, const unsigned char bg[3],
+	       const struct image *src, struct image *dst);
 
 #endif

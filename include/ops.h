@@ -2,9 +2,8 @@
  * Operations on images.  A spec is first resolved against an input size
  * (every op's exact output geometry: used for the dry run, shrink-on-load
  * and the run itself), then applied op by op.  Each op runs as one or more
- * stages; a stage is a pure kernel over a range [y0, y1) of its output rows
- * that allocates nothing and knows nothing of execution modes, so that an
- * executor may run the row bands of one stage on several threads.
+ * stages (stage.h) of the kernels in op_*.c and resize*.c, which this
+ * module dispatches to and which never call back into it.
  */
 #ifndef IMGPIPE_OPS_H
 #define IMGPIPE_OPS_H
@@ -14,6 +13,7 @@
 
 #include "image.h"
 #include "spec.h"
+#include "stage.h"
 
 struct hook;
 struct imgpipe_error;
@@ -39,32 +39,6 @@ struct op_resolved {
  */
 int ops_resolve(const struct spec *spec, int w, int h, uint64_t max_pixels,
 		struct op_resolved *res, struct imgpipe_error *err);
-
-/* A stage: a kernel producing rows [y0, y1) of dst from src (and plan). */
-struct stage;
-typedef void stage_rows_fn(const struct stage *st, int y0, int y1);
-
-struct stage {
-	stage_rows_fn *rows;
-	const struct image *src;
-	struct image *dst; /* rows are disjoint, so bands may run in parallel */
-	const void *plan;  /* op-specific, read-only while rows run */
-};
-
-/*
- * How stages are run.  The default (runner NULL, or run NULL) runs the
- * whole height serially in bands of hook_band() rows and calls hook_rows
- * between bands.  An executor may supply its own (threads --split rows),
- * which must cover [0, st->dst->h) exactly once and return 0 or the hook's
- * code.
- */
-struct stage_runner {
-	int (*run)(void *ctx, const struct stage *st, struct hook *hook);
-	void *ctx;
-};
-
-int stage_run(const struct stage_runner *runner, const struct stage *st,
-	      struct hook *hook);
 
 /*
  * Scratch images a worker keeps across images, so big buffers are reused

@@ -192,11 +192,9 @@ flatten_rows(const struct stage *st, int y0, int y1)
 }
 
 int
-ops_flatten(const struct image *src, const unsigned char bg[3],
-	    struct image *dst, const struct stage_runner *runner,
-	    struct hook *hook, struct imgpipe_error *err)
+op_flatten(const struct op_ctx *c, const unsigned char bg[3],
+	   const struct image *src, struct image *dst)
 {
-	struct op_ctx c = { NULL, runner, hook, 0, err };
 	struct flatten_plan p;
 	int och = 3, rc;
 
@@ -205,8 +203,8 @@ ops_flatten(const struct image *src, const unsigned char bg[3],
 	if (src->channels == 2 && bg[0] == bg[1] && bg[1] == bg[2])
 		och = 1;
 	memcpy(p.bg, bg, 3);
-	rc = image_alloc(dst, src->w, src->h, och, PIXFMT_U8, 0, err);
+	rc = image_alloc(dst, src->w, src->h, och, PIXFMT_U8, 0, c->err);
 	if (rc != 0)
 		return rc;
-	return op_stage(&c, flatten_rows, src, dst, &p);
+	return op_stage(c, flatten_rows, src, dst, &p);
 }

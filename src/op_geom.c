@@ -153,9 +153,8 @@ op_geom(const struct op_ctx *c, const struct op *op, const struct image *src,
 }
 
 int
-ops_orient(int orientation, const struct image *src, struct image *dst,
-	   const struct stage_runner *runner, struct hook *hook,
-	   uint64_t max_pixels, struct imgpipe_error *err)
+op_orient(const struct op_ctx *c, int orientation, const struct image *src,
+	  struct image *dst)
 {
 	/* EXIF: where row 0 / column 0 of the stored image are seen. */
 	static const enum geom fix[9] = {
@@ -167,9 +166,8 @@ ops_orient(int orientation, const struct image *src, struct image *dst,
 		[7] = GEOM_TRANSVERSE, /* right-bottom */
 		[8] = GEOM_ROT270,     /* left-bottom: turned 90 cw */
 	};
-	struct op_ctx c = { NULL, runner, hook, max_pixels, err };
 
 	if (orientation < 2 || orientation > 8)
 		return 1;
-	return geom_apply(&c, fix[orientation], src, dst);
+	return geom_apply(c, fix[orientation], src, dst);
 }

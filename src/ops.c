@@ -1,7 +1,8 @@
 /*
- * Resolving a spec's geometry, dispatching one op to its kernels, and the
- * default serial stage runner.  The per-op code lives in op_*.c and
- * resize.c; everything here is cheap bookkeeping.
+ * Resolving a spec's geometry and dispatching one op to its kernels.  The
+ * per-op code lives in op_*.c and resize*.c, below this file: they run
+ * their stages through stage.c and never call back here.  Everything here
+ * is cheap bookkeeping.
  */
 #include "ops.h"
 
@@ -9,11 +10,7 @@
 #include <math.h>
 
 #include "error.h"
-#include "hook.h"
 #include "op_kernels.h"
-
-/* Band height of the default runner when the hook does not ask for less. */
-#define STAGE_BAND_ROWS 64
 
 void
 op_scratch_init(struct op_scratch *s)
@@ -27,37 +24,6 @@ op_scratch_release(struct op_scratch *s)
 {
 	image_release(&s->tmp);
 	image_release(&s->tmp2);
-}
-
-int
-stage_run(const struct stage_runner *runner, const struct stage *st,
-	  struct hook *hook)
-{
-	int band = hook_band(hook, STAGE_BAND_ROWS), y, y1, rc;
-
-	if (runner != NULL && runner->run != NULL)
-		return runner->run(runner->ctx, st, hook);
-	for (y = 0; y < st->dst->h; y = y1) {
-		y1 = st->dst->h - y < band ? st->dst->h : y + band;
-		st->rows(st, y, y1);
-		rc = hook_rows(hook, y1 - y);
-		if (rc != 0)
-			return rc;
-	}
-	return 0;
-}
-
-int
-op_stage(const struct op_ctx *c, stage_rows_fn *fn, const struct image *src,
-	 struct image *dst, const void *plan)
-{
-	struct stage st;
-
-	st.rows = fn;
-	st.src = src;
-	st.dst = dst;
-	st.plan = plan;
-	return stage_run(c->runner, &st, c->hook);
 }
 
 /* round(n * num / den) for positive values, at least 1; -1 past INT_MAX. */
@@ -226,4 +192,24 @@ op_apply(const struct op_resolved *r, const struct image *src,
 	case OP_EDGES: return op_edges(&c, src, dst);
 	default: return op_color(&c, op, src, dst);
 	}
+}
+
+int
+ops_orient(int orientation, const struct image *src, struct image *dst,
+	   const struct stage_runner *runner, struct hook *hook,
+	   uint64_t max_pixels, struct imgpipe_error *err)
+{
+	struct op_ctx c = { NULL, runner, hook, max_pixels, err };
+
+	return op_orient(&c, orientation, src, dst);
+}
+
+int
+ops_flatten(const struct image *src, const unsigned char bg[3],
+	    struct image *dst, const struct stage_runner *runner,
+	    struct hook *hook, struct imgpipe_error *err)
+{
+	struct op_ctx c = { NULL, runner, hook, 0, err };
+
+	return op_flatten(&c, bg, src, dst);
 }

@@ -13,11 +13,6 @@
 #include "op_kernels.h"
 #include "resize.h"
 
-#if defined(__SSE2__) && !defined(IMGPIPE_NO_SIMD)
-#define CONV_SSE2 1
-#include <emmintrin.h>
-#endif
-
 /*
  * The blur's weights, plus the run of pixels x_lo .. x_hi whose horizontal
  * weights are all the same centred kernel: there the horizontal pass is a
@@ -227,76 +222,6 @@ op_blur(const struct op_ctx *c, double sigma, const struct image *src,
 	return rc;
 }
 
-/*
- * Unsharp mask in fixed point: with o and the blur b in Q6, d = o - b and
- * out = o + amount d = (o << 16 + amount_q10 * d_q6) >> 16, where
- * |d| >= threshold; else o.  One pmaddwd makes the sum from the pair
- * (d, o << 6) and the weights (amount_q, 1 << 10).
- */
-static inline unsigned char
-unsharp_q(int32_t acc, int o, const struct sharpen_plan *p)
-{
-	int32_t b = (acc + (1 << (RESIZE_QW - 1))) >> RESIZE_QW;
-	int32_t d = o * (1 << RESIZE_QI) - b, v;
-
-	if ((d < 0 ? -d : d) < p->thr_q)
-		return (unsigned char)o;
-	v = (p->amount_q * d + (o << 16) + (1 << 15)) >> 16;
-	return (unsigned char)(v < 0 ? 0 : v > 255 ? 255 : v);
-}
-
-static void
-unsharp_c(const struct sharpen_plan *p, const int32_t *acc,
-	  const unsigned char *o, unsigned char *d, size_t ns)
-{
-	size_t i;
-
-	for (i = 0; i < ns; i++)
-		d[i] = unsharp_q(acc[i], o[i], p);
-}
-#ifdef CONV_SSE2
-/* unsharp_q on 8 samples at a time; the same integer steps. */
-static void
-unsharp_fast(const struct sharpen_plan *p, const int32_t *acc,
-	     const unsigned char *o, unsigned char *d, size_t ns)
-{
-	const __m128i z = _mm_setzero_si128();
-	const __m128i half = _mm_set1_epi32(1 << (RESIZE_QW - 1));
-	const __m128i r16 = _mm_set1_epi32(1 << 15);
-	const __m128i wq = _mm_set1_epi32((p->amount_q & 0xffff) | (1 << 26));
-	const __m128i thr = _mm_set1_epi16((short)(p->thr_q - 1));
-	size_t i, tail = ns & ~(size_t)7;
-	__m128i b, o16, o64, dd, lo, hi, v, m;
-
-	for (i = 0; i < tail; i += 8) {
-		lo = _mm_loadu_si128((const __m128i *)(const void *)(acc + i));
-		hi = _mm_loadu_si128(
-			(const __m128i *)(const void *)(acc + i + 4));
-		b = _mm_packs_epi32(
-			_mm_srai_epi32(_mm_add_epi32(lo, half), RESIZE_QW),
-			_mm_srai_epi32(_mm_add_epi32(hi, half), RESIZE_QW));
-		o16 = _mm_unpacklo_epi8(
-			_mm_loadl_epi64((const __m128i *)(const void *)(o + i)),
-			z);
-		o64 = _mm_slli_epi16(o16, RESIZE_QI);
-		dd = _mm_sub_epi16(o64, b);
-		lo = _mm_madd_epi16(_mm_unpacklo_epi16(dd, o64), wq);
-		hi = _mm_madd_epi16(_mm_unpackhi_epi16(dd, o64), wq);
-		v = _mm_packs_epi32(_mm_srai_epi32(_mm_add_epi32(lo, r16), 16),
-				    _mm_srai_epi32(_mm_add_epi32(hi, r16), 16));
-		m = _mm_cmpgt_epi16(_mm_max_epi16(dd, _mm_sub_epi16(z, dd)),
-				    thr);
-		v = _mm_or_si128(_mm_and_si128(m, v), _mm_andnot_si128(m, o16));
-		_mm_storel_epi64((__m128i *)(void *)(d + i),
-				 _mm_packus_epi16(v, v));
-	}
-	if (tail < ns)
-		unsharp_c(p, acc + tail, o + tail, d + tail, ns - tail);
-}
-#else
-#define unsharp_fast unsharp_c
-#endif
-
 /* out = o + amount (o - b) where |o - b| >= threshold, else o. */
 static inline unsigned char
 unsharp(float o, float b, float amount, float threshold)
@@ -357,7 +282,9 @@ sharpen_rows(const struct stage *st, int y0, int y1)
 				unsharp_alpha(p, acc, o, d,
 					      (size_t)(s1 - s0) / ch, ch);
 			else
-				unsharp_fast(p, acc, o, d, (size_t)(s1 - s0));
+				resize_cores_active()->unsharp(
+					acc, o, d, (size_t)(s1 - s0),
+					p->amount_q, p->thr_q);
 		}
 }
 

@@ -6,7 +6,7 @@
  * (test_resize checks it).  This file alone is built with -mavx2; nothing
  * here runs unless the CPU reports AVX2.
  */
-#include "resize.h"
+#include "resize_cores.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -285,9 +285,17 @@ unpremultiply_avx2(const int32_t *acc, unsigned char *restrict d, size_t npix,
 	resize_cores_fast.unpremultiply(acc, d, npix, ch);
 }
 
+/* Eight samples a step are few next to the vertical sum that feeds them. */
+static void
+unsharp_avx2(const int32_t *acc, const unsigned char *o,
+	     unsigned char *restrict d, size_t ns, int amount_q, int thr_q)
+{
+	resize_cores_fast.unsharp(acc, o, d, ns, amount_q, thr_q);
+}
+
 static const struct resize_cores avx2 = {
 	vmac_u8_avx2, vmac_i16_avx2,	hmac_avx2,	    fin_i16_avx2,
-	fin_u8_avx2,  widen_alpha_avx2, unpremultiply_avx2,
+	fin_u8_avx2,  widen_alpha_avx2, unpremultiply_avx2, unsharp_avx2,
 };
 
 const struct resize_cores *

@@ -645,16 +645,14 @@ cores_vertical(const struct resize_weights *rw, unsigned *seed)
 			resize_cores_plain.vmac_u8(bytes + 3, step,
 						   resize_qv(rw, i),
 						   rw->count[i], (size_t)ns, a);
-			simd->vmac_u8(bytes + 3, step,
-						  resize_qv(rw, i),
-						  rw->count[i], (size_t)ns, b);
+			simd->vmac_u8(bytes + 3, step, resize_qv(rw, i),
+				      rw->count[i], (size_t)ns, b);
 			assert_memory_equal(a, b, (size_t)ns * sizeof(*a));
 			resize_cores_plain.vmac_i16(
 				bytes + 2, step, resize_qv(rw, i), rw->count[i],
 				(size_t)ns, 1 << 29, a);
-			simd->vmac_i16(
-				bytes + 2, step, resize_qv(rw, i), rw->count[i],
-				(size_t)ns, 1 << 29, b);
+			simd->vmac_i16(bytes + 2, step, resize_qv(rw, i),
+				       rw->count[i], (size_t)ns, 1 << 29, b);
 			assert_memory_equal(a, b, (size_t)ns * sizeof(*a));
 		}
 	free(wide);
@@ -741,6 +739,56 @@ cores_finish(unsigned *seed)
 }
 
 /*
+ * The unsharp core, both versions, on every blur value a Gaussian of U8
+ * samples gives (0 .. 255 in Q6, as Q14 sums with any rounding bits) for
+ * originals dark to bright: so |o - b| meets each threshold exactly and
+ * amount 7 meets the rounding edge (7 * 4681 = 32767).  Runs of 83 and 5
+ * samples leave vector tails.
+ */
+static void
+cores_unsharp(void)
+{
+	static const unsigned char os[] = { 0, 1, 74, 128, 200, 255 };
+	static const int amounts[] = { 1, 7, 512, 1024, 3000, 20000 };
+	static const int thresholds[] = { 0, 1, 64, 640, 4681 };
+	static const int32_t low[] = { 0, 8191, 8192, 16383 };
+	enum {
+		NB = 255 * 64 + 1,
+		N = 6 * NB
+	};
+	int32_t *acc = malloc(N * sizeof(*acc));
+	unsigned char *o = malloc(N), *a8 = malloc(N), *b8 = malloc(N);
+	size_t i, i1, ka, kt;
+
+	assert_non_null(acc);
+	assert_non_null(o);
+	assert_non_null(a8);
+	assert_non_null(b8);
+	for (i = 0; i < N; i++) {
+		o[i] = os[i / NB];
+		acc[i] = (int32_t)(i % NB) * (1 << 14) + low[i % 4];
+	}
+	for (ka = 0; ka < sizeof(amounts) / sizeof(amounts[0]); ka++)
+		for (kt = 0; kt < sizeof(thresholds) / sizeof(thresholds[0]);
+		     kt++) {
+			for (i = 0; i < N; i = i1) {
+				i1 = i + (i % 2 ? 5 : 83);
+				i1 = i1 < N ? i1 : N;
+				resize_cores_plain.unsharp(
+					acc + i, o + i, a8 + i, i1 - i,
+					amounts[ka], thresholds[kt]);
+				simd->unsharp(acc + i, o + i, b8 + i, i1 - i,
+					      amounts[ka], thresholds[kt]);
+			}
+			assert_memory_equal(a8, b8, N);
+		}
+	free(acc);
+	free(o);
+	free(a8);
+	free(b8);
+}
+
+/*
  * The SIMD cores give exactly the plain C cores' results, on weight tables
  * of every filter, shrinking and enlarging, odd and even tap counts, and
  * sample counts that leave vector tails.
@@ -769,6 +817,7 @@ cores_agree(void)
 		}
 	cores_finish(&seed);
 	cores_alpha(&seed);
+	cores_unsharp();
 	resize_weights_release(&rw);
 }
 

@@ -1,0 +1,104 @@
+/*
+ * The row cores of resampling, blur and sharpen: the only code with SIMD
+ * in it, each core in plain C, SSE2 and (x86-64) AVX2 versions that give
+ * identical bytes, picked once at start-up through one table.
+ *
+ * Sample formats (all exact integer arithmetic, so results never depend on
+ * SIMD or on how rows are split):
+ *   - colour without alpha: U8 in, Q6 int16 intermediate (room for the
+ *     ringing of Lanczos to about twice the range), U8 out;
+ *   - with alpha, premultiplied: c * a and a * 255 (0 .. 65025) stored as
+ *     int16 with RESIZE_BIAS subtracted, so the low-alpha colours keep all
+ *     their precision; the intermediate is the same unsigned 16-bit scale,
+ *     clamped.
+ */
+#ifndef IMGPIPE_RESIZE_CORES_H
+#define IMGPIPE_RESIZE_CORES_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "resize_weights.h"
+
+/*
+ * Samples the row loops filter at a time into a stack buffer of int32: a
+ * multiple of 1, 2, 3, 4 and 16, so a chunk always holds whole pixels and
+ * whole vectors.
+ */
+#define RESIZE_CHUNK 960
+
+/* Fraction bits of the colour intermediate. */
+#define RESIZE_QI   6
+/* Offset that maps 0 .. 65535 onto int16 for premultiplied samples. */
+#define RESIZE_BIAS 32768
+/* Zeroed int16 samples after every row of an int16 buffer, for overreads. */
+#define RESIZE_PAD  16
+
+/*
+ * acc[i] = init + sum over k < n of q[k] * sample(k, i), where q is one
+ * output's row of rw->q / rw->qv.
+ *   vmac_*: sample(k, i) = *(base + k * step + i), a vertical sum over rows
+ *           step bytes apart (or, step = one pixel, an interior convolution
+ *           along a row), for i < ns <= RESIZE_CHUNK;
+ *   hmac:   per pixel j of i0 .. i1, channel c, over int16 row s:
+ *           sample(k) = s[(first[j] + k) * ch + c] (s has RESIZE_PAD);
+ *   fin_*:  acc back to samples: (acc + half) >> shift, then minus bias and
+ *           saturated to int16, or clamped to U8;
+ *   widen_alpha: npix U8 pixels of 2 or 4 channels -> premultiplied int16
+ *           (c * a and a * 255, less RESIZE_BIAS);
+ *   unpremultiply: accumulators of ch = 2 or 4 channels (Q14 of c * a and
+ *           of a * 255) -> U8 colour and alpha; transparent pixels get
+ *           colour 0;
+ *   unsharp: ns samples of an unsharp mask without alpha: acc holds the
+ *           Q14 sums of the Q6 blur b of the U8 original o; with
+ *           d = (o << 6) - b, out = o + amount_q d / (1 << 16) rounded and
+ *           clamped to U8 (amount_q: the amount in Q10) where
+ *           |d| >= thr_q (the threshold in Q6 levels), else o.
+ */
+struct resize_cores {
+	void (*vmac_u8)(const unsigned char *base, size_t step,
+			const int16_t *qv, int n, size_t ns,
+			int32_t *restrict acc);
+	void (*vmac_i16)(const unsigned char *base, size_t step,
+			 const int16_t *qv, int n, size_t ns, int32_t init,
+			 int32_t *restrict acc);
+	void (*hmac)(const struct resize_weights *rw, int i0, int i1,
+		     const int16_t *s, int ch, int32_t init,
+		     int32_t *restrict acc);
+	void (*fin_i16)(const int32_t *acc, size_t ns, int shift, int bias,
+			int16_t *restrict d);
+	void (*fin_u8)(const int32_t *acc, size_t ns, int shift,
+		       unsigned char *restrict d);
+	void (*widen_alpha)(const unsigned char *restrict s,
+			    int16_t *restrict d, size_t npix, int ch);
+	void (*unpremultiply)(const int32_t *acc, unsigned char *restrict d,
+			      size_t npix, int ch);
+	void (*unsharp)(const int32_t *acc, const unsigned char *o,
+			unsigned char *restrict d, size_t ns, int amount_q,
+			int thr_q);
+};
+
+/* The plain C cores, and the SSE2 ones where built (else plain C). */
+extern const struct resize_cores resize_cores_plain;
+extern const struct resize_cores resize_cores_fast;
+
+/* The AVX2 cores: NULL unless built for x86-64 and the CPU has AVX2. */
+const struct resize_cores *resize_cores_avx2(void);
+
+/*
+ * The cores the kernels use: AVX2 where the CPU has it, else
+ * resize_cores_fast.  IMGPIPE_SIMD=sse2 or =c in the environment caps the
+ * choice (read once at start-up), to compare speed; the bytes are the same.
+ */
+const struct resize_cores *resize_cores_active(void);
+
+/* Round v to the nearest integer (halves up) clamped to 0 .. 255. */
+static inline unsigned char
+resize_to_u8(float v)
+{
+	v = v < 0.0f ? 0.0f : v;
+	v = v > 255.0f ? 255.0f : v;
+	return (unsigned char)(int)(v + 0.5f);
+}
+
+#endif

@@ -115,24 +115,40 @@ chunk_end(int i0, int n, int step)
 	return n - i0 < step ? n : i0 + step;
 }
 
+/*
+ * The horizontal pass over one int16 row s, in chunks: finished as the
+ * first pass into d16 (int16, then its padding zeroed) or, when d16 is
+ * NULL, as the second pass into d8 (U8).
+ */
+static void
+hpass(const struct resize_plan *p, const int16_t *s, int16_t *d16,
+      unsigned char *d8)
+{
+	int ch = p->ch, step = RESIZE_CHUNK / ch, i0, i1;
+	int32_t acc[RESIZE_CHUNK + 4];
+
+	for (i0 = 0; i0 < p->x.n; i0 = i1) {
+		i1 = chunk_end(i0, p->x.n, step);
+		hmac(&p->x, i0, i1, s, ch, first_init(p), acc);
+		if (d16 != NULL)
+			fin_first(p, acc, (size_t)(i1 - i0) * ch,
+				  d16 + i0 * ch);
+		else
+			fin_second(p, acc, (size_t)(i1 - i0) * ch, ch,
+				   d8 + (size_t)i0 * ch);
+	}
+	if (d16 != NULL)
+		memset(d16 + p->x.n * ch, 0, RESIZE_PAD * sizeof(*d16));
+}
+
 void
 resize_rows_h(const struct stage *st, int y0, int y1)
 {
-	const struct resize_plan *p = st->plan;
-	int ch = p->ch, step = RESIZE_CHUNK / ch, y, i0, i1;
-	int32_t acc[RESIZE_CHUNK + 4];
+	int y;
 
-	for (y = y0; y < y1; y++) {
-		const int16_t *s = resize_row_i16(st->src, y);
-		int16_t *d = resize_row_i16(st->dst, y);
-
-		for (i0 = 0; i0 < p->x.n; i0 = i1) {
-			i1 = chunk_end(i0, p->x.n, step);
-			hmac(&p->x, i0, i1, s, ch, first_init(p), acc);
-			fin_first(p, acc, (size_t)(i1 - i0) * ch, d + i0 * ch);
-		}
-		memset(d + p->x.n * ch, 0, RESIZE_PAD * sizeof(*d));
-	}
+	for (y = y0; y < y1; y++)
+		hpass(st->plan, resize_row_i16(st->src, y),
+		      resize_row_i16(st->dst, y), NULL);
 }
 
 /* Vertical pass over int16 rows: acc for samples s0 .. s0 + ns of row y. */
@@ -203,21 +219,11 @@ resize_rows_v8(const struct stage *st, int y0, int y1)
 void
 resize_rows_h8(const struct stage *st, int y0, int y1)
 {
-	const struct resize_plan *p = st->plan;
-	int ch = p->ch, step = RESIZE_CHUNK / ch, y, i0, i1;
-	int32_t acc[RESIZE_CHUNK + 4];
+	int y;
 
-	for (y = y0; y < y1; y++) {
-		const int16_t *s = resize_row_i16(st->src, y);
-		unsigned char *d = image_row(st->dst, y);
-
-		for (i0 = 0; i0 < p->x.n; i0 = i1) {
-			i1 = chunk_end(i0, p->x.n, step);
-			hmac(&p->x, i0, i1, s, ch, first_init(p), acc);
-			fin_second(p, acc, (size_t)(i1 - i0) * ch, ch,
-				   d + (size_t)i0 * ch);
-		}
-	}
+	for (y = y0; y < y1; y++)
+		hpass(st->plan, resize_row_i16(st->src, y), NULL,
+		      image_row(st->dst, y));
 }
 
 void

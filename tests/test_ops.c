@@ -19,6 +19,7 @@
 #include "ops.h"
 #include "resize.h"
 #include "spec.h"
+#include "test_images.h"
 
 #define MAXP 100000000
 
@@ -42,16 +43,6 @@ make(struct image *im, int w, int h, int ch, const unsigned char *px)
 }
 
 static void
-fill(struct image *im, int w, int h, int ch, unsigned char v)
-{
-	int y;
-
-	assert_int_equal(image_alloc(im, w, h, ch, PIXFMT_U8, 0, NULL), 0);
-	for (y = 0; y < h; y++)
-		memset(image_row(im, y), v, (size_t)w * ch);
-}
-
-static void
 assert_image(const struct image *im, int w, int h, int ch,
 	     const unsigned char *px)
 {
@@ -66,20 +57,6 @@ assert_image(const struct image *im, int w, int h, int ch,
 				fail_msg("sample %d of row %d: got %d, want %d",
 					 x, y, image_row(im, y)[x],
 					 px[(size_t)y * w * ch + x]);
-}
-
-static int
-same_image(const struct image *a, const struct image *b)
-{
-	int y;
-
-	if (a->w != b->w || a->h != b->h || a->channels != b->channels)
-		return 0;
-	for (y = 0; y < a->h; y++)
-		if (memcmp(image_row(a, y), image_row(b, y),
-			   image_row_bytes(a)) != 0)
-			return 0;
-	return 1;
 }
 
 /* Resolve op for src's size and apply it with the given runner and hook. */
@@ -107,6 +84,27 @@ apply(const struct op *op, const struct image *src, struct image *dst)
 	assert_int_equal(apply_with(op, src, dst, NULL, NULL), 0);
 }
 
+/* A packed picture: w x h pixels of ch samples. */
+struct pic {
+	int w, h, ch;
+	const unsigned char *px;
+};
+
+/* op applied to in gives exactly want. */
+static void
+expect_op(const struct op *op, struct pic in, struct pic want)
+{
+	struct image a, b;
+
+	image_init(&a);
+	image_init(&b);
+	make(&a, in.w, in.h, in.ch, in.px);
+	apply(op, &a, &b);
+	assert_image(&b, want.w, want.h, want.ch, want.px);
+	image_release(&a);
+	image_release(&b);
+}
+
 static void
 test_ops_invert(void **state)
 {
@@ -114,16 +112,10 @@ test_ops_invert(void **state)
 	static const unsigned char want[] = { 245, 235, 225, 40,
 					      255, 0,	127, 255 };
 	struct op op = { .kind = OP_INVERT };
-	struct image a, b;
 
 	(void)state;
-	image_init(&a);
-	image_init(&b);
-	make(&a, 2, 1, 4, in);
-	apply(&op, &a, &b);
-	assert_image(&b, 2, 1, 4, want);
-	image_release(&a);
-	image_release(&b);
+	expect_op(&op, (struct pic){ 2, 1, 4, in },
+		  (struct pic){ 2, 1, 4, want });
 }
 
 /*
@@ -159,25 +151,19 @@ test_ops_geometry(void **state)
 {
 	static const unsigned char pic[6] = { 1, 2, 3, 4, 5, 6 };
 	unsigned char in[24], want[24];
-	struct image a, b;
 	size_t i;
 	int ch;
 
 	(void)state;
-	image_init(&a);
-	image_init(&b);
 	for (i = 0; i < sizeof(geom_cases) / sizeof(geom_cases[0]); i++)
 		for (ch = 1; ch <= 4; ch++) {
 			const struct geom_case *g = &geom_cases[i];
 
 			expand(pic, 6, ch, in);
 			expand(g->px, 6, ch, want);
-			make(&a, 3, 2, ch, in);
-			apply(&g->op, &a, &b);
-			assert_image(&b, g->w, g->h, ch, want);
+			expect_op(&g->op, (struct pic){ 3, 2, ch, in },
+				  (struct pic){ g->w, g->h, ch, want });
 		}
-	image_release(&a);
-	image_release(&b);
 }
 
 static void
@@ -279,19 +265,12 @@ test_ops_grayscale_weights(void **state)
 	static const unsigned char want[] = { 54, 182, 18 };
 	static const unsigned char want_a[] = { 54, 7, 182, 99 };
 	struct op op = { .kind = OP_GRAYSCALE };
-	struct image a, b;
 
 	(void)state;
-	image_init(&a);
-	image_init(&b);
-	make(&a, 3, 1, 3, rgb);
-	apply(&op, &a, &b);
-	assert_image(&b, 3, 1, 1, want);
-	make(&a, 2, 1, 4, rgba);
-	apply(&op, &a, &b);
-	assert_image(&b, 2, 1, 2, want_a);
-	image_release(&a);
-	image_release(&b);
+	expect_op(&op, (struct pic){ 3, 1, 3, rgb },
+		  (struct pic){ 3, 1, 1, want });
+	expect_op(&op, (struct pic){ 2, 1, 4, rgba },
+		  (struct pic){ 2, 1, 2, want_a });
 }
 
 /* Pointwise ops on the grey samples 0 64 100 200 255, by hand. */
@@ -321,20 +300,16 @@ test_ops_pointwise(void **state)
 {
 	static const unsigned char grey[] = { 0, 64, 100, 200, 255 };
 	unsigned char in[20], want[20];
-	struct image a, b;
 	size_t i;
 	int k;
 
 	(void)state;
-	image_init(&a);
-	image_init(&b);
 	for (i = 0; i < sizeof(point_cases) / sizeof(point_cases[0]); i++) {
 		struct op op = { .kind = point_cases[i].kind };
 
 		op.u.value = point_cases[i].value;
-		make(&a, 5, 1, 1, grey);
-		apply(&op, &a, &b);
-		assert_image(&b, 5, 1, 1, point_cases[i].want);
+		expect_op(&op, (struct pic){ 5, 1, 1, grey },
+			  (struct pic){ 5, 1, 1, point_cases[i].want });
 		/* RGBA: every colour channel the same, alpha untouched. */
 		for (k = 0; k < 5; k++) {
 			memset(in + 4 * k, grey[k], 3);
@@ -342,12 +317,9 @@ test_ops_pointwise(void **state)
 			in[4 * k + 3] = want[4 * k + 3] =
 				(unsigned char)(k + 1);
 		}
-		make(&a, 5, 1, 4, in);
-		apply(&op, &a, &b);
-		assert_image(&b, 5, 1, 4, want);
+		expect_op(&op, (struct pic){ 5, 1, 4, in },
+			  (struct pic){ 5, 1, 4, want });
 	}
-	image_release(&a);
-	image_release(&b);
 }
 
 static void
@@ -363,19 +335,12 @@ test_ops_sepia(void **state)
 	/* grey 100 is (100, 100, 100): 135.1 120.3 93.7 */
 	static const unsigned char want_ga[] = { 135, 120, 94, 33 };
 	struct op op = { .kind = OP_SEPIA };
-	struct image a, b;
 
 	(void)state;
-	image_init(&a);
-	image_init(&b);
-	make(&a, 2, 1, 3, rgb);
-	apply(&op, &a, &b);
-	assert_image(&b, 2, 1, 3, want);
-	make(&a, 1, 1, 2, ga);
-	apply(&op, &a, &b);
-	assert_image(&b, 1, 1, 4, want_ga);
-	image_release(&a);
-	image_release(&b);
+	expect_op(&op, (struct pic){ 2, 1, 3, rgb },
+		  (struct pic){ 2, 1, 3, want });
+	expect_op(&op, (struct pic){ 1, 1, 2, ga },
+		  (struct pic){ 1, 1, 4, want_ga });
 }
 
 static void

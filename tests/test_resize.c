@@ -19,6 +19,7 @@
 #include "ops.h"
 #include "resize.h"
 #include "spec.h"
+#include "test_images.h"
 
 #define MAXP 100000000
 
@@ -63,16 +64,6 @@ run(const struct op *op, int in_w, int in_h, const struct image *src,
 	assert_int_equal(dst->h, r.out_h);
 }
 
-static void
-fill(struct image *im, int w, int h, int ch, unsigned char v)
-{
-	int y;
-
-	assert_int_equal(image_alloc(im, w, h, ch, PIXFMT_U8, 0, NULL), 0);
-	for (y = 0; y < h; y++)
-		memset(image_row(im, y), v, (size_t)w * ch);
-}
-
 /* A deterministic, irregular sample value (a small LCG). */
 static unsigned char
 noise(unsigned *seed)
@@ -83,7 +74,7 @@ noise(unsigned *seed)
 
 struct size_case {
 	int w, h; /* input */
-	struct op op;
+	struct op_resize rz;
 	int out_w, out_h, scaled_w, scaled_h, win_x, win_y;
 };
 
@@ -93,104 +84,24 @@ struct size_case {
 #define L3    FILTER_LANCZOS3
 
 static const struct size_case size_cases[] = {
-	{ 2000,
-	  1500,
-	  { OP_RESIZE, .u.resize = { 800, 800, 0, FIT, L3, 0 } },
-	  800,
-	  600,
-	  800,
-	  600,
-	  0,
-	  0 },
-	{ 1500,
-	  2000,
-	  { OP_RESIZE, .u.resize = { 800, 800, 0, FIT, L3, 0 } },
-	  600,
-	  800,
-	  600,
-	  800,
-	  0,
-	  0 },
+	{ 2000, 1500, { 800, 800, 0, FIT, L3, 0 }, 800, 600, 800, 600, 0, 0 },
+	{ 1500, 2000, { 800, 800, 0, FIT, L3, 0 }, 600, 800, 600, 800, 0, 0 },
 	/* never enlarged in fit ... */
-	{ 400,
-	  300,
-	  { OP_RESIZE, .u.resize = { 800, 800, 0, FIT, L3, 0 } },
-	  400,
-	  300,
-	  400,
-	  300,
-	  0,
-	  0 },
+	{ 400, 300, { 800, 800, 0, FIT, L3, 0 }, 400, 300, 400, 300, 0, 0 },
 	/* ... unless :up */
-	{ 400,
-	  300,
-	  { OP_RESIZE, .u.resize = { 800, 800, 0, FIT, L3, 1 } },
-	  800,
-	  600,
-	  800,
-	  600,
-	  0,
-	  0 },
+	{ 400, 300, { 800, 800, 0, FIT, L3, 1 }, 800, 600, 800, 600, 0, 0 },
 	/* one side: 1500 * 500 / 2000 = 375; 2000 * 300 / 1500 = 400 */
-	{ 2000,
-	  1500,
-	  { OP_RESIZE, .u.resize = { 500, 0, 0, FIT, L3, 0 } },
-	  500,
-	  375,
-	  500,
-	  375,
-	  0,
-	  0 },
-	{ 2000,
-	  1500,
-	  { OP_RESIZE, .u.resize = { 0, 300, 0, FIT, L3, 0 } },
-	  400,
-	  300,
-	  400,
-	  300,
-	  0,
-	  0 },
-	{ 400,
-	  300,
-	  { OP_RESIZE, .u.resize = { 800, 0, 0, FIT, L3, 0 } },
-	  400,
-	  300,
-	  400,
-	  300,
-	  0,
-	  0 },
-	{ 400,
-	  300,
-	  { OP_RESIZE, .u.resize = { 800, 0, 0, FIT, L3, 1 } },
-	  800,
-	  600,
-	  800,
-	  600,
-	  0,
-	  0 },
-	{ 2000,
-	  1500,
-	  { OP_RESIZE, .u.resize = { 100, 100, 0, EXACT, L3, 0 } },
-	  100,
-	  100,
-	  100,
-	  100,
-	  0,
-	  0 },
+	{ 2000, 1500, { 500, 0, 0, FIT, L3, 0 }, 500, 375, 500, 375, 0, 0 },
+	{ 2000, 1500, { 0, 300, 0, FIT, L3, 0 }, 400, 300, 400, 300, 0, 0 },
+	{ 400, 300, { 800, 0, 0, FIT, L3, 0 }, 400, 300, 400, 300, 0, 0 },
+	{ 400, 300, { 800, 0, 0, FIT, L3, 1 }, 800, 600, 800, 600, 0, 0 },
+	{ 2000, 1500, { 100, 100, 0, EXACT, L3, 0 }, 100, 100, 100, 100, 0, 0 },
 	/* fill: 2000 * 100 / 1500 = 133.3 -> 133 wide, (133 - 100) / 2 = 16 */
-	{ 2000,
-	  1500,
-	  { OP_RESIZE, .u.resize = { 100, 100, 0, FILL, L3, 0 } },
-	  100,
-	  100,
-	  133,
-	  100,
-	  16,
-	  0 },
+	{ 2000, 1500, { 100, 100, 0, FILL, L3, 0 }, 100, 100, 133, 100, 16, 0 },
 	/* fill: 0.3 covers: 300 x 900, (900 - 200) / 2 = 350 */
 	{ 1000,
 	  3000,
-	  { OP_RESIZE, .u.resize = { 300, 200, 0, FILL, L3, 0 } },
+	  { 300, 200, 0, FILL, L3, 0 },
 	  300,
 	  200,
 	  300,
@@ -198,49 +109,26 @@ static const struct size_case size_cases[] = {
 	  0,
 	  350 },
 	/* percent: round(1000.5), round(500.5) (halves up) */
-	{ 2001,
-	  1001,
-	  { OP_RESIZE, .u.resize = { 0, 0, 50, FIT, L3, 0 } },
-	  1001,
-	  501,
-	  1001,
-	  501,
-	  0,
-	  0 },
-	{ 3,
-	  3,
-	  { OP_RESIZE, .u.resize = { 0, 0, 10, FIT, L3, 0 } },
-	  1,
-	  1,
-	  1,
-	  1,
-	  0,
-	  0 },
+	{ 2001, 1001, { 0, 0, 50, FIT, L3, 0 }, 1001, 501, 1001, 501, 0, 0 },
+	{ 3, 3, { 0, 0, 10, FIT, L3, 0 }, 1, 1, 1, 1, 0, 0 },
 	/* 3 * 10 / 1000 = 0.03, but never less than one pixel */
-	{ 3,
-	  1000,
-	  { OP_RESIZE, .u.resize = { 10, 10, 0, FIT, L3, 0 } },
-	  1,
-	  10,
-	  1,
-	  10,
-	  0,
-	  0 },
-	{ 20, 10, { OP_ROTATE, .u.degrees = 90 }, 10, 20, 10, 20, 0, 0 },
+	{ 3, 1000, { 10, 10, 0, FIT, L3, 0 }, 1, 10, 1, 10, 0, 0 },
 };
 
 static void
 test_resize_output_sizes(void **state)
 {
 	struct op big = resize_op(10000, 10000, RESIZE_FIT, L3, 1);
+	struct op turn = { .kind = OP_ROTATE, .u.degrees = 90 };
 	struct op_resolved r;
 	size_t i;
 
 	(void)state;
 	for (i = 0; i < sizeof(size_cases) / sizeof(size_cases[0]); i++) {
 		const struct size_case *c = &size_cases[i];
+		struct op op = { .kind = OP_RESIZE, .u.resize = c->rz };
 
-		assert_int_equal(resolve(&c->op, c->w, c->h, &r), 0);
+		assert_int_equal(resolve(&op, c->w, c->h, &r), 0);
 		assert_int_equal(r.in_w, c->w);
 		assert_int_equal(r.in_h, c->h);
 		assert_int_equal(r.out_w, c->out_w);
@@ -250,6 +138,10 @@ test_resize_output_sizes(void **state)
 		assert_int_equal(r.win_x, c->win_x);
 		assert_int_equal(r.win_y, c->win_y);
 	}
+	/* A quarter turn swaps the sides. */
+	assert_int_equal(resolve(&turn, 20, 10, &r), 0);
+	assert_int_equal(r.out_w, 10);
+	assert_int_equal(r.out_h, 20);
 	{
 		struct spec spec = { &big, 1 };
 		struct imgpipe_error err;

@@ -107,7 +107,7 @@ main(int argc, char **argv)
 
 	while ((opt = getopt(argc, argv, "t:n:m:")) != -1) {
 		if (opt == 't')
-			n = atoi(optarg);
+			n = (int)strtol(optarg, NULL, 10);
 		else if (opt == 'n')
 			iterations = atol(optarg);
 		else if (opt == 'm')

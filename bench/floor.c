@@ -160,7 +160,7 @@ main(int argc, char **argv)
 
 	for (; i < argc && argv[i][0] == '-'; i++) {
 		if (!strcmp(argv[i], "-b") && i + 1 < argc)
-			box = atoi(argv[++i]);
+			box = (int)strtol(argv[++i], NULL, 10);
 		else if (!strcmp(argv[i], "-n"))
 			shrink = 0;
 	}

@@ -43,18 +43,39 @@ void util_trim_heap(void);
 int util_fmt(char *buf, size_t n, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 
+/*
+ * IMGPIPE_ASAN and IMGPIPE_TSAN: 1 in an AddressSanitizer or
+ * ThreadSanitizer build, else 0.  gcc says so with __SANITIZE_ADDRESS__ and
+ * __SANITIZE_THREAD__, clang only through __has_feature; test them here
+ * once, so that no file misses one compiler's spelling.
+ */
+#if defined(__SANITIZE_ADDRESS__)
+#define IMGPIPE_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define IMGPIPE_ASAN 1
+#endif
+#endif
+#ifndef IMGPIPE_ASAN
+#define IMGPIPE_ASAN 0
+#endif
+
+#if defined(__SANITIZE_THREAD__)
+#define IMGPIPE_TSAN 1
+#elif defined(__has_feature)
+#if __has_feature(thread_sanitizer)
+#define IMGPIPE_TSAN 1
+#endif
+#endif
+#ifndef IMGPIPE_TSAN
+#define IMGPIPE_TSAN 0
+#endif
+
 #define ARRAY_SIZE(a)  (sizeof(a) / sizeof((a)[0]))
 #define UTIL_MIN(a, b) ((a) < (b) ? (a) : (b))
 #define UTIL_MAX(a, b) ((a) > (b) ? (a) : (b))
 
-/*
- * The system headers that declare the banned functions come first, so the
- * macros below do not break their declarations.
- */
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
+/* Every module that uses these helpers is barred from the banned ones. */
 #include "banned.h"
 
 #endif

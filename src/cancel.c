@@ -11,6 +11,7 @@
 #include <stdatomic.h>
 #include <string.h>
 
+#include "banned.h"
 #include "error.h"
 
 static atomic_int cancel_sig;

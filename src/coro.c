@@ -9,14 +9,13 @@
 #include <stdlib.h>
 
 #include "error.h"
+#include "util.h"
 
-#if defined(__SANITIZE_ADDRESS__)
+#if IMGPIPE_ASAN
 #include <sanitizer/asan_interface.h>
-#define ASAN_FIBERS 1
 #endif
-#if defined(__SANITIZE_THREAD__)
+#if IMGPIPE_TSAN
 #include <sanitizer/tsan_interface.h>
-#define TSAN_FIBERS 1
 #endif
 
 static void
@@ -25,18 +24,18 @@ trampoline(unsigned int hi, unsigned int lo)
 	struct coro *co =
 		(struct coro *)(((uintptr_t)hi << 16 << 16) | (uintptr_t)lo);
 
-#ifdef ASAN_FIBERS
+#if IMGPIPE_ASAN
 	__sanitizer_finish_switch_fiber(NULL, &co->caller_bottom,
 					&co->caller_size);
 #endif
 	co->fn(co->arg);
 	co->finished = 1;
-#ifdef ASAN_FIBERS
+#if IMGPIPE_ASAN
 	/* NULL: this stack is done, its fake frames may go. */
 	__sanitizer_start_switch_fiber(NULL, co->caller_bottom,
 				       co->caller_size);
 #endif
-#ifdef TSAN_FIBERS
+#if IMGPIPE_TSAN
 	__tsan_switch_to_fiber(co->tsan_caller, 0);
 #endif
 	setcontext(&co->caller);
@@ -62,7 +61,7 @@ coro_init(struct coro *co, size_t stack_size, coro_fn *fn, void *arg)
 	co->uc.uc_link = NULL;
 	makecontext(&co->uc, (void (*)(void))trampoline, 2,
 		    (unsigned int)(p >> 16 >> 16), (unsigned int)p);
-#ifdef TSAN_FIBERS
+#if IMGPIPE_TSAN
 	co->tsan_fiber = __tsan_create_fiber(0);
 #endif
 	return 0;
@@ -73,15 +72,15 @@ coro_resume(struct coro *co)
 {
 	void *fake = NULL;
 
-#ifdef TSAN_FIBERS
+#if IMGPIPE_TSAN
 	co->tsan_caller = __tsan_get_current_fiber();
 	__tsan_switch_to_fiber(co->tsan_fiber, 0);
 #endif
-#ifdef ASAN_FIBERS
+#if IMGPIPE_ASAN
 	__sanitizer_start_switch_fiber(&fake, co->stack, co->stack_size);
 #endif
 	swapcontext(&co->caller, &co->uc);
-#ifdef ASAN_FIBERS
+#if IMGPIPE_ASAN
 	__sanitizer_finish_switch_fiber(fake, NULL, NULL);
 #endif
 	(void)fake;
@@ -90,15 +89,15 @@ coro_resume(struct coro *co)
 void
 coro_yield(struct coro *co)
 {
-#ifdef ASAN_FIBERS
+#if IMGPIPE_ASAN
 	__sanitizer_start_switch_fiber(&co->asan_fake, co->caller_bottom,
 				       co->caller_size);
 #endif
-#ifdef TSAN_FIBERS
+#if IMGPIPE_TSAN
 	__tsan_switch_to_fiber(co->tsan_caller, 0);
 #endif
 	swapcontext(&co->uc, &co->caller);
-#ifdef ASAN_FIBERS
+#if IMGPIPE_ASAN
 	__sanitizer_finish_switch_fiber(co->asan_fake, &co->caller_bottom,
 					&co->caller_size);
 #endif
@@ -107,7 +106,7 @@ coro_yield(struct coro *co)
 void
 coro_release(struct coro *co)
 {
-#ifdef TSAN_FIBERS
+#if IMGPIPE_TSAN
 	if (co->tsan_fiber != NULL)
 		__tsan_destroy_fiber(co->tsan_fiber);
 #endif

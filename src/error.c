@@ -5,6 +5,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "banned.h"
+
 static void
 vset(struct imgpipe_error *err, int code, int sys_errno, const char *fmt,
      va_list ap)

@@ -9,6 +9,7 @@
 
 #include <stddef.h>
 
+#include "banned.h"
 #include "cancel.h"
 #include "error.h"
 #include "pipeline.h"

@@ -6,6 +6,8 @@
 
 #include <math.h>
 
+#include "banned.h"
+
 static float
 k_box(float x)
 {

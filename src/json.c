@@ -3,6 +3,8 @@
 
 #include <stddef.h>
 
+#include "banned.h"
+
 /* Length of the valid UTF-8 sequence at s, or 0 when it is not one. */
 static size_t
 utf8_len(const unsigned char *s)

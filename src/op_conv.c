@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "banned.h"
 #include "error.h"
 #include "filter.h"
 #include "op_kernels.h"

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "banned.h"
 #include "error.h"
 #include "op_kernels.h"
 

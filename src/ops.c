@@ -9,6 +9,7 @@
 #include <limits.h>
 #include <math.h>
 
+#include "banned.h"
 #include "error.h"
 #include "op_kernels.h"
 

@@ -9,6 +9,7 @@
 #include <limits.h>
 #include <string.h>
 
+#include "banned.h"
 #include "error.h"
 #include "op_kernels.h"
 

@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "banned.h"
+
 #if defined(__AVX2__) && !defined(IMGPIPE_NO_SIMD)
 #include <immintrin.h>
 

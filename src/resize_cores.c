@@ -8,6 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "banned.h"
+
 #if defined(__SSE2__) && !defined(IMGPIPE_NO_SIMD)
 #define RESIZE_SSE2 1
 #include <emmintrin.h>

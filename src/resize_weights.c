@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "banned.h"
 #include "error.h"
 #include "filter.h"
 

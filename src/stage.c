@@ -4,6 +4,7 @@
  */
 #include "stage.h"
 
+#include "banned.h"
 #include "hook.h"
 #include "image.h"
 

@@ -137,18 +137,10 @@ util_cpus(void)
  * Under AddressSanitizer or ThreadSanitizer the allocator in use is the
  * sanitizer's: glibc's malloc_trim would walk arenas glibc never set up.
  */
-#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
-#define FOREIGN_MALLOC 1
-#elif defined(__has_feature)
-#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
-#define FOREIGN_MALLOC 1
-#endif
-#endif
-
 void
 util_trim_heap(void)
 {
-#if defined(__GLIBC__) && !defined(FOREIGN_MALLOC)
+#if defined(__GLIBC__) && !IMGPIPE_ASAN && !IMGPIPE_TSAN
 	malloc_trim(0);
 #endif
 }

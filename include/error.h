@@ -7,7 +7,6 @@
 #define IMGPIPE_ERROR_H
 
 enum imgpipe_err {
-	IMGPIPE_OK = 0,
 	IMGPIPE_ENOMEM = -1,  /* allocation failed */
 	IMGPIPE_EIO = -2,     /* read, write, rename or directory failure */
 	IMGPIPE_EFORMAT = -3, /* corrupt, truncated or unsupported file */

@@ -32,8 +32,4 @@ int fileio_tmp_path(const char *path, pid_t pid, char *buf, size_t n);
 /* Create dir and its missing parents (mode 0777 & ~umask). */
 int fileio_mkdirs(const char *dir, struct imgpipe_error *err);
 
-/* The pipeline_io functions that call the two above (ctx unused). */
-struct pipeline_io;
-extern const struct pipeline_io fileio_posix;
-
 #endif

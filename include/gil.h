@@ -18,7 +18,6 @@ struct gil {
 	pthread_cond_t turn;
 	unsigned long next_ticket, serving;
 	double interval_s;
-	long handoffs; /* offers that let another thread run */
 };
 
 /* One thread's view of the lock: the hook context and io context. */

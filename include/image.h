@@ -30,14 +30,6 @@ struct image {
 	size_t cap;
 };
 
-/* A borrowed rectangle of an image: the kernels' input. */
-struct image_view {
-	const unsigned char *data; /* first sample of the rectangle */
-	size_t stride;
-	int w, h, channels;
-	enum pixfmt fmt;
-};
-
 /* An empty image that owns nothing. */
 void image_init(struct image *im);
 
@@ -77,8 +69,5 @@ image_row(const struct image *im, int y)
 {
 	return im->data + (size_t)y * im->stride;
 }
-
-/* A view of the whole image. */
-struct image_view image_view_of(const struct image *im);
 
 #endif

@@ -14,7 +14,6 @@
 
 #include "error.h"
 #include "membuf.h"
-#include "pipeline.h"
 #include "util.h"
 
 int
@@ -151,25 +150,3 @@ fileio_mkdirs(const char *dir, struct imgpipe_error *err)
 	}
 	return 0;
 }
-
-static int
-posix_read(void *ctx, const char *path, struct membuf *out,
-	   struct imgpipe_error *err)
-{
-	(void)ctx;
-	return fileio_read(path, out, err);
-}
-
-static int
-posix_write(void *ctx, const char *path, const struct membuf *data,
-	    struct imgpipe_error *err)
-{
-	(void)ctx;
-	return fileio_write_atomic(path, data->data, data->len, err);
-}
-
-const struct pipeline_io fileio_posix = {
-	.read_file = posix_read,
-	.write_file = posix_write,
-	.ctx = NULL,
-};

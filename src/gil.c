@@ -1,6 +1,6 @@
 /*
- * The simulated interpreter lock.  Locking rule: mu guards next_ticket,
- * serving and handoffs; a thread holds the GIL while serving equals the
+ * The simulated interpreter lock.  Locking rule: mu guards next_ticket
+ * and serving; a thread holds the GIL while serving equals the
  * ticket it drew.
  */
 #include "gil.h"
@@ -20,7 +20,6 @@ gil_init(struct gil *g, double switch_interval_ms)
 	}
 	g->next_ticket = g->serving = 0;
 	g->interval_s = switch_interval_ms / 1000.0;
-	g->handoffs = 0;
 	return 0;
 }
 
@@ -70,8 +69,6 @@ gil_hook(void *ctx)
 	/* Like CPython, only drop the lock when somebody asked for it. */
 	pthread_mutex_lock(&g->mu);
 	waiting = g->next_ticket - g->serving > 1;
-	if (waiting)
-		g->handoffs++;
 	pthread_mutex_unlock(&g->mu);
 	if (waiting) {
 		gil_release(h);

@@ -122,17 +122,3 @@ image_row_bytes(const struct image *im)
 	return (size_t)im->w * (size_t)im->channels *
 	       image_sample_size(im->fmt);
 }
-
-struct image_view
-image_view_of(const struct image *im)
-{
-	struct image_view v;
-
-	v.data = im->data;
-	v.stride = im->stride;
-	v.w = im->w;
-	v.h = im->h;
-	v.channels = im->channels;
-	v.fmt = im->fmt;
-	return v;
-}

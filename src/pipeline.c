@@ -8,7 +8,31 @@
 #include <string.h>
 
 #include "fileio.h"
+#include "membuf.h"
 #include "util.h"
+
+/* The default io (w->io NULL): blocking POSIX calls; ctx unused. */
+static int
+posix_read(void *ctx, const char *path, struct membuf *out,
+	   struct imgpipe_error *err)
+{
+	(void)ctx;
+	return fileio_read(path, out, err);
+}
+
+static int
+posix_write(void *ctx, const char *path, const struct membuf *data,
+	    struct imgpipe_error *err)
+{
+	(void)ctx;
+	return fileio_write_atomic(path, data->data, data->len, err);
+}
+
+static const struct pipeline_io posix_io = {
+	.read_file = posix_read,
+	.write_file = posix_write,
+	.ctx = NULL,
+};
 
 void
 task_result_init(struct task_result *res)
@@ -85,14 +109,6 @@ pipeline_shrink_denom(int w, int h, const struct op_resolved *r)
 		    scaled(h, d) >= 2 * r->scaled_h)
 			return d;
 	return 1;
-}
-
-static const struct codec *
-output_codec(const struct task *t)
-{
-	const struct codec *c = codec_get(t->out_codec);
-
-	return c != NULL ? c : codec_get(t->in_codec);
 }
 
 /* Header, orientation and the resolved ops for the upright size. */
@@ -212,8 +228,8 @@ static int
 run(const struct job *job, const struct task *t, struct worker *w,
     struct task_result *res, struct imgpipe_error *err)
 {
-	const struct pipeline_io *io = w->io ? w->io : &fileio_posix;
-	const struct codec *in, *out = output_codec(t);
+	const struct pipeline_io *io = w->io ? w->io : &posix_io;
+	const struct codec *in, *out = codec_get(t->out_codec);
 	struct worker_bufs *b = bufs(w);
 	struct decode_opts dopts;
 	/* Robustness: zeroed, as a failed probe leaves it unset (res->w_in). */

@@ -133,8 +133,8 @@ void worker_release(struct worker *w);
  * w has run its last image: worker_release, and the freed pages go back to
  * the kernel now, by this thread, while other workers finish their last
  * images.  Otherwise the one thread that exits unmaps every worker's pages
- * alone after the batch: 14 ms of a 0.8 s threads -j 2 run, and 3% of
- * its wall time on this machine.  w may be released again.
+ * alone after the batch, in series, when nothing else is left to overlap
+ * it (figures in bench/README.md).  w may be released again.
  */
 void worker_retire(struct worker *w);
 

@@ -3,11 +3,11 @@
  * state (buffers, scratch) of the slot it holds.
  *
  * Why: with -j above the core count, time-sliced images each first-touch
- * their own buffers and evict each other from the caches (-j 8 on 2 cores
- * faulted 2.4 times as many pages and lost 18% throughput).  With one slot
- * per CPU the extra workers wait instead, and a slot's buffers stay warm
- * whichever thread holds it: the most recently freed slot is handed out
- * first.
+ * their own buffers and evict each other from the caches, so they fault
+ * more pages and finish fewer images a second (figures in
+ * bench/README.md).  With one slot per CPU the extra workers wait
+ * instead, and a slot's buffers stay warm whichever thread holds it: the
+ * most recently freed slot is handed out first.
  */
 #ifndef IMGPIPE_SLOTS_H
 #define IMGPIPE_SLOTS_H

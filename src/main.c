@@ -34,13 +34,14 @@ close_stdout(int status)
  * arena; so each image page-faulted its decoder's memory afresh (libjpeg-
  * turbo's coefficient arrays for a 12 MP progressive JPEG are 36 MB), once
  * per thread.  Keep blocks up to 32 MB in the heap, keep freed memory
- * mapped, and share one arena per CPU: -j 1 faulted half as many pages
- * and ran about 5% faster, and -j 8 on 2 cores no longer paid for 8 arenas.
+ * mapped, and share one arena per CPU, so that an image's pages are not
+ * faulted afresh and more workers than CPUs do not pay for an arena each.
  * A thread's arena lives in 64 MB heaps, and glibc unmaps an emptied heap
  * unless the previous one has less than M_TOP_PAD free; with the default
  * pad a worker thread mapped and unmapped a heap about once per image, so
- * threads -j 2 faulted 30% more pages than procs -j 2.  The pad only
- * reserves address space: pages are faulted when first written.
+ * threads faulted more pages than procs.  The pad only reserves address
+ * space: pages are faulted when first written.  The figures are in
+ * bench/README.md.
  */
 static void
 tune_malloc(void)

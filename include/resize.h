@@ -37,6 +37,15 @@ struct resize_plan {
 		*mid; /* resize_rows_vh: its int16 rows, one per output row */
 };
 
+/*
+ * The cores the kernels use: AVX2 where the CPU has it, else
+ * resize_cores_fast.  IMGPIPE_SIMD=sse2 or =c in the environment caps the
+ * choice (read once at start-up), to compare speed; the bytes are the same.
+ * Chosen here, above both resize_cores.c and resize_avx2.c, as the AVX2
+ * cores call the SSE2 ones for their tails.
+ */
+const struct resize_cores *resize_cores_active(void);
+
 void resize_plan_init(struct resize_plan *p, int channels);
 void resize_plan_release(struct resize_plan *p);
 

@@ -1,7 +1,7 @@
 /*
  * The row cores of resampling, blur and sharpen: the only code with SIMD
  * in it, each core in plain C, SSE2 and (x86-64) AVX2 versions that give
- * identical bytes, picked once at start-up through one table.
+ * identical bytes, one table per version (resize.h picks the one used).
  *
  * Sample formats (all exact integer arithmetic, so results never depend on
  * SIMD or on how rows are split):
@@ -84,13 +84,6 @@ extern const struct resize_cores resize_cores_fast;
 
 /* The AVX2 cores: NULL unless built for x86-64 and the CPU has AVX2. */
 const struct resize_cores *resize_cores_avx2(void);
-
-/*
- * The cores the kernels use: AVX2 where the CPU has it, else
- * resize_cores_fast.  IMGPIPE_SIMD=sse2 or =c in the environment caps the
- * choice (read once at start-up), to compare speed; the bytes are the same.
- */
-const struct resize_cores *resize_cores_active(void);
 
 /* Round v to the nearest integer (halves up) clamped to 0 .. 255. */
 static inline unsigned char

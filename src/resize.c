@@ -1,12 +1,13 @@
 /*
- * Separable resampling in fixed point: the plan (weight tables and source
- * window), the stages of the two passes, and op_resize, which picks the
- * order of the passes.  Any split of the rows into bands gives the same
- * bytes.
+ * Separable resampling in fixed point: which cores the stages run, the
+ * plan (weight tables and source window), the stages of the two passes,
+ * and op_resize, which picks the order of the passes.  Any split of the
+ * rows into bands gives the same bytes.
  */
 #include "resize.h"
 
 #include <limits.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "banned.h"
@@ -15,6 +16,30 @@
 
 /* Biased (alpha) samples need this added back once per sum. */
 #define BIAS_ACC ((int32_t)RESIZE_BIAS << RESIZE_QW)
+
+static const struct resize_cores *active = &resize_cores_fast;
+
+/*
+ * Chosen once, before main and so before any thread: the widest cores the
+ * CPU runs, unless IMGPIPE_SIMD caps them ("c", "sse2") to compare.
+ */
+__attribute__((constructor)) static void
+pick_cores(void)
+{
+	const char *cap = getenv("IMGPIPE_SIMD");
+	const struct resize_cores *avx2 = resize_cores_avx2();
+
+	if (cap != NULL && strcmp(cap, "c") == 0)
+		active = &resize_cores_plain;
+	else if (avx2 != NULL && (cap == NULL || strcmp(cap, "sse2") != 0))
+		active = avx2;
+}
+
+const struct resize_cores *
+resize_cores_active(void)
+{
+	return active;
+}
 
 void
 resize_plan_init(struct resize_plan *p, int channels)
@@ -52,13 +77,13 @@ resize_alloc_i16(struct image *im, int w, int h, int channels,
 			   0, err);
 }
 
-#define vmac_u8	      (resize_cores_active()->vmac_u8)
-#define vmac_i16      (resize_cores_active()->vmac_i16)
-#define hmac	      (resize_cores_active()->hmac)
-#define fin_i16	      (resize_cores_active()->fin_i16)
-#define fin_u8	      (resize_cores_active()->fin_u8)
-#define widen_alpha   (resize_cores_active()->widen_alpha)
-#define unpremultiply (resize_cores_active()->unpremultiply)
+#define vmac_u8	      (active->vmac_u8)
+#define vmac_i16      (active->vmac_i16)
+#define hmac	      (active->hmac)
+#define fin_i16	      (active->fin_i16)
+#define fin_u8	      (active->fin_u8)
+#define widen_alpha   (active->widen_alpha)
+#define unpremultiply (active->unpremultiply)
 
 void
 resize_rows_widen(const struct stage *st, int y0, int y1)

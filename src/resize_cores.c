@@ -1,12 +1,9 @@
 /*
- * The row cores in plain C and SSE2, and the choice of the table the
- * kernels use.  All arithmetic on samples is exact integer maths, so every
- * version gives the same bytes (test_resize compares them).
+ * The row cores in plain C and SSE2.  All arithmetic on samples is exact
+ * integer maths, so every version gives the same bytes (test_resize
+ * compares them).
  */
 #include "resize_cores.h"
-
-#include <stdlib.h>
-#include <string.h>
 
 #include "banned.h"
 
@@ -570,27 +567,3 @@ const struct resize_cores resize_cores_fast = {
 	fin_u8_c,  widen_alpha_c, unpremultiply_c, unsharp_c,
 };
 #endif
-
-static const struct resize_cores *active = &resize_cores_fast;
-
-/*
- * Chosen once, before main and so before any thread: the widest cores the
- * CPU runs, unless IMGPIPE_SIMD caps them ("c", "sse2") to compare.
- */
-__attribute__((constructor)) static void
-pick_cores(void)
-{
-	const char *cap = getenv("IMGPIPE_SIMD");
-	const struct resize_cores *avx2 = resize_cores_avx2();
-
-	if (cap != NULL && strcmp(cap, "c") == 0)
-		active = &resize_cores_plain;
-	else if (avx2 != NULL && (cap == NULL || strcmp(cap, "sse2") != 0))
-		active = avx2;
-}
-
-const struct resize_cores *
-resize_cores_active(void)
-{
-	return active;
-}

@@ -24,6 +24,7 @@
 #include "hook.h"
 #include "image.h"
 #include "membuf.h"
+#include "test_helpers.h"
 
 #define MAX_PIXELS 100000000u
 
@@ -102,10 +103,17 @@ fill_gradient(struct image *im, int w, int h, int ch)
 	for (y = 0; y < h; y++)
 		for (x = 0; x < w; x++)
 			for (c = 0; c < ch; c++)
-				image_row(im, y)[x * ch + c] = (unsigned char)(
-					c == 3 ? 255 - (x + y) * 255 / (w + h)
-					       : (x * (c + 1) * 255 / w + y * 255 /
-						  h) / (c + 2));
+				image_row(im, y)[x * ch + c] =
+					(unsigned char)(c == 3 ? 255 - (x +
+									y) * 255 /
+										 (w +
+										  h)
+							       : (x * (c + 1) *
+									  255 /
+									  w +
+								  y * 255 / h) /
+									 (c +
+									  2));
 }
 
 static double
@@ -129,20 +137,6 @@ psnr(const struct image *a, const struct image *b)
 }
 
 static int
-same_pixels(const struct image *a, const struct image *b)
-{
-	int y;
-
-	if (a->w != b->w || a->h != b->h || a->channels != b->channels)
-		return 0;
-	for (y = 0; y < a->h; y++)
-		if (memcmp(image_row(a, y), image_row(b, y),
-			   image_row_bytes(a)) != 0)
-			return 0;
-	return 1;
-}
-
-static int
 encode_as(enum codec_id id, const struct image *im,
 	  const struct image_meta *meta, int quality, struct membuf *out)
 {
@@ -155,8 +149,8 @@ static void
 test_codec_sniff(void **state)
 {
 	static const unsigned char jpg[] = { 0xff, 0xd8, 0xff, 0xe0 };
-	static const unsigned char png[] = { 0x89, 'P', 'N', 'G', '\r', '\n',
-					     0x1a, '\n' };
+	static const unsigned char png[] = { 0x89, 'P',	 'N',  'G',
+					     '\r', '\n', 0x1a, '\n' };
 	static const unsigned char gif[] = { 'G', 'I', 'F', '8', '9', 'a' };
 
 	(void)state;
@@ -183,9 +177,9 @@ png_round_trip(int ch)
 	membuf_init(&mb);
 	fill_gradient(&src, 61, 37, ch);
 	assert_int_equal(encode_as(CODEC_PNG, &src, NULL, 0, &mb), 0);
-	assert_int_equal(decode_mem(mb.data, mb.len, 1, &dst, &meta, NULL,
-				    &err), 0);
-	assert_true(same_pixels(&src, &dst));
+	assert_int_equal(
+		decode_mem(mb.data, mb.len, 1, &dst, &meta, NULL, &err), 0);
+	assert_true(same_image(&src, &dst));
 	assert_null(meta.icc);
 	assert_int_equal(meta.orientation, 1);
 	image_meta_release(&meta);
@@ -235,11 +229,10 @@ jpeg_round_trip(int ch, int progressive)
 	image_init(&dst);
 	membuf_init(&mb);
 	fill_gradient(&src, 160, 120, ch);
-	assert_int_equal(codec_jpeg.encode(&src, NULL, &o, &mb, NULL, &err),
-			 0);
+	assert_int_equal(codec_jpeg.encode(&src, NULL, &o, &mb, NULL, &err), 0);
 	assert_ptr_equal(codec_sniff(mb.data, mb.len), &codec_jpeg);
-	assert_int_equal(decode_mem(mb.data, mb.len, 1, &dst, &meta, NULL,
-				    &err), 0);
+	assert_int_equal(
+		decode_mem(mb.data, mb.len, 1, &dst, &meta, NULL, &err), 0);
 	assert_int_equal(dst.channels, ch);
 	if (psnr(&src, &dst) <= 35)
 		fail_msg("PSNR %.2f dB", psnr(&src, &dst));
@@ -361,9 +354,7 @@ to_rgba(const struct image *im, int x, int y, unsigned char rgba[4])
 		rgba[0] = rgba[1] = rgba[2] = p[0];
 		rgba[3] = im->channels == 2 ? p[1] : 255;
 		break;
-	default:
-		memcpy(rgba, p, 3);
-		rgba[3] = im->channels == 4 ? p[3] : 255;
+	default: memcpy(rgba, p, 3); rgba[3] = im->channels == 4 ? p[3] : 255;
 	}
 }
 
@@ -462,11 +453,11 @@ test_codec_png_probe_channels(void **state)
 		{ "data/pngsuite/basn0g01.png", 1 },
 		{ "data/pngsuite/basn0g16.png", 1 },
 		{ "data/pngsuite/basn4a08.png", 2 },
-		{ "data/pngsuite/ftbbn0g04.png", 2 },	/* grey + tRNS */
+		{ "data/pngsuite/ftbbn0g04.png", 2 }, /* grey + tRNS */
 		{ "data/pngsuite/basn3p04.png", 3 },
 		{ "data/pngsuite/basn2c16.png", 3 },
-		{ "data/pngsuite/ftbrn2c08.png", 4 },	/* RGB + tRNS */
-		{ "data/pngsuite/ftbbn3p08.png", 4 },	/* palette + tRNS */
+		{ "data/pngsuite/ftbrn2c08.png", 4 }, /* RGB + tRNS */
+		{ "data/pngsuite/ftbbn3p08.png", 4 }, /* palette + tRNS */
 		{ "data/pngsuite/basn6a16.png", 4 },
 	};
 	struct image_info info;
@@ -522,11 +513,13 @@ test_codec_png_crashers(void **state)
 	closedir(d);
 	assert_true(n >= 20);
 	/* Damage in critical data is always refused. */
-	assert_int_equal(decode_file("data/crashers/badcrc.png", 1, &im, &meta,
-				     &err), IMGPIPE_EFORMAT);
+	assert_int_equal(
+		decode_file("data/crashers/badcrc.png", 1, &im, &meta, &err),
+		IMGPIPE_EFORMAT);
 	assert_non_null(strstr(err.msg, "corrupt PNG data"));
-	assert_int_equal(decode_file("data/crashers/badadler.png", 1, &im,
-				     &meta, &err), IMGPIPE_EFORMAT);
+	assert_int_equal(
+		decode_file("data/crashers/badadler.png", 1, &im, &meta, &err),
+		IMGPIPE_EFORMAT);
 	assert_non_null(strstr(err.msg, "PNG data"));
 	image_release(&im);
 }
@@ -541,8 +534,9 @@ test_codec_png_truncated(void **state)
 
 	(void)state;
 	image_init(&im);
-	assert_int_equal(decode_mem(b.data, b.len * 6 / 10, 1, &im, &meta,
-				    NULL, &err), IMGPIPE_EFORMAT);
+	assert_int_equal(
+		decode_mem(b.data, b.len * 6 / 10, 1, &im, &meta, NULL, &err),
+		IMGPIPE_EFORMAT);
 	assert_string_equal(err.msg, "truncated PNG data");
 	assert_null(meta.icc);
 	free(b.data);
@@ -584,8 +578,9 @@ test_codec_jpeg_variants_agree(void **state)
 	(void)state;
 	image_init(&base);
 	image_init(&im);
-	assert_int_equal(decode_file("data/jpeg/testorig.jpg", 1, &base, &meta,
-				     &err), 0);
+	assert_int_equal(
+		decode_file("data/jpeg/testorig.jpg", 1, &base, &meta, &err),
+		0);
 	image_meta_release(&meta);
 	assert_int_equal(base.w, 227);
 	assert_int_equal(base.h, 149);
@@ -611,8 +606,9 @@ test_codec_jpeg_truncated(void **state)
 
 	(void)state;
 	image_init(&im);
-	assert_int_equal(decode_mem(b.data, b.len * 6 / 10, 1, &im, &meta,
-				    NULL, &err), IMGPIPE_EFORMAT);
+	assert_int_equal(
+		decode_mem(b.data, b.len * 6 / 10, 1, &im, &meta, NULL, &err),
+		IMGPIPE_EFORMAT);
 	assert_string_equal(err.msg, "truncated JPEG data");
 	assert_null(meta.icc);
 	/* A header cut short is truncated too, not a crash. */
@@ -622,8 +618,9 @@ test_codec_jpeg_truncated(void **state)
 	free(b.data);
 	/* Progressive files are read whole in jpeg_start_decompress. */
 	b = load("data/jpeg/testimgint.jpg");
-	assert_int_equal(decode_mem(b.data, b.len * 6 / 10, 1, &im, &meta,
-				    NULL, &err), IMGPIPE_EFORMAT);
+	assert_int_equal(
+		decode_mem(b.data, b.len * 6 / 10, 1, &im, &meta, NULL, &err),
+		IMGPIPE_EFORMAT);
 	assert_string_equal(err.msg, "truncated JPEG data");
 	free(b.data);
 	image_release(&im);
@@ -664,7 +661,7 @@ test_codec_jpeg_extraneous_data(void **state)
 	if (decode_mem(mod, b.len + sizeof(junk), 1, &c, &meta, NULL, &err))
 		fail_msg("%s", err.msg);
 	image_meta_release(&meta);
-	assert_true(same_pixels(&a, &c));
+	assert_true(same_image(&a, &c));
 	free(mod);
 	free(b.data);
 	image_release(&a);
@@ -816,8 +813,9 @@ srgb_profile(void)
 	struct blob b;
 
 	image_init(&im);
-	assert_int_equal(decode_file("data/jpeg/vgl_5674_0098.png", 1, &im,
-				     &meta, &err), 0);
+	assert_int_equal(
+		decode_file("data/jpeg/vgl_5674_0098.png", 1, &im, &meta, &err),
+		0);
 	b.data = meta.icc;
 	b.len = meta.icc_len;
 	image_release(&im);
@@ -841,8 +839,8 @@ icc_round_trip(enum codec_id id, struct blob icc)
 	in.icc_len = icc.len;
 	assert_true(is_icc(icc.data, icc.len));
 	assert_int_equal(encode_as(id, &src, &in, 90, &mb), 0);
-	assert_int_equal(decode_mem(mb.data, mb.len, 1, &dst, &out, NULL,
-				    &err), 0);
+	assert_int_equal(decode_mem(mb.data, mb.len, 1, &dst, &out, NULL, &err),
+			 0);
 	assert_non_null(out.icc);
 	assert_int_equal(out.icc_len, icc.len);
 	assert_memory_equal(out.icc, icc.data, icc.len);
@@ -892,10 +890,10 @@ test_codec_png_drops_cmyk_profile(void **state)
 	in.icc = cmyk.data;
 	in.icc_len = cmyk.len;
 	assert_int_equal(encode_as(CODEC_PNG, &src, &in, 0, &mb), 0);
-	assert_int_equal(decode_mem(mb.data, mb.len, 1, &dst, &out, NULL,
-				    &err), 0);
+	assert_int_equal(decode_mem(mb.data, mb.len, 1, &dst, &out, NULL, &err),
+			 0);
 	assert_null(out.icc);
-	assert_true(same_pixels(&src, &dst));
+	assert_true(same_image(&src, &dst));
 	image_meta_release(&in);
 	image_release(&src);
 	image_release(&dst);
@@ -924,12 +922,12 @@ tiff_orientation(unsigned char *p, int orientation, int be)
 	p[0] = p[1] = be ? 'M' : 'I';
 	put16(p + 2, 42, be);
 	put32(p + 4, 8, be);
-	put16(p + 8, 1, be);		/* one entry */
-	put16(p + 10, 0x0112, be);	/* Orientation */
-	put16(p + 12, 3, be);		/* SHORT */
-	put32(p + 14, 1, be);		/* one value */
+	put16(p + 8, 1, be);	   /* one entry */
+	put16(p + 10, 0x0112, be); /* Orientation */
+	put16(p + 12, 3, be);	   /* SHORT */
+	put32(p + 14, 1, be);	   /* one value */
 	put16(p + 18, (unsigned)orientation, be);
-	put32(p + 22, 0, be);		/* no next IFD */
+	put32(p + 22, 0, be); /* no next IFD */
 	return 26;
 }
 
@@ -971,15 +969,17 @@ test_codec_jpeg_exif_orientation(void **state)
 	assert_int_equal(encode_as(CODEC_JPEG, &im, NULL, 80, &jpg), 0);
 	for (be = 0; be <= 1; be++) {
 		for (o = 1; o <= 9; o++) {
-			want = o <= 8 ? o : 1;	/* 9 is invalid */
+			want = o <= 8 ? o : 1; /* 9 is invalid */
 			b = with_exif(&jpg, o, be);
-			assert_int_equal(codec_jpeg.probe(b.data, b.len, &info,
-							  &err), 0);
+			assert_int_equal(
+				codec_jpeg.probe(b.data, b.len, &info, &err),
+				0);
 			assert_int_equal(info.orientation, want);
 			assert_int_equal(info.w, 24);
 			assert_int_equal(info.h, 16);
 			assert_int_equal(decode_mem(b.data, b.len, 1, &im,
-						    &meta, NULL, &err), 0);
+						    &meta, NULL, &err),
+					 0);
 			assert_int_equal(meta.orientation, want);
 			image_meta_release(&meta);
 			free(b.data);
@@ -1009,9 +1009,8 @@ png_with_exif(int orientation, int after_idat)
 	if (setjmp(png_jmpbuf(png)))
 		fail_msg("libpng failed writing the eXIf test file");
 	png_init_io(png, f);
-	png_set_IHDR(png, info, 8, 4, 8, PNG_COLOR_TYPE_RGB,
-		     PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT,
-		     PNG_FILTER_TYPE_DEFAULT);
+	png_set_IHDR(png, info, 8, 4, 8, PNG_COLOR_TYPE_RGB, PNG_INTERLACE_NONE,
+		     PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
 	png_set_eXIf_1(png, after_idat ? end : info, (png_uint_32)n, tiff);
 	png_write_info(png, info);
 	for (y = 0; y < 4; y++)
@@ -1038,12 +1037,13 @@ test_codec_png_exif_orientation(void **state)
 	for (after = 0; after <= 1; after++) {
 		for (o = 1; o <= 8; o++) {
 			b = png_with_exif(o, after);
-			assert_int_equal(codec_png.probe(b.data, b.len, &info,
-							 &err), 0);
+			assert_int_equal(
+				codec_png.probe(b.data, b.len, &info, &err), 0);
 			/* probe reads no further than the first IDAT. */
 			assert_int_equal(info.orientation, after ? 1 : o);
 			assert_int_equal(decode_mem(b.data, b.len, 1, &im,
-						    &meta, NULL, &err), 0);
+						    &meta, NULL, &err),
+					 0);
 			assert_int_equal(meta.orientation, o);
 			image_meta_release(&meta);
 			free(b.data);
@@ -1064,20 +1064,23 @@ test_codec_jpeg_shrink(void **state)
 	(void)state;
 	image_init(&full);
 	image_init(&im);
-	assert_int_equal(decode_file("data/jpeg/testorig.jpg", 1, &full,
-				     &meta, &err), 0);
+	assert_int_equal(
+		decode_file("data/jpeg/testorig.jpg", 1, &full, &meta, &err),
+		0);
 	image_meta_release(&meta);
 	for (i = 0; i < 3; i++) {
 		d = denoms[i];
 		assert_int_equal(decode_file("data/jpeg/testorig.jpg", d, &im,
-					     &meta, &err), 0);
+					     &meta, &err),
+				 0);
 		image_meta_release(&meta);
 		assert_int_equal(im.w, (full.w + d - 1) / d);
 		assert_int_equal(im.h, (full.h + d - 1) / d);
 	}
 	/* PNG ignores the denominator. */
-	assert_int_equal(decode_file("data/pngsuite/basn2c08.png", 4, &im,
-				     &meta, &err), 0);
+	assert_int_equal(
+		decode_file("data/pngsuite/basn2c08.png", 4, &im, &meta, &err),
+		0);
 	image_meta_release(&meta);
 	assert_int_equal(im.w, 32);
 	image_release(&full);
@@ -1118,8 +1121,8 @@ test_codec_jpeg_max_pixels(void **state)
 		if (mb.data[i] == 0xff && mb.data[i + 1] == 0xc0)
 			break;
 	assert_true(i + 9 < mb.len);
-	put16(mb.data + i + 5, 60000, 1);	/* height */
-	put16(mb.data + i + 7, 50000, 1);	/* width */
+	put16(mb.data + i + 5, 60000, 1); /* height */
+	put16(mb.data + i + 7, 50000, 1); /* width */
 	check_limit(mb.data, mb.len, "image is 50000x60000, over --max-pixels");
 	image_release(&im);
 	membuf_release(&mb);
@@ -1199,8 +1202,8 @@ test_codec_hook_cancels_decode(void **state)
 	(void)state;
 	check_cancel("data/jpeg/testorig.jpg");
 	check_cancel("data/jpeg/testimgint.jpg");
-	check_cancel("data/jpeg/vgl_5674_0098.png");	/* with iCCP */
-	check_cancel("data/pngsuite/ibasn6a16.png");	/* interlaced */
+	check_cancel("data/jpeg/vgl_5674_0098.png"); /* with iCCP */
+	check_cancel("data/pngsuite/ibasn6a16.png"); /* interlaced */
 }
 
 static void
@@ -1222,9 +1225,9 @@ test_codec_hook_cancels_encode(void **state)
 	for (i = 0; i < 2; i++) {
 		ca.calls = 0;
 		h.pending = 0;
-		assert_int_equal(codec_get(ids[i])->encode(&im, NULL, &o, &mb,
-							   &h, &err),
-				 IMGPIPE_ECANCEL);
+		assert_int_equal(
+			codec_get(ids[i])->encode(&im, NULL, &o, &mb, &h, &err),
+			IMGPIPE_ECANCEL);
 		assert_int_equal(ca.calls, 2);
 		assert_int_equal(mb.len, 0);
 	}
@@ -1233,13 +1236,6 @@ test_codec_hook_cancels_encode(void **state)
 }
 
 /* Rows are reported as they are produced: once per row, h in total. */
-static int
-count_call(void *ctx)
-{
-	++*(int *)ctx;
-	return 0;
-}
-
 static void
 test_codec_hook_counts_rows(void **state)
 {
@@ -1251,15 +1247,15 @@ test_codec_hook_counts_rows(void **state)
 	struct imgpipe_error err;
 	struct blob b;
 	int i, calls;
-	struct hook h = { count_call, &calls, 1, 0 };
+	struct hook h = { count_calls, &calls, 1, 0 };
 
 	(void)state;
 	image_init(&im);
 	for (i = 0; i < 3; i++) {
 		calls = 0;
 		b = load(files[i]);
-		assert_int_equal(decode_mem(b.data, b.len, 1, &im, &meta, &h,
-					    &err), 0);
+		assert_int_equal(
+			decode_mem(b.data, b.len, 1, &im, &meta, &h, &err), 0);
 		assert_int_equal(calls, im.h);
 		image_meta_release(&meta);
 		free(b.data);
@@ -1282,23 +1278,22 @@ test_codec_hook_runs_while_progressive_scans_load(void **state)
 	struct membuf prog;
 	struct blob b;
 	int base = 0, progressive = 0;
-	struct hook h = { count_call, &base, 1, 0 };
+	struct hook h = { count_calls, &base, 1, 0 };
 
 	(void)state;
 	image_init(&im);
 	image_init(&back);
 	membuf_init(&prog);
 	b = load("data/jpeg/testorig.jpg");
-	assert_int_equal(decode_mem(b.data, b.len, 1, &im, &meta, &h, &err),
-			 0);
+	assert_int_equal(decode_mem(b.data, b.len, 1, &im, &meta, &h, &err), 0);
 	image_meta_release(&meta);
 	assert_int_equal(base, im.h);
 	image_meta_init(&meta);
 	assert_int_equal(codec_jpeg.encode(&im, &meta, &eo, &prog, NULL, &err),
 			 0);
 	h.ctx = &progressive;
-	assert_int_equal(decode_mem(prog.data, prog.len, 1, &back, &meta, &h,
-				    &err), 0);
+	assert_int_equal(
+		decode_mem(prog.data, prog.len, 1, &back, &meta, &h, &err), 0);
 	image_meta_release(&meta);
 	assert_true(progressive > back.h);
 	free(b.data);

@@ -19,7 +19,7 @@
 #include "ops.h"
 #include "resize.h"
 #include "spec.h"
-#include "test_images.h"
+#include "test_helpers.h"
 
 #define MAXP 100000000
 
@@ -105,17 +105,45 @@ expect_op(const struct op *op, struct pic in, struct pic want)
 	image_release(&b);
 }
 
+/* Colour ops worked by hand, on colour and on grey + alpha pictures. */
+static const unsigned char inv_in[] = { 10, 20, 30, 40, 0, 255, 128, 255 };
+static const unsigned char inv_want[] = { 245, 235, 225, 40, 255, 0, 127, 255 };
+static const unsigned char grey_rgb[] = { 255, 0, 0, 0, 255, 0, 0, 0, 255 };
+/* round(0.2126 * 255), round(0.7152 * 255), round(0.0722 * 255) */
+static const unsigned char grey_want[] = { 54, 182, 18 };
+static const unsigned char grey_rgba[] = { 255, 0, 0, 7, 0, 255, 0, 99 };
+static const unsigned char grey_want_a[] = { 54, 7, 182, 99 };
+static const unsigned char sepia_rgb[] = { 100, 150, 50, 255, 255, 255 };
+/* (100, 150, 50): 164.1 146.2 113.85; white: 344.5 306.8 238.94, clamped */
+static const unsigned char sepia_want[] = { 164, 146, 114, 255, 255, 239 };
+static const unsigned char sepia_ga[] = { 100, 33 };
+/* grey 100 is (100, 100, 100): 135.1 120.3 93.7 */
+static const unsigned char sepia_want_ga[] = { 135, 120, 94, 33 };
+
+struct colour_case {
+	enum op_kind kind;
+	struct pic in, want;
+};
+
+static const struct colour_case colour_cases[] = {
+	{ OP_INVERT, { 2, 1, 4, inv_in }, { 2, 1, 4, inv_want } },
+	{ OP_GRAYSCALE, { 3, 1, 3, grey_rgb }, { 3, 1, 1, grey_want } },
+	{ OP_GRAYSCALE, { 2, 1, 4, grey_rgba }, { 2, 1, 2, grey_want_a } },
+	{ OP_SEPIA, { 2, 1, 3, sepia_rgb }, { 2, 1, 3, sepia_want } },
+	{ OP_SEPIA, { 1, 1, 2, sepia_ga }, { 1, 1, 4, sepia_want_ga } },
+};
+
 static void
-test_ops_invert(void **state)
+test_ops_colour_by_hand(void **state)
 {
-	static const unsigned char in[] = { 10, 20, 30, 40, 0, 255, 128, 255 };
-	static const unsigned char want[] = { 245, 235, 225, 40,
-					      255, 0,	127, 255 };
-	struct op op = { .kind = OP_INVERT };
+	size_t i;
 
 	(void)state;
-	expect_op(&op, (struct pic){ 2, 1, 4, in },
-		  (struct pic){ 2, 1, 4, want });
+	for (i = 0; i < sizeof(colour_cases) / sizeof(colour_cases[0]); i++) {
+		struct op op = { .kind = colour_cases[i].kind };
+
+		expect_op(&op, colour_cases[i].in, colour_cases[i].want);
+	}
 }
 
 /*
@@ -256,23 +284,6 @@ test_ops_orientations(void **state)
 	image_release(&b);
 }
 
-static void
-test_ops_grayscale_weights(void **state)
-{
-	static const unsigned char rgb[] = { 255, 0, 0, 0, 255, 0, 0, 0, 255 };
-	static const unsigned char rgba[] = { 255, 0, 0, 7, 0, 255, 0, 99 };
-	/* round(0.2126 * 255), round(0.7152 * 255), round(0.0722 * 255) */
-	static const unsigned char want[] = { 54, 182, 18 };
-	static const unsigned char want_a[] = { 54, 7, 182, 99 };
-	struct op op = { .kind = OP_GRAYSCALE };
-
-	(void)state;
-	expect_op(&op, (struct pic){ 3, 1, 3, rgb },
-		  (struct pic){ 3, 1, 1, want });
-	expect_op(&op, (struct pic){ 2, 1, 4, rgba },
-		  (struct pic){ 2, 1, 2, want_a });
-}
-
 /* Pointwise ops on the grey samples 0 64 100 200 255, by hand. */
 struct point_case {
 	enum op_kind kind;
@@ -320,27 +331,6 @@ test_ops_pointwise(void **state)
 		expect_op(&op, (struct pic){ 5, 1, 4, in },
 			  (struct pic){ 5, 1, 4, want });
 	}
-}
-
-static void
-test_ops_sepia(void **state)
-{
-	static const unsigned char rgb[] = { 100, 150, 50, 255, 255, 255 };
-	/*
-	 * (100, 150, 50): 164.1 146.2 113.85; white: 344.5 306.8 238.94,
-	 * clamped.
-	 */
-	static const unsigned char want[] = { 164, 146, 114, 255, 255, 239 };
-	static const unsigned char ga[] = { 100, 33 };
-	/* grey 100 is (100, 100, 100): 135.1 120.3 93.7 */
-	static const unsigned char want_ga[] = { 135, 120, 94, 33 };
-	struct op op = { .kind = OP_SEPIA };
-
-	(void)state;
-	expect_op(&op, (struct pic){ 2, 1, 3, rgb },
-		  (struct pic){ 2, 1, 3, want });
-	expect_op(&op, (struct pic){ 1, 1, 2, ga },
-		  (struct pic){ 1, 1, 4, want_ga });
 }
 
 static void
@@ -415,8 +405,7 @@ test_ops_blur_impulse(void **state)
 	(void)state;
 	image_init(&a);
 	image_init(&b);
-	fill(&a, 21, 21, 1, 0);
-	image_row(&a, 10)[10] = 255;
+	impulse(&a, 21, 21, 10, 10);
 	apply(&op, &a, &b);
 	for (y = 0; y < 21; y++)
 		for (x = 0; x < 21; x++) {
@@ -605,13 +594,6 @@ cancel_now(void *ctx)
 	return IMGPIPE_ECANCEL;
 }
 
-static int
-count_calls(void *ctx)
-{
-	++*(int *)ctx;
-	return 0;
-}
-
 static void
 test_ops_hook_cancels(void **state)
 {
@@ -641,13 +623,11 @@ int
 main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_ops_invert),
+		cmocka_unit_test(test_ops_colour_by_hand),
 		cmocka_unit_test(test_ops_geometry),
 		cmocka_unit_test(test_ops_crop),
 		cmocka_unit_test(test_ops_orientations),
-		cmocka_unit_test(test_ops_grayscale_weights),
 		cmocka_unit_test(test_ops_pointwise),
-		cmocka_unit_test(test_ops_sepia),
 		cmocka_unit_test(test_ops_flatten),
 		cmocka_unit_test(test_ops_gaussian_weights),
 		cmocka_unit_test(test_ops_blur_impulse),

@@ -19,7 +19,7 @@
 #include "ops.h"
 #include "resize.h"
 #include "spec.h"
-#include "test_images.h"
+#include "test_helpers.h"
 
 #define MAXP 100000000
 
@@ -370,8 +370,7 @@ test_resize_bilinear_upscale(void **state)
 	(void)state;
 	image_init(&a);
 	image_init(&b);
-	fill(&a, 2, 1, 1, 0);
-	image_row(&a, 0)[1] = 255;
+	impulse(&a, 2, 1, 1, 0);
 	run(&op, 2, 1, &a, &b);
 	for (x = 0; x < 4; x++)
 		assert_int_equal(image_row(&b, 0)[x], want[x]);

@@ -1,9 +1,9 @@
 /*
- * Image helpers the unit tests share: a uniform image, and whether two
- * images are the same.  Include after <cmocka.h>.
+ * Helpers the unit tests share: a uniform image, an impulse, whether two
+ * images are the same, a row hook that counts.  Include after <cmocka.h>.
  */
-#ifndef IMGPIPE_TEST_IMAGES_H
-#define IMGPIPE_TEST_IMAGES_H
+#ifndef IMGPIPE_TEST_HELPERS_H
+#define IMGPIPE_TEST_HELPERS_H
 
 #include <string.h>
 
@@ -20,6 +20,14 @@ fill(struct image *im, int w, int h, int ch, unsigned char v)
 		memset(image_row(im, y), v, (size_t)w * ch);
 }
 
+/* im becomes w x h grey, 0 but for one 255 at (x, y): an impulse. */
+static inline void
+impulse(struct image *im, int w, int h, int x, int y)
+{
+	fill(im, w, h, 1, 0);
+	image_row(im, y)[x] = 255;
+}
+
 /* 1 when a and b have the same size, channels and samples. */
 static inline int
 same_image(const struct image *a, const struct image *b)
@@ -33,6 +41,14 @@ same_image(const struct image *a, const struct image *b)
 			   image_row_bytes(a)) != 0)
 			return 0;
 	return 1;
+}
+
+/* A hook function (ctx: int *) that counts its calls and lets work go on. */
+static inline int
+count_calls(void *ctx)
+{
+	++*(int *)ctx;
+	return 0;
 }
 
 #endif

@@ -1,7 +1,8 @@
 /*
  * Internal to the ops module: the per-op kernels that ops.c dispatches to,
- * and the context they share.  Not for other modules.  The kernels run
- * their stages through stage.h, never through ops.c, so calls go one way.
+ * and the context they share.  Not for other modules.  The kernels use
+ * ops.h's plain types (op_resolved, op_scratch) but run their stages
+ * through stage.h, never through ops.c, so calls go one way.
  */
 #ifndef IMGPIPE_OP_KERNELS_H
 #define IMGPIPE_OP_KERNELS_H

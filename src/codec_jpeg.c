@@ -156,8 +156,9 @@ set_jpeg_error(struct jerr *je, j_common_ptr cinfo)
 	/* SOF3, 7, 11 and 15 are the lossless processes. */
 	if (code == JERR_SOF_UNSUPPORTED)
 		return error_set(je->err, IMGPIPE_EFORMAT,
-				 "unsupported JPEG: %sSOF%d is not supported",
-				 (sof & 3) == 3 ? "lossless JPEG, " : "",
+				 "unsupported JPEG: %s (SOF%d)",
+				 (sof & 3) == 3 ? "lossless JPEG"
+						: "this coding process",
 				 sof - 0xc0);
 	if (code == JWRN_JPEG_EOF)
 		return error_set(je->err, IMGPIPE_EFORMAT,
@@ -188,7 +189,6 @@ static int
 damages_rows(int code)
 {
 	switch (code) {
-	case JWRN_JPEG_EOF:
 	case JWRN_HIT_MARKER:
 	case JWRN_MUST_RESYNC:
 	case JWRN_NOT_SEQUENTIAL:

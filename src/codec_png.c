@@ -119,21 +119,26 @@ rows_started(png_structp png)
 	       png_get_current_pass_number(png) > 0;
 }
 
+/* Every row is in out: the error is damage after the last row. */
+static int
+after_rows(const struct png_state *st)
+{
+	return st->rows_done ||
+	       (st->reading && rows_complete(st->png, st->info));
+}
+
 /*
  * What fail_on says of an error: kept (the image stands, the message
  * becomes its warning) or fatal.  An error before the pixels is always
  * fatal; in the rows it is truncation; after them, an error.
  */
 static int
-error_kept(const struct png_state *st)
+error_kept(const struct png_state *st, int after)
 {
-	int after = st->rows_done || rows_complete(st->png, st->info);
-
-	if (!st->reading && !st->rows_done)
-		return 0;
 	if (after)
 		return st->fail_on < FAIL_ON_ERROR;
-	return st->fail_on < FAIL_ON_TRUNCATED && rows_started(st->png);
+	return st->reading && st->fail_on < FAIL_ON_TRUNCATED &&
+	       rows_started(st->png);
 }
 
 static void
@@ -141,8 +146,7 @@ error_fn(png_structp png, png_const_charp msg)
 {
 	struct png_state *st = png_get_error_ptr(png);
 	char buf[IMGPIPE_ERR_MSG_LEN];
-	int after =
-		st->rows_done || (st->reading && rows_complete(png, st->info));
+	int after = after_rows(st);
 
 	if (st->oom) {
 		st->rc = error_set(st->err, IMGPIPE_ENOMEM,
@@ -155,7 +159,7 @@ error_fn(png_structp png, png_const_charp msg)
 	else
 		format_message(buf, sizeof(buf), st->what, msg);
 	st->rc = error_set(st->err, IMGPIPE_EFORMAT, "%s", buf);
-	st->kept = error_kept(st);
+	st->kept = error_kept(st, after);
 	png_longjmp(png, 1);
 }
 

@@ -19,7 +19,7 @@ cat >"$T/table" <<'EOF'
 good.jpg ok ok ok ok -
 eoi-cut.jpg warn warn warn fail JPEG file ends without its EOI marker
 truncated.jpg warn fail fail fail truncated JPEG data
-lossless.jpg fail fail fail fail unsupported JPEG: lossless JPEG, SOF3 is not supported
+lossless.jpg fail fail fail fail unsupported JPEG: lossless JPEG (SOF3)
 no-iend.png warn warn fail fail truncated PNG data after the last row
 bad-iend-crc.png warn warn fail fail corrupt PNG data: IEND: CRC error
 no-adler.png warn warn fail fail corrupt PNG data: not enough image data

@@ -58,9 +58,10 @@ struct jerr {
 	/* decompression only: damage (see the top of this file) */
 	int decompress;
 	enum fail_on fail_on;
-	int decoding; /* from jpeg_start_decompress on */
-	int eof;      /* the data ended; libjpeg went on with a fake EOI */
-	int damaged;  /* warning holds the worst damage let through */
+	int decoding;  /* from jpeg_start_decompress on */
+	int eof;       /* the data ended; libjpeg went on with a fake EOI */
+	int eof_early; /* ... before the scan's last iMCU row */
+	int damaged;   /* warning holds the worst damage let through */
 	enum fail_on damage; /* its class: the level that fails on it */
 	char warning[IMGPIPE_ERR_MSG_LEN];
 };
@@ -217,6 +218,20 @@ note_damage(struct jerr *je, enum fail_on cls, const char *msg)
 	}
 }
 
+/*
+ * Whether data that ends now leaves pixels out, as far as can be seen.
+ * Huffman data that ends inside the last iMCU row is caught on the way
+ * (JWRN_HIT_MARKER); arithmetic coding reads zeros past the end without a
+ * warning, so there an end anywhere inside a scan counts as truncation.
+ */
+static int
+eof_early(j_decompress_ptr cinfo)
+{
+	JDIMENSION last = cinfo->total_iMCU_rows - (cinfo->arith_code ? 0 : 1);
+
+	return cinfo->input_iMCU_row < last;
+}
+
 static void
 emit_message(j_common_ptr cinfo, int msg_level)
 {
@@ -231,6 +246,7 @@ emit_message(j_common_ptr cinfo, int msg_level)
 		return;
 	if (code == JWRN_JPEG_EOF) {
 		je->eof = 1;
+		je->eof_early = eof_early((j_decompress_ptr)cinfo);
 		/* In the pixels, only the end decides (check_end). */
 		if (je->decoding)
 			return;
@@ -266,7 +282,7 @@ jerr_init(struct jerr *je, struct imgpipe_error *err, const char *what)
 	je->rc = 0;
 	je->decompress = 0;
 	je->fail_on = FAIL_ON_TRUNCATED;
-	je->decoding = je->eof = je->damaged = 0;
+	je->decoding = je->eof = je->eof_early = je->damaged = 0;
 	je->warning[0] = '\0';
 	return &je->pub;
 }
@@ -496,15 +512,16 @@ coefficients_complete(j_decompress_ptr cinfo)
 
 /*
  * Every row is out.  If the data ended early, libjpeg went on as if the
- * EOI marker were there: only that marker is missing, unless a
- * progressive file lost scans (its rows exist, blurred or flat).
+ * EOI marker were there: only that marker is missing, unless the data
+ * ended inside a scan (eof_early) or a progressive file lost scans (its
+ * rows exist, blurred or flat).
  */
 static void
 check_end(struct jdec *d)
 {
 	if (!d->jerr.eof)
 		return;
-	if (!coefficients_complete(&d->cinfo))
+	if (d->jerr.eof_early || !coefficients_complete(&d->cinfo))
 		note_damage(&d->jerr, FAIL_ON_TRUNCATED, "truncated JPEG data");
 	else
 		note_damage(&d->jerr, FAIL_ON_WARNING,

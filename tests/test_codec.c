@@ -651,6 +651,56 @@ test_codec_fail_on_levels(void **state)
 	image_release(&im);
 }
 
+/*
+ * Where a JPEG's data ends decides at the default level: without only its
+ * EOI marker it decodes with a warning, cut inside a scan it fails, for
+ * baseline, progressive and arithmetic coding alike, except that
+ * arithmetic data cannot show its end was complete: it fails too.
+ */
+static void
+test_codec_jpeg_data_end(void **state)
+{
+	static const struct {
+		const char *path;
+		int eoi_cut; /* outcome without the last 2 bytes */
+	} cases[] = {
+		{ "data/jpeg/testorig.jpg", DEC_WARNED },
+		{ "data/jpeg/testimgint.jpg", DEC_WARNED },
+		{ "data/jpeg/testimgari.jpg", DEC_FAILED },
+	};
+	struct decode_opts o = { 1, MAX_PIXELS, FAIL_ON_TRUNCATED };
+	struct imgpipe_error err;
+	struct image_meta meta;
+	struct image im;
+	struct blob b;
+	size_t i, keep[2];
+	int k, rc, want;
+
+	(void)state;
+	image_init(&im);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		b = load(cases[i].path);
+		keep[0] = b.len - 2;
+		keep[1] = b.len * 6 / 10;
+		for (k = 0; k < 2; k++) {
+			error_clear(&err);
+			rc = codec_jpeg.decode(b.data, keep[k], &o, &im, &meta,
+					       NULL, &err);
+			if (rc == 0)
+				image_meta_release(&meta);
+			want = k == 0 ? cases[i].eoi_cut : DEC_FAILED;
+			if ((rc != 0) != (want == DEC_FAILED) ||
+			    (rc == 0 && strcmp(err.msg, "JPEG file ends without "
+							"its EOI marker") != 0) ||
+			    (rc != 0 && strcmp(err.msg, "truncated JPEG data") != 0))
+				fail_msg("%s cut to %zu bytes: rc %d, '%s'",
+					 cases[i].path, keep[k], rc, err.msg);
+		}
+		free(b.data);
+	}
+	image_release(&im);
+}
+
 /* A PNG's late eXIf: the probe, the one source of orientation, sees it. */
 static void
 test_codec_png_late_exif_probed(void **state)
@@ -1464,6 +1514,7 @@ main(void)
 		cmocka_unit_test(test_codec_png_crashers),
 		cmocka_unit_test(test_codec_fail_on_levels),
 		cmocka_unit_test(test_codec_png_late_exif_probed),
+		cmocka_unit_test(test_codec_jpeg_data_end),
 		cmocka_unit_test(test_codec_png_truncated),
 		cmocka_unit_test(test_codec_jpeg_12bit_refused),
 		cmocka_unit_test(test_codec_jpeg_variants_agree),

@@ -60,7 +60,7 @@ struct jerr {
 	enum fail_on fail_on;
 	int decoding;  /* from jpeg_start_decompress on */
 	int eof;       /* the data ended; libjpeg went on with a fake EOI */
-	int eof_early; /* ... before the scan's last iMCU row */
+	int eof_early; /* ... leaving pixels out (eof_early()) */
 	int damaged;   /* warning holds the worst damage let through */
 	enum fail_on damage; /* its class: the level that fails on it */
 	char warning[IMGPIPE_ERR_MSG_LEN];

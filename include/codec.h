@@ -29,16 +29,33 @@ struct image_info {
 	int orientation; /* EXIF Orientation 1..8; 1 when absent or invalid */
 };
 
-/* Data that travels with the pixels from input to output. */
+/*
+ * Data that travels with the pixels from input to output.  The
+ * orientation is the probe's alone (image_info), so that what the
+ * pipeline plans and what it turns are the same.
+ */
 struct image_meta {
 	unsigned char *icc; /* ICC profile bytes or NULL; malloc()ed */
 	size_t icc_len;
-	int orientation; /* EXIF Orientation 1..8 */
+};
+
+/*
+ * How much damage fails a decode (--fail-on, libvips' policy), in rising
+ * strictness; each level also fails on what the ones below it fail on.
+ * The zero value is the default.  Damage a level lets through decodes to
+ * an image, and its message is the decoder's warning.
+ */
+enum fail_on {
+	FAIL_ON_NONE = -1,     /* never: missing rows come out grey */
+	FAIL_ON_TRUNCATED = 0, /* pixel rows missing or garbled */
+	FAIL_ON_ERROR = 1,     /* a decoder error after the last row too */
+	FAIL_ON_WARNING = 2    /* any decoder warning too */
 };
 
 struct decode_opts {
 	int scale_denom;     /* 1, 2, 4 or 8: JPEG DCT scaling; others ignore */
 	uint64_t max_pixels; /* checked against the header before allocating */
+	enum fail_on fail_on;
 };
 
 struct encode_opts {
@@ -55,7 +72,10 @@ struct codec {
 	/* Non-zero when buf (the first len bytes of a file) has our magic. */
 	int (*sniff)(const unsigned char *buf, size_t len);
 
-	/* Read the header (and EXIF orientation) only: 0 or IMGPIPE_EFORMAT. */
+	/*
+	 * Read the header and the EXIF orientation, wherever in the file it
+	 * is, without decoding pixels: 0 or IMGPIPE_EFORMAT.
+	 */
 	int (*probe)(const unsigned char *buf, size_t len,
 		     struct image_info *info, struct imgpipe_error *err);
 
@@ -65,7 +85,9 @@ struct codec {
 	 * become 8, palettes and tRNS are expanded.  Fills meta (caller
 	 * releases it with image_meta_release).  Calls hook_rows as rows are
 	 * produced and stops with its code when it returns non-zero.  On
-	 * failure, meta owns nothing and out's contents are undefined.
+	 * success err->msg is "" or the warning: the worst damage that
+	 * opts->fail_on let through (err->code stays 0).  On failure, meta
+	 * owns nothing and out's contents are undefined.
 	 */
 	int (*decode)(const unsigned char *buf, size_t len,
 		      const struct decode_opts *opts, struct image *out,
@@ -93,6 +115,15 @@ const struct codec *codec_get(enum codec_id id);
 
 void image_meta_init(struct image_meta *m);
 void image_meta_release(struct image_meta *m);
+
+/*
+ * Paint rows y0..out->h grey (colour 128, alpha opaque): the rows a
+ * decoder could not produce under FAIL_ON_NONE, as libjpeg fills them.
+ */
+void codec_fill_missing(struct image *out, int y0);
+
+/* End a successful decode: err says "" or msg (which may be err->msg). */
+void codec_warn(struct imgpipe_error *err, const char *msg);
 
 extern const struct codec codec_jpeg;
 extern const struct codec codec_png;

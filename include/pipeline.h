@@ -32,6 +32,7 @@ struct job {
 	unsigned char background[3]; /* R, G, B alpha is flattened onto */
 	int auto_orient;
 	int shrink_on_load;
+	enum fail_on fail_on; /* --fail-on */
 	uint64_t max_pixels;
 };
 
@@ -61,8 +62,9 @@ enum pipe_stage {
  * can send it whole through a pipe.  Times are seconds since the batch start.
  */
 struct task_result {
-	int status;			 /* 0, or a negative IMGPIPE_E* */
-	char error[IMGPIPE_ERR_MSG_LEN]; /* reason, without the path */
+	int status; /* 0, or a negative IMGPIPE_E* */
+	/* The reason, without the path; with status 0, a warning or "". */
+	char error[IMGPIPE_ERR_MSG_LEN];
 	int worker; /* 0-based worker id; -1 when never run */
 	double start_s, end_s;
 	double stage_end_s[PIPE_STAGE_COUNT];
@@ -123,6 +125,9 @@ struct worker {
  */
 void task_result_init(struct task_result *res);
 
+/* Written, with a warning: the damage job->fail_on let through. */
+int task_result_warned(const struct task_result *res);
+
 /* Set up w for worker id; the executor may then set hook, runner and io. */
 void worker_init(struct worker *w, int id, double t0);
 
@@ -149,8 +154,9 @@ void worker_share_bufs(struct worker *w, struct worker *owner);
 
 /*
  * Run task t of job on worker w and fill *res (always, also on failure).
- * Returns res->status.  Thread-safe for distinct workers.  On failure no
- * output file and no temporary file exist.
+ * An image written despite damage (job->fail_on) has status 0 and its
+ * warning in res->error.  Returns res->status.  Thread-safe for distinct
+ * workers.  On failure no output file and no temporary file exist.
  */
 int pipeline_run(const struct job *job, const struct task *t, struct worker *w,
 		 struct task_result *res);

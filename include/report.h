@@ -1,7 +1,8 @@
 /*
  * What the user sees of a batch: one "imgpipe: PATH: reason" line per
- * failure as it happens, an optional progress bar, the summary line, the
- * JSON report of the README and the dry-run listing.  Only this module and
+ * failure and one "imgpipe: PATH: warning: reason" line per image written
+ * despite damage, as they happen, an optional progress bar, the summary line,
+ * the JSON report of the README and the dry-run listing.  Only this module and
  * main print.
  */
 #ifndef IMGPIPE_REPORT_H
@@ -30,6 +31,7 @@ struct report_config {
 /* Counts and times of a batch; filled by report_totals. */
 struct report_totals {
 	size_t ok, failed, interrupted, skipped;
+	size_t warned;	   /* of ok: written with a warning */
 	double megapixels; /* input pixels of the images written */
 };
 
@@ -62,7 +64,8 @@ void report_totals(const struct batch *b, const struct task_result *results,
 
 /*
  * The summary line, e.g. "24 processed, 1 failed, 2 skipped, 192.4 MP in
- * 1.84 s: 13.0 images/s, 104.6 MP/s (seq, 1 worker)".
+ * 1.84 s: 13.0 images/s, 104.6 MP/s (seq, 1 worker)"; "24 processed (1
+ * with a warning), ..." when some were.
  */
 void report_summary(FILE *f, const struct report_config *cfg,
 		    const struct report_totals *t, double wall_s);

@@ -34,6 +34,7 @@ enum {
 	OPT_NO_AUTO_ORIENT,
 	OPT_NO_SHRINK,
 	OPT_MAX_PIXELS,
+	OPT_FAIL_ON,
 	OPT_SKIP_EXISTING,
 	OPT_FILES_FROM,
 	OPT_SHARD,
@@ -64,6 +65,7 @@ static const struct option long_opts[] = {
 	{ "no-auto-orient", no_argument, NULL, OPT_NO_AUTO_ORIENT },
 	{ "no-shrink-on-load", no_argument, NULL, OPT_NO_SHRINK },
 	{ "max-pixels", required_argument, NULL, OPT_MAX_PIXELS },
+	{ "fail-on", required_argument, NULL, OPT_FAIL_ON },
 	{ "recursive", no_argument, NULL, 'r' },
 	{ "skip-existing", no_argument, NULL, OPT_SKIP_EXISTING },
 	{ "files-from", required_argument, NULL, OPT_FILES_FROM },
@@ -116,6 +118,8 @@ cli_usage(FILE *f)
 	      "      --no-auto-orient     do not apply the EXIF Orientation tag\n"
 	      "      --no-shrink-on-load  decode JPEGs at full size before resizing\n"
 	      "      --max-pixels N       refuse larger images (100000000; 0 = no limit)\n"
+	      "      --fail-on LEVEL      damage that fails an image: none, truncated,\n"
+	      "                           error or warning (truncated)\n"
 	      "  -r, --recursive          walk sub-folders\n"
 	      "      --skip-existing      leave outputs that are newer than their input\n"
 	      "      --files-from FILE    inputs relative to INPUT_DIR, one a line ('-': stdin)\n"
@@ -226,6 +230,31 @@ opt_max_pixels(const char *arg, uint64_t *out, struct imgpipe_error *err)
 	return 0;
 }
 
+/* none, truncated, error or warning: libvips' names for the levels. */
+static int
+opt_fail_on(const char *arg, enum fail_on *out, struct imgpipe_error *err)
+{
+	static const struct {
+		const char *name;
+		enum fail_on level;
+	} levels[] = { { "none", FAIL_ON_NONE },
+		       { "truncated", FAIL_ON_TRUNCATED },
+		       { "error", FAIL_ON_ERROR },
+		       { "warning", FAIL_ON_WARNING } };
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(levels); i++) {
+		if (strcmp(arg, levels[i].name) == 0) {
+			*out = levels[i].level;
+			return 0;
+		}
+	}
+	return error_set(
+		err, IMGPIPE_ESPEC,
+		"bad value '%s' for --fail-on (use none, truncated, error or warning)",
+		arg);
+}
+
 /* RRGGBB in hex, with an optional leading '#'. */
 static int
 opt_background(const char *arg, unsigned char rgb[3], struct imgpipe_error *err)
@@ -295,6 +324,7 @@ set_defaults(struct cli_options *o)
 	o->job.auto_orient = 1;
 	o->job.shrink_on_load = 1;
 	o->job.max_pixels = 100000000;
+	o->job.fail_on = FAIL_ON_TRUNCATED;
 	o->exec.jobs = cpus < 1		     ? 1
 		       : cpus > CLI_MAX_JOBS ? CLI_MAX_JOBS
 					     : (int)cpus;
@@ -333,6 +363,7 @@ parse_tuning(int c, const char *arg, struct cli_options *o, struct seen *s,
 	case OPT_BACKGROUND: return opt_background(arg, o->job.background, err);
 	case OPT_MAX_PIXELS:
 		return opt_max_pixels(arg, &o->job.max_pixels, err);
+	case OPT_FAIL_ON: return opt_fail_on(arg, &o->job.fail_on, err);
 	case OPT_SHARD: return opt_shard(arg, &o->shard_k, &o->shard_n, err);
 	case OPT_ROUNDS:
 		return opt_int("--rounds", arg, 1, CLI_MAX_ROUNDS, &o->rounds,

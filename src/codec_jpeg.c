@@ -3,6 +3,11 @@
  * by calling error_exit, which longjmps back to guarded(), the only setjmp
  * in this file; all mutable state lives in structs owned by the callers of
  * guarded(), so nothing is a clobbered local.
+ *
+ * Damage is judged against decode_opts.fail_on.  libjpeg's warnings that
+ * leave rows grey or garbled (the data ran out, a bad entropy code) are
+ * truncation; the others, and an end of file where only the EOI marker is
+ * missing, are warnings.  A libjpeg error stops the rows where it happens.
  */
 #include "codec.h"
 
@@ -50,6 +55,15 @@ struct jerr {
 	struct imgpipe_error *err;
 	const char *what; /* message prefix: "corrupt JPEG data" */
 	int rc;
+	/* decompression only: damage (see the top of this file) */
+	int decompress;
+	enum fail_on fail_on;
+	int decoding;  /* from jpeg_start_decompress on */
+	int eof;       /* the data ended; libjpeg went on with a fake EOI */
+	int eof_early; /* ... leaving pixels out (eof_early()) */
+	int damaged;   /* warning holds the worst damage let through */
+	enum fail_on damage; /* its class: the level that fails on it */
+	char warning[IMGPIPE_ERR_MSG_LEN];
 };
 
 struct jdec {
@@ -65,6 +79,8 @@ struct jdec {
 	struct image *out;	 /* decode */
 	struct hook *hook;
 	int orientation;
+	int reading;   /* inside read_rows */
+	int rows_done; /* rows of out complete */
 	int cmyk, inverted;
 	JOCTET *icc; /* malloc()ed by libjpeg-turbo */
 	unsigned int icc_len;
@@ -96,31 +112,64 @@ jpeg_sniff(const unsigned char *buf, size_t len)
 	return len >= 3 && buf[0] == 0xff && buf[1] == 0xd8 && buf[2] == 0xff;
 }
 
-/* Record libjpeg's current message in err as a failure and return its code. */
+/* Errors of files that are valid JPEG, of a kind libjpeg does not decode. */
 static int
-set_jpeg_error(struct jerr *je, j_common_ptr cinfo)
+is_unsupported(int code)
+{
+	switch (code) {
+	case JERR_ARITH_NOTIMPL:
+	case JERR_CCIR601_NOTIMPL:
+	case JERR_CONVERSION_NOTIMPL:
+	case JERR_FRACT_SAMPLE_NOTIMPL:
+	case JERR_NOTIMPL:
+	case JERR_NOT_COMPILED: return 1;
+	default: return 0;
+	}
+}
+
+/* libjpeg's current message after "prefix: ", first letter lower case. */
+static void
+format_jpeg(char *buf, size_t n, j_common_ptr cinfo, const char *prefix)
 {
 	char msg[JMSG_LENGTH_MAX];
 	const char *m = msg;
 	static const char corrupt[] = "Corrupt JPEG data: ";
-	int code = cinfo->err->msg_code;
+
+	(*cinfo->err->format_message)(cinfo, msg);
+	if (strncmp(msg, corrupt, sizeof(corrupt) - 1) == 0)
+		m += sizeof(corrupt) - 1;
+	util_fmt(buf, n, "%s: %c%s", prefix,
+		 m[0] >= 'A' && m[0] <= 'Z' ? m[0] - 'A' + 'a' : m[0],
+		 m[0] != '\0' ? m + 1 : "");
+}
+
+/* Record libjpeg's current message in err as a failure and return its code. */
+static int
+set_jpeg_error(struct jerr *je, j_common_ptr cinfo)
+{
+	char msg[IMGPIPE_ERR_MSG_LEN];
+	int code = cinfo->err->msg_code, sof = cinfo->err->msg_parm.i[0];
 
 	if (code == JERR_BAD_PRECISION)
 		return error_set(je->err, IMGPIPE_EFORMAT,
 				 "%d-bit JPEG is not supported",
 				 cinfo->err->msg_parm.i[0]);
+	/* SOF3, 7, 11 and 15 are the lossless processes. */
+	if (code == JERR_SOF_UNSUPPORTED)
+		return error_set(je->err, IMGPIPE_EFORMAT,
+				 "unsupported JPEG: %s (SOF%d)",
+				 (sof & 3) == 3 ? "lossless JPEG"
+						: "this coding process",
+				 sof - 0xc0);
 	if (code == JWRN_JPEG_EOF)
 		return error_set(je->err, IMGPIPE_EFORMAT,
 				 "truncated JPEG data");
 	if (code == JERR_OUT_OF_MEMORY)
 		return error_set(je->err, IMGPIPE_ENOMEM,
 				 "out of memory in the JPEG codec");
-	(*cinfo->err->format_message)(cinfo, msg);
-	if (strncmp(msg, corrupt, sizeof(corrupt) - 1) == 0)
-		m += sizeof(corrupt) - 1;
-	return error_set(je->err, IMGPIPE_EFORMAT, "%s: %c%s", je->what,
-			 m[0] >= 'A' && m[0] <= 'Z' ? m[0] - 'A' + 'a' : m[0],
-			 m[0] != '\0' ? m + 1 : "");
+	format_jpeg(msg, sizeof(msg), cinfo,
+		    is_unsupported(code) ? "unsupported JPEG" : je->what);
+	return error_set(je->err, IMGPIPE_EFORMAT, "%s", msg);
 }
 
 static void
@@ -133,15 +182,14 @@ error_exit(j_common_ptr cinfo)
 }
 
 /*
- * Warnings that mean the pixels would be wrong (grey-filled or garbled)
- * become errors; harmless ones, such as the stray bytes before a marker
- * that some phones write, are ignored.
+ * Warnings that mean some rows are wrong (grey-filled or garbled): the
+ * truncation class.  The others, such as the stray bytes before a marker
+ * that some phones write, are plain warnings.
  */
 static int
-warning_is_fatal(int code)
+damages_rows(int code)
 {
 	switch (code) {
-	case JWRN_JPEG_EOF:
 	case JWRN_HIT_MARKER:
 	case JWRN_MUST_RESYNC:
 	case JWRN_NOT_SEQUENTIAL:
@@ -152,13 +200,67 @@ warning_is_fatal(int code)
 	}
 }
 
+/*
+ * Damage of class cls with message msg: fail now when fail_on says so,
+ * else keep msg as the warning if it is the worst so far.
+ */
+static void
+note_damage(struct jerr *je, enum fail_on cls, const char *msg)
+{
+	if (je->fail_on >= cls) {
+		je->rc = error_set(je->err, IMGPIPE_EFORMAT, "%s", msg);
+		longjmp(je->jb, 1);
+	}
+	if (!je->damaged || cls < je->damage) {
+		util_fmt(je->warning, sizeof(je->warning), "%s", msg);
+		je->damage = cls;
+		je->damaged = 1;
+	}
+}
+
+/*
+ * Whether data that ends now leaves pixels out, as far as can be seen.
+ * Huffman data that ends inside the last iMCU row is caught on the way
+ * (JWRN_HIT_MARKER); arithmetic coding reads zeros past the end without a
+ * warning, so there an end anywhere inside a scan counts as truncation.
+ */
+static int
+eof_early(j_decompress_ptr cinfo)
+{
+	JDIMENSION last = cinfo->total_iMCU_rows - (cinfo->arith_code ? 0 : 1);
+
+	return cinfo->input_iMCU_row < last;
+}
+
 static void
 emit_message(j_common_ptr cinfo, int msg_level)
 {
-	if (msg_level < 0 && warning_is_fatal(cinfo->err->msg_code))
-		error_exit(cinfo);
-	if (msg_level < 0)
-		cinfo->err->num_warnings++;
+	struct jerr *je = (struct jerr *)cinfo->err;
+	char msg[IMGPIPE_ERR_MSG_LEN];
+	int code = cinfo->err->msg_code;
+
+	if (msg_level >= 0)
+		return;
+	cinfo->err->num_warnings++;
+	if (!je->decompress)
+		return;
+	if (code == JWRN_JPEG_EOF) {
+		je->eof = 1;
+		je->eof_early = eof_early((j_decompress_ptr)cinfo);
+		/* In the pixels, only the end decides (check_end). */
+		if (je->decoding)
+			return;
+		note_damage(je, FAIL_ON_TRUNCATED, "truncated JPEG data");
+		return;
+	}
+	/* Past the end, libjpeg's missing data is the file's truncation. */
+	if (code == JWRN_HIT_MARKER && je->eof)
+		util_fmt(msg, sizeof(msg), "truncated JPEG data");
+	else
+		format_jpeg(msg, sizeof(msg), cinfo, je->what);
+	note_damage(je,
+		    damages_rows(code) ? FAIL_ON_TRUNCATED : FAIL_ON_WARNING,
+		    msg);
 }
 
 /* Only the caller prints; libjpeg must never write to stderr. */
@@ -178,6 +280,10 @@ jerr_init(struct jerr *je, struct imgpipe_error *err, const char *what)
 	je->err = err;
 	je->what = what;
 	je->rc = 0;
+	je->decompress = 0;
+	je->fail_on = FAIL_ON_TRUNCATED;
+	je->decoding = je->eof = je->eof_early = je->damaged = 0;
+	je->warning[0] = '\0';
 	return &je->pub;
 }
 
@@ -276,6 +382,7 @@ jpeg_probe(const unsigned char *buf, size_t len, struct image_info *info,
 
 	memset(&d, 0, sizeof(d));
 	d.cinfo.err = jerr_init(&d.jerr, err, "corrupt JPEG data");
+	d.jerr.decompress = 1;
 	d.buf = buf;
 	d.len = len;
 	d.info = &tmp;
@@ -347,6 +454,7 @@ read_rows(struct jdec *d)
 				  cinfo->output_height -
 					  cinfo->output_scanline);
 		read_band(d, tmp, n);
+		d->rows_done += n;
 		rc = hook_rows(d->hook, n);
 		if (rc != 0)
 			return rc;
@@ -387,6 +495,39 @@ scan_limit(j_decompress_ptr cinfo)
 	return (int)UTIL_MAX(MIN_SCANS, UTIL_MIN(MAX_SCANS, n));
 }
 
+/* Every coefficient of a progressive file at full precision. */
+static int
+coefficients_complete(j_decompress_ptr cinfo)
+{
+	int ci, k;
+
+	if (!cinfo->progressive_mode || cinfo->coef_bits == NULL)
+		return 1;
+	for (ci = 0; ci < cinfo->num_components; ci++)
+		for (k = 0; k < DCTSIZE2; k++)
+			if (cinfo->coef_bits[ci][k] != 0)
+				return 0;
+	return 1;
+}
+
+/*
+ * Every row is out.  If the data ended early, libjpeg went on as if the
+ * EOI marker were there: only that marker is missing, unless the data
+ * ended inside a scan (eof_early) or a progressive file lost scans (its
+ * rows exist, blurred or flat).
+ */
+static void
+check_end(struct jdec *d)
+{
+	if (!d->jerr.eof)
+		return;
+	if (d->jerr.eof_early || !coefficients_complete(&d->cinfo))
+		note_damage(&d->jerr, FAIL_ON_TRUNCATED, "truncated JPEG data");
+	else
+		note_damage(&d->jerr, FAIL_ON_WARNING,
+			    "JPEG file ends without its EOI marker");
+}
+
 static int
 decode_body(void *arg)
 {
@@ -420,14 +561,20 @@ decode_body(void *arg)
 	d->progress.progress_monitor = on_progress;
 	cinfo->progress = &d->progress;
 	d->absorbing = 1;
+	d->jerr.decoding = 1;
 	jpeg_start_decompress(cinfo);
 	d->absorbing = 0;
+	d->reading = 1;
 	rc = read_rows(d);
+	d->reading = 0;
+	if (rc != 0)
+		return rc;
 	/*
-	 * No jpeg_finish_decompress: once every row is out, a missing EOI
-	 * or junk after the image cannot spoil the pixels.
+	 * No jpeg_finish_decompress: once every row is out, junk after the
+	 * image cannot spoil the pixels.
 	 */
-	return rc;
+	check_end(d);
+	return 0;
 }
 
 static int
@@ -436,27 +583,34 @@ jpeg_decode(const unsigned char *buf, size_t len,
 	    struct image_meta *meta, struct hook *hook,
 	    struct imgpipe_error *err)
 {
-	static const struct decode_opts dflt = { 1, 0 };
+	static const struct decode_opts dflt = { 1, 0, FAIL_ON_TRUNCATED };
 	struct jdec d;
-	int rc;
+	int rc, kept;
 
 	memset(&d, 0, sizeof(d));
 	d.cinfo.err = jerr_init(&d.jerr, err, "corrupt JPEG data");
 	d.buf = buf;
 	d.len = len;
 	d.opts = opts != NULL ? opts : &dflt;
+	d.jerr.decompress = 1;
+	d.jerr.fail_on = d.opts->fail_on;
 	d.out = out;
 	d.hook = hook;
 	rc = guarded(&d.jerr, decode_body, &d);
 	jpeg_destroy_decompress(&d.cinfo);
 	image_meta_init(meta);
-	if (rc != 0) {
+	/* FAIL_ON_NONE: an error in the rows leaves the rest of them grey. */
+	kept = rc == IMGPIPE_EFORMAT && d.reading && d.rows_done > 0 &&
+	       d.jerr.fail_on == FAIL_ON_NONE;
+	if (rc != 0 && !kept) {
 		free(d.icc);
 		return rc;
 	}
 	meta->icc = d.icc;
 	meta->icc_len = d.icc_len;
-	meta->orientation = d.orientation;
+	if (kept)
+		codec_fill_missing(out, d.rows_done);
+	codec_warn(err, kept ? err->msg : d.jerr.warning);
 	return 0;
 }
 

@@ -4,6 +4,11 @@
  * setjmp in this file; mutable state lives in a struct png_state owned by
  * guarded()'s caller, so no local is clobbered.  Pixels come out as stored:
  * no gamma conversion, like libvips and Pillow.
+ *
+ * Damage is judged by where it is (decode_opts.fail_on): an error while
+ * rows are still missing is truncation; one after the last row (a bad
+ * IEND CRC, no IEND, a zlib stream cut before its Adler-32) spoils no
+ * pixel; libpng's warnings (benign errors) are damage it worked around.
  */
 #include "codec.h"
 
@@ -36,6 +41,13 @@ struct png_state {
 	int rc;
 	int truncated; /* the reader ran past the end of buf */
 	int oom;       /* appending to the output failed */
+	/* decode: damage (see the top of this file) */
+	enum fail_on fail_on;
+	int reading;   /* inside read_rows: rows may be missing */
+	int rows_done; /* every row is in out */
+	int kept;      /* the error fail_on lets through: out is whole */
+	int warned;    /* warning holds libpng's first warning */
+	char warning[IMGPIPE_ERR_MSG_LEN];
 	png_structp png;
 	png_infop info;
 	/* decode and probe */
@@ -46,7 +58,6 @@ struct png_state {
 	struct image *out;
 	unsigned char *icc;
 	size_t icc_len;
-	int orientation;
 	/* encode */
 	const struct image *im;
 	const struct image_meta *meta;
@@ -67,33 +78,110 @@ png_sniff(const unsigned char *buf, size_t len)
 	return len >= 8 && png_sig_cmp(buf, 0, 8) == 0;
 }
 
+static int
+is_letter(char c)
+{
+	return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+}
+
+/*
+ * libpng's message after "what: ", its first letter lower case as our
+ * messages are, except in a chunk name ("IdND: unknown critical chunk"),
+ * whose letter cases are its meaning.
+ */
+static void
+format_message(char *buf, size_t n, const char *what, const char *msg)
+{
+	int chunk = is_letter(msg[0]) && is_letter(msg[1]) &&
+		    is_letter(msg[2]) && is_letter(msg[3]) && msg[4] == ':';
+	int lower = !chunk && msg[0] >= 'A' && msg[0] <= 'Z' && msg[1] >= 'a' &&
+		    msg[1] <= 'z';
+
+	util_fmt(buf, n, "%s: %c%s", what, lower ? msg[0] - 'A' + 'a' : msg[0],
+		 msg[0] != '\0' ? msg + 1 : "");
+}
+
+/* Whether the failing png_read_row call had already stored its row. */
+static int
+rows_complete(png_structp png, png_infop info)
+{
+	if (png_get_interlace_type(png, info) != PNG_INTERLACE_NONE)
+		return png_get_current_pass_number(png) >= 7;
+	return png_get_current_row_number(png) >=
+	       png_get_image_height(png, info);
+}
+
+/* Some row is in out: the ones before the failing call, at least. */
+static int
+rows_started(png_structp png)
+{
+	return png_get_current_row_number(png) > 0 ||
+	       png_get_current_pass_number(png) > 0;
+}
+
+/* Every row is in out: the error is damage after the last row. */
+static int
+after_rows(const struct png_state *st)
+{
+	return st->rows_done ||
+	       (st->reading && rows_complete(st->png, st->info));
+}
+
+/*
+ * What fail_on says of an error: kept (the image stands, the message
+ * becomes its warning) or fatal.  An error before the pixels is always
+ * fatal; in the rows it is truncation; after them, an error.
+ */
+static int
+error_kept(const struct png_state *st, int after)
+{
+	if (after)
+		return st->fail_on < FAIL_ON_ERROR;
+	return st->reading && st->fail_on < FAIL_ON_TRUNCATED &&
+	       rows_started(st->png);
+}
+
 static void
 error_fn(png_structp png, png_const_charp msg)
 {
 	struct png_state *st = png_get_error_ptr(png);
-	int lower = msg[0] >= 'A' && msg[0] <= 'Z' && msg[1] >= 'a' &&
-		    msg[1] <= 'z';
+	char buf[IMGPIPE_ERR_MSG_LEN];
+	int after = after_rows(st);
 
-	if (st->oom)
+	if (st->oom) {
 		st->rc = error_set(st->err, IMGPIPE_ENOMEM,
 				   "out of memory writing PNG");
-	else if (st->truncated)
-		st->rc = error_set(st->err, IMGPIPE_EFORMAT,
-				   "truncated PNG data");
+		png_longjmp(png, 1);
+	}
+	if (st->truncated)
+		util_fmt(buf, sizeof(buf), "truncated PNG data%s",
+			 after ? " after the last row" : "");
 	else
-		st->rc =
-			error_set(st->err, IMGPIPE_EFORMAT, "%s: %c%s",
-				  st->what, lower ? msg[0] - 'A' + 'a' : msg[0],
-				  msg[0] != '\0' ? msg + 1 : "");
+		format_message(buf, sizeof(buf), st->what, msg);
+	st->rc = error_set(st->err, IMGPIPE_EFORMAT, "%s", buf);
+	st->kept = error_kept(st, after);
 	png_longjmp(png, 1);
 }
 
-/* Warnings are for damage libpng has already worked around. */
+/*
+ * Warnings (and benign errors, which libpng 1.6 reads as warnings) are
+ * damage libpng has worked around: the first one is kept, and under
+ * FAIL_ON_WARNING it fails the decode.  Probe and encode ignore them.
+ */
 static void
 warning_fn(png_structp png, png_const_charp msg)
 {
-	(void)png;
-	(void)msg;
+	struct png_state *st = png_get_error_ptr(png);
+
+	if (st->out == NULL || st->warned)
+		return;
+	format_message(st->warning, sizeof(st->warning), "corrupt PNG data",
+		       msg);
+	st->warned = 1;
+	if (st->fail_on >= FAIL_ON_WARNING) {
+		st->rc = error_set(st->err, IMGPIPE_EFORMAT, "%s", st->warning);
+		png_longjmp(png, 1);
+	}
 }
 
 static void
@@ -177,26 +265,53 @@ out_channels(png_structp png, png_infop info)
 	}
 }
 
-static int
-exif_of(png_structp png, png_infop info)
+static uint32_t
+be32(const unsigned char *p)
 {
-	png_uint_32 n = 0;
-	png_bytep exif = NULL;
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	       (uint32_t)p[2] << 8 | p[3];
+}
 
-	if (png_get_eXIf_1(png, info, &n, &exif) != 0 && exif != NULL)
-		return exif_orientation(exif, n);
+/*
+ * The orientation of an eXIf chunk after the image data, which the PNG
+ * specification allows: the chunk headers are walked from the first IDAT,
+ * at pos, without inflating anything.  Its CRC is not checked (libexif
+ * validates the payload), so that probing needs nothing beyond libpng.
+ */
+static int
+late_exif(const unsigned char *buf, size_t len, size_t pos)
+{
+	uint32_t n;
+
+	if (pos > len || len - pos < 8 || memcmp(buf + pos + 4, "IDAT", 4) != 0)
+		return 1;
+	while (len - pos >= 12) {
+		n = be32(buf + pos);
+		if (n > len - pos - 12 || memcmp(buf + pos + 4, "IEND", 4) == 0)
+			break;
+		if (memcmp(buf + pos + 4, "eXIf", 4) == 0)
+			return exif_orientation(buf + pos + 8, n);
+		pos += 12 + (size_t)n;
+	}
 	return 1;
 }
 
 static int
 probe_body(struct png_state *st)
 {
+	png_uint_32 n = 0;
+	png_bytep exif = NULL;
+
 	png_read_info(st->png, st->info);
 	st->info_out->w = (int)png_get_image_width(st->png, st->info);
 	st->info_out->h = (int)png_get_image_height(st->png, st->info);
 	st->info_out->channels = out_channels(st->png, st->info);
-	/* Only an eXIf before IDAT is seen without reading the pixels. */
-	st->info_out->orientation = exif_of(st->png, st->info);
+	/* libpng stops after the first IDAT's length and name. */
+	if (png_get_eXIf_1(st->png, st->info, &n, &exif) != 0 && exif != NULL)
+		st->info_out->orientation = exif_orientation(exif, n);
+	else
+		st->info_out->orientation =
+			late_exif(st->buf, st->len, st->pos - 8);
 	return 0;
 }
 
@@ -305,12 +420,17 @@ decode_body(struct png_state *st)
 			 st->opts->max_pixels, st->err);
 	if (rc != 0)
 		return rc;
+	/* Rows an error keeps from coming (or an interlaced pass) are grey. */
+	if (st->fail_on == FAIL_ON_NONE)
+		codec_fill_missing(st->out, 0);
+	st->reading = 1;
 	rc = read_rows(st, passes);
+	st->reading = 0;
 	if (rc != 0)
 		return rc;
-	/* The rest of the file: checksums, and an eXIf placed after IDAT. */
+	st->rows_done = 1;
+	/* The rest of the file: IEND and the checksums. */
 	png_read_end(st->png, st->info);
-	st->orientation = exif_of(st->png, st->info);
 	return 0;
 }
 
@@ -319,7 +439,7 @@ png_decode(const unsigned char *buf, size_t len, const struct decode_opts *opts,
 	   struct image *out, struct image_meta *meta, struct hook *hook,
 	   struct imgpipe_error *err)
 {
-	static const struct decode_opts dflt = { 1, 0 };
+	static const struct decode_opts dflt = { 1, 0, FAIL_ON_TRUNCATED };
 	struct png_state st;
 	int rc;
 
@@ -329,6 +449,7 @@ png_decode(const unsigned char *buf, size_t len, const struct decode_opts *opts,
 	st.buf = buf;
 	st.len = len;
 	st.opts = opts != NULL ? opts : &dflt;
+	st.fail_on = st.opts->fail_on;
 	st.out = out;
 	st.hook = hook;
 	rc = create_read(&st);
@@ -336,13 +457,14 @@ png_decode(const unsigned char *buf, size_t len, const struct decode_opts *opts,
 		rc = guarded(&st, decode_body);
 	png_destroy_read_struct(&st.png, &st.info, NULL);
 	image_meta_init(meta);
-	if (rc != 0) {
+	if (rc != 0 && !(rc == IMGPIPE_EFORMAT && st.kept)) {
 		free(st.icc);
 		return rc;
 	}
 	meta->icc = st.icc;
 	meta->icc_len = st.icc_len;
-	meta->orientation = st.orientation;
+	/* An error kept outranks the warnings before it. */
+	codec_warn(err, rc != 0 ? err->msg : st.warning);
 	return 0;
 }
 

@@ -43,6 +43,12 @@ task_result_init(struct task_result *res)
 	res->worker = -1;
 }
 
+int
+task_result_warned(const struct task_result *res)
+{
+	return res->status == 0 && res->error[0] != '\0';
+}
+
 void
 worker_init(struct worker *w, int id, double t0)
 {
@@ -252,6 +258,7 @@ run(const struct job *job, const struct task *t, struct worker *w,
 	if (rc != 0)
 		return rc;
 	dopts.max_pixels = job->max_pixels;
+	dopts.fail_on = job->fail_on;
 	dopts.scale_denom = 1;
 	if (job->shrink_on_load && in->id == CODEC_JPEG && job->spec->n > 0)
 		dopts.scale_denom =
@@ -291,6 +298,9 @@ pipeline_run(const struct job *job, const struct task *t, struct worker *w,
 	res->start_s = util_now_s() - w->t0;
 	w->hook.pending = 0;
 	rc = run(job, t, w, res, &err);
+	/* On success err holds the decoder's warning, if any. */
+	if (rc == 0)
+		util_fmt(res->error, sizeof(res->error), "%s", err.msg);
 	image_meta_release(&w->meta);
 	res->end_s = util_now_s() - w->t0;
 	res->status = rc;

@@ -71,18 +71,21 @@ task_done(void *ctx, size_t index, const struct task_result *res)
 	struct report *r = ctx;
 	const struct task *t = &r->tasks[index];
 	int line = res->status != 0 && res->status != IMGPIPE_ECANCEL;
+	int warned = task_result_warned(res);
 
 	r->done++;
-	if (line || (res->status == 0 && r->cfg.verbose))
+	if (line || warned || (res->status == 0 && r->cfg.verbose))
 		clear_bar(r);
 	if (line) {
 		r->failed++;
 		util_warn("%s: %s", t->rel_in, res->error);
-	} else if (res->status == 0 && r->cfg.verbose) {
+	}
+	if (warned)
+		util_warn("%s: warning: %s", t->rel_in, res->error);
+	if (res->status == 0 && r->cfg.verbose)
 		util_warn("%s -> %s %dx%d -> %dx%d %.3f s", t->rel_in,
 			  t->rel_out, res->w_in, res->h_in, res->w_out,
 			  res->h_out, res->end_s - res->start_s);
-	}
 	if (r->cfg.progress && !r->cfg.quiet)
 		draw_bar(r, util_now_s());
 }
@@ -123,6 +126,7 @@ report_totals(const struct batch *b, const struct task_result *results,
 	for (i = 0; i < b->n; i++) {
 		if (results[i].status == 0) {
 			t->ok++;
+			t->warned += task_result_warned(&results[i]) != 0;
 			t->megapixels +=
 				(double)results[i].w_in * results[i].h_in / 1e6;
 		} else if (results[i].status == IMGPIPE_ECANCEL) {
@@ -147,17 +151,20 @@ void
 report_summary(FILE *f, const struct report_config *cfg,
 	       const struct report_totals *t, double wall_s)
 {
-	char mode[128], cut[64] = "";
+	char mode[128], cut[64] = "", warned[64] = "";
 	double s = wall_s > 0 ? wall_s : 1e-9;
 
 	describe_mode(mode, sizeof(mode), cfg);
 	if (t->interrupted > 0)
 		util_fmt(cut, sizeof(cut), ", %zu interrupted", t->interrupted);
+	if (t->warned > 0)
+		util_fmt(warned, sizeof(warned), " (%zu with a warning)",
+			 t->warned);
 	fprintf(f,
-		"%zu processed, %zu failed, %zu skipped%s, %.1f MP in %.2f s: "
+		"%zu processed%s, %zu failed, %zu skipped%s, %.1f MP in %.2f s: "
 		"%.1f images/s, %.1f MP/s (%s)\n",
-		t->ok, t->failed, t->skipped, cut, t->megapixels, wall_s,
-		(double)t->ok / s, t->megapixels / s, mode);
+		t->ok, warned, t->failed, t->skipped, cut, t->megapixels,
+		wall_s, (double)t->ok / s, t->megapixels / s, mode);
 }
 
 /* An int, or null when it is unknown (zero sizes, worker -1). */
@@ -185,8 +192,10 @@ json_task(FILE *f, const struct task *t, const struct task_result *r)
 	fputs(", \"output\": ", f);
 	json_write_string(f, t->rel_out);
 	fprintf(f, ", \"status\": \"%s\", \"error\": ",
-		r->status == 0 ? "ok" : "failed");
-	json_write_string(f, r->status == 0 ? NULL : r->error);
+		r->status != 0		? "failed"
+		: task_result_warned(r) ? "warning"
+					: "ok");
+	json_write_string(f, r->error[0] != '\0' ? r->error : NULL);
 	fputs(", ", f);
 	json_int_or_null(f, "worker", r->worker, ran);
 	if (ran)
@@ -309,9 +318,10 @@ report_write_json(const char *path, const struct report_config *cfg,
 	json_resources(f);
 	/* An interrupted task was not written, so it counts as failed. */
 	fprintf(f,
-		"  \"images\": {\"ok\": %zu, \"failed\": %zu, \"skipped\": %zu}, "
-		"\"megapixels_in\": %.2f,\n",
-		t.ok, t.failed + t.interrupted, t.skipped, t.megapixels);
+		"  \"images\": {\"ok\": %zu, \"warning\": %zu, \"failed\": %zu, "
+		"\"skipped\": %zu}, \"megapixels_in\": %.2f,\n",
+		t.ok, t.warned, t.failed + t.interrupted, t.skipped,
+		t.megapixels);
 	json_loop(f, loop);
 	json_files(f, b, results);
 	fputs("}\n", f);

@@ -63,7 +63,7 @@ load(const char *path)
 static struct decode_opts
 dopts(int denom)
 {
-	struct decode_opts o = { denom, MAX_PIXELS };
+	struct decode_opts o = { denom, MAX_PIXELS, FAIL_ON_TRUNCATED };
 
 	return o;
 }
@@ -181,7 +181,7 @@ png_round_trip(int ch)
 		decode_mem(mb.data, mb.len, 1, &dst, &meta, NULL, &err), 0);
 	assert_true(same_image(&src, &dst));
 	assert_null(meta.icc);
-	assert_int_equal(meta.orientation, 1);
+	assert_string_equal(err.msg, "");
 	image_meta_release(&meta);
 	image_release(&src);
 	image_release(&dst);
@@ -507,21 +507,209 @@ test_codec_png_crashers(void **state)
 		/* Decoded by skipping a bad ancillary chunk: must be sane. */
 		assert_true(im.w > 0 && im.h > 0);
 		assert_true(im.channels >= 1 && im.channels <= 4);
-		assert_true(meta.orientation >= 1 && meta.orientation <= 8);
 		image_meta_release(&meta);
 	}
 	closedir(d);
 	assert_true(n >= 20);
-	/* Damage in critical data is always refused. */
-	assert_int_equal(
-		decode_file("data/crashers/badcrc.png", 1, &im, &meta, &err),
-		IMGPIPE_EFORMAT);
-	assert_non_null(strstr(err.msg, "corrupt PNG data"));
-	assert_int_equal(
-		decode_file("data/crashers/badadler.png", 1, &im, &meta, &err),
-		IMGPIPE_EFORMAT);
+	/* Pixels that fail their Adler-32 are refused. */
+	assert_int_equal(decode_file("data/crashers/badadler.png", 1, &im,
+				     &meta, &err), IMGPIPE_EFORMAT);
 	assert_non_null(strstr(err.msg, "PNG data"));
 	image_release(&im);
+}
+
+/* Outcomes of a decode under each --fail-on level. */
+enum {
+	DEC_OK,
+	DEC_WARNED,
+	DEC_FAILED
+};
+
+static int
+decode_level(const char *path, enum fail_on level, struct image *im,
+	     struct imgpipe_error *err)
+{
+	struct blob b = load(path);
+	const struct codec *c = codec_sniff(b.data, b.len);
+	struct decode_opts o = { 1, MAX_PIXELS, level };
+	struct image_meta meta;
+	int rc;
+
+	assert_non_null(c);
+	error_clear(err);
+	rc = c->decode(b.data, b.len, &o, im, &meta, NULL, err);
+	free(b.data);
+	if (rc != 0) {
+		assert_int_equal(rc, IMGPIPE_EFORMAT);
+		assert_int_equal(err->code, IMGPIPE_EFORMAT);
+		return DEC_FAILED;
+	}
+	image_meta_release(&meta);
+	assert_int_equal(err->code, 0);
+	return err->msg[0] != '\0' ? DEC_WARNED : DEC_OK;
+}
+
+/* Every sample of row y of im is v (alpha aside, there is none here). */
+static int
+row_is(const struct image *im, int y, int v)
+{
+	const unsigned char *p = image_row(im, y);
+	size_t i;
+
+	for (i = 0; i < (size_t)im->w * (size_t)im->channels; i++)
+		if (p[i] != v)
+			return 0;
+	return 1;
+}
+
+/*
+ * The damaged files of data/damaged (and two of libpng's crashers) under
+ * each level, none to warning: what fails, what decodes with a warning
+ * and the message, which is the same whether it warns or fails.
+ */
+static void
+test_codec_fail_on_levels(void **state)
+{
+	static const enum fail_on levels[4] = { FAIL_ON_NONE, FAIL_ON_TRUNCATED,
+						FAIL_ON_ERROR,
+						FAIL_ON_WARNING };
+	static const struct {
+		const char *path;
+		int want[4];
+		const char *msg;
+	} cases[] = {
+		{ "data/damaged/eoi-cut.jpg",
+		  { DEC_WARNED, DEC_WARNED, DEC_WARNED, DEC_FAILED },
+		  "JPEG file ends without its EOI marker" },
+		{ "data/damaged/truncated.jpg",
+		  { DEC_WARNED, DEC_FAILED, DEC_FAILED, DEC_FAILED },
+		  "truncated JPEG data" },
+		{ "data/damaged/lossless.jpg",
+		  { DEC_FAILED, DEC_FAILED, DEC_FAILED, DEC_FAILED },
+		  "unsupported JPEG: lossless JPEG (SOF3)" },
+		{ "data/damaged/no-iend.png",
+		  { DEC_WARNED, DEC_WARNED, DEC_FAILED, DEC_FAILED },
+		  "truncated PNG data after the last row" },
+		{ "data/damaged/bad-iend-crc.png",
+		  { DEC_WARNED, DEC_WARNED, DEC_FAILED, DEC_FAILED },
+		  "corrupt PNG data: IEND: CRC error" },
+		{ "data/damaged/no-adler.png",
+		  { DEC_WARNED, DEC_WARNED, DEC_FAILED, DEC_FAILED },
+		  "corrupt PNG data: not enough image data" },
+		{ "data/crashers/badcrc.png",
+		  { DEC_WARNED, DEC_WARNED, DEC_FAILED, DEC_FAILED },
+		  "corrupt PNG data: IDAT: CRC error" },
+		{ "data/damaged/truncated.png",
+		  { DEC_WARNED, DEC_FAILED, DEC_FAILED, DEC_FAILED },
+		  "truncated PNG data" },
+		{ "data/damaged/chunk-IdND.png",
+		  { DEC_FAILED, DEC_FAILED, DEC_FAILED, DEC_FAILED },
+		  "corrupt PNG data: IdND: unhandled critical chunk" },
+		{ "data/jpeg/testorig.jpg",
+		  { DEC_OK, DEC_OK, DEC_OK, DEC_OK },
+		  "" },
+	};
+	struct imgpipe_error err;
+	struct image im;
+	size_t i, l;
+	int got;
+
+	(void)state;
+	image_init(&im);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		for (l = 0; l < 4; l++) {
+			got = decode_level(cases[i].path, levels[l], &im, &err);
+			if (got != cases[i].want[l] ||
+			    strcmp(err.msg, cases[i].msg) != 0)
+				fail_msg("%s at level %d: outcome %d, '%s'",
+					 cases[i].path, (int)levels[l], got,
+					 err.msg);
+		}
+	}
+	/* none: the rows after the truncation are grey, as libjpeg makes them.
+	 */
+	assert_int_equal(decode_level("data/damaged/truncated.png",
+				      FAIL_ON_NONE, &im, &err),
+			 DEC_WARNED);
+	assert_int_equal(im.h, 149);
+	assert_false(row_is(&im, 0, 128));
+	assert_true(row_is(&im, im.h - 1, 128));
+	assert_int_equal(decode_level("data/damaged/truncated.jpg",
+				      FAIL_ON_NONE, &im, &err),
+			 DEC_WARNED);
+	assert_int_equal(im.h, 149);
+	assert_true(row_is(&im, im.h - 1, 128));
+	image_release(&im);
+}
+
+/*
+ * Where a JPEG's data ends decides at the default level: without only its
+ * EOI marker it decodes with a warning, cut inside a scan it fails, for
+ * baseline, progressive and arithmetic coding alike, except that
+ * arithmetic data cannot show its end was complete: it fails too.
+ */
+static void
+test_codec_jpeg_data_end(void **state)
+{
+	static const struct {
+		const char *path;
+		int eoi_cut; /* outcome without the last 2 bytes */
+	} cases[] = {
+		{ "data/jpeg/testorig.jpg", DEC_WARNED },
+		{ "data/jpeg/testimgint.jpg", DEC_WARNED },
+		{ "data/jpeg/testimgari.jpg", DEC_FAILED },
+	};
+	struct decode_opts o = { 1, MAX_PIXELS, FAIL_ON_TRUNCATED };
+	struct imgpipe_error err;
+	struct image_meta meta;
+	struct image im;
+	struct blob b;
+	size_t i, keep[2];
+	int k, rc, want;
+
+	(void)state;
+	image_init(&im);
+	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		b = load(cases[i].path);
+		keep[0] = b.len - 2;
+		keep[1] = b.len * 6 / 10;
+		for (k = 0; k < 2; k++) {
+			error_clear(&err);
+			rc = codec_jpeg.decode(b.data, keep[k], &o, &im, &meta,
+					       NULL, &err);
+			if (rc == 0)
+				image_meta_release(&meta);
+			want = k == 0 ? cases[i].eoi_cut : DEC_FAILED;
+			if ((rc != 0) != (want == DEC_FAILED) ||
+			    (rc == 0 && strcmp(err.msg, "JPEG file ends without "
+							"its EOI marker") != 0) ||
+			    (rc != 0 && strcmp(err.msg, "truncated JPEG data") != 0))
+				fail_msg("%s cut to %zu bytes: rc %d, '%s'",
+					 cases[i].path, keep[k], rc, err.msg);
+		}
+		free(b.data);
+	}
+	image_release(&im);
+}
+
+/* A PNG's late eXIf: the probe, the one source of orientation, sees it. */
+static void
+test_codec_png_late_exif_probed(void **state)
+{
+	struct blob b = load("data/damaged/exif-late.png");
+	struct imgpipe_error err;
+	struct image_info info;
+
+	(void)state;
+	assert_int_equal(codec_png.probe(b.data, b.len, &info, &err), 0);
+	assert_int_equal(info.orientation, 6);
+	assert_int_equal(info.w, 227);
+	assert_int_equal(info.h, 149);
+	free(b.data);
+	b = load("data/jpeg/testorig.png");
+	assert_int_equal(codec_png.probe(b.data, b.len, &info, &err), 0);
+	assert_int_equal(info.orientation, 1);
+	free(b.data);
 }
 
 static void
@@ -978,9 +1166,7 @@ test_codec_jpeg_exif_orientation(void **state)
 			assert_int_equal(info.w, 24);
 			assert_int_equal(info.h, 16);
 			assert_int_equal(decode_mem(b.data, b.len, 1, &im,
-						    &meta, NULL, &err),
-					 0);
-			assert_int_equal(meta.orientation, want);
+						    &meta, NULL, &err), 0);
 			image_meta_release(&meta);
 			free(b.data);
 		}
@@ -1037,14 +1223,13 @@ test_codec_png_exif_orientation(void **state)
 	for (after = 0; after <= 1; after++) {
 		for (o = 1; o <= 8; o++) {
 			b = png_with_exif(o, after);
-			assert_int_equal(
-				codec_png.probe(b.data, b.len, &info, &err), 0);
-			/* probe reads no further than the first IDAT. */
-			assert_int_equal(info.orientation, after ? 1 : o);
+			assert_int_equal(codec_png.probe(b.data, b.len, &info,
+							 &err), 0);
+			/* Before or after IDAT, the probe finds it. */
+			assert_int_equal(info.orientation, o);
 			assert_int_equal(decode_mem(b.data, b.len, 1, &im,
-						    &meta, NULL, &err),
-					 0);
-			assert_int_equal(meta.orientation, o);
+						    &meta, NULL, &err), 0);
+			assert_string_equal(err.msg, "");
 			image_meta_release(&meta);
 			free(b.data);
 		}
@@ -1318,6 +1503,9 @@ main(void)
 		cmocka_unit_test(test_codec_pngsuite_matches_libpng),
 		cmocka_unit_test(test_codec_png_probe_channels),
 		cmocka_unit_test(test_codec_png_crashers),
+		cmocka_unit_test(test_codec_fail_on_levels),
+		cmocka_unit_test(test_codec_png_late_exif_probed),
+		cmocka_unit_test(test_codec_jpeg_data_end),
 		cmocka_unit_test(test_codec_png_truncated),
 		cmocka_unit_test(test_codec_jpeg_12bit_refused),
 		cmocka_unit_test(test_codec_jpeg_variants_agree),

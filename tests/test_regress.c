@@ -98,7 +98,7 @@ now_s(void)
 static int
 decode(const struct membuf *b, struct imgpipe_error *err)
 {
-	struct decode_opts opts = { 1, 1u << 20 };
+	struct decode_opts opts = { 1, 1u << 20, FAIL_ON_TRUNCATED };
 	struct image_meta meta;
 	struct image im;
 	int rc;

@@ -1,7 +1,10 @@
 # One batch mixing good files with a corrupt, a truncated, an over-sized,
 # a zero-byte and a non-image file: the good ones are written completely,
 # each bad image gets exactly one "imgpipe: NAME: reason" line, no output and
-# no temporary file, and no input is modified.
+# no temporary file, and no input is modified.  Decoder messages keep a
+# libpng chunk name's case and call a valid JPEG of a kind libjpeg cannot
+# decode unsupported; a JPEG missing only its EOI marker is written with a
+# warning.
 . "$(dirname "$0")/lib.sh"
 
 in=$T/in
@@ -74,4 +77,21 @@ expect 1 "$T/in2" "$T/out3" --max-pixels 1000
 [ "$(stderr_lines_naming testorig.jpg)" -eq 1 ] ||
     fail "no error line for an image over --max-pixels 1000"
 [ ! -e "$T/out3/testorig.jpg" ] || fail "over --max-pixels output written"
+
+mkdir -p "$T/in4"
+for f in chunk-IdND.png lossless.jpg eoi-cut.jpg; do
+	cp "$DATA/damaged/$f" "$T/in4/"
+done
+expect 1 "$T/in4" "$T/out4"
+grep -q '^imgpipe: chunk-IdND.png: corrupt PNG data: IdND: ' "$T/stderr" ||
+    fail "chunk-IdND.png: the chunk name lost its case"
+grep -q '^imgpipe: lossless.jpg: unsupported JPEG: lossless JPEG' \
+    "$T/stderr" || fail "lossless.jpg: not reported as unsupported"
+grep 'lossless.jpg' "$T/stderr" | grep -qi corrupt &&
+    fail "lossless.jpg: reported as corrupt"
+grep -q '^imgpipe: eoi-cut.jpg: warning: JPEG file ends without its EOI' \
+    "$T/stderr" || fail "eoi-cut.jpg: no warning line"
+[ "$(listfiles "$T/out4")" = eoi-cut.jpg ] ||
+    fail "outputs are '$(listfiles "$T/out4")', want eoi-cut.jpg only"
+check "eoi-cut.jpg output incomplete" complete_images "$T/out4"
 finish

@@ -1,6 +1,8 @@
 # EXIF orientation is applied: the portrait samples stored sideways come out
 # upright (width and height swapped), exactly as rotating them by hand, and
-# the output carries no EXIF; --no-auto-orient keeps the stored layout.
+# the output carries no EXIF; --no-auto-orient keeps the stored layout.  A
+# PNG whose eXIf chunk follows its pixel data is turned too, in every mode
+# and in the dry run's sizes.
 . "$(dirname "$0")/lib.sh"
 
 in=$T/in
@@ -30,4 +32,27 @@ for name in wine-portrait-orient6 dogs-portrait-orient8; do
 	[ "$3" -gt "$2" ] || fail "$name: JPEG output $2x$3 is not portrait"
 	[ "$6" = noexif ] || fail "$name: output still carries EXIF"
 done
+
+# exif-late.png: a 227x149 PNG with eXIf Orientation 6 after IDAT.
+mkdir -p "$T/late"
+cp "$DATA/damaged/exif-late.png" "$T/late/"
+expect 0 -m seq "$T/late" "$T/late-byhand" --no-auto-orient -p rotate=90
+for mode in seq threads procs coop; do
+	expect 0 -m "$mode" "$T/late" "$T/late-$mode"
+	set -- $(imginfo "$T/late-$mode/exif-late.png")
+	[ "$2x$3" = 149x227 ] ||
+	    fail "exif-late.png, $mode: $2x$3, want 149x227 (turned)"
+	cmp -s "$T/late-$mode/exif-late.png" "$T/late-byhand/exif-late.png" ||
+	    fail "exif-late.png, $mode: differs from -p rotate=90"
+done
+# The resize is planned on the upright size, before and after the turn.
+expect 0 -m seq "$T/late" "$T/late-small" -p resize=100x100
+set -- $(imginfo "$T/late-small/exif-late.png")
+[ "$2x$3" = 66x100 ] || fail "exif-late.png resized: $2x$3, want 66x100"
+expect 0 -m seq -n "$T/late" "$T/late-dry" -p resize=100x100
+grep -q '^exif-late.png -> exif-late.png 66x100$' "$T/stdout" ||
+    fail "dry run: '$(cat "$T/stdout")', want the upright 66x100"
+expect 0 -m seq "$T/late" "$T/late-raw" --no-auto-orient
+set -- $(imginfo "$T/late-raw/exif-late.png")
+[ "$2x$3" = 227x149 ] || fail "exif-late.png --no-auto-orient: $2x$3"
 finish

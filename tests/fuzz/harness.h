@@ -35,8 +35,9 @@ fuzz_cancel_hook(void *ctx)
 }
 
 /*
- * Probe, then decode with a shrink factor, a --max-pixels value and
- * (sometimes) a hook that cancels part-way, as the executors do.  The last
+ * Probe, then decode with a shrink factor, a --max-pixels value, a
+ * --fail-on level and (sometimes) a hook that cancels part-way, as the
+ * executors do.  The last
  * byte picks the options: a seed stays a valid image (decoders ignore what
  * follows the end marker) while mutations reach every option.
  */
@@ -59,6 +60,8 @@ fuzz_decode(const struct codec *codec, const uint8_t *data, size_t size)
 	(void)codec->probe(data, size, &info, &err);
 	opts.scale_denom = 1 << (opt & 3);
 	opts.max_pixels = limits[(opt >> 2) & 3];
+	/* Shares its bits with the cancel point: both still take every value. */
+	opts.fail_on = (enum fail_on)((int)((opt >> 5) & 3) - 1);
 	if (opt & 0x10) {
 		cancel.rows_left = (int)(opt >> 5) * 8;
 		hook.fn = fuzz_cancel_hook;

@@ -24,9 +24,10 @@ seeds()
 	S=$TOP/tests/fuzz/seeds
 	R=$D/regress
 	case $1 in
-	jpeg) echo "$S/jpeg" "$D"/jpeg/*.jpg ;;
-	png) echo "$S/png" "$D/pngsuite" "$D/crashers" ;;
-	task) echo "$S/jpeg" "$S/png" "$D"/jpeg/*.jpg "$D/pngsuite" ;;
+	jpeg) echo "$S/jpeg" "$D"/jpeg/*.jpg "$D"/damaged/*.jpg ;;
+	png) echo "$S/png" "$D/pngsuite" "$D/crashers" "$D"/damaged/*.png ;;
+	task) echo "$S/jpeg" "$S/png" "$D"/jpeg/*.jpg "$D/pngsuite" \
+	    "$D"/damaged/*.jpg "$D"/damaged/*.png ;;
 	*) echo "$S/$1" ;;
 	esac
 	ls "$R"/"$1"-* 2>/dev/null

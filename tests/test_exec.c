@@ -1,8 +1,8 @@
 /*
  * Every executor against seq: the same bytes for the same job, at several
  * worker counts and options; and whether the coop loop runs between two
- * rows of an image with and without yields.  Inputs are made here, outputs
- * compared byte for byte.
+ * rows of an image with and without yields.  Inputs are made here,
+ * outputs compared byte for byte.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -46,14 +46,10 @@ make_picture(struct image *im, int w, int h, int ch, int seed)
 	for (y = 0; y < h; y++)
 		for (x = 0; x < w; x++)
 			for (c = 0; c < ch; c++)
-				image_row(im, y)[x * ch + c] =
-					(unsigned char)(((x / 7 + y / 5 +
-							  seed) %
-							 3) * 60 +
-							(x * (c + 1) +
-							 y * seed) %
-								64 +
-							(c == 3 ? 120 : 0));
+				image_row(im, y)[x * ch + c] = (unsigned char)(
+					((x / 7 + y / 5 + seed) % 3) * 60 +
+					(x * (c + 1) + y * seed) % 64 +
+					(c == 3 ? 120 : 0));
 }
 
 static void
@@ -142,9 +138,8 @@ run_mode(struct fixture *f, const struct executor *ex,
 		f->tasks[i].out_path = f->out[i];
 		f->tasks[i].rel_out = f->rel[i];
 	}
-	assert_int_equal(
-		ex->run(ec, &f->job, f->tasks, NIMG, f->res, NULL, ls, &err),
-		0);
+	assert_int_equal(ex->run(ec, &f->job, f->tasks, NIMG, f->res, NULL,
+				 ls, &err), 0);
 	for (i = 0; i < NIMG; i++)
 		assert_int_equal(f->res[i].status, 0);
 }
@@ -168,9 +163,9 @@ check_same_as_ref(struct fixture *f, const char *tag)
 static const struct executor *
 by_name(const char *mode)
 {
-	static const struct executor *const all[] = { &exec_threads,
-						      &exec_procs, &exec_omp,
-						      &exec_coop };
+	static const struct executor *const all[] = {
+		&exec_threads, &exec_procs, &exec_omp, &exec_coop
+	};
 	size_t i;
 
 	for (i = 0; i < ARRAY_SIZE(all); i++)
@@ -198,10 +193,8 @@ test_exec_all_modes_byte_identical(void **state)
 	};
 	struct fixture *f = *state;
 	/* two CPU slots whatever the machine: -j 3 and 7 oversubscribe */
-	struct exec_config ec = { .jobs = 1,
-				  .switch_interval_ms = 5,
-				  .tick_ms = 10,
-				  .cpus = 2,
+	struct exec_config ec = { .jobs = 1, .switch_interval_ms = 5,
+				  .tick_ms = 10, .cpus = 2,
 				  .t0 = util_now_s() };
 	struct loop_stats ls;
 	const struct executor *ex;
@@ -216,8 +209,7 @@ test_exec_all_modes_byte_identical(void **state)
 		ex = by_name(cfgs[k].mode);
 		assert_non_null(ex);
 #if !defined(_OPENMP) || defined(__SANITIZE_THREAD__)
-		/* Without OpenMP, or under TSan, which libgomp is not built
-		 * for. */
+		/* Without OpenMP, or under TSan, which libgomp is not built for. */
 		if (strcmp(cfgs[k].mode, "omp") == 0)
 			continue;
 #endif
@@ -240,9 +232,8 @@ static void
 test_exec_threads_uses_workers(void **state)
 {
 	struct fixture *f = *state;
-	struct exec_config ec = {
-		.jobs = 3, .tick_ms = 10, .cpus = 3, .t0 = util_now_s()
-	};
+	struct exec_config ec = { .jobs = 3, .tick_ms = 10, .cpus = 3,
+				  .t0 = util_now_s() };
 	struct loop_stats ls;
 	int i, seen[3] = { 0 };
 
@@ -266,12 +257,10 @@ test_exec_one_slot_per_cpu(void **state)
 	static const struct {
 		const char *mode;
 		int offload;
-	} cfgs[] = {
-		{ "threads", 0 }, { "procs", 0 }, { "omp", 0 }, { "coop", 1 }
-	};
+	} cfgs[] = { { "threads", 0 }, { "procs", 0 }, { "omp", 0 },
+		     { "coop", 1 } };
 	struct fixture *f = *state;
-	struct exec_config ec = { .jobs = 1,
-				  .tick_ms = 10,
+	struct exec_config ec = { .jobs = 1, .tick_ms = 10,
 				  .t0 = util_now_s() };
 	struct loop_stats ls;
 	char tag[64];
@@ -316,7 +305,8 @@ static void
 test_exec_coop_yields_let_the_loop_run(void **state)
 {
 	struct fixture *f = *state;
-	struct exec_config ec = { .jobs = 1, .tick_ms = 1, .t0 = util_now_s() };
+	struct exec_config ec = { .jobs = 1, .tick_ms = 1,
+				  .t0 = util_now_s() };
 	struct loop_stats blocked, yielding;
 
 	spec_release(&f->spec);

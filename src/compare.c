@@ -329,8 +329,7 @@ report(const struct cli_options *o, const struct row *runs, char (*out)[4096],
 	return rc;
 }
 
-/* Every round, measuring what other work used meanwhile; 0 or an exit status.
- */
+/* All rounds, and other work's CPU use meanwhile: 0 or an exit status. */
 static int
 run_rounds(const struct cli_options *o, char (*out)[4096], struct row *runs,
 	   struct cpuload_other *other)

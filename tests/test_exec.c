@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "codec.h"
@@ -124,8 +125,9 @@ teardown(void **state)
 }
 
 static void
-run_mode(struct fixture *f, const struct executor *ex,
-	 const struct exec_config *ec, const char *tag, struct loop_stats *ls)
+run_observed(struct fixture *f, const struct executor *ex,
+	     const struct exec_config *ec, const char *tag,
+	     const struct exec_observer *obs, struct loop_stats *ls)
 {
 	struct imgpipe_error err;
 	char dir[128];
@@ -138,10 +140,17 @@ run_mode(struct fixture *f, const struct executor *ex,
 		f->tasks[i].out_path = f->out[i];
 		f->tasks[i].rel_out = f->rel[i];
 	}
-	assert_int_equal(ex->run(ec, &f->job, f->tasks, NIMG, f->res, NULL,
+	assert_int_equal(ex->run(ec, &f->job, f->tasks, NIMG, f->res, obs,
 				 ls, &err), 0);
 	for (i = 0; i < NIMG; i++)
 		assert_int_equal(f->res[i].status, 0);
+}
+
+static void
+run_mode(struct fixture *f, const struct executor *ex,
+	 const struct exec_config *ec, const char *tag, struct loop_stats *ls)
+{
+	run_observed(f, ex, ec, tag, NULL, ls);
 }
 
 static void
@@ -227,6 +236,34 @@ test_exec_all_modes_byte_identical(void **state)
 	}
 }
 
+struct hold {
+	struct fixture *f;
+	int calls;
+};
+
+/*
+ * The first image reported holds its worker here until another image's
+ * output exists: a worker that is held takes no task, so that image was
+ * written by another worker, however the machine schedules the threads.
+ * A bound turns a hang into a failure, never into a pass.
+ */
+static void
+hold_first(void *ctx, size_t index, const struct task_result *r)
+{
+	struct hold *h = ctx;
+	struct timespec ts = { 0, 10 * 1000 * 1000 };
+
+	(void)r;
+	if (h->calls++ > 0)
+		return;
+	for (int k = 0; k < 3000; k++) {
+		for (size_t i = 0; i < NIMG; i++)
+			if (i != index && access(h->f->out[i], F_OK) == 0)
+				return;
+		nanosleep(&ts, NULL);
+	}
+}
+
 /* Each worker id seen is within range, and more than one works at -j 3. */
 static void
 test_exec_threads_uses_workers(void **state)
@@ -234,10 +271,13 @@ test_exec_threads_uses_workers(void **state)
 	struct fixture *f = *state;
 	struct exec_config ec = { .jobs = 3, .tick_ms = 10, .cpus = 3,
 				  .t0 = util_now_s() };
+	struct hold h = { f, 0 };
+	struct exec_observer obs = { hold_first, &h };
 	struct loop_stats ls;
 	int i, seen[3] = { 0 };
 
-	run_mode(f, &exec_threads, &ec, "workers", &ls);
+	run_observed(f, &exec_threads, &ec, "workers", &obs, &ls);
+	assert_int_equal(h.calls, NIMG);
 	for (i = 0; i < NIMG; i++) {
 		assert_in_range(f->res[i].worker, 0, 2);
 		seen[f->res[i].worker] = 1;

@@ -10,6 +10,8 @@
 #include "executor.h"
 #include "pipeline.h"
 
+struct spec;
+
 #define IMGPIPE_VERSION "0.1.0"
 
 /* Exit statuses (README, imgpipe(1)). */
@@ -62,6 +64,17 @@ enum cli_action {
  */
 int cli_parse(int argc, char **argv, struct cli_options *o,
 	      struct imgpipe_error *err);
+
+/*
+ * The whole command line, for main and compare alike: cli_parse, then the
+ * -p text into *spec, to which o->job.spec then points.  compare is
+ * non-zero for 'imgpipe compare', the only command that takes --rounds.
+ * Returns CLI_RUN (the caller spec_release()s *spec when done), CLI_DONE,
+ * or IMGPIPE_ESPEC after printing the reason with cli_usage_error (nothing
+ * to release; exit 2).
+ */
+int cli_setup(int argc, char **argv, int compare, struct cli_options *o,
+	      struct spec *spec);
 
 /* Print "imgpipe: <msg>" and the pointer to --help on stderr. */
 void cli_usage_error(const struct imgpipe_error *err);

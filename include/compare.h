@@ -1,8 +1,8 @@
 /*
  * imgpipe compare: every mode on the same input and pipeline, each in its
- * own process and its own sub-folder of OUTPUT_DIR, then one table and a
- * few sentences that read it as the threads / processes / async decision
- * table does for CPU-bound work.
+ * own process and its own sub-folder of OUTPUT_DIR, then one table and the
+ * sentences reading.h derives from its figures and from what other work
+ * used of the CPUs meanwhile (cpuload.h).
  */
 #ifndef IMGPIPE_COMPARE_H
 #define IMGPIPE_COMPARE_H

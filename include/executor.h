@@ -39,6 +39,11 @@ struct loop_stats {
 	int present;
 	double tick_ms;
 	long ticks;
+	/*
+	 * Ticks that ran between two row hooks of one image (coop without
+	 * --offload): non-zero only when images yield to the loop mid-image.
+	 */
+	long ticks_mid_image;
 	double p50_ms, p99_ms, max_ms;
 	long hist[LOOP_HIST_BOUNDS + 1];
 };

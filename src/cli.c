@@ -16,6 +16,7 @@
 
 #include "error.h"
 #include "executor.h"
+#include "spec.h"
 #include "util.h"
 
 /* The default mode (README, imgpipe(1)). */
@@ -544,4 +545,25 @@ cli_parse(int argc, char **argv, struct cli_options *o,
 			return rc;
 	}
 	return finish(argc, argv, o, &s, err);
+}
+
+int
+cli_setup(int argc, char **argv, int compare, struct cli_options *o,
+	  struct spec *spec)
+{
+	struct imgpipe_error err;
+	int rc;
+
+	error_clear(&err);
+	rc = cli_parse(argc, argv, o, &err);
+	if (rc == CLI_RUN && o->rounds != 0 && !compare)
+		rc = error_set(&err, IMGPIPE_ESPEC,
+			       "--rounds is an option of 'imgpipe compare'");
+	if (rc == CLI_RUN)
+		rc = spec_parse(o->pipeline, spec, &err);
+	if (rc == CLI_RUN)
+		o->job.spec = spec;
+	else if (rc != CLI_DONE)
+		cli_usage_error(&err);
+	return rc;
 }

@@ -22,8 +22,10 @@
 
 #include "cancel.h"
 #include "cli.h"
+#include "cpuload.h"
 #include "fileio.h"
 #include "membuf.h"
+#include "reading.h"
 #include "runner.h"
 #include "spec.h"
 #include "util.h"
@@ -201,36 +203,6 @@ print_row(const char *tag, const struct row *r, double s)
 	printf(" %s\n", r->identical ? "yes" : "NO");
 }
 
-/* The table read as the decision table reads its CPU-bound column. */
-static void
-print_reading(const struct row *rows, const double *sp, size_t nimg)
-{
-	const struct row *thr = &rows[1], *omp = &rows[3], *coop = &rows[4];
-	const struct row *y16 = &rows[5], *off = &rows[6];
-
-	printf("\nCPU-bound work (%zu images): only true parallelism scales. "
-	       "threads %.2fx, procs %.2fx",
-	       nimg, sp[1], sp[2]);
-	if (omp->status != CLI_EXIT_USAGE)
-		printf(", omp %.2fx", sp[3]);
-	printf(" on %d workers; the cooperative loop ran at %.2fx: one "
-	       "thread, whatever -j says.\n",
-	       thr->workers, sp[4]);
-	printf("The cooperative loop was blocked for up to %.0f ms (p99 %.0f "
-	       "ms) while an image was processed; yielding every 16 rows "
-	       "cut its p99 lag to %.1f ms at %.2fx, but made it no faster.\n",
-	       coop->st.loop.max_ms, coop->st.loop.p99_ms, y16->st.loop.p99_ms,
-	       sp[5]);
-	printf("--offload (the run_in_executor fix) ran the CPU work on %d "
-	       "pool threads: %.2fx, with the loop still answering within "
-	       "%.1f ms (p99).\n",
-	       off->workers, sp[6], off->st.loop.p99_ms);
-	printf("C threads have no GIL, so they scale; with a simulated one "
-	       "(--gil) threads reached %.2fx, as CPython threads do on "
-	       "CPU-bound work.\n",
-	       sp[7]);
-}
-
 static int
 make_out(const char *base, const char *tag, char *buf, size_t n)
 {
@@ -297,9 +269,40 @@ summarise(const struct row *runs, int rounds, size_t i, struct row *med)
 	return n > 0 ? median(sp, n) : 0;
 }
 
+static void
+reading_row_of(const struct row *x, double sp, struct reading_row *out)
+{
+	out->available = x->status != CLI_EXIT_USAGE;
+	out->workers = x->workers;
+	out->speedup = sp;
+	out->wall_s = x->st.wall_s;
+	out->cpu_s = x->cpu_s;
+	out->lag_p99_ms = x->st.loop.p99_ms;
+	out->lag_max_ms = x->st.loop.max_ms;
+}
+
+/* The sentences under the table, from its rows in configs[] order. */
+static void
+print_reading(const struct cli_options *o, const struct row *rows,
+	      const double *sp, const struct cpuload_other *other)
+{
+	struct reading rd = { .images = rows[0].st.ok, .other = *other };
+	struct reading_row *const dst[NCONFIGS] = {
+		&rd.seq,  &rd.threads,	    &rd.procs,	      &rd.omp,
+		&rd.coop, &rd.coop_yield16, &rd.coop_offload, &rd.threads_gil,
+	};
+	size_t i;
+
+	rd.cpus = o->exec.cpus > 0 ? o->exec.cpus : util_cpus();
+	for (i = 0; i < NCONFIGS; i++)
+		reading_row_of(&rows[i], sp[i], dst[i]);
+	reading_print(stdout, &rd);
+}
+
 /* The table, its reading, and the exit status the runs add up to. */
 static int
-report(const struct row *runs, int rounds, char (*out)[4096])
+report(const struct cli_options *o, const struct row *runs, char (*out)[4096],
+       const struct cpuload_other *other)
 {
 	struct row rows[NCONFIGS];
 	double sp[NCONFIGS];
@@ -311,44 +314,58 @@ report(const struct row *runs, int rounds, char (*out)[4096])
 	membuf_init(&y);
 	print_header();
 	for (i = 0; i < NCONFIGS; i++) {
-		sp[i] = summarise(runs, rounds, i, &rows[i]);
+		sp[i] = summarise(runs, o->rounds, i, &rows[i]);
 		/* The last round's outputs are what OUTPUT_DIR holds. */
 		rows[i].identical = same_tree(out[0], out[i], &x, &y);
 		print_row(configs[i].tag, &rows[i], sp[i]);
-		for (r = 0; r < rounds; r++)
+		for (r = 0; r < o->rounds; r++)
 			if (runs[(size_t)r * NCONFIGS + i].status ==
 			    CLI_EXIT_FAILED)
 				rc = CLI_EXIT_FAILED;
 	}
-	print_reading(rows, sp, rows[0].st.ok);
+	print_reading(o, rows, sp, other);
 	membuf_release(&x);
 	membuf_release(&y);
 	return rc;
+}
+
+/* All rounds, and other work's CPU use meanwhile: 0 or an exit status. */
+static int
+run_rounds(const struct cli_options *o, char (*out)[4096], struct row *runs,
+	   struct cpuload_other *other)
+{
+	struct cpuload before, after;
+	int r;
+
+	cpuload_sample(&before);
+	for (r = 0; r < o->rounds && !cancel_requested(); r++) {
+		if (!o->quiet)
+			fprintf(stderr, "compare: round %d of %d\n", r + 1,
+				o->rounds);
+		if (run_round(o, out, runs + (size_t)r * NCONFIGS, r) != 0)
+			return CLI_EXIT_USAGE;
+	}
+	cpuload_sample(&after);
+	cpuload_other(&before, &after, other);
+	return 0;
 }
 
 int
 compare_main(int argc, char **argv)
 {
 	struct cli_options o;
-	struct imgpipe_error err;
+	struct cpuload_other other;
 	struct spec spec;
 	struct row *runs = NULL;
 	char out[NCONFIGS][4096];
 	size_t i;
-	int rc, r, rounds;
+	int rc;
 
-	error_clear(&err);
-	rc = cli_parse(argc, argv, &o, &err);
-	if (rc == CLI_DONE)
-		return CLI_EXIT_OK;
-	if (rc == CLI_RUN)
-		rc = spec_parse(o.pipeline, &spec, &err);
-	if (rc != 0) {
-		cli_usage_error(&err);
-		return CLI_EXIT_USAGE;
-	}
-	o.job.spec = &spec;
-	rounds = o.rounds ? o.rounds : DEFAULT_ROUNDS;
+	rc = cli_setup(argc, argv, 1, &o, &spec);
+	if (rc != CLI_RUN)
+		return rc == CLI_DONE ? CLI_EXIT_OK : CLI_EXIT_USAGE;
+	if (o.rounds == 0)
+		o.rounds = DEFAULT_ROUNDS;
 	cancel_install();
 	for (i = 0; i < NCONFIGS && rc == 0; i++)
 		if (make_out(o.output_dir, configs[i].tag, out[i],
@@ -357,21 +374,16 @@ compare_main(int argc, char **argv)
 				  configs[i].tag);
 			rc = CLI_EXIT_USAGE;
 		}
-	runs = rc == 0 ? calloc((size_t)rounds * NCONFIGS, sizeof(*runs))
+	runs = rc == 0 ? calloc((size_t)o.rounds * NCONFIGS, sizeof(*runs))
 		       : NULL;
 	if (rc == 0 && runs == NULL) {
 		util_warn("out of memory");
 		rc = CLI_EXIT_USAGE;
 	}
-	for (r = 0; r < rounds && rc == 0 && !cancel_requested(); r++) {
-		if (!o.quiet)
-			fprintf(stderr, "compare: round %d of %d\n", r + 1,
-				rounds);
-		if (run_round(&o, out, runs + (size_t)r * NCONFIGS, r) != 0)
-			rc = CLI_EXIT_USAGE;
-	}
+	if (rc == 0)
+		rc = run_rounds(&o, out, runs, &other);
 	if (rc == 0 && !cancel_requested())
-		rc = report(runs, rounds, out);
+		rc = report(&o, runs, out, &other);
 	free(runs);
 	spec_release(&spec);
 	return cancel_requested() ? CLI_EXIT_INTERRUPTED : rc;

@@ -47,6 +47,7 @@ struct fiber {
 	uv_fs_t fs;
 	uv_work_t work;
 	size_t cur;
+	long ticks_seen; /* ticks at this image's last row hook; -1: none */
 };
 
 struct coop {
@@ -66,6 +67,7 @@ struct coop {
 	int rhead, rcount;
 	double *lags_ms;
 	size_t nlags, lags_cap;
+	long ticks_mid_image;	 /* loop_stats.ticks_mid_image */
 	_Atomic uint64_t due_ns; /* next tick; pool threads read it */
 	int loop_ok, slots_ok;
 	struct slots slots; /* --offload: the pool's CPU slots */
@@ -91,15 +93,39 @@ fiber_yield(struct fiber *f)
 	coro_yield(&f->co);
 }
 
+/*
+ * Count the ticks that ran since this image's previous row hook: the
+ * loop's heartbeat seen between two rows of one image, which only a yield
+ * inside the image allows (reads and writes lie outside its row hooks).
+ */
+static void
+note_rows(struct fiber *f)
+{
+	long now = (long)f->c->nlags;
+
+	if (f->ticks_seen >= 0)
+		f->c->ticks_mid_image += now - f->ticks_seen;
+	f->ticks_seen = now;
+}
+
 static int
 yield_hook(void *ctx)
 {
 	struct fiber *f = ctx;
 
+	note_rows(f);
 	if (cancel_requested())
 		return IMGPIPE_ECANCEL;
 	fiber_yield(f);
 	return cancel_requested() ? IMGPIPE_ECANCEL : 0;
+}
+
+/* Without --yield-rows: rows are counted and cancellation seen, no yield. */
+static int
+rows_hook(void *ctx)
+{
+	note_rows(ctx);
+	return cancel_hook(NULL);
 }
 
 static void
@@ -258,6 +284,7 @@ fiber_main(void *arg)
 			uv_queue_work(&c->loop, &f->work, work_cb, after_work);
 			coro_yield(&f->co);
 		} else {
+			f->ticks_seen = -1;
 			pipeline_run(c->job, &c->tasks[f->cur], &f->w,
 				     &c->results[f->cur]);
 		}
@@ -362,6 +389,7 @@ summarise(struct coop *c, struct loop_stats *loop)
 	loop->p50_ms = percentile(c->lags_ms, c->nlags, 0.50);
 	loop->p99_ms = percentile(c->lags_ms, c->nlags, 0.99);
 	loop->max_ms = c->nlags ? c->lags_ms[c->nlags - 1] : 0;
+	loop->ticks_mid_image = c->ticks_mid_image;
 	memset(loop->hist, 0, sizeof(loop->hist));
 	for (size_t i = 0; i < c->nlags; i++)
 		loop_hist_add(loop, c->lags_ms[i]);
@@ -375,6 +403,8 @@ setup_fiber(struct coop *c, struct fiber *f, int id)
 	f->w.hook.fn = cancel_hook;
 	f->w.hook.every_rows = CANCEL_ROWS;
 	if (!c->ec->offload) {
+		f->w.hook.fn = rows_hook;
+		f->w.hook.ctx = f;
 		f->io.read_file = coop_read;
 		f->io.write_file = coop_write;
 		f->io.ctx = f;

@@ -12,7 +12,6 @@
 
 #include "cli.h"
 #include "compare.h"
-#include "error.h"
 #include "runner.h"
 #include "spec.h"
 #include "util.h"
@@ -58,7 +57,6 @@ int
 main(int argc, char **argv)
 {
 	struct cli_options o;
-	struct imgpipe_error err;
 	struct spec spec;
 	int rc;
 
@@ -73,20 +71,10 @@ main(int argc, char **argv)
 	tune_malloc();
 	if (argc > 1 && strcmp(argv[1], "compare") == 0)
 		return close_stdout(compare_main(argc - 1, argv + 1));
-	error_clear(&err);
-	rc = cli_parse(argc, argv, &o, &err);
-	if (rc == CLI_DONE)
-		return close_stdout(CLI_EXIT_OK);
-	if (rc == CLI_RUN && o.rounds != 0)
-		rc = error_set(&err, IMGPIPE_ESPEC,
-			       "--rounds is an option of 'imgpipe compare'");
-	if (rc == CLI_RUN)
-		rc = spec_parse(o.pipeline, &spec, &err);
-	if (rc != 0) {
-		cli_usage_error(&err);
-		return CLI_EXIT_USAGE;
-	}
-	o.job.spec = &spec;
+	rc = cli_setup(argc, argv, 0, &o, &spec);
+	if (rc != CLI_RUN)
+		return close_stdout(rc == CLI_DONE ? CLI_EXIT_OK
+						   : CLI_EXIT_USAGE);
 	rc = runner_run(&o, NULL);
 	spec_release(&spec);
 	return close_stdout(rc);

@@ -34,7 +34,21 @@ if [ "${IMGPIPE_SAN:-}" != thread ]; then
 	done
 	awk '$1 == "seq" { exit !($5 == "1.00x") }' "$T/stdout" ||
 	    fail "seq's speed-up over itself is not 1.00x"
-	grep -q 'CPU-bound work (3 images)' "$T/stdout" || fail "no reading under the table"
+	# The reading: one sentence per claim, whichever way the figures went.
+	grep -Eq '^(CPU-bound work|Work) \(3 images, 2 workers, [0-9]+ CPUs: at best [0-9]+\.00x\)' \
+	    "$T/stdout" || fail "no reading under the table"
+	grep -q '^The cooperative loop ran at [0-9.]*x: ' "$T/stdout" ||
+	    fail "no sentence on the cooperative loop"
+	grep -Eq '^(Without yields its|Its) heartbeat was late by up to ' "$T/stdout" ||
+	    fail "no sentence on the loop's lag"
+	grep -q '^--offload (the run_in_executor fix) ran the CPU work on 2 pool threads' \
+	    "$T/stdout" || fail "no sentence on --offload"
+	grep -Eq '^(C threads have no GIL|With one worker or one CPU)' "$T/stdout" ||
+	    fail "no sentence on --gil"
+	grep -Eq "^Other work (used [0-9.]+ CPU-s \([0-9]+% of the machine\)|'s CPU use could not be measured)" \
+	    "$T/stdout" || fail "no sentence on other work"
+	grep -q 'only true parallelism scales' "$T/stdout" &&
+	    fail "the old fixed sentence is back"
 	[ "$(grep -c 'compare: round' "$T/stderr")" -eq 2 ] ||
 	    fail "--rounds 2 did not run two rounds"
 	[ "$(grep -c 'round 2 of 2' "$T/stderr")" -eq 1 ] || fail "no 'round 2 of 2' on stderr"

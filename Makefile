@@ -7,7 +7,7 @@
 # A goal that compiles first installs what it needs (build-aux/deps.sh, as
 # root), then compiles in a sub-make, so that no compile can race the
 # install at any -j and pkg-config, itself one of the packages, is asked for
-# flags only once it is there.  The goals of one command line run one after
+# flags only once it is there.  Such goals of one command line run one after
 # another (.NOTPARALLEL at the top level only), each sub-make at the -j given.
 
 CC ?= cc
@@ -23,8 +23,15 @@ DEB_TEST := libcmocka-dev python3
 DEPS := sh build-aux/deps.sh
 SUB := $(MAKE) --no-print-directory
 
+# The goals that install packages or start a sub-make.  A file goal alone
+# (make -j4 build/imgpipe) skips the deps step and builds in parallel.
+STEPS := all deps deps-build demo test unit-test cli-test bench install \
+	check-headers valgrind tool-% cppcheck format-check bench-peers fuzz \
+	fuzz-build fuzz-deps
 ifeq ($(MAKELEVEL),0)
+ifneq ($(filter $(STEPS),$(or $(MAKECMDGOALS),all)),)
 .NOTPARALLEL:
+endif
 endif
 
 # Short compiler lines (as Linux and git print them); V=1 shows them whole.
@@ -233,7 +240,7 @@ tool-%:
 	@command -v $* >/dev/null || $(DEPS) $*
 
 cppcheck: tool-cppcheck
-	cppcheck --enable=warning,portability --error-exitcode=1 \
+	$(Q)cppcheck --enable=warning,portability --error-exitcode=1 \
 	  --inline-suppr -q -Iinclude src/ tests/fuzz/
 	@echo "cppcheck: ok"
 

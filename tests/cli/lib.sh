@@ -33,7 +33,7 @@ skip()
 # runs and can fail; a test that passed only in part is counted as skipped.
 skip_part()
 {
-	echo "skip: $*"
+	echo "skip part: $*"
 	nskip=$((nskip + 1))
 }
 

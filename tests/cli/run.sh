@@ -46,7 +46,8 @@ for t in $tests; do
 	77)
 		skipped=$((skipped + 1))
 		echo "skip $name"
-		printf '%s\n' "$out" | sed -n 's/^skip: /     /p'
+		printf '%s\n' "$out" |
+		    sed -n 's/^skip: /     /p; s/^skip part: /     part not run: /p'
 		;;
 	*)
 		failed=$((failed + 1))

@@ -1,7 +1,14 @@
 # imgpipe: GNU make.  Objects and binaries under build/ (one folder per
 # configuration).  Knobs: WERROR=1, SAN=address,undefined | SAN=thread,
-# NATIVE=1, OPENMP=0, CC, CFLAGS, PREFIX, DESTDIR.  SAN=thread runs the
-# threads, procs and coop modes only: libgomp is not built for TSan.
+# NATIVE=1, OPENMP=0, V=1 (full compiler lines), CC, CFLAGS, PREFIX, DESTDIR.
+# SAN=thread runs the threads, procs and coop modes only: libgomp is not
+# built for TSan.
+#
+# A goal that compiles first installs what it needs (build-aux/deps.sh, as
+# root), then compiles in a sub-make, so that no compile can race the
+# install at any -j and pkg-config, itself one of the packages, is asked for
+# flags only once it is there.  Such goals of one command line run one after
+# another (.NOTPARALLEL at the top level only), each sub-make at the -j given.
 
 CC ?= cc
 CFLAGS ?= -O2 -g
@@ -10,8 +17,31 @@ PREFIX ?= /usr/local
 OPENMP ?= 1
 
 PKGS := libpng libjpeg libexif libuv
-DEB_PKGS := libpng-dev libjpeg62-turbo-dev libexif-dev libuv1-dev \
-	libcmocka-dev pkg-config python3
+# Building the binary needs DEB_BUILD only; the tests need DEB_TEST too.
+DEB_BUILD := libpng-dev libjpeg62-turbo-dev libexif-dev libuv1-dev pkg-config
+DEB_TEST := libcmocka-dev python3
+DEPS := sh build-aux/deps.sh
+SUB := $(MAKE) --no-print-directory
+
+# The goals that install packages or start a sub-make.  A file goal alone
+# (make -j4 build/imgpipe) skips the deps step and builds in parallel.
+STEPS := all deps deps-build demo test unit-test cli-test bench install \
+	check-headers valgrind tool-% cppcheck format-check bench-peers fuzz \
+	fuzz-build fuzz-deps
+ifeq ($(MAKELEVEL),0)
+ifneq ($(filter $(STEPS),$(or $(MAKECMDGOALS),all)),)
+.NOTPARALLEL:
+endif
+endif
+
+# Short compiler lines (as Linux and git print them); V=1 shows them whole.
+ifeq ($(V),1)
+Q :=
+say := @:
+else
+Q := @
+say := @printf '  %-6s%s\n'
+endif
 
 BUILD ?= build
 ifeq ($(SAN),)
@@ -35,9 +65,14 @@ endif
 STD := -std=c11 -D_POSIX_C_SOURCE=200809L -pthread
 OMPFLAGS := $(if $(filter 1,$(OPENMP)),-fopenmp)
 ARCHFLAGS := $(if $(filter 1,$(NATIVE)),-march=native)
-PKG_CFLAGS = $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS = $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
-CMOCKA_LIBS = $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
+# Asked once per make, when first used: by then the dispatching goal has run
+# deps (see the top).
+PKG_CFLAGS = $(eval PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) \
+	2>/dev/null))$(PKG_CFLAGS)
+PKG_LIBS = $(eval PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) \
+	2>/dev/null))$(PKG_LIBS)
+CMOCKA_LIBS = $(eval CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs cmocka \
+	2>/dev/null))$(CMOCKA_LIBS)
 
 FINAL_CFLAGS = $(STD) $(WARN) $(CFLAGS) $(ARCHFLAGS) $(SIMDFLAGS) $(OMPFLAGS) \
 	$(SANFLAGS) \
@@ -62,68 +97,89 @@ $(HOT_OBJS): CFLAGS += -O3
 X86_64 := $(findstring x86_64,$(shell $(CC) -dumpmachine 2>/dev/null))
 $(B)/obj/resize_avx2.o: SIMDFLAGS := $(if $(X86_64),-mavx2)
 
-.PHONY: all deps demo test unit-test cli-test bench install clean \
-	check-headers format-check
+.PHONY: all deps deps-build demo test unit-test cli-test bench install clean \
+	check-headers format-check do-build do-demo do-test do-unit-test \
+	do-cli-test do-bench do-install do-check-headers
 
-all: deps $(BIN)
+# The goals a newcomer types: each installs its packages, then a sub-make
+# does the work (do-*).
+all: deps-build
+	+@$(SUB) do-build
+demo: deps-build
+	+@$(SUB) do-demo
+test: deps
+	+@$(SUB) do-test
+unit-test: deps
+	+@$(SUB) do-unit-test
+cli-test: deps
+	+@$(SUB) do-cli-test
+bench: deps
+	+@$(SUB) do-bench
+install: deps-build
+	+@$(SUB) do-install
+check-headers: deps-build
+	+@$(SUB) do-check-headers
 
 deps:
-	@missing=""; for p in $(DEB_PKGS); do \
-	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' \
-	    || missing="$$missing $$p"; \
-	done; \
-	if [ -n "$$missing" ]; then \
-	  if [ "$$(id -u)" = 0 ]; then \
-	    echo "installing:$$missing"; \
-	    (apt-get install -y $$missing || \
-	     (apt-get update && apt-get install -y $$missing)) >/dev/null; \
-	  else \
-	    echo "missing packages; run: sudo apt-get install -y$$missing"; exit 1; \
-	  fi; \
-	fi
+	@$(DEPS) $(DEB_BUILD) $(DEB_TEST)
+deps-build:
+	@$(DEPS) $(DEB_BUILD)
+
+do-build: $(BIN)
+	@:
 
 $(BIN): $(OBJS)
-	$(CC) $(FINAL_LDFLAGS) -o $@ $(OBJS) $(LIBS)
+	$(say) LD $@
+	$(Q)$(CC) $(FINAL_LDFLAGS) -o $@ $(OBJS) $(LIBS)
 
 $(B)/obj/%.o: src/%.c | $(B)/obj
-	$(CC) $(FINAL_CFLAGS) -c -o $@ $<
+	$(say) CC $<
+	$(Q)$(CC) $(FINAL_CFLAGS) -c -o $@ $<
 
 $(LIB): $(LIB_OBJS)
-	rm -f $@ && $(AR) rcs $@ $(LIB_OBJS)
+	$(say) AR $@
+	$(Q)rm -f $@ && $(AR) rcs $@ $(LIB_OBJS)
 
 # Tests link the archive, so each pulls in only the modules it uses.
 $(B)/tests/%: tests/%.c $(LIB) | $(B)/tests
-	$(CC) $(FINAL_CFLAGS) $(FINAL_LDFLAGS) -o $@ $< $(LIB) \
+	$(say) CC $<
+	$(Q)$(CC) $(FINAL_CFLAGS) $(FINAL_LDFLAGS) -o $@ $< $(LIB) \
 		$(CMOCKA_LIBS) $(LIBS)
 
 $(B)/obj $(B)/tests:
-	mkdir -p $@
+	$(Q)mkdir -p $@
 
 # Every mode on the samples, one table: the decision table's CPU-bound column.
-demo: all
-	rm -rf out
+do-demo: do-build
+	$(Q)rm -rf out
 	$(BIN) compare samples out -p 'resize=800x800,sharpen=0.6'
+	@printf '\noutputs: out/<mode>/ for each of: %s\n' \
+	  "$$(ls out | tr '\n' ' ')"
 
-test: all
-	@$(MAKE) --no-print-directory unit-test cli-test
+# Both suites run even when the first fails; either failing fails the goal.
+do-test: do-build
+	+@failed=""; \
+	$(SUB) do-unit-test || failed="$$failed unit-test"; \
+	$(SUB) do-cli-test || failed="$$failed cli-test"; \
+	if [ -n "$$failed" ]; then echo "make test: failed:$$failed"; exit 1; fi
 
-unit-test: $(TEST_BINS)
+do-unit-test: $(TEST_BINS)
 	@fail=0; for t in $(TEST_BINS); do \
 	  (cd tests && ../$$t) || fail=1; \
 	done; exit $$fail
 
-cli-test: $(BIN)
+do-cli-test: do-build
 	@IMGPIPE=$(CURDIR)/$(BIN) IMGPIPE_SAN=$(SAN) sh tests/cli/run.sh
 
-bench: all
+do-bench: do-build
 	@IMGPIPE=$(CURDIR)/$(BIN) CFLAGS_USED="$(FINAL_CFLAGS)" sh bench/run.sh
 
-install: all
+do-install: do-build
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
 	install -m 755 $(BIN) $(DESTDIR)$(PREFIX)/bin/imgpipe
 	install -m 644 imgpipe.1 $(DESTDIR)$(PREFIX)/share/man/man1/imgpipe.1
 
-check-headers:
+do-check-headers:
 	@for h in $(HEADERS); do \
 	  printf '#include "%s"\ntypedef int hdr_check;\n' $$(basename $$h) | \
 	    $(CC) $(filter-out -MMD -MP,$(FINAL_CFLAGS)) -Werror -fsyntax-only \
@@ -138,17 +194,11 @@ clean:
 
 -include $(OBJS:.o=.d) $(TEST_BINS:=.d)
 
-# The peers `make bench` measures imgpipe against (apt, as root).  The SVGs
+# The peers `make bench` measures imgpipe against (installed as root).  The SVGs
 # are drawn by bench/charts.py, so no plotting package is needed.
 .PHONY: bench-peers
 bench-peers:
-	@if [ "$$(id -u)" -eq 0 ]; then \
-	  apt-get install -y -q libvips-tools imagemagick graphicsmagick \
-	    libjpeg-turbo-progs; \
-	else \
-	  echo "as root: apt-get install libvips-tools imagemagick" \
-	    "graphicsmagick libjpeg-turbo-progs"; \
-	fi
+	@$(DEPS) libvips-tools imagemagick graphicsmagick libjpeg-turbo-progs
 
 # libFuzzer targets (tests/fuzz/fuzz_*.c): the project's objects are built
 # with clang -fsanitize=fuzzer-no-link,address,undefined in build/fuzz/, each
@@ -161,54 +211,41 @@ FUZZ_SAN := address,undefined
 FUZZ_TARGETS := $(patsubst tests/fuzz/%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BINS := $(FUZZ_TARGETS:%=$(FUZZ_DIR)/%)
 FUZZ_LIB := $(FUZZ_DIR)/asan/libimgpipe.a
-.PHONY: fuzz fuzz-build fuzz-deps fuzz-lib cppcheck valgrind
+.PHONY: fuzz fuzz-build fuzz-deps fuzz-lib cppcheck valgrind do-valgrind
 
 fuzz-deps:
-	@if ! command -v clang >/dev/null || \
-	    ! dpkg-query -W -f='$${Status}' libclang-rt-14-dev 2>/dev/null | \
-	      grep -q 'ok installed'; then \
-	  if [ "$$(id -u)" = 0 ]; then \
-	    echo "installing: clang libclang-rt-14-dev"; \
-	    (apt-get install -y clang libclang-rt-14-dev || (apt-get update && \
-	      apt-get install -y clang libclang-rt-14-dev)) >/dev/null; \
-	  else \
-	    echo "run: sudo apt-get install -y clang libclang-rt-14-dev"; exit 1; \
-	  fi; \
-	fi
+	@$(DEPS) clang libclang-rt-14-dev
 
 # A phony step, not a rule for $(FUZZ_LIB): the sub-make builds that file.
 fuzz-lib:
-	@$(MAKE) --no-print-directory CC=clang OPENMP=0 BUILD=$(FUZZ_DIR) \
+	+@$(SUB) CC=clang OPENMP=0 BUILD=$(FUZZ_DIR) \
 	  SAN=fuzzer-no-link,$(FUZZ_SAN) $(FUZZ_LIB)
 
 $(FUZZ_DIR)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/harness.h fuzz-lib
-	clang $(STD) -g -O1 -fno-omit-frame-pointer \
+	$(say) CC $<
+	$(Q)clang $(STD) -g -O1 -fno-omit-frame-pointer \
 	  -fsanitize=fuzzer,$(FUZZ_SAN) -fno-sanitize-recover=all \
 	  -Iinclude $(PKG_CFLAGS) -o $@ $< $(FUZZ_LIB) $(LIBS)
 
 fuzz-build: deps fuzz-deps
-	@$(MAKE) --no-print-directory $(FUZZ_BINS)
+	+@$(SUB) $(FUZZ_BINS)
 
 fuzz: fuzz-build
 	@FUZZ_JOBS=$(FUZZ_JOBS) sh tests/fuzz/run.sh $(FUZZ_DIR) $(FUZZ_SECONDS)
 
 # Static analysis (warnings are errors; a justified exception is an inline
 # "cppcheck-suppress" comment) and one end-to-end run per mode under
-# valgrind.  Both install their tool with apt when run as root.
+# valgrind.  Both install their tool when run as root (build-aux/deps.sh).
 tool-%:
-	@command -v $* >/dev/null || { \
-	  if [ "$$(id -u)" = 0 ]; then \
-	    echo "installing: $*"; \
-	    (apt-get install -y $* || (apt-get update && \
-	      apt-get install -y $*)) >/dev/null; \
-	  else \
-	    echo "run: sudo apt-get install -y $*"; exit 1; \
-	  fi; }
+	@command -v $* >/dev/null || $(DEPS) $*
 
 cppcheck: tool-cppcheck
-	cppcheck --enable=warning,portability --error-exitcode=1 \
+	$(Q)cppcheck --enable=warning,portability --error-exitcode=1 \
 	  --inline-suppr -q -Iinclude src/ tests/fuzz/
 	@echo "cppcheck: ok"
 
-valgrind: tool-valgrind $(BIN)
+valgrind: tool-valgrind deps-build
+	+@$(SUB) do-valgrind
+
+do-valgrind: do-build
 	@sh tests/valgrind.sh $(CURDIR)/$(BIN)

@@ -8,6 +8,7 @@ import glob
 import json
 import os
 import platform
+import shutil
 import socket
 import subprocess
 import sys
@@ -355,15 +356,37 @@ def workload_md(study, sums, w, title, ps):
     return "\n".join(md)
 
 
+def replacing():
+    return os.environ.get("BENCH_REPLACE", "0") not in ("", "0")
+
+
+def results_dir(root):
+    """BENCH_RESULTS if set, else bench/results/<date>-<host>/.  Results
+    already there (committed, most likely) are never overwritten unasked:
+    the run goes to <date>-<host>-2 (-3, ...) instead, unless BENCH_REPLACE=1
+    asks for the folder to be emptied and written again (by main, once the
+    sweep has run: an interrupted run leaves the old results alone)."""
+    if os.environ.get("BENCH_RESULTS"):
+        return os.environ["BENCH_RESULTS"]
+    host = socket.gethostname().split(".")[0]
+    date = datetime.date.today().isoformat()
+    base = os.path.join(root, "bench", "results", f"{date}-{host}")
+    if not os.path.exists(base) or replacing():
+        return base
+    n = 2
+    while os.path.exists(f"{base}-{n}"):
+        n += 1
+    print(f"bench: {os.path.relpath(base, root)} exists, writing "
+          f"{os.path.relpath(base, root)}-{n} (BENCH_REPLACE=1 replaces it)",
+          file=sys.stderr)
+    return f"{base}-{n}"
+
+
 def main(study):
     t0 = time.time()
     runs = int(os.environ.get("RUNS", "3" if study.QUICK else "5"))
     warmup = 1
-    host = socket.gethostname().split(".")[0]
-    date = datetime.date.today().isoformat()
-    dest = os.environ.get("BENCH_RESULTS") or os.path.join(
-        study.ROOT, "bench", "results", f"{date}-{host}")
-    os.makedirs(dest, exist_ok=True)
+    dest = results_dir(study.ROOT)
     os.makedirs(study.OUT, exist_ok=True)
     corpus = os.environ.get("CORPUS_STATUS", "unknown")
     load0, busy0, wall0 = os.getloadavg(), busy_s(), time.monotonic()
@@ -371,6 +394,9 @@ def main(study):
     rows = study.sweep(work, runs, warmup)
     sums = study.summarise(work, rows)
     ps = psnr(study, work, study.same_job_reference(work))
+    if replacing() and not os.environ.get("BENCH_RESULTS"):
+        shutil.rmtree(dest, ignore_errors=True)
+    os.makedirs(dest, exist_ok=True)
     write_csvs(dest, rows, sums)
     pics = {}
     for w, title, files, cfgs in work:

@@ -2,8 +2,9 @@
 # `make bench`: the scaling study.  Checks the corpus (bench/make-corpus),
 # builds the C helpers (decode+encode floor, PSNR, host ceiling) into
 # build/bench/, then runs bench/study.py, which writes
-# bench/results/<date>-<host>/ and prints one key=value line per
-# configuration; see bench/README.md.
+# bench/results/<date>-<host>/ (-2, -3, ... if that folder exists, unless
+# BENCH_REPLACE=1) and prints one key=value line per configuration; see
+# bench/README.md.
 # BENCH_QUICK=1: the reduced sweep (about three minutes).
 set -eu
 

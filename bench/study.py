@@ -2,7 +2,8 @@
 """The scaling study behind `make bench`: every mode at 1..nproc workers and
 oversubscribed, the variants (--split rows, --gil, coop yields/offload), the
 decode+encode floor and the peers, interleaved round by round.  Writes
-bench/results/<date>-<host>/{runs.csv,summary.csv,report.md,*.svg} and prints
+bench/results/<date>-<host>/{runs.csv,summary.csv,report.md,*.svg} (a new
+<date>-<host>-N when that exists, unless BENCH_REPLACE=1) and prints
 the key=value lines described in bench/README.md.  Called by bench/run.sh;
 standard library only.
 """

@@ -12,12 +12,82 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/imgpipe-cli.XXXXXX")
 trap 'rm -rf "$T"' EXIT
 trap 'exit 129' HUP INT TERM
 nfail=0
+nskip=0
 rc=0
 
 fail()
 {
 	echo "FAIL: $*"
 	nfail=$((nfail + 1))
+}
+
+# skip REASON: this test cannot run here (a permission, a tool or a part of
+# the build that is missing); run.sh counts it as skipped and shows REASON.
+skip()
+{
+	echo "skip: $*"
+	exit 77
+}
+
+# skip_part REASON: one part of this test cannot run here.  The rest still
+# runs and can fail; a test that passed only in part is counted as skipped.
+skip_part()
+{
+	echo "skip part: $*"
+	nskip=$((nskip + 1))
+}
+
+# need_omp: true if this build runs the omp mode; otherwise the omp part is
+# recorded as skipped, with the reason.
+need_omp()
+{
+	if [ "${IMGPIPE_SAN:-}" = thread ]; then
+		skip_part "omp: libgomp is not built for ThreadSanitizer"
+		return 1
+	fi
+	mkdir -p "$T/omp-probe"
+	if ! "$IMGPIPE" -m omp "$T/omp-probe" "$T/omp-probe-out" \
+	    >/dev/null 2>&1; then
+		skip_part "omp: not in this build (OPENMP=0)"
+		return 1
+	fi
+}
+
+# set_modes: $modes is every mode this build runs.
+set_modes()
+{
+	modes="seq threads procs coop"
+	if need_omp; then
+		modes="$modes omp"
+	fi
+}
+
+# children PID: each process whose parent is PID, as PID:STARTTIME (the
+# start time tells it from a later process that reuses the pid).  Read from
+# /proc, which every Linux has: a minimal system has no ps.
+children()
+{
+	_parent=$1
+	for _f in /proc/[0-9]*/stat; do
+		# The process may be gone since the listing.
+		read -r _st 2>/dev/null <"$_f" || continue
+		# Fields from the state on: the name before it may hold spaces.
+		# shellcheck disable=SC2086
+		set -- ${_st##*) }
+		[ "$2" = "$_parent" ] || continue
+		_pid=${_f#/proc/}
+		echo "${_pid%/stat}:${20}"
+	done
+}
+
+# alive PID:STARTTIME: that very process still runs (a zombie has ended).
+alive()
+{
+	_start=${1#*:}
+	read -r _st 2>/dev/null <"/proc/${1%%:*}/stat" || return 1
+	# shellcheck disable=SC2086
+	set -- ${_st##*) }
+	[ "$1" != Z ] && [ "${20}" = "$_start" ]
 }
 
 # check DESCRIPTION COMMAND...: record a failure if COMMAND fails.
@@ -114,11 +184,33 @@ put_samples()
 	done
 }
 
+# oneline NAME REASON: exactly one error line for NAME, mentioning REASON
+# ($tag names the case in the failure).
+oneline()
+{
+	_n=$(stderr_lines_naming "$1")
+	[ "$_n" -eq 1 ] || fail "$tag: $_n error lines for $1, want 1"
+	grep -qi "^imgpipe: .*$1: .*$2" "$T/stderr" ||
+	    fail "$tag: no '$2' reason for $1"
+}
+
+# clean OUT FILES: OUT holds exactly FILES (space-separated, each followed
+# by a space), all complete, no temporary file.
+clean()
+{
+	_got=$(listfiles "$1" 2>/dev/null | tr '\n' ' ')
+	[ "$_got" = "$2" ] || fail "$tag: outputs '$_got', want '$2'"
+	check "$tag: incomplete output" complete_images "$1"
+	check "$tag: temporary file left behind" no_tmp "$1"
+}
+
+# finish: exit 1 if a check failed, 77 (skipped) if a part could not run.
 finish()
 {
 	if [ "$nfail" -ne 0 ]; then
 		echo "$(basename "$0" .sh): $nfail check(s) failed"
 		exit 1
 	fi
+	[ "$nskip" -eq 0 ] || exit 77
 	exit 0
 }

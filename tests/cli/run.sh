@@ -1,7 +1,9 @@
 #!/bin/sh
 # End-to-end tests, OpenBSD regress style: runs every tests/cli/test_*.sh (or
 # the ones named as arguments) against $IMGPIPE and ends with one line
-# "N passed, N failed"; exits non-zero if any test failed.
+# "N passed, N failed, N skipped"; exits non-zero if any test failed.  A
+# test that exits 77 (lib.sh's skip and skip_part) could not run all its
+# checks here: it is counted as skipped, with its reasons, never as passed.
 
 : "${IMGPIPE:?set IMGPIPE to the imgpipe binary}"
 case $IMGPIPE in
@@ -26,6 +28,7 @@ fi
 
 passed=0
 failed=0
+skipped=0
 for t in $tests; do
 	name=$(basename "$t" .sh)
 	if [ ! -x "$IMGPIPE" ]; then
@@ -35,14 +38,23 @@ for t in $tests; do
 		out=$(sh "$t" 2>&1)
 		st=$?
 	fi
-	if [ "$st" -eq 0 ]; then
+	case $st in
+	0)
 		passed=$((passed + 1))
 		echo "ok   $name"
-	else
+		;;
+	77)
+		skipped=$((skipped + 1))
+		echo "skip $name"
+		printf '%s\n' "$out" |
+		    sed -n 's/^skip: /     /p; s/^skip part: /     part not run: /p'
+		;;
+	*)
 		failed=$((failed + 1))
 		echo "FAIL $name"
 		printf '%s\n' "$out" | sed 's/^/     /'
-	fi
+		;;
+	esac
 done
-echo "$passed passed, $failed failed"
+echo "$passed passed, $failed failed, $skipped skipped"
 [ "$failed" -eq 0 ]

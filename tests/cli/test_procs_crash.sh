@@ -24,8 +24,7 @@ victim=
 tries=0
 while [ "$tries" -lt 400 ]; do
 	if [ -d "$out" ] && [ "$(find "$out" -name 'p*.jpg' | wc -l)" -ge 2 ]; then
-		victim=$(ps -eo pid=,ppid= |
-		    awk -v p="$pid" '$2 == p { print $1; exit }')
+		victim=$(children "$pid" | sed -n '1s/:.*//p')
 		break
 	fi
 	sleep 0.05

@@ -113,6 +113,7 @@ const struct codec *codec_get(enum codec_id id);
 /* How many leading bytes codec_sniff needs to decide. */
 #define CODEC_SNIFF_BYTES 8
 
+/* What codec_result.c holds: shared by the codecs, below them. */
 void image_meta_init(struct image_meta *m);
 void image_meta_release(struct image_meta *m);
 

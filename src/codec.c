@@ -1,14 +1,11 @@
 /*
- * The codec registry: which codec a file's magic bytes select, and the
- * metadata record that travels with decoded pixels.
+ * The codec registry: which codec a file's magic bytes select.  It sits
+ * above the codecs; what they share is in codec_result.c, below them.
  */
 #include "codec.h"
 
-#include <stdlib.h>
-#include <string.h>
+#include <stddef.h>
 
-#include "error.h"
-#include "image.h"
 #include "util.h"
 
 static const struct codec *const codecs[] = { &codec_jpeg, &codec_png };
@@ -35,47 +32,4 @@ codec_get(enum codec_id id)
 		if (codecs[i]->id == id)
 			return codecs[i];
 	return NULL;
-}
-
-void
-image_meta_init(struct image_meta *m)
-{
-	m->icc = NULL;
-	m->icc_len = 0;
-}
-
-void
-image_meta_release(struct image_meta *m)
-{
-	free(m->icc);
-	image_meta_init(m);
-}
-
-void
-codec_fill_missing(struct image *out, int y0)
-{
-	int alpha = out->channels == 2 || out->channels == 4;
-	unsigned char *row;
-	int y, x;
-
-	for (y = UTIL_MAX(y0, 0); y < out->h; y++) {
-		row = image_row(out, y);
-		memset(row, 128, (size_t)out->w * (size_t)out->channels);
-		if (alpha)
-			for (x = 0; x < out->w; x++)
-				row[(size_t)x * out->channels + out->channels -
-				    1] = 255;
-	}
-}
-
-void
-codec_warn(struct imgpipe_error *err, const char *msg)
-{
-	char copy[IMGPIPE_ERR_MSG_LEN];
-
-	if (err == NULL)
-		return;
-	util_fmt(copy, sizeof(copy), "%s", msg);
-	error_clear(err);
-	util_fmt(err->msg, sizeof(err->msg), "%s", copy);
 }

@@ -1,0 +1,56 @@
+/*
+ * What every decoder hands back besides pixels: the metadata record, the
+ * grey rows of a decode let through with damage, and its warning.  Below
+ * the codecs (codec.c, the registry, sits above them).
+ */
+#include "codec.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+#include "image.h"
+#include "util.h"
+
+void
+image_meta_init(struct image_meta *m)
+{
+	m->icc = NULL;
+	m->icc_len = 0;
+}
+
+void
+image_meta_release(struct image_meta *m)
+{
+	free(m->icc);
+	image_meta_init(m);
+}
+
+void
+codec_fill_missing(struct image *out, int y0)
+{
+	int alpha = out->channels == 2 || out->channels == 4;
+	unsigned char *row;
+	int y, x;
+
+	for (y = UTIL_MAX(y0, 0); y < out->h; y++) {
+		row = image_row(out, y);
+		memset(row, 128, (size_t)out->w * (size_t)out->channels);
+		if (alpha)
+			for (x = 0; x < out->w; x++)
+				row[(size_t)x * out->channels + out->channels -
+				    1] = 255;
+	}
+}
+
+void
+codec_warn(struct imgpipe_error *err, const char *msg)
+{
+	char copy[IMGPIPE_ERR_MSG_LEN];
+
+	if (err == NULL)
+		return;
+	util_fmt(copy, sizeof(copy), "%s", msg);
+	error_clear(err);
+	util_fmt(err->msg, sizeof(err->msg), "%s", copy);
+}

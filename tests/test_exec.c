@@ -137,8 +137,9 @@ run_mode(struct fixture *f, const struct executor *ex,
 		f->tasks[i].out_path = f->out[i];
 		f->tasks[i].rel_out = f->rel[i];
 	}
-	assert_int_equal(ex->run(ec, &f->job, f->tasks, NIMG, f->res, NULL,
-				 ls, &err), 0);
+	assert_int_equal(exec_run(ex, ec, &f->job, f->tasks, NIMG, f->res,
+				  NULL, ls, &err), 0);
+	assert_string_equal(err.msg, "");
 	for (i = 0; i < NIMG; i++)
 		assert_int_equal(f->res[i].status, 0);
 }

@@ -23,6 +23,8 @@
 #include "spec.h"
 #include "util.h"
 
+#include "helpers.h"
+
 #define NIMG 9
 
 struct fixture {
@@ -36,19 +38,13 @@ struct fixture {
 };
 
 /* A picture with edges and gradients, different for every seed. */
-static void
-make_picture(struct image *im, int w, int h, int ch, int seed)
+static unsigned char
+picture(int x, int y, int c, int w, int h, int seed)
 {
-	int x, y, c;
-
-	assert_int_equal(image_alloc(im, w, h, ch, PIXFMT_U8, 0, NULL), 0);
-	for (y = 0; y < h; y++)
-		for (x = 0; x < w; x++)
-			for (c = 0; c < ch; c++)
-				image_row(im, y)[x * ch + c] = (unsigned char)(
-					((x / 7 + y / 5 + seed) % 3) * 60 +
-					(x * (c + 1) + y * seed) % 64 +
-					(c == 3 ? 120 : 0));
+	(void)w, (void)h;
+	return (unsigned char)(((x / 7 + y / 5 + seed) % 3) * 60 +
+			       (x * (c + 1) + y * seed) % 64 +
+			       (c == 3 ? 120 : 0));
 }
 
 static void
@@ -63,7 +59,7 @@ write_input(struct fixture *f, int i, int w, int h, int ch,
 	image_init(&im);
 	image_meta_init(&meta);
 	membuf_init(&b);
-	make_picture(&im, w, h, ch, i + 1);
+	test_paint(&im, w, h, ch, picture, i + 1);
 	assert_int_equal(codec->encode(&im, &meta, &eo, &b, NULL, NULL), 0);
 	snprintf(f->rel[i], sizeof(f->rel[i]), "img%d.%s", i, codec->ext);
 	snprintf(f->in[i], sizeof(f->in[i]), "%s/%s", f->dir, f->rel[i]);
@@ -92,13 +88,7 @@ setup(void **state)
 	for (i = 0; i < NIMG; i++)
 		write_input(f, i, sizes[i][0], sizes[i][1], sizes[i][2],
 			    sizes[i][2] % 2 ? &codec_jpeg : &codec_png);
-	f->job.spec = &f->spec;
-	f->job.enc.quality = 85;
-	f->job.enc.png_level = 6;
-	memset(f->job.background, 255, 3);
-	f->job.auto_orient = 1;
-	f->job.shrink_on_load = 1;
-	f->job.max_pixels = 100000000;
+	test_job_init(&f->job, &f->spec, 85);
 	if (spec_parse("resize=160x160,sharpen=0.6", &f->spec, NULL) != 0)
 		return -1;
 	*state = f;
@@ -109,11 +99,9 @@ static int
 teardown(void **state)
 {
 	struct fixture *f = *state;
-	char cmd[128];
 	int i;
 
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-	if (system(cmd) != 0)
+	if (test_remove_tree(f->dir) != 0)
 		return -1;
 	for (i = 0; i < NIMG; i++)
 		membuf_release(&f->ref[i]);

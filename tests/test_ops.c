@@ -20,14 +20,9 @@
 #include "resize.h"
 #include "spec.h"
 
-#define MAXP 100000000
+#include "helpers.h"
 
-static void
-assert_near(double got, double want, double tol)
-{
-	if (fabs(got - want) > tol)
-		fail_msg("got %.6f, want %.6f (+- %g)", got, want, tol);
-}
+#define MAXP 100000000
 
 /* im = w x h x ch U8 with rows taken from px (packed). */
 static void
@@ -39,16 +34,6 @@ make(struct image *im, int w, int h, int ch, const unsigned char *px)
 	for (y = 0; y < h; y++)
 		memcpy(image_row(im, y), px + (size_t)y * w * ch,
 		       (size_t)w * ch);
-}
-
-static void
-fill(struct image *im, int w, int h, int ch, unsigned char v)
-{
-	int y;
-
-	assert_int_equal(image_alloc(im, w, h, ch, PIXFMT_U8, 0, NULL), 0);
-	for (y = 0; y < h; y++)
-		memset(image_row(im, y), v, (size_t)w * ch);
 }
 
 static void
@@ -66,20 +51,6 @@ assert_image(const struct image *im, int w, int h, int ch,
 				fail_msg("sample %d of row %d: got %d, want %d",
 					 x, y, image_row(im, y)[x],
 					 px[(size_t)y * w * ch + x]);
-}
-
-static int
-same_image(const struct image *a, const struct image *b)
-{
-	int y;
-
-	if (a->w != b->w || a->h != b->h || a->channels != b->channels)
-		return 0;
-	for (y = 0; y < a->h; y++)
-		if (memcmp(image_row(a, y), image_row(b, y),
-			   image_row_bytes(a)) != 0)
-			return 0;
-	return 1;
 }
 
 /* Resolve op for src's size and apply it with the given runner and hook. */
@@ -450,7 +421,7 @@ test_ops_blur_impulse(void **state)
 	(void)state;
 	image_init(&a);
 	image_init(&b);
-	fill(&a, 21, 21, 1, 0);
+	test_fill(&a, 21, 21, 1, 0);
 	image_row(&a, 10)[10] = 255;
 	apply(&op, &a, &b);
 	for (y = 0; y < 21; y++)
@@ -503,9 +474,9 @@ test_ops_sharpen(void **state)
 	(void)state;
 	image_init(&a);
 	image_init(&b);
-	fill(&a, 9, 7, 3, 77);
+	test_fill(&a, 9, 7, 3, 77);
 	apply(&op, &a, &b);
-	assert_true(same_image(&a, &b));
+	assert_true(test_same_image(&a, &b));
 	make_step(&a, 1, 50, 200);
 	apply(&op, &a, &b);
 	for (y = 0; y < 3; y++) {
@@ -517,7 +488,7 @@ test_ops_sharpen(void **state)
 	/* |o - blur| never reaches the 150 step, so 151 changes nothing. */
 	op.u.sharpen.threshold = 151;
 	apply(&op, &a, &b);
-	assert_true(same_image(&a, &b));
+	assert_true(test_same_image(&a, &b));
 	image_release(&a);
 	image_release(&b);
 }
@@ -533,10 +504,10 @@ test_ops_edges(void **state)
 	image_init(&a);
 	image_init(&b);
 	image_init(&zero);
-	fill(&a, 6, 5, 3, 140);
-	fill(&zero, 6, 5, 1, 0);
+	test_fill(&a, 6, 5, 3, 140);
+	test_fill(&zero, 6, 5, 1, 0);
 	apply(&op, &a, &b);
-	assert_true(same_image(&b, &zero));
+	assert_true(test_same_image(&b, &zero));
 	make_step(&a, 2, 0, 100);
 	apply(&op, &a, &b);
 	assert_int_equal(b.channels, 2);
@@ -600,9 +571,9 @@ runner_case(const struct op *op, int ch)
 				(unsigned char)(x * 7 + y * 13 + (x * y) % 11);
 	apply(op, &a, &ref);
 	assert_int_equal(apply_with(op, &a, &b, &rev, NULL), 0);
-	assert_true(same_image(&ref, &b));
+	assert_true(test_same_image(&ref, &b));
 	assert_int_equal(apply_with(op, &a, &b, &halves, NULL), 0);
-	assert_true(same_image(&ref, &b));
+	assert_true(test_same_image(&ref, &b));
 	image_release(&a);
 	image_release(&ref);
 	image_release(&b);
@@ -658,7 +629,7 @@ test_ops_hook_cancels(void **state)
 	(void)state;
 	image_init(&a);
 	image_init(&b);
-	fill(&a, 16, 200, 3, 9);
+	test_fill(&a, 16, 200, 3, 9);
 	hook.ctx = &calls;
 	assert_int_equal(apply_with(&op, &a, &b, NULL, &hook), IMGPIPE_ECANCEL);
 	/* Stopped at the first call: one band of one row, not the whole op. */

@@ -20,14 +20,9 @@
 #include "resize.h"
 #include "spec.h"
 
-#define MAXP 100000000
+#include "helpers.h"
 
-static void
-assert_near(double got, double want, double tol)
-{
-	if (fabs(got - want) > tol)
-		fail_msg("got %.6f, want %.6f (+- %g)", got, want, tol);
-}
+#define MAXP 100000000
 
 static struct op
 resize_op(int w, int h, enum resize_mode mode, enum filter_kind f, int up)
@@ -61,16 +56,6 @@ run(const struct op *op, int in_w, int in_h, const struct image *src,
 	op_scratch_release(&scratch);
 	assert_int_equal(dst->w, r.out_w);
 	assert_int_equal(dst->h, r.out_h);
-}
-
-static void
-fill(struct image *im, int w, int h, int ch, unsigned char v)
-{
-	int y;
-
-	assert_int_equal(image_alloc(im, w, h, ch, PIXFMT_U8, 0, NULL), 0);
-	for (y = 0; y < h; y++)
-		memset(image_row(im, y), v, (size_t)w * ch);
 }
 
 /* A deterministic, irregular sample value (a small LCG). */
@@ -324,7 +309,7 @@ test_resize_constant_stays_constant(void **state)
 						RESIZE_EXACT,
 						(enum filter_kind)f, 0);
 
-					fill(&a, 37, 23, ch, values[v]);
+					test_fill(&a, 37, 23, ch, values[v]);
 					run(&op, 37, 23, &a, &b);
 					for (y = 0; y < b.h; y++)
 						for (x = 0; x < b.w * ch; x++)
@@ -478,7 +463,7 @@ test_resize_bilinear_upscale(void **state)
 	(void)state;
 	image_init(&a);
 	image_init(&b);
-	fill(&a, 2, 1, 1, 0);
+	test_fill(&a, 2, 1, 1, 0);
 	image_row(&a, 0)[1] = 255;
 	run(&op, 2, 1, &a, &b);
 	for (x = 0; x < 4; x++)
@@ -584,7 +569,7 @@ test_resize_shrunk_on_load(void **state)
 	(void)state;
 	image_init(&a);
 	image_init(&b);
-	fill(&a, 1000, 750, 3, 90);
+	test_fill(&a, 1000, 750, 3, 90);
 	run(&fit, 2000, 1500, &a, &b);
 	assert_int_equal(b.w, 800);
 	assert_int_equal(b.h, 600);

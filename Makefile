@@ -96,6 +96,11 @@ $(B)/tests/%: tests/%.c $(LIB) | $(B)/tests
 	$(CC) $(FINAL_CFLAGS) $(FINAL_LDFLAGS) -o $@ $< $(LIB) \
 		$(CMOCKA_LIBS) $(LIBS)
 
+# test_exec_start makes thread and process starts fail: its pthread_create
+# and fork calls, and the executors', go to the test's wrappers.
+$(B)/tests/test_exec_start: FINAL_LDFLAGS += \
+	-Wl,--wrap=pthread_create,--wrap=fork
+
 $(B)/obj $(B)/tests:
 	mkdir -p $@
 

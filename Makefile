@@ -96,9 +96,9 @@ $(B)/tests/%: tests/%.c $(LIB) | $(B)/tests
 	$(CC) $(FINAL_CFLAGS) $(FINAL_LDFLAGS) -o $@ $< $(LIB) \
 		$(CMOCKA_LIBS) $(LIBS)
 
-# test_exec_start makes thread and process starts fail: its pthread_create
-# and fork calls, and the executors', go to the test's wrappers.
-$(B)/tests/test_exec_start: FINAL_LDFLAGS += \
+# test_exec makes thread and process starts fail: the executors'
+# pthread_create and fork calls go to the test's wrappers.
+$(B)/tests/test_exec: FINAL_LDFLAGS += \
 	-Wl,--wrap=pthread_create,--wrap=fork
 
 $(B)/obj $(B)/tests:

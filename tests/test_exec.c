@@ -1,7 +1,14 @@
 /*
  * Every executor against seq: the same bytes for the same job, at several
- * worker counts and options; and the coop loop's lag with and without
- * yields.  Inputs are made here, outputs compared byte for byte.
+ * worker counts and options; a partial start; and the coop loop's lag with
+ * and without yields.  Inputs are made here, outputs compared byte for
+ * byte.
+ *
+ * The partial start is made here too: this test is linked with
+ * -Wl,--wrap=pthread_create,--wrap=fork (Makefile), so the executors'
+ * calls come to the wrappers below, which pass every call through until a
+ * test sets starts_left, then fail every start after that many.  Without
+ * those link flags it does not link.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,23 +16,69 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "codec.h"
 #include "executor.h"
 #include "fileio.h"
 #include "image.h"
 #include "membuf.h"
 #include "pipeline.h"
+#include "runner.h"
 #include "spec.h"
 #include "util.h"
 
 #include "helpers.h"
 
 #define NIMG 9
+
+/* Starts still allowed; -1: no failure injected.  Main thread only. */
+static int starts_left = -1;
+
+int __real_pthread_create(pthread_t *t, const pthread_attr_t *a,
+			  void *(*fn)(void *), void *arg);
+int __wrap_pthread_create(pthread_t *t, const pthread_attr_t *a,
+			  void *(*fn)(void *), void *arg);
+pid_t __real_fork(void);
+pid_t __wrap_fork(void);
+
+/* Count one start: 0 to let it happen, -1 to fail it. */
+static int
+take_start(void)
+{
+	if (starts_left == 0)
+		return -1;
+	if (starts_left > 0)
+		starts_left--;
+	return 0;
+}
+
+int
+__wrap_pthread_create(pthread_t *t, const pthread_attr_t *a,
+		      void *(*fn)(void *), void *arg)
+{
+	if (take_start() != 0)
+		return EAGAIN;
+	return __real_pthread_create(t, a, fn, arg);
+}
+
+pid_t
+__wrap_fork(void)
+{
+	if (take_start() != 0) {
+		errno = EAGAIN;
+		return -1;
+	}
+	return __real_fork();
+}
 
 struct fixture {
 	char dir[64];
@@ -101,6 +154,7 @@ teardown(void **state)
 	struct fixture *f = *state;
 	int i;
 
+	starts_left = -1;
 	if (test_remove_tree(f->dir) != 0)
 		return -1;
 	for (i = 0; i < NIMG; i++)
@@ -110,11 +164,12 @@ teardown(void **state)
 	return 0;
 }
 
-static void
-run_mode(struct fixture *f, const struct executor *ex,
-	 const struct exec_config *ec, const char *tag, struct loop_stats *ls)
+/* Run ex into the folder tag: exec_run's code, with err filled. */
+static int
+run_into(struct fixture *f, const struct executor *ex,
+	 const struct exec_config *ec, const char *tag, struct loop_stats *ls,
+	 struct imgpipe_error *err)
 {
-	struct imgpipe_error err;
 	char dir[128];
 	int i;
 
@@ -125,8 +180,18 @@ run_mode(struct fixture *f, const struct executor *ex,
 		f->tasks[i].out_path = f->out[i];
 		f->tasks[i].rel_out = f->rel[i];
 	}
-	assert_int_equal(exec_run(ex, ec, &f->job, f->tasks, NIMG, f->res,
-				  NULL, ls, &err), 0);
+	return exec_run(ex, ec, &f->job, f->tasks, NIMG, f->res, NULL, ls,
+			err);
+}
+
+static void
+run_mode(struct fixture *f, const struct executor *ex,
+	 const struct exec_config *ec, const char *tag, struct loop_stats *ls)
+{
+	struct imgpipe_error err;
+	int i;
+
+	assert_int_equal(run_into(f, ex, ec, tag, ls, &err), 0);
 	assert_string_equal(err.msg, "");
 	for (i = 0; i < NIMG; i++)
 		assert_int_equal(f->res[i].status, 0);
@@ -370,6 +435,179 @@ test_loop_hist_buckets(void **state)
 	}
 }
 
+/* seq's outputs, the reference the partial starts are held to. */
+static void
+make_reference(struct fixture *f)
+{
+	struct exec_config ec = { .jobs = 1, .tick_ms = 10,
+				  .t0 = util_now_s() };
+	struct loop_stats ls;
+	int i;
+
+	run_mode(f, &exec_seq, &ec, "seq", &ls);
+	for (i = 0; i < NIMG; i++)
+		assert_int_equal(fileio_read(f->out[i], &f->ref[i], NULL), 0);
+}
+
+/*
+ * threads -j 3 with one pthread_create allowed: the caller's thread and
+ * one more finish the batch with seq's bytes and a warning, with and
+ * without --split rows (whose band pool must not wait for the thread that
+ * never started).
+ */
+static void
+test_exec_partial_start_threads(void **state)
+{
+	struct fixture *f = *state;
+	struct exec_config ec = { .jobs = 3, .cpus = 2, .tick_ms = 10,
+				  .t0 = util_now_s() };
+	struct imgpipe_error err;
+	struct loop_stats ls;
+	char tag[32];
+	int split, i;
+
+	make_reference(f);
+	for (split = 0; split <= 1; split++) {
+		ec.split_rows = split;
+		starts_left = 1;
+		snprintf(tag, sizeof(tag), "threads-start-s%d", split);
+		assert_int_equal(run_into(f, &exec_threads, &ec, tag, &ls, &err),
+				 0);
+		assert_int_equal(starts_left, 0);
+		assert_int_equal(err.code, 0);
+		assert_non_null(
+			strstr(err.msg, "cannot start worker thread 3 of 3: "));
+		assert_non_null(strstr(err.msg, "the batch goes on with 2"));
+		for (i = 0; i < NIMG; i++) {
+			assert_int_equal(f->res[i].status, 0);
+			assert_in_range(f->res[i].worker, 0, 1);
+		}
+		check_same_as_ref(f, tag);
+	}
+}
+
+/* procs -j 3 with one fork allowed: one worker process does the batch. */
+static void
+test_exec_partial_start_procs(void **state)
+{
+	struct fixture *f = *state;
+	struct exec_config ec = { .jobs = 3, .cpus = 2, .tick_ms = 10,
+				  .t0 = util_now_s() };
+	struct imgpipe_error err;
+	struct loop_stats ls;
+	int i;
+
+	make_reference(f);
+	starts_left = 1;
+	assert_int_equal(run_into(f, &exec_procs, &ec, "procs-start", &ls,
+				  &err),
+			 0);
+	assert_int_equal(starts_left, 0);
+	assert_int_equal(err.code, 0);
+	assert_non_null(strstr(err.msg, "cannot start worker process 2 of 3: "));
+	assert_non_null(strstr(err.msg, "the batch goes on with 1"));
+	for (i = 0; i < NIMG; i++) {
+		assert_int_equal(f->res[i].status, 0);
+		assert_int_equal(f->res[i].worker, 0);
+	}
+	check_same_as_ref(f, "procs-start");
+}
+
+/* No worker process at all: a setup error, and no task ran. */
+static void
+test_exec_no_start_procs(void **state)
+{
+	struct fixture *f = *state;
+	struct exec_config ec = { .jobs = 2, .cpus = 2, .tick_ms = 10,
+				  .t0 = util_now_s() };
+	struct imgpipe_error err;
+	struct loop_stats ls;
+	int i;
+
+	starts_left = 0;
+	assert_int_equal(run_into(f, &exec_procs, &ec, "none", &ls, &err),
+			 IMGPIPE_ECHILD);
+	assert_non_null(strstr(err.msg, "cannot start worker process: "));
+	for (i = 0; i < NIMG; i++) {
+		assert_int_equal(f->res[i].status, IMGPIPE_ECANCEL);
+		assert_int_equal(f->res[i].worker, -1);
+		assert_int_equal(access(f->out[i], F_OK), -1);
+	}
+}
+
+/* The batch of "imgpipe -m mode -j 3 ..." with stderr into log: its status. */
+static int
+run_cli(const struct fixture *f, const char *mode, const char *log,
+	struct run_stats *st)
+{
+	char out[128], *argv[12];
+	struct cli_options o;
+	struct imgpipe_error err;
+	struct spec spec;
+	int argc = 0, fd, saved, rc;
+
+	snprintf(out, sizeof(out), "%s/cli-%s", f->dir, mode);
+	argv[argc++] = (char *)"imgpipe";
+	argv[argc++] = (char *)"-m";
+	argv[argc++] = (char *)mode;
+	argv[argc++] = (char *)"-j";
+	argv[argc++] = (char *)"3";
+	argv[argc++] = (char *)"--no-progress";
+	argv[argc++] = (char *)"-p";
+	argv[argc++] = (char *)"resize=64x64";
+	argv[argc++] = (char *)f->dir;
+	argv[argc++] = out;
+	argv[argc] = NULL;
+	assert_int_equal(cli_parse(argc, argv, &o, &err), CLI_RUN);
+	assert_int_equal(spec_parse(o.pipeline, &spec, NULL), 0);
+	o.job.spec = &spec;
+	fflush(stderr);
+	saved = dup(2);
+	fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0666);
+	assert_true(saved >= 0 && fd >= 0);
+	dup2(fd, 2);
+	close(fd);
+	rc = runner_run(&o, st);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	spec_release(&spec);
+	return rc;
+}
+
+/*
+ * The whole batch as the command line runs it: a partial start is a
+ * warning, then the normal summary and exit status 0, every image written.
+ */
+static void
+test_exec_partial_start_reported(void **state)
+{
+	static const char *const modes[] = { "threads", "procs" };
+	struct fixture *f = *state;
+	struct run_stats st;
+	struct membuf text;
+	char log[128];
+	size_t k;
+
+	membuf_init(&text);
+	for (k = 0; k < ARRAY_SIZE(modes); k++) {
+		snprintf(log, sizeof(log), "%s/%s.log", f->dir, modes[k]);
+		starts_left = 1;
+		assert_int_equal(run_cli(f, modes[k], log, &st), CLI_EXIT_OK);
+		starts_left = -1;
+		assert_int_equal(st.ok, NIMG);
+		assert_int_equal(st.failed, 0);
+		assert_int_equal(fileio_read(log, &text, NULL), 0);
+		assert_int_equal(membuf_append(&text, "", 1), 0);
+		if (strstr((char *)text.data, "imgpipe: cannot start worker ") ==
+			    NULL ||
+		    strstr((char *)text.data, "9 processed, 0 failed") == NULL)
+			fail_msg("%s: stderr was: %s", modes[k],
+				 (char *)text.data);
+	}
+	membuf_release(&text);
+}
+
 int
 main(void)
 {
@@ -383,6 +621,14 @@ main(void)
 			teardown),
 		cmocka_unit_test_setup_teardown(test_exec_one_slot_per_cpu,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_exec_partial_start_threads,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_exec_partial_start_procs,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_exec_no_start_procs, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(
+			test_exec_partial_start_reported, setup, teardown),
 		cmocka_unit_test(test_loop_hist_buckets),
 		cmocka_unit_test(test_dispatch_order_largest_first),
 	};

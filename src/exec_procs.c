@@ -7,7 +7,9 @@
  * one worker per CPU holds a task at once (the others wait idle, as
  * slots.h explains for threads), so -j above the core count costs nothing.
  *
- *   slot:  IDLE --send index--> BUSY --result--> IDLE
+ *   slot:  EMPTY --fork--> IDLE   (a failed fork: stays EMPTY, the others
+ *                                  serve; none at all: a setup error)
+ *          IDLE --send index--> BUSY --result--> IDLE
  *          BUSY --EOF/death--> (task failed, tmp removed) --fork--> IDLE
  *          IDLE --no tasks left / cancelled: close cmd--> EXITED (reaped)
  */

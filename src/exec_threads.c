@@ -4,9 +4,10 @@
  * row bands that threads out of images help with.  --gil
  * makes every thread hold a simulated interpreter lock to run.  Otherwise
  * a thread processes each image on a CPU slot's worker state (slots.h),
- * so at most one image per CPU is processed at once.
+ * so at most one image per CPU is processed at once.  A thread that
+ * cannot be started leaves its share to those that were.
  *
- *   task:  PENDING --fetch_add--> RUNNING --pipeline_run--> DONE
+ *   task:  PENDING --exec_take--> RUNNING --pipeline_run--> DONE
  *          PENDING --signal-----> CANCELLED (never started)
  *   band job (split rows): OPEN --bands handed out, all done--> removed
  */

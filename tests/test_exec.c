@@ -450,67 +450,54 @@ make_reference(struct fixture *f)
 }
 
 /*
- * threads -j 3 with one pthread_create allowed: the caller's thread and
- * one more finish the batch with seq's bytes and a warning, with and
- * without --split rows (whose band pool must not wait for the thread that
- * never started).
+ * -j 3 with one start allowed: threads has the caller's thread and one
+ * more, procs one worker process, and each finishes the batch with seq's
+ * bytes and a warning.  threads also with --split rows, whose band pool
+ * must not wait for the thread that never started.
  */
 static void
-test_exec_partial_start_threads(void **state)
+test_exec_partial_start(void **state)
 {
+	static const struct {
+		const struct executor *ex;
+		int split, started;
+		const char *warning;
+	} cfgs[] = {
+		{ &exec_threads, 0, 2, "cannot start worker thread 3 of 3: " },
+		{ &exec_threads, 1, 2, "cannot start worker thread 3 of 3: " },
+		{ &exec_procs, 0, 1, "cannot start worker process 2 of 3: " },
+	};
 	struct fixture *f = *state;
 	struct exec_config ec = { .jobs = 3, .cpus = 2, .tick_ms = 10,
 				  .t0 = util_now_s() };
 	struct imgpipe_error err;
 	struct loop_stats ls;
-	char tag[32];
-	int split, i;
-
-	make_reference(f);
-	for (split = 0; split <= 1; split++) {
-		ec.split_rows = split;
-		starts_left = 1;
-		snprintf(tag, sizeof(tag), "threads-start-s%d", split);
-		assert_int_equal(run_into(f, &exec_threads, &ec, tag, &ls, &err),
-				 0);
-		assert_int_equal(starts_left, 0);
-		assert_int_equal(err.code, 0);
-		assert_non_null(
-			strstr(err.msg, "cannot start worker thread 3 of 3: "));
-		assert_non_null(strstr(err.msg, "the batch goes on with 2"));
-		for (i = 0; i < NIMG; i++) {
-			assert_int_equal(f->res[i].status, 0);
-			assert_in_range(f->res[i].worker, 0, 1);
-		}
-		check_same_as_ref(f, tag);
-	}
-}
-
-/* procs -j 3 with one fork allowed: one worker process does the batch. */
-static void
-test_exec_partial_start_procs(void **state)
-{
-	struct fixture *f = *state;
-	struct exec_config ec = { .jobs = 3, .cpus = 2, .tick_ms = 10,
-				  .t0 = util_now_s() };
-	struct imgpipe_error err;
-	struct loop_stats ls;
+	char tag[32], rest[64];
+	size_t k;
 	int i;
 
 	make_reference(f);
-	starts_left = 1;
-	assert_int_equal(run_into(f, &exec_procs, &ec, "procs-start", &ls,
-				  &err),
-			 0);
-	assert_int_equal(starts_left, 0);
-	assert_int_equal(err.code, 0);
-	assert_non_null(strstr(err.msg, "cannot start worker process 2 of 3: "));
-	assert_non_null(strstr(err.msg, "the batch goes on with 1"));
-	for (i = 0; i < NIMG; i++) {
-		assert_int_equal(f->res[i].status, 0);
-		assert_int_equal(f->res[i].worker, 0);
+	for (k = 0; k < ARRAY_SIZE(cfgs); k++) {
+		ec.split_rows = cfgs[k].split;
+		snprintf(tag, sizeof(tag), "%s-start-s%d", cfgs[k].ex->name,
+			 ec.split_rows);
+		starts_left = 1;
+		assert_int_equal(run_into(f, cfgs[k].ex, &ec, tag, &ls, &err),
+				 0);
+		assert_int_equal(starts_left, 0);
+		assert_int_equal(err.code, 0);
+		snprintf(rest, sizeof(rest), "; the batch goes on with %d",
+			 cfgs[k].started);
+		if (strstr(err.msg, cfgs[k].warning) == NULL ||
+		    strstr(err.msg, rest) == NULL)
+			fail_msg("%s: warning \"%s\"", tag, err.msg);
+		for (i = 0; i < NIMG; i++) {
+			assert_int_equal(f->res[i].status, 0);
+			assert_in_range(f->res[i].worker, 0,
+					cfgs[k].started - 1);
+		}
+		check_same_as_ref(f, tag);
 	}
-	check_same_as_ref(f, "procs-start");
 }
 
 /* No worker process at all: a setup error, and no task ran. */
@@ -621,10 +608,8 @@ main(void)
 			teardown),
 		cmocka_unit_test_setup_teardown(test_exec_one_slot_per_cpu,
 						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_exec_partial_start_threads,
-						setup, teardown),
-		cmocka_unit_test_setup_teardown(test_exec_partial_start_procs,
-						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_exec_partial_start, setup,
+						teardown),
 		cmocka_unit_test_setup_teardown(test_exec_no_start_procs, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(

@@ -12,6 +12,8 @@
  *          IDLE --send index--> BUSY --result--> IDLE
  *          BUSY --EOF/death--> (task failed, tmp removed) --fork--> IDLE
  *          IDLE --no tasks left / cancelled: close cmd--> EXITED (reaped)
+ *   task:  PENDING --feed--> SENT --result / death--> DONE
+ *          PENDING --no worker left at the end--> DONE (failed)
  */
 #include "executor.h"
 
@@ -270,6 +272,17 @@ procs_at_once(const struct exec_config *ec)
 	return slots_for(ec->jobs, ec->cpus);
 }
 
+/* Task i cannot run: every worker died and none could be started again. */
+static void
+fail_unrun(struct exec_batch *b, size_t i)
+{
+	struct task_result *r = &b->results[i];
+
+	r->status = IMGPIPE_ECHILD;
+	util_fmt(r->error, sizeof(r->error), "no worker process left");
+	exec_done(b, i);
+}
+
 /*
  * Start the workers, then serve them.  When some cannot be started the
  * batch goes on with those that were, and err holds the warning (code 0);
@@ -282,6 +295,7 @@ procs_run(struct exec_batch *b, struct loop_stats *loop,
 	struct farm f = { .b = b };
 	struct pollfd *pfd;
 	int k, status, e = 0, rc = 0;
+	size_t i;
 
 	(void)loop;
 	f.cap = slots_for(b->ec->jobs, b->ec->cpus);
@@ -306,6 +320,8 @@ procs_run(struct exec_batch *b, struct loop_stats *loop,
 		if (f.slots[k].pid > 0)
 			feed(&f, k);
 	serve(&f, pfd);
+	while (rc == 0 && exec_take(b, &i))
+		fail_unrun(b, i);
 	for (k = 0; k < f.nslots; k++)
 		if (f.slots[k].pid > 0)
 			reap(f.slots[k].pid, &status);

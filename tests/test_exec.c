@@ -42,6 +42,8 @@
 
 /* Starts still allowed; -1: no failure injected.  Main thread only. */
 static int starts_left = -1;
+/* Non-zero: a forked child exits at once with status 3, as if it died. */
+static int children_die;
 
 int __real_pthread_create(pthread_t *t, const pthread_attr_t *a,
 			  void *(*fn)(void *), void *arg);
@@ -73,11 +75,16 @@ __wrap_pthread_create(pthread_t *t, const pthread_attr_t *a,
 pid_t
 __wrap_fork(void)
 {
+	pid_t pid;
+
 	if (take_start() != 0) {
 		errno = EAGAIN;
 		return -1;
 	}
-	return __real_fork();
+	pid = __real_fork();
+	if (pid == 0 && children_die)
+		_exit(3);
+	return pid;
 }
 
 struct fixture {
@@ -155,6 +162,7 @@ teardown(void **state)
 	int i;
 
 	starts_left = -1;
+	children_die = 0;
 	if (test_remove_tree(f->dir) != 0)
 		return -1;
 	for (i = 0; i < NIMG; i++)
@@ -522,6 +530,37 @@ test_exec_no_start_procs(void **state)
 	}
 }
 
+/*
+ * procs -j 1 whose one worker dies and cannot be replaced: its image fails
+ * as a dead worker's does, and every image left fails too, rather than
+ * staying "interrupted" in a batch that was not.
+ */
+static void
+test_exec_procs_no_worker_left(void **state)
+{
+	struct fixture *f = *state;
+	struct exec_config ec = { .jobs = 1, .cpus = 1, .tick_ms = 10,
+				  .t0 = util_now_s() };
+	struct imgpipe_error err;
+	struct loop_stats ls;
+	int i, died = 0;
+
+	starts_left = 1;
+	children_die = 1;
+	assert_int_equal(run_into(f, &exec_procs, &ec, "lost", &ls, &err), 0);
+	assert_string_equal(err.msg, "");
+	for (i = 0; i < NIMG; i++) {
+		assert_int_equal(f->res[i].status, IMGPIPE_ECHILD);
+		assert_int_equal(access(f->out[i], F_OK), -1);
+		if (strcmp(f->res[i].error, "worker exited with status 3") == 0)
+			died++;
+		else
+			assert_string_equal(f->res[i].error,
+					    "no worker process left");
+	}
+	assert_int_equal(died, 1);
+}
+
 /* The batch of "imgpipe -m mode -j 3 ..." with stderr into log: its status. */
 static int
 run_cli(const struct fixture *f, const char *mode, const char *log,
@@ -612,6 +651,8 @@ main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_exec_no_start_procs, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_exec_procs_no_worker_left,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_exec_partial_start_reported, setup, teardown),
 		cmocka_unit_test(test_loop_hist_buckets),

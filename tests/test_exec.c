@@ -346,6 +346,55 @@ test_exec_one_slot_per_cpu(void **state)
 	}
 }
 
+/*
+ * A failed read and a failed write give the same message in every mode:
+ * all of them, coop included, read and write files with fileio's
+ * functions.  The input of task 1 is a folder; the output of task 0 is
+ * taken by one.
+ */
+static void
+test_exec_same_messages_in_every_mode(void **state)
+{
+	static const char *const modes[] = { "seq", "threads", "procs", "omp",
+					     "coop" };
+	struct fixture *f = *state;
+	struct exec_config ec = { .jobs = 2, .cpus = 2, .tick_ms = 10,
+				  .t0 = util_now_s() };
+	char msg[2][IMGPIPE_ERR_MSG_LEN], tag[32], taken[200];
+	struct imgpipe_error err;
+	struct loop_stats ls;
+	size_t k;
+	int i;
+
+	f->tasks[1].in_path = f->dir;
+	for (k = 0; k < ARRAY_SIZE(modes); k++) {
+#if !defined(_OPENMP) || defined(__SANITIZE_THREAD__)
+		if (strcmp(modes[k], "omp") == 0)
+			continue;
+#endif
+		snprintf(tag, sizeof(tag), "msg-%s", modes[k]);
+		snprintf(taken, sizeof(taken), "%s/%s/%s", f->dir, tag,
+			 f->rel[0]);
+		assert_int_equal(fileio_mkdirs(taken, NULL), 0);
+		assert_int_equal(run_into(f, exec_find(modes[k], NULL), &ec, tag,
+					  &ls, &err),
+				 0);
+		for (i = 0; i < 2; i++) {
+			assert_int_equal(f->res[i].status, IMGPIPE_EIO);
+			if (k == 0)
+				snprintf(msg[i], sizeof(msg[i]), "%s",
+					 f->res[i].error);
+			else if (strcmp(f->res[i].error, msg[i]) != 0)
+				fail_msg("%s: \"%s\", seq: \"%s\"", modes[k],
+					 f->res[i].error, msg[i]);
+		}
+		for (i = 2; i < NIMG; i++)
+			assert_int_equal(f->res[i].status, 0);
+	}
+	assert_string_equal(msg[1], "is a folder");
+	assert_non_null(strstr(msg[0], "cannot rename output into place"));
+}
+
 static long
 hist_total(const struct loop_stats *ls)
 {
@@ -647,6 +696,8 @@ main(void)
 			teardown),
 		cmocka_unit_test_setup_teardown(test_exec_one_slot_per_cpu,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_exec_same_messages_in_every_mode, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_exec_partial_start, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_exec_no_start_procs, setup,

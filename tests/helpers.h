@@ -106,6 +106,14 @@ test_job_init(struct job *job, const struct spec *spec, int quality)
 	job->max_pixels = 100000000;
 }
 
+/* A row hook (hook_fn) that counts its calls in the int at ctx. */
+static inline int
+test_count_calls(void *ctx)
+{
+	++*(int *)ctx;
+	return 0;
+}
+
 /* Remove dir and everything in it: 0, or -1. */
 static inline int
 test_remove_tree(const char *dir)

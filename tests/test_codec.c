@@ -1195,13 +1195,6 @@ test_codec_hook_cancels_encode(void **state)
 }
 
 /* Rows are reported as they are produced: once per row, h in total. */
-static int
-count_call(void *ctx)
-{
-	++*(int *)ctx;
-	return 0;
-}
-
 static void
 test_codec_hook_counts_rows(void **state)
 {
@@ -1213,7 +1206,7 @@ test_codec_hook_counts_rows(void **state)
 	struct imgpipe_error err;
 	struct blob b;
 	int i, calls;
-	struct hook h = { count_call, &calls, 1, 0 };
+	struct hook h = { test_count_calls, &calls, 1, 0 };
 
 	(void)state;
 	image_init(&im);
@@ -1244,7 +1237,7 @@ test_codec_hook_runs_while_progressive_scans_load(void **state)
 	struct membuf prog;
 	struct blob b;
 	int base = 0, progressive = 0;
-	struct hook h = { count_call, &base, 1, 0 };
+	struct hook h = { test_count_calls, &base, 1, 0 };
 
 	(void)state;
 	image_init(&im);

@@ -611,13 +611,6 @@ cancel_now(void *ctx)
 	return IMGPIPE_ECANCEL;
 }
 
-static int
-count_calls(void *ctx)
-{
-	++*(int *)ctx;
-	return 0;
-}
-
 static void
 test_ops_hook_cancels(void **state)
 {
@@ -634,7 +627,7 @@ test_ops_hook_cancels(void **state)
 	assert_int_equal(apply_with(&op, &a, &b, NULL, &hook), IMGPIPE_ECANCEL);
 	/* Stopped at the first call: one band of one row, not the whole op. */
 	assert_int_equal(calls, 1);
-	hook = (struct hook){ count_calls, &calls, 10, 0 };
+	hook = (struct hook){ test_count_calls, &calls, 10, 0 };
 	calls = 0;
 	assert_int_equal(apply_with(&op, &a, &b, NULL, &hook), 0);
 	/* Two passes of 200 rows, reported every 10 rows. */

@@ -146,6 +146,11 @@ $(B)/tests/%: tests/%.c $(LIB) | $(B)/tests
 	$(Q)$(CC) $(FINAL_CFLAGS) $(FINAL_LDFLAGS) -o $@ $< $(LIB) \
 		$(CMOCKA_LIBS) $(LIBS)
 
+# test_exec makes thread and process starts fail: the executors'
+# pthread_create and fork calls go to the test's wrappers.
+$(B)/tests/test_exec: FINAL_LDFLAGS += \
+	-Wl,--wrap=pthread_create,--wrap=fork
+
 $(B)/obj $(B)/tests:
 	$(Q)mkdir -p $@
 

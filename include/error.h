@@ -36,6 +36,14 @@ int error_set(struct imgpipe_error *err, int code, const char *fmt, ...)
 int error_set_errno(struct imgpipe_error *err, int code, int sys_errno,
 		    const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
+/*
+ * Record a warning: the call succeeded (code 0) but msg says what it let
+ * through, e.g. a damaged file decoded or a worker that did not start.
+ * Returns 0.  fmt's arguments must not point into err->msg.
+ */
+int error_warn(struct imgpipe_error *err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
 /* Reset err to "no error" (code 0, empty message).  NULL is allowed. */
 void error_clear(struct imgpipe_error *err);
 

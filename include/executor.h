@@ -6,12 +6,17 @@
 #ifndef IMGPIPE_EXECUTOR_H
 #define IMGPIPE_EXECUTOR_H
 
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stddef.h>
 
+struct executor;
 struct imgpipe_error;
 struct job;
+struct stage;
 struct task;
 struct task_result;
+struct worker;
 
 struct exec_config {
 	int jobs;		   /* workers; coop: images in flight */
@@ -71,20 +76,93 @@ struct exec_observer {
 	void *ctx;
 };
 
+/*
+ * Run tasks[0..n) with ex and fill results[0..n) (every one: a task not run
+ * because of cancellation keeps task_result_init's IMGPIPE_ECANCEL).
+ * Returns 0 when the batch ran to its end (whatever the tasks' own
+ * outcomes), IMGPIPE_ECANCEL when it was interrupted, or another negative
+ * code for a setup failure described in err, when no task could run.  A
+ * return of 0 with a non-empty err->msg (err->code 0) is a warning to
+ * print: fewer workers than asked could be started, and the batch ran to
+ * its end on those that were.  *loop is zeroed, then filled by coop.
+ */
+int exec_run(const struct executor *ex, const struct exec_config *ec,
+	     const struct job *job, const struct task *tasks, size_t n,
+	     struct task_result *results, const struct exec_observer *obs,
+	     struct loop_stats *loop, struct imgpipe_error *err);
+
+/*
+ * What follows is for the executors: the skeleton they share, so that each
+ * exec_<mode>.c holds only where and when a task runs.
+ */
+
+/*
+ * Rows between two calls of a worker's row hook when it only watches for
+ * cancellation: cheap, and well under 10 ms of work.
+ */
+#define EXEC_HOOK_ROWS 32
+
+/* One batch as exec_run hands it to an executor. */
+struct exec_batch {
+	const struct exec_config *ec;
+	const struct job *job;
+	const struct task *tasks;
+	struct task_result *results;
+	size_t n;
+	size_t *order;		/* exec_dispatch_order for ex->at_once */
+	atomic_size_t next;	/* exec_take's position in order */
+	pthread_mutex_t obs_mu; /* one observer call at a time */
+	const struct exec_observer *obs;
+};
+
 struct executor {
 	const char *name;
+	/* How many images this mode processes at once with ec. */
+	int (*at_once)(const struct exec_config *ec);
 	/*
-	 * Run tasks[0..n) and fill results[0..n) (every one: a task not run
-	 * because of cancellation gets IMGPIPE_ECANCEL).  Returns 0 when the
-	 * batch ran to its end (whatever the tasks' own outcomes),
-	 * IMGPIPE_ECANCEL when it was interrupted, or another negative code
-	 * for a setup failure described in err.
+	 * Run every task of b (exec_run has initialised the results): 0, or
+	 * as exec_run describes; the cancellation check comes after it.
 	 */
-	int (*run)(const struct exec_config *ec, const struct job *job,
-		   const struct task *tasks, size_t n,
-		   struct task_result *results, const struct exec_observer *obs,
-		   struct loop_stats *loop, struct imgpipe_error *err);
+	int (*run)(struct exec_batch *b, struct loop_stats *loop,
+		   struct imgpipe_error *err);
 };
+
+/*
+ * The next task to start, in dispatch order: 1 with its index in *i, or 0
+ * once every task is handed out or cancellation is requested (the rest
+ * keep IMGPIPE_ECANCEL).  Thread-safe.
+ */
+int exec_take(struct exec_batch *b, size_t *i);
+
+/* Non-zero while exec_take would hand out a task. */
+int exec_pending(struct exec_batch *b);
+
+/*
+ * Run task i on w unless cancellation is requested, then tell the
+ * observer.  Returns 1 when it ran, 0 when cancellation skipped it.
+ * Thread-safe for distinct workers.
+ */
+int exec_task(struct exec_batch *b, size_t i, struct worker *w);
+
+/* Tell the observer that results[i] is final.  Thread-safe. */
+void exec_done(struct exec_batch *b, size_t i);
+
+/* Run tasks on w one after another until exec_take has none left. */
+void exec_serial(struct exec_batch *b, struct worker *w);
+
+/* worker_init for a batch that started at t0, its row hook on cancellation. */
+void exec_worker_init(struct worker *w, int id, double t0);
+
+/*
+ * --split rows: the band height for a stage of h rows, several bands a
+ * thread so that an uneven band does not leave the others idle; and the
+ * number of bands it makes.
+ */
+int exec_band_rows(int h);
+int exec_band_count(int h, int band_rows);
+
+/* Run band i of st's rows, cut into band_rows-row bands. */
+void exec_band_run(const struct stage *st, int band_rows, int i);
 
 /*
  * The executor called name, or NULL.  *known is set non-zero when name is a

@@ -29,6 +29,14 @@ int fileio_write_atomic(const char *path, const void *data, size_t len,
  */
 int fileio_tmp_path(const char *path, pid_t pid, char *buf, size_t n);
 
+/*
+ * Read or write exactly len bytes of fd, retrying after EINTR and short
+ * counts.  Returns 0, or -1 on an error (errno set) or, for reads, an end
+ * of file first.
+ */
+int fileio_read_full(int fd, void *buf, size_t len);
+int fileio_write_full(int fd, const void *buf, size_t len);
+
 /* Create dir and its missing parents (mode 0777 & ~umask). */
 int fileio_mkdirs(const char *dir, struct imgpipe_error *err);
 

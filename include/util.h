@@ -39,6 +39,21 @@ int util_cpus(void);
  */
 void util_trim_heap(void);
 
+/*
+ * Decimal numbers, one rule for options and pipeline text alike: the whole
+ * of s, nothing before (no blank, no sign where none is allowed), nothing
+ * after, no overflow.  Each returns 0 and sets *out, or -1 (*out untouched).
+ */
+
+/* Digits only: counts, sizes and offsets are never signed. */
+int util_parse_u64(const char *s, uint64_t *out);
+
+/*
+ * A finite number: optional sign, digits, optional point and exponent
+ * (never inf, nan or a hex float).
+ */
+int util_parse_double(const char *s, double *out);
+
 /* snprintf that returns -1 when the result would not fit, 0 otherwise. */
 int util_fmt(char *buf, size_t n, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));

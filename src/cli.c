@@ -1,13 +1,11 @@
 /*
  * Options of the README's table -> struct cli_options.  Every value is checked
- * here (strtol/strtod, full consumption, ranges), so later stages never see
- * a value they must second-guess.
+ * here (util_parse_*'s one rule for numbers, then ranges), so later stages
+ * never see a value they must second-guess.
  */
 #include "cli.h"
 
-#include <errno.h>
 #include <getopt.h>
-#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -161,51 +159,32 @@ cli_usage_error(const struct imgpipe_error *err)
 	fprintf(stderr, "imgpipe: %s\ntry 'imgpipe --help'\n", err->msg);
 }
 
-/* A whole-string decimal integer in lo..hi. */
-static int
-opt_long(const char *name, const char *arg, long lo, long hi, long *out,
-	 struct imgpipe_error *err)
-{
-	char *end;
-	long v;
-
-	errno = 0;
-	v = strtol(arg, &end, 10);
-	if (arg[0] == '\0' || arg[0] == ' ' || *end != '\0' || errno != 0)
-		return error_set(err, IMGPIPE_ESPEC, "bad value '%s' for %s",
-				 arg, name);
-	if (v < lo || v > hi)
-		return error_set(err, IMGPIPE_ESPEC,
-				 "%s '%s' is out of range %ld..%ld", name, arg,
-				 lo, hi);
-	*out = v;
-	return 0;
-}
-
+/* A decimal integer in lo..hi (lo >= 0), by util_parse_u64's rule. */
 static int
 opt_int(const char *name, const char *arg, int lo, int hi, int *out,
 	struct imgpipe_error *err)
 {
-	long v = 0;
-	int rc = opt_long(name, arg, lo, hi, &v, err);
+	uint64_t v;
 
-	if (rc == 0)
-		*out = (int)v;
-	return rc;
+	if (util_parse_u64(arg, &v) != 0)
+		return error_set(err, IMGPIPE_ESPEC, "bad value '%s' for %s",
+				 arg, name);
+	if (v < (uint64_t)lo || v > (uint64_t)hi)
+		return error_set(err, IMGPIPE_ESPEC,
+				 "%s '%s' is out of range %d..%d", name, arg,
+				 lo, hi);
+	*out = (int)v;
+	return 0;
 }
 
-/* A finite decimal number in lo..hi (no inf, nan or hex). */
+/* A finite decimal number in lo..hi, by util_parse_double's rule. */
 static int
 opt_double(const char *name, const char *arg, double lo, double hi, double *out,
 	   struct imgpipe_error *err)
 {
-	char *end;
 	double v;
 
-	errno = 0;
-	v = strtod(arg, &end);
-	if (arg[0] == '\0' || arg[strspn(arg, "0123456789.+-eE")] != '\0' ||
-	    *end != '\0' || errno != 0 || !isfinite(v))
+	if (util_parse_double(arg, &v) != 0)
 		return error_set(err, IMGPIPE_ESPEC, "bad value '%s' for %s",
 				 arg, name);
 	if (v < lo || v > hi)
@@ -219,15 +198,9 @@ opt_double(const char *name, const char *arg, double lo, double hi, double *out,
 static int
 opt_max_pixels(const char *arg, uint64_t *out, struct imgpipe_error *err)
 {
-	unsigned long long v;
-	char *end;
-
-	errno = 0;
-	v = strtoull(arg, &end, 10);
-	if (arg[0] < '0' || arg[0] > '9' || *end != '\0' || errno != 0)
+	if (util_parse_u64(arg, out) != 0)
 		return error_set(err, IMGPIPE_ESPEC,
 				 "bad value '%s' for --max-pixels", arg);
-	*out = v;
 	return 0;
 }
 

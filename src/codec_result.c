@@ -51,6 +51,5 @@ codec_warn(struct imgpipe_error *err, const char *msg)
 	if (err == NULL)
 		return;
 	util_fmt(copy, sizeof(copy), "%s", msg);
-	error_clear(err);
-	util_fmt(err->msg, sizeof(err->msg), "%s", copy);
+	error_warn(err, "%s", copy);
 }

@@ -48,6 +48,19 @@ error_set_errno(struct imgpipe_error *err, int code, int sys_errno,
 	return code;
 }
 
+int
+error_warn(struct imgpipe_error *err, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (err == NULL)
+		return 0;
+	va_start(ap, fmt);
+	vset(err, 0, 0, fmt, ap);
+	va_end(ap);
+	return 0;
+}
+
 void
 error_clear(struct imgpipe_error *err)
 {

@@ -2,7 +2,8 @@
  * coop: one thread, one libuv loop.  Each of -j images in flight is a
  * coroutine that runs until it yields: always between images, and every
  * --yield-rows rows when that is set (through the row hook, so kernels
- * never know).  File I/O goes through the loop's fs calls.  A heartbeat
+ * never know).  File I/O runs on the loop's thread pool, with the read and
+ * atomic write every mode uses, while the loop goes on.  A heartbeat
  * timer on the same loop records how late it fires: the measure of how
  * long CPU work kept the loop from running anything else.  --offload hands
  * each image's work to the loop's thread pool and awaits it instead, where
@@ -10,54 +11,54 @@
  * loop whenever the heartbeat is overdue (pool_hook).
  *
  *   fiber: READY --idle cb resumes--> RUNNING --yield--> READY
- *          RUNNING --fs call / offload--> WAITING --callback--> READY
+ *          RUNNING --file I/O / offload--> WAITING --callback--> READY
  *          RUNNING --no tasks left--> FINISHED
  */
 #include "executor.h"
 
+#include <math.h>
 #include <sched.h>
 #include <stdatomic.h>
-
-#include <fcntl.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 #include <uv.h>
 
 #include "cancel.h"
 #include "coro.h"
+#include "error.h"
 #include "fileio.h"
 #include "pipeline.h"
 #include "slots.h"
 #include "util.h"
 
 #define FIBER_STACK (512 * 1024)
-#define READ_CHUNK  (1 << 20)
-#define CANCEL_ROWS 32
 
 struct coop;
+
+/* A file read (out NULL) or atomic write the pool runs for a fiber. */
+struct file_job {
+	const char *path;
+	struct membuf *in;
+	const struct membuf *out;
+	struct imgpipe_error *err;
+	int rc;
+};
 
 struct fiber {
 	struct coro co;
 	struct coop *c;
 	struct worker w;
 	struct pipeline_io io;
-	uv_fs_t fs;
-	uv_work_t work;
+	struct file_job file;
+	uv_work_t work; /* the file job or, with --offload, the image */
 	size_t cur;
 	long ticks_seen; /* ticks at this image's last row hook; -1: none */
 };
 
 struct coop {
-	const struct exec_config *ec;
-	const struct job *job;
-	const struct task *tasks;
-	struct task_result *results;
-	size_t n, next;
-	size_t *order; /* exec_dispatch_order */
-	const struct exec_observer *obs;
+	struct exec_batch *b;
+	const struct exec_config *ec; /* b->ec */
 	uv_loop_t loop;
 	uv_timer_t tick;
 	uv_idle_t idle;
@@ -129,30 +130,34 @@ rows_hook(void *ctx)
 }
 
 static void
-on_fs(uv_fs_t *req)
+after_work(uv_work_t *req, int status)
 {
+	(void)status;
 	make_ready(req->data);
 }
 
-/* Suspend until the fs request started with rc completes; its result. */
-static ssize_t
-await_fs(struct fiber *f, int rc)
+static void
+file_work(uv_work_t *req)
 {
-	ssize_t r;
+	struct file_job *j = &((struct fiber *)req->data)->file;
 
-	if (rc < 0)
-		return rc;
-	f->fs.data = f;
-	coro_yield(&f->co);
-	r = f->fs.result;
-	uv_fs_req_cleanup(&f->fs);
-	return r;
+	if (j->out != NULL)
+		j->rc = fileio_write_atomic(j->path, j->out->data, j->out->len,
+					    j->err);
+	else
+		j->rc = fileio_read(j->path, j->in, j->err);
 }
 
+/* Run f's file job on the pool and come back with its result. */
 static int
-uv_fail(struct imgpipe_error *err, ssize_t r, const char *what)
+await_file(struct fiber *f)
 {
-	return error_set(err, IMGPIPE_EIO, "%s: %s", what, uv_strerror((int)r));
+	f->work.data = f;
+	if (uv_queue_work(&f->c->loop, &f->work, file_work, after_work) != 0)
+		return error_set(f->file.err, IMGPIPE_EIO,
+				 "cannot queue file I/O");
+	coro_yield(&f->co);
+	return f->file.rc;
 }
 
 static int
@@ -160,39 +165,9 @@ coop_read(void *ctx, const char *path, struct membuf *out,
 	  struct imgpipe_error *err)
 {
 	struct fiber *f = ctx;
-	uv_loop_t *l = &f->c->loop;
-	ssize_t fd, r;
-	uv_buf_t b;
-	int rc = 0;
 
-	/*
-	 * Robustness: O_NONBLOCK so that an input replaced by a FIFO after
-	 * the listing reads as empty (and fails) instead of blocking a
-	 * thread-pool thread forever.
-	 */
-	fd = await_fs(f, uv_fs_open(l, &f->fs, path, O_RDONLY | O_NONBLOCK, 0,
-				    on_fs));
-	if (fd < 0)
-		return uv_fail(err, fd, "cannot open");
-	membuf_reset(out);
-	for (;;) {
-		if (membuf_reserve(out, out->len + READ_CHUNK) != 0) {
-			rc = error_set(err, IMGPIPE_ENOMEM, "out of memory");
-			break;
-		}
-		b = uv_buf_init((char *)out->data + out->len,
-				(unsigned int)(out->cap - out->len));
-		r = await_fs(f, uv_fs_read(l, &f->fs, (uv_file)fd, &b, 1, -1,
-					   on_fs));
-		if (r <= 0) {
-			if (r < 0)
-				rc = uv_fail(err, r, "read error");
-			break;
-		}
-		out->len += (size_t)r;
-	}
-	await_fs(f, uv_fs_close(l, &f->fs, (uv_file)fd, on_fs));
-	return rc;
+	f->file = (struct file_job){ .path = path, .in = out, .err = err };
+	return await_file(f);
 }
 
 static int
@@ -200,44 +175,16 @@ coop_write(void *ctx, const char *path, const struct membuf *data,
 	   struct imgpipe_error *err)
 {
 	struct fiber *f = ctx;
-	uv_loop_t *l = &f->c->loop;
-	char tmp[4096];
-	size_t off = 0;
-	ssize_t fd, r = 0;
-	uv_buf_t b;
 
-	if (fileio_tmp_path(path, getpid(), tmp, sizeof(tmp)) != 0)
-		return error_set(err, IMGPIPE_EIO, "output path is too long");
-	fd = await_fs(f, uv_fs_open(l, &f->fs, tmp,
-				    O_WRONLY | O_CREAT | O_TRUNC, 0666, on_fs));
-	if (fd < 0)
-		return uv_fail(err, fd, "cannot create output");
-	while (off < data->len) {
-		b = uv_buf_init((char *)data->data + off,
-				(unsigned int)(data->len - off));
-		r = await_fs(f, uv_fs_write(l, &f->fs, (uv_file)fd, &b, 1, -1,
-					    on_fs));
-		if (r <= 0)
-			break;
-		off += (size_t)r;
-	}
-	if (await_fs(f, uv_fs_close(l, &f->fs, (uv_file)fd, on_fs)) < 0 &&
-	    off == data->len)
-		r = -1;
-	if (off == data->len && r >= 0)
-		r = await_fs(f, uv_fs_rename(l, &f->fs, tmp, path, on_fs));
-	if (off < data->len || r < 0) {
-		await_fs(f, uv_fs_unlink(l, &f->fs, tmp, on_fs));
-		return uv_fail(err, r < 0 ? r : UV_EIO, "write error");
-	}
-	return 0;
+	f->file = (struct file_job){ .path = path, .out = data, .err = err };
+	return await_file(f);
 }
 
 /*
  * The pool threads' row hook: once the heartbeat is overdue, give the CPU
  * up until the loop has run it.  With every CPU busy the woken loop thread
- * otherwise waits for the scheduler tick (4 ms here) to preempt a pool
- * thread: the lag --offload is meant to remove.
+ * otherwise waits for the scheduler's next tick to preempt a pool thread:
+ * the lag --offload is meant to remove (bench/README.md).
  */
 static int
 pool_hook(void *ctx)
@@ -259,16 +206,9 @@ work_cb(uv_work_t *req)
 	struct coop *c = f->c;
 	int s = slots_take(&c->slots);
 
-	pipeline_run(c->job, &c->tasks[f->cur], &c->slots.w[s],
-		     &c->results[f->cur]);
+	pipeline_run(c->b->job, &c->b->tasks[f->cur], &c->slots.w[s],
+		     &c->b->results[f->cur]);
 	slots_give(&c->slots, s);
-}
-
-static void
-after_work(uv_work_t *req, int status)
-{
-	(void)status;
-	make_ready(req->data);
 }
 
 static void
@@ -277,20 +217,17 @@ fiber_main(void *arg)
 	struct fiber *f = arg;
 	struct coop *c = f->c;
 
-	while (c->next < c->n && !cancel_requested()) {
-		f->cur = c->order[c->next++];
+	while (exec_take(c->b, &f->cur)) {
 		if (c->ec->offload) {
 			f->work.data = f;
 			uv_queue_work(&c->loop, &f->work, work_cb, after_work);
 			coro_yield(&f->co);
 		} else {
 			f->ticks_seen = -1;
-			pipeline_run(c->job, &c->tasks[f->cur], &f->w,
-				     &c->results[f->cur]);
+			pipeline_run(c->b->job, &c->b->tasks[f->cur], &f->w,
+				     &c->b->results[f->cur]);
 		}
-		if (c->obs != NULL && c->obs->task_done != NULL)
-			c->obs->task_done(c->obs->ctx, f->cur,
-					  &c->results[f->cur]);
+		exec_done(c->b, f->cur);
 		fiber_yield(f);
 	}
 }
@@ -399,9 +336,7 @@ static int
 setup_fiber(struct coop *c, struct fiber *f, int id)
 {
 	f->c = c;
-	worker_init(&f->w, id, c->ec->t0);
-	f->w.hook.fn = cancel_hook;
-	f->w.hook.every_rows = CANCEL_ROWS;
+	exec_worker_init(&f->w, id, c->ec->t0);
 	if (!c->ec->offload) {
 		f->w.hook.fn = rows_hook;
 		f->w.hook.ctx = f;
@@ -417,8 +352,9 @@ setup_fiber(struct coop *c, struct fiber *f, int id)
 			/*
 			 * Without yields an image computes from its read to
 			 * its write without giving up the thread: one set of
-			 * pixel buffers serves every fiber (at -j 8 each
-			 * fiber's own set cost 3x the page faults of -j 1).
+			 * pixel buffers serves every fiber, where each
+			 * fiber's own set would be first-touched in turn
+			 * (bench/README.md).
 			 */
 			worker_share_bufs(&f->w, &c->fibers[0].w);
 		}
@@ -464,29 +400,23 @@ start(struct coop *c, struct imgpipe_error *err)
 	return 0;
 }
 
+/* Plain coop runs one image at a time, whatever -j says. */
 static int
-coop_run(const struct exec_config *ec, const struct job *job,
-	 const struct task *tasks, size_t n, struct task_result *results,
-	 const struct exec_observer *obs, struct loop_stats *loop,
+coop_at_once(const struct exec_config *ec)
+{
+	return ec->offload ? ec->jobs : 1;
+}
+
+static int
+coop_run(struct exec_batch *b, struct loop_stats *loop,
 	 struct imgpipe_error *err)
 {
-	struct coop c = { .ec = ec,
-			  .job = job,
-			  .tasks = tasks,
-			  .results = results,
-			  .n = n,
-			  .obs = obs };
-	size_t i;
+	struct coop c = { .b = b, .ec = b->ec };
 	int k, rc;
 
-	loop->present = 0;
-	for (i = 0; i < n; i++)
-		task_result_init(&results[i]);
-	c.nfibers = (int)UTIL_MAX(1, UTIL_MIN((size_t)ec->jobs, n));
+	c.nfibers = (int)UTIL_MAX(1, UTIL_MIN((size_t)c.ec->jobs, b->n));
 	c.fibers = xcalloc((size_t)c.nfibers, sizeof(*c.fibers));
 	c.ready = xcalloc((size_t)c.nfibers, sizeof(*c.ready));
-	/* plain coop runs one image at a time, whatever -j says */
-	c.order = exec_dispatch_order(tasks, n, ec->offload ? ec->jobs : 1);
 	rc = start(&c, err);
 	if (rc == 0) {
 		uv_run(&c.loop, UV_RUN_DEFAULT);
@@ -500,16 +430,14 @@ coop_run(const struct exec_config *ec, const struct job *job,
 	}
 	free(c.fibers);
 	free(c.ready);
-	free(c.order);
 	free(c.lags_ms);
 	if (c.slots_ok)
 		slots_destroy(&c.slots);
-	if (rc == 0 && cancel_requested())
-		rc = IMGPIPE_ECANCEL;
 	return rc;
 }
 
 const struct executor exec_coop = {
 	.name = "coop",
+	.at_once = coop_at_once,
 	.run = coop_run,
 };

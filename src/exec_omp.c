@@ -10,17 +10,18 @@
  */
 #include "executor.h"
 
-#include <stdlib.h>
-
-#include "cancel.h"
+#include "error.h"
 #include "pipeline.h"
 #include "slots.h"
-#include "util.h"
+
+static int
+omp_at_once(const struct exec_config *ec)
+{
+	return ec->split_rows ? 1 : slots_for(ec->jobs, ec->cpus);
+}
 
 #ifdef _OPENMP
 #include <omp.h>
-
-#define HOOK_ROWS 32
 
 struct omp_rows {
 	int threads;
@@ -30,102 +31,74 @@ static int
 omp_stage_run(void *ctx, const struct stage *st, struct hook *hook)
 {
 	const struct omp_rows *o = ctx;
-	int h = st->dst->h, band = UTIL_MAX(8, h / 16 + 1);
-	int nbands = (h + band - 1) / band, i;
+	int h = st->dst->h, band = exec_band_rows(h);
+	int nbands = exec_band_count(h, band), i;
 
 #pragma omp parallel for schedule(dynamic, 1) num_threads(o->threads)
 	for (i = 0; i < nbands; i++)
-		st->rows(st, i * band, UTIL_MIN((i + 1) * band, h));
+		exec_band_run(st, band, i);
 	return hook_rows(hook, h);
 }
 
+/* --split rows: seq's loop, on a worker whose stages run as OpenMP loops. */
 static void
-run_split(const struct exec_config *ec, const struct job *job,
-	  const struct task *tasks, size_t n, struct task_result *results,
-	  const struct exec_observer *obs)
+run_split(struct exec_batch *b)
 {
-	struct omp_rows o = { ec->jobs };
+	struct omp_rows o = { b->ec->jobs };
 	struct stage_runner runner = { omp_stage_run, &o };
 	struct worker w;
-	size_t i;
 
-	worker_init(&w, 0, ec->t0);
-	w.hook.fn = cancel_hook;
-	w.hook.every_rows = HOOK_ROWS;
+	exec_worker_init(&w, 0, b->ec->t0);
 	w.runner = &runner;
-	for (i = 0; i < n && !cancel_requested(); i++) {
-		pipeline_run(job, &tasks[i], &w, &results[i]);
-		if (obs != NULL && obs->task_done != NULL)
-			obs->task_done(obs->ctx, i, &results[i]);
-	}
+	exec_serial(b, &w);
 	worker_release(&w);
 }
 
 static int
-run_images(const struct exec_config *ec, const struct job *job,
-	   const struct task *tasks, size_t n, struct task_result *results,
-	   const struct exec_observer *obs)
+run_images(struct exec_batch *b)
 {
-	int nslots = slots_for(ec->jobs, ec->cpus);
 	struct slots slots;
-	size_t *order;
-	long k;
+	long k, n = (long)b->n;
 
-	if (slots_init(&slots, nslots, ec->t0) != 0)
+	if (slots_init(&slots, slots_for(b->ec->jobs, b->ec->cpus),
+		       b->ec->t0) != 0)
 		return IMGPIPE_ENOMEM;
-	order = exec_dispatch_order(tasks, n, nslots);
-	/*
-	 * As in threads: a thread takes a slot before its first image and
-	 * keeps it; one that gets a slot only once the loop is handed out
-	 * finds nothing left (nowait: the holders do not wait for it).
-	 */
-#pragma omp parallel num_threads(ec->jobs)
+		/*
+		 * As in threads: a thread takes a slot before its first image
+		 * and keeps it; one that gets a slot only once the loop is
+		 * handed out finds nothing left (nowait: the holders do not
+		 * wait for it).
+		 */
+#pragma omp parallel num_threads(b->ec->jobs)
 	{
 		int s = slots_take(&slots), ran = 0;
 
 #pragma omp for schedule(dynamic, 1) nowait
-		for (k = 0; k < (long)n; k++) {
-			size_t i = order[k];
-
-			if (cancel_requested())
-				continue;
-			ran = 1;
-			pipeline_run(job, &tasks[i], &slots.w[s], &results[i]);
-			if (obs != NULL && obs->task_done != NULL) {
-#pragma omp critical(imgpipe_observer)
-				obs->task_done(obs->ctx, i, &results[i]);
-			}
-		}
+		for (k = 0; k < n; k++)
+			ran |= exec_task(b, b->order[k], &slots.w[s]);
 		if (ran)
 			worker_retire(&slots.w[s]);
 		slots_give(&slots, s);
 	}
 	slots_destroy(&slots);
-	free(order);
 	return 0;
 }
 #endif
 
 static int
-omp_run(const struct exec_config *ec, const struct job *job,
-	const struct task *tasks, size_t n, struct task_result *results,
-	const struct exec_observer *obs, struct loop_stats *loop,
+omp_run(struct exec_batch *b, struct loop_stats *loop,
 	struct imgpipe_error *err)
 {
-	size_t i;
-
-	loop->present = 0;
-	for (i = 0; i < n; i++)
-		task_result_init(&results[i]);
+	(void)loop;
 #ifdef _OPENMP
-	if (ec->split_rows)
-		run_split(ec, job, tasks, n, results, obs);
-	else if (run_images(ec, job, tasks, n, results, obs) != 0)
+	if (b->ec->split_rows)
+		run_split(b);
+	else if (run_images(b) != 0)
 		return error_set(err, IMGPIPE_ENOMEM,
 				 "cannot create the slots");
-	return cancel_requested() ? IMGPIPE_ECANCEL : 0;
+	return 0;
 #else
-	(void)ec, (void)job, (void)tasks, (void)obs;
+	(void)b;
 	return error_set(err, IMGPIPE_ESPEC,
 			 "mode 'omp' is unavailable: built without OpenMP");
 #endif
@@ -133,5 +106,6 @@ omp_run(const struct exec_config *ec, const struct job *job,
 
 const struct executor exec_omp = {
 	.name = "omp",
+	.at_once = omp_at_once,
 	.run = omp_run,
 };

@@ -7,14 +7,17 @@
  * one worker per CPU holds a task at once (the others wait idle, as
  * slots.h explains for threads), so -j above the core count costs nothing.
  *
- *   slot:  IDLE --send index--> BUSY --result--> IDLE
+ *   slot:  EMPTY --fork--> IDLE   (a failed fork: stays EMPTY, the others
+ *                                  serve; none at all: a setup error)
+ *          IDLE --send index--> BUSY --result--> IDLE
  *          BUSY --EOF/death--> (task failed, tmp removed) --fork--> IDLE
  *          IDLE --no tasks left / cancelled: close cmd--> EXITED (reaped)
+ *   task:  PENDING --feed--> SENT --result / death--> DONE
+ *          PENDING --no worker left at the end--> DONE (failed)
  */
 #include "executor.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <string.h>
@@ -23,12 +26,11 @@
 #include <unistd.h>
 
 #include "cancel.h"
+#include "error.h"
 #include "fileio.h"
 #include "pipeline.h"
 #include "slots.h"
 #include "util.h"
-
-#define HOOK_ROWS 32
 
 struct slot {
 	pid_t pid; /* 0: no process */
@@ -38,53 +40,11 @@ struct slot {
 };
 
 struct farm {
-	const struct exec_config *ec;
-	const struct job *job;
-	const struct task *tasks;
-	struct task_result *results;
-	size_t n, next, done;
-	size_t *order; /* exec_dispatch_order */
+	struct exec_batch *b;
 	int busy, cap; /* slots holding a task; the most at once */
-	const struct exec_observer *obs;
 	struct slot *slots;
 	int nslots;
 };
-
-static int
-read_full(int fd, void *buf, size_t len)
-{
-	unsigned char *p = buf;
-	ssize_t r;
-
-	while (len > 0) {
-		r = read(fd, p, len);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return -1;
-		p += r;
-		len -= (size_t)r;
-	}
-	return 0;
-}
-
-static int
-write_full(int fd, const void *buf, size_t len)
-{
-	const unsigned char *p = buf;
-	ssize_t r;
-
-	while (len > 0) {
-		r = write(fd, p, len);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return -1;
-		p += r;
-		len -= (size_t)r;
-	}
-	return 0;
-}
 
 /* The child: serial kernels, no allocation freed, leaves with _exit(). */
 static void
@@ -94,14 +54,12 @@ child_main(struct farm *f, int id, int cmd, int res)
 	struct worker w;
 	long idx;
 
-	worker_init(&w, id, f->ec->t0);
-	w.hook.fn = cancel_hook;
-	w.hook.every_rows = HOOK_ROWS;
-	while (read_full(cmd, &idx, sizeof(idx)) == 0) {
-		if (idx < 0 || (size_t)idx >= f->n)
+	exec_worker_init(&w, id, f->b->ec->t0);
+	while (fileio_read_full(cmd, &idx, sizeof(idx)) == 0) {
+		if (idx < 0 || (size_t)idx >= f->b->n)
 			break;
-		pipeline_run(f->job, &f->tasks[idx], &w, &r);
-		if (write_full(res, &r, sizeof(r)) != 0)
+		pipeline_run(f->b->job, &f->b->tasks[idx], &w, &r);
+		if (fileio_write_full(res, &r, sizeof(r)) != 0)
 			break;
 	}
 	_exit(0);
@@ -115,21 +73,28 @@ close_fd(int *fd)
 	*fd = -1;
 }
 
+/*
+ * Start slot k's worker: 0, or the errno of the pipe or fork that failed.
+ * The pipes have no FD_CLOEXEC: nothing here execs, and a child closes
+ * every pipe but its own two itself.
+ */
 static int
 spawn(struct farm *f, int k)
 {
-	int cmd[2], res[2], i;
+	int cmd[2], res[2], i, e;
 	pid_t pid;
 
 	if (pipe(cmd) != 0)
-		return -1;
+		return errno;
 	if (pipe(res) != 0) {
+		e = errno;
 		close(cmd[0]);
 		close(cmd[1]);
-		return -1;
+		return e;
 	}
 	fflush(NULL);
 	pid = fork();
+	e = errno;
 	if (pid == 0) {
 		/* Close the other workers' pipes, or their EOFs never come. */
 		for (i = 0; i < f->nslots; i++) {
@@ -145,10 +110,8 @@ spawn(struct farm *f, int k)
 	if (pid < 0) {
 		close(cmd[1]);
 		close(res[0]);
-		return -1;
+		return e;
 	}
-	fcntl(cmd[1], F_SETFD, FD_CLOEXEC);
-	fcntl(res[0], F_SETFD, FD_CLOEXEC);
 	f->slots[k].pid = pid;
 	f->slots[k].cmd = cmd[1];
 	f->slots[k].res = res[0];
@@ -156,34 +119,27 @@ spawn(struct farm *f, int k)
 	return 0;
 }
 
-static void
-finish(struct farm *f, size_t idx)
-{
-	f->done++;
-	if (f->obs != NULL && f->obs->task_done != NULL)
-		f->obs->task_done(f->obs->ctx, idx, &f->results[idx]);
-}
-
 /* Give slot k the next task, or tell it to leave. */
 static void
 feed(struct farm *f, int k)
 {
 	struct slot *s = &f->slots[k];
+	size_t i;
 	long idx;
 
-	if (f->next >= f->n || cancel_requested()) {
+	if (f->busy >= f->cap && exec_pending(f->b))
+		return; /* idle until a busy one is done */
+	if (!exec_take(f->b, &i)) {
 		/* this slot and every idle one: nothing more will come */
 		for (int j = 0; j < f->nslots; j++)
 			if (j == k || f->slots[j].task < 0)
 				close_fd(&f->slots[j].cmd);
 		return;
 	}
-	if (f->busy >= f->cap)
-		return; /* idle until the batch ends */
-	idx = (long)f->order[f->next++];
+	idx = (long)i;
 	s->task = idx;
 	f->busy++;
-	if (write_full(s->cmd, &idx, sizeof(idx)) != 0)
+	if (fileio_write_full(s->cmd, &idx, sizeof(idx)) != 0)
 		close_fd(&s->cmd); /* it died: the EOF on res says so */
 }
 
@@ -231,7 +187,7 @@ on_death(struct farm *f, int k)
 	close_fd(&s->cmd);
 	reap(s->pid, &status);
 	if (s->task >= 0) {
-		r = &f->results[s->task];
+		r = &f->b->results[s->task];
 		task_result_init(r);
 		r->worker = k;
 		r->status = IMGPIPE_ECHILD;
@@ -244,15 +200,15 @@ on_death(struct farm *f, int k)
 			util_fmt(r->error, sizeof(r->error),
 				 "worker exited with status %d",
 				 WEXITSTATUS(status));
-		if (fileio_tmp_path(f->tasks[s->task].out_path, s->pid, tmp,
+		if (fileio_tmp_path(f->b->tasks[s->task].out_path, s->pid, tmp,
 				    sizeof(tmp)) == 0)
 			unlink(tmp);
-		finish(f, (size_t)s->task);
+		exec_done(f->b, (size_t)s->task);
 		f->busy--;
 	}
 	s->pid = 0;
 	s->task = -1;
-	if (f->next < f->n && !cancel_requested() && spawn(f, k) == 0)
+	if (exec_pending(f->b) && spawn(f, k) == 0)
 		feed(f, k);
 }
 
@@ -262,13 +218,13 @@ on_result(struct farm *f, int k)
 	struct slot *s = &f->slots[k];
 	struct task_result r;
 
-	if (read_full(s->res, &r, sizeof(r)) != 0) {
+	if (fileio_read_full(s->res, &r, sizeof(r)) != 0) {
 		on_death(f, k);
 		return;
 	}
 	if (s->task >= 0) {
-		f->results[s->task] = r;
-		finish(f, (size_t)s->task);
+		f->b->results[s->task] = r;
+		exec_done(f->b, (size_t)s->task);
 		f->busy--;
 	}
 	s->task = -1;
@@ -311,56 +267,71 @@ serve(struct farm *f, struct pollfd *pfd)
 }
 
 static int
-procs_run(const struct exec_config *ec, const struct job *job,
-	  const struct task *tasks, size_t n, struct task_result *results,
-	  const struct exec_observer *obs, struct loop_stats *loop,
+procs_at_once(const struct exec_config *ec)
+{
+	return slots_for(ec->jobs, ec->cpus);
+}
+
+/* Task i cannot run: every worker died and none could be started again. */
+static void
+fail_unrun(struct exec_batch *b, size_t i)
+{
+	struct task_result *r = &b->results[i];
+
+	r->status = IMGPIPE_ECHILD;
+	util_fmt(r->error, sizeof(r->error), "no worker process left");
+	exec_done(b, i);
+}
+
+/*
+ * Start the workers, then serve them.  When some cannot be started the
+ * batch goes on with those that were, and err holds the warning (code 0);
+ * with none, nothing runs.
+ */
+static int
+procs_run(struct exec_batch *b, struct loop_stats *loop,
 	  struct imgpipe_error *err)
 {
-	struct farm f;
+	struct farm f = { .b = b };
 	struct pollfd *pfd;
-	int k, status, rc = 0;
+	int k, status, e = 0, rc = 0;
+	size_t i;
 
-	loop->present = 0;
-	memset(&f, 0, sizeof(f));
-	f.ec = ec;
-	f.job = job;
-	f.tasks = tasks;
-	f.results = results;
-	f.n = n;
-	f.cap = slots_for(ec->jobs, ec->cpus);
-	f.order = exec_dispatch_order(tasks, n, f.cap);
-	f.obs = obs;
-	f.nslots = ec->jobs;
+	(void)loop;
+	f.cap = slots_for(b->ec->jobs, b->ec->cpus);
+	f.nslots = b->ec->jobs;
 	f.slots = xcalloc((size_t)f.nslots, sizeof(*f.slots));
 	pfd = xcalloc((size_t)f.nslots, sizeof(*pfd));
-	for (size_t i = 0; i < n; i++)
-		task_result_init(&results[i]);
 	for (k = 0; k < f.nslots; k++)
 		f.slots[k].cmd = f.slots[k].res = -1;
 	/* A worker that died writing must not kill us with SIGPIPE. */
 	signal(SIGPIPE, SIG_IGN);
-	for (k = 0; k < f.nslots; k++)
-		if (spawn(&f, k) != 0) {
-			rc = error_set_errno(err, IMGPIPE_ECHILD, errno,
-					     "cannot start worker process");
-			break;
-		}
+	for (k = 0; k < f.nslots && (e = spawn(&f, k)) == 0; k++)
+		;
+	if (k == 0)
+		rc = error_set_errno(err, IMGPIPE_ECHILD, e,
+				     "cannot start worker process");
+	else if (k < f.nslots)
+		error_warn(err,
+			   "cannot start worker process %d of %d: %s; "
+			   "the batch goes on with %d",
+			   k + 1, f.nslots, strerror(e), k);
 	for (k = 0; k < f.nslots; k++)
 		if (f.slots[k].pid > 0)
 			feed(&f, k);
 	serve(&f, pfd);
+	while (rc == 0 && exec_take(b, &i))
+		fail_unrun(b, i);
 	for (k = 0; k < f.nslots; k++)
 		if (f.slots[k].pid > 0)
 			reap(f.slots[k].pid, &status);
 	free(pfd);
 	free(f.slots);
-	free(f.order);
-	if (rc == 0 && cancel_requested())
-		rc = IMGPIPE_ECANCEL;
 	return rc;
 }
 
 const struct executor exec_procs = {
 	.name = "procs",
+	.at_once = procs_at_once,
 	.run = procs_run,
 };

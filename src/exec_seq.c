@@ -10,45 +10,30 @@
 #include <stddef.h>
 
 #include "banned.h"
-#include "cancel.h"
-#include "error.h"
 #include "pipeline.h"
 
-/* Rows between cancellation checks: cheap, and well under 10 ms. */
-#define SEQ_HOOK_ROWS 32
+static int
+seq_at_once(const struct exec_config *ec)
+{
+	(void)ec;
+	return 1;
+}
 
 static int
-seq_run(const struct exec_config *ec, const struct job *job,
-	const struct task *tasks, size_t n, struct task_result *results,
-	const struct exec_observer *obs, struct loop_stats *loop,
+seq_run(struct exec_batch *b, struct loop_stats *loop,
 	struct imgpipe_error *err)
 {
 	struct worker w;
-	size_t i;
-	int rc = 0;
 
-	(void)err;
-	loop->present = 0;
-	worker_init(&w, 0, ec->t0);
-	w.hook.fn = cancel_hook;
-	w.hook.every_rows = SEQ_HOOK_ROWS;
-	for (i = 0; i < n; i++) {
-		task_result_init(&results[i]);
-		if (cancel_requested()) {
-			rc = IMGPIPE_ECANCEL;
-			continue;
-		}
-		pipeline_run(job, &tasks[i], &w, &results[i]);
-		if (results[i].status == IMGPIPE_ECANCEL)
-			rc = IMGPIPE_ECANCEL;
-		if (obs != NULL && obs->task_done != NULL)
-			obs->task_done(obs->ctx, i, &results[i]);
-	}
+	(void)loop, (void)err;
+	exec_worker_init(&w, 0, b->ec->t0);
+	exec_serial(b, &w);
 	worker_release(&w);
-	return rc;
+	return 0;
 }
 
 const struct executor exec_seq = {
 	.name = "seq",
+	.at_once = seq_at_once,
 	.run = seq_run,
 };

@@ -4,26 +4,26 @@
  * row bands that threads out of images help with.  --gil
  * makes every thread hold a simulated interpreter lock to run.  Otherwise
  * a thread processes each image on a CPU slot's worker state (slots.h),
- * so at most one image per CPU is processed at once.
+ * so at most one image per CPU is processed at once.  A thread that
+ * cannot be started leaves its share to those that were.
  *
- *   task:  PENDING --fetch_add--> RUNNING --pipeline_run--> DONE
+ *   task:  PENDING --exec_take--> RUNNING --pipeline_run--> DONE
  *          PENDING --signal-----> CANCELLED (never started)
  *   band job (split rows): OPEN --bands handed out, all done--> removed
  */
 #include "executor.h"
 
 #include <pthread.h>
-#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "cancel.h"
+#include "error.h"
 #include "gil.h"
 #include "pipeline.h"
 #include "slots.h"
 #include "util.h"
 
-#define HOOK_ROWS     32
+/* --gil: the lock is offered every few rows, so a hand-over waits little. */
 #define GIL_HOOK_ROWS 4
 
 /*
@@ -57,11 +57,8 @@ struct bandpool {
 static void
 run_band(struct bandpool *bp, struct bandjob *j, int i)
 {
-	const struct stage *st = j->st;
-	int y0 = i * j->band_rows, y1 = UTIL_MIN(y0 + j->band_rows, st->dst->h);
-
 	pthread_mutex_unlock(&bp->mu);
-	st->rows(st, y0, y1);
+	exec_band_run(j->st, j->band_rows, i);
 	pthread_mutex_lock(&bp->mu);
 	if (++j->done == j->nbands)
 		pthread_cond_broadcast(&bp->finished);
@@ -75,9 +72,8 @@ bands_run(void *ctx, const struct stage *st, struct hook *hook)
 	struct bandjob **pp;
 	int h = st->dst->h;
 
-	/* Several bands a thread, so an uneven band does not idle the rest. */
-	j.band_rows = UTIL_MAX(8, h / 16 + 1);
-	j.nbands = (h + j.band_rows - 1) / j.band_rows;
+	j.band_rows = exec_band_rows(h);
+	j.nbands = exec_band_count(h, j.band_rows);
 	pthread_mutex_lock(&bp->mu);
 	j.link = bp->open;
 	bp->open = &j;
@@ -116,19 +112,12 @@ help_bands(struct bandpool *bp)
 	pthread_mutex_unlock(&bp->mu);
 }
 
-/* State shared by the pool.  obs_mu serialises observer calls. */
+/* State shared by the pool. */
 struct pool {
-	const struct exec_config *ec;
-	const struct job *job;
-	const struct task *tasks;
-	struct task_result *results;
-	size_t n;
-	size_t *order; /* exec_dispatch_order */
-	atomic_size_t next;
-	int nslots; /* 0: a worker per thread (gil) */
+	struct exec_batch *b;
+	const struct exec_config *ec; /* b->ec */
+	int nslots;		      /* 0: a worker per thread */
 	struct slots slots;
-	const struct exec_observer *obs;
-	pthread_mutex_t obs_mu;
 	struct gil gil;
 	struct bandpool *bands;	    /* --split rows, else NULL */
 	struct stage_runner runner; /* bands_run on bands */
@@ -141,23 +130,13 @@ struct thread_ctx {
 	pthread_t tid;
 };
 
-static void
-report_done(struct pool *p, size_t i)
-{
-	if (p->obs == NULL || p->obs->task_done == NULL)
-		return;
-	pthread_mutex_lock(&p->obs_mu);
-	p->obs->task_done(p->obs->ctx, i, &p->results[i]);
-	pthread_mutex_unlock(&p->obs_mu);
-}
-
 static void *
 task_loop(void *arg)
 {
 	struct thread_ctx *t = arg;
 	struct pool *p = t->pool;
 	struct worker *w = &t->w;
-	size_t k, i, ran = 0;
+	size_t i, ran = 0;
 	int s = -1;
 
 	if (p->ec->gil)
@@ -166,21 +145,16 @@ task_loop(void *arg)
 	 * A slot is kept for all of the thread's images, and an image is
 	 * taken only with a slot in hand: the extra threads of -j above the
 	 * CPU count wait to the end, so the images still go out largest first
-	 * and each slot's buffers stay in its CPU's caches (handed from thread
-	 * to thread per image, -j 8 lost 8% against -j 2).
+	 * and each slot's buffers stay in its CPU's caches: handed from thread
+	 * to thread per image, they moved between CPUs and -j above the core
+	 * count lost throughput (bench/README.md).
 	 */
 	if (p->nslots > 0) {
 		s = slots_take(&p->slots);
 		w = &p->slots.w[s];
 	}
-	while ((k = atomic_fetch_add(&p->next, 1)) < p->n) {
-		if (cancel_requested())
-			continue;
-		i = p->order[k];
-		pipeline_run(p->job, &p->tasks[i], w, &p->results[i]);
-		report_done(p, i);
-		ran++;
-	}
+	while (exec_take(p->b, &i))
+		ran += (size_t)exec_task(p->b, i, w);
 	/* The trim runs outside the GIL, not to hold up the others. */
 	if (p->ec->gil)
 		gil_release(&t->gh);
@@ -197,9 +171,7 @@ static void
 setup_thread(struct thread_ctx *t, struct pool *p, int id)
 {
 	t->pool = p;
-	worker_init(&t->w, id, p->ec->t0);
-	t->w.hook.fn = cancel_hook;
-	t->w.hook.every_rows = HOOK_ROWS;
+	exec_worker_init(&t->w, id, p->ec->t0);
 	if (p->ec->gil) {
 		gil_holder_init(&t->gh, &p->gil);
 		t->w.hook.fn = gil_hook;
@@ -211,11 +183,15 @@ setup_thread(struct thread_ctx *t, struct pool *p, int id)
 		t->w.runner = &p->runner;
 }
 
-/* Run task_loop on jobs threads (the caller's thread is one of them). */
+/*
+ * Run task_loop on jobs threads (the caller's thread is one of them).  When
+ * a thread cannot be started, the batch goes on with those that were, and
+ * err holds the warning (code 0).
+ */
 static int
 run_images(struct pool *p, struct imgpipe_error *err)
 {
-	int j = p->ec->jobs, k, started = 1, rc = 0;
+	int j = p->ec->jobs, k, started = 1, e;
 	struct thread_ctx *t;
 
 	if (p->nslots > 0 && slots_init(&p->slots, p->nslots, p->ec->t0) != 0)
@@ -224,13 +200,16 @@ run_images(struct pool *p, struct imgpipe_error *err)
 	t = xcalloc((size_t)j, sizeof(*t));
 	for (k = 0; k < j; k++)
 		setup_thread(&t[k], p, k);
-	for (k = 1; k < j; k++, started++)
-		if (pthread_create(&t[k].tid, NULL, task_loop, &t[k]) != 0) {
-			rc = error_set(err, IMGPIPE_ENOMEM,
-				       "cannot start worker thread");
+	for (k = 1; k < j; k++, started++) {
+		e = pthread_create(&t[k].tid, NULL, task_loop, &t[k]);
+		if (e != 0) {
+			error_warn(err,
+				   "cannot start worker thread %d of %d: %s; "
+				   "the batch goes on with %d",
+				   k + 1, j, strerror(e), started);
 			break;
 		}
-	/* With fewer threads than asked the batch still finishes. */
+	}
 	if (p->bands != NULL && started < j) {
 		pthread_mutex_lock(&p->bands->mu);
 		p->bands->busy -= j - started;
@@ -244,45 +223,37 @@ run_images(struct pool *p, struct imgpipe_error *err)
 	if (p->nslots > 0)
 		slots_destroy(&p->slots);
 	free(t);
-	return rc;
+	return 0;
 }
 
 static int
-threads_run(const struct exec_config *ec, const struct job *job,
-	    const struct task *tasks, size_t n, struct task_result *results,
-	    const struct exec_observer *obs, struct loop_stats *loop,
+threads_at_once(const struct exec_config *ec)
+{
+	return ec->gil ? 1 : ec->jobs;
+}
+
+static int
+threads_run(struct exec_batch *b, struct loop_stats *loop,
 	    struct imgpipe_error *err)
 {
+	const struct exec_config *ec = b->ec;
 	struct bandpool bp = { .open = NULL };
 	struct pool p;
-	size_t i;
 	int rc;
 
-	loop->present = 0;
-	for (i = 0; i < n; i++)
-		task_result_init(&results[i]);
+	(void)loop;
 	/* whole, so no field (the slots, the lock) is ever read unset */
 	memset(&p, 0, sizeof(p));
+	p.b = b;
 	p.ec = ec;
-	p.job = job;
-	p.tasks = tasks;
-	p.results = results;
-	p.n = n;
 	/*
 	 * --gil: one image computes at a time.  --split rows: a thread's own
 	 * worker, as one that waited for a slot could not help with bands.
 	 */
 	p.nslots =
 		ec->split_rows || ec->gil ? 0 : slots_for(ec->jobs, ec->cpus);
-	p.order = exec_dispatch_order(tasks, n, ec->gil ? 1 : ec->jobs);
-	atomic_init(&p.next, 0);
-	p.obs = obs;
-	pthread_mutex_init(&p.obs_mu, NULL);
-	if (ec->gil && gil_init(&p.gil, ec->switch_interval_ms) != 0) {
-		free(p.order);
-		pthread_mutex_destroy(&p.obs_mu);
+	if (ec->gil && gil_init(&p.gil, ec->switch_interval_ms) != 0)
 		return error_set(err, IMGPIPE_ENOMEM, "cannot create the lock");
-	}
 	if (ec->split_rows && !ec->gil) {
 		p.bands = &bp;
 		p.runner.run = bands_run;
@@ -300,14 +271,11 @@ threads_run(const struct exec_config *ec, const struct job *job,
 	}
 	if (ec->gil)
 		gil_destroy(&p.gil);
-	pthread_mutex_destroy(&p.obs_mu);
-	free(p.order);
-	if (rc == 0 && cancel_requested())
-		rc = IMGPIPE_ECANCEL;
 	return rc;
 }
 
 const struct executor exec_threads = {
 	.name = "threads",
+	.at_once = threads_at_once,
 	.run = threads_run,
 };

@@ -1,12 +1,17 @@
 /*
  * The table of executors this build has, the names the README defines, and
- * what all executors share: the loop-lag histogram's buckets.
+ * the skeleton every executor shares: results set up before, the observer
+ * called one at a time, tasks handed out in dispatch order, cancellation
+ * checked the same way, row bands cut the same way.  What is left to each
+ * exec_<mode>.c is where and when a task runs.
  */
 #include "executor.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+#include "cancel.h"
+#include "error.h"
 #include "pipeline.h"
 #include "util.h"
 
@@ -79,4 +84,112 @@ loop_hist_add(struct loop_stats *loop, double lag_ms)
 	while (i < LOOP_HIST_BOUNDS && lag_ms > loop_hist_le_ms[i])
 		i++;
 	loop->hist[i]++;
+}
+
+int
+exec_run(const struct executor *ex, const struct exec_config *ec,
+	 const struct job *job, const struct task *tasks, size_t n,
+	 struct task_result *results, const struct exec_observer *obs,
+	 struct loop_stats *loop, struct imgpipe_error *err)
+{
+	struct exec_batch b = { .ec = ec,
+				.job = job,
+				.tasks = tasks,
+				.results = results,
+				.n = n,
+				.obs = obs };
+	size_t i;
+	int rc;
+
+	memset(loop, 0, sizeof(*loop));
+	error_clear(err);
+	for (i = 0; i < n; i++)
+		task_result_init(&results[i]);
+	if (pthread_mutex_init(&b.obs_mu, NULL) != 0)
+		return error_set(err, IMGPIPE_ENOMEM, "cannot create a lock");
+	b.order = exec_dispatch_order(tasks, n, ex->at_once(ec));
+	atomic_init(&b.next, 0);
+	rc = ex->run(&b, loop, err);
+	free(b.order);
+	pthread_mutex_destroy(&b.obs_mu);
+	if (rc == 0 && cancel_requested())
+		rc = IMGPIPE_ECANCEL;
+	return rc;
+}
+
+int
+exec_take(struct exec_batch *b, size_t *i)
+{
+	size_t k;
+
+	if (cancel_requested())
+		return 0;
+	k = atomic_fetch_add(&b->next, 1);
+	if (k >= b->n)
+		return 0;
+	*i = b->order[k];
+	return 1;
+}
+
+int
+exec_pending(struct exec_batch *b)
+{
+	return !cancel_requested() && atomic_load(&b->next) < b->n;
+}
+
+int
+exec_task(struct exec_batch *b, size_t i, struct worker *w)
+{
+	if (cancel_requested())
+		return 0;
+	pipeline_run(b->job, &b->tasks[i], w, &b->results[i]);
+	exec_done(b, i);
+	return 1;
+}
+
+void
+exec_done(struct exec_batch *b, size_t i)
+{
+	if (b->obs == NULL || b->obs->task_done == NULL)
+		return;
+	pthread_mutex_lock(&b->obs_mu);
+	b->obs->task_done(b->obs->ctx, i, &b->results[i]);
+	pthread_mutex_unlock(&b->obs_mu);
+}
+
+void
+exec_serial(struct exec_batch *b, struct worker *w)
+{
+	size_t i;
+
+	while (exec_take(b, &i))
+		exec_task(b, i, w);
+}
+
+void
+exec_worker_init(struct worker *w, int id, double t0)
+{
+	worker_init(w, id, t0);
+	w->hook.fn = cancel_hook;
+	w->hook.every_rows = EXEC_HOOK_ROWS;
+}
+
+int
+exec_band_rows(int h)
+{
+	return UTIL_MAX(8, h / 16 + 1);
+}
+
+int
+exec_band_count(int h, int band_rows)
+{
+	return (h + band_rows - 1) / band_rows;
+}
+
+void
+exec_band_run(const struct stage *st, int band_rows, int i)
+{
+	int y0 = i * band_rows;
+
+	st->rows(st, y0, UTIL_MIN(y0 + band_rows, st->dst->h));
 }

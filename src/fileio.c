@@ -77,13 +77,14 @@ fileio_tmp_path(const char *path, pid_t pid, char *buf, size_t n)
 			(long)pid);
 }
 
+/* Both loops: write p's bytes when out, else read into p. */
 static int
-write_all(int fd, const unsigned char *p, size_t len)
+transfer_full(int fd, unsigned char *p, size_t len, int out)
 {
 	ssize_t n;
 
 	while (len > 0) {
-		n = write(fd, p, len);
+		n = out ? write(fd, p, len) : read(fd, p, len);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n <= 0)
@@ -92,6 +93,18 @@ write_all(int fd, const unsigned char *p, size_t len)
 		len -= (size_t)n;
 	}
 	return 0;
+}
+
+int
+fileio_read_full(int fd, void *buf, size_t len)
+{
+	return transfer_full(fd, buf, len, 0);
+}
+
+int
+fileio_write_full(int fd, const void *buf, size_t len)
+{
+	return transfer_full(fd, (unsigned char *)buf, len, 1);
 }
 
 int
@@ -109,7 +122,7 @@ fileio_write_atomic(const char *path, const void *data, size_t len,
 	if (fd < 0)
 		return error_set_errno(err, IMGPIPE_EIO, errno,
 				       "cannot create output");
-	if (write_all(fd, data, len) != 0) {
+	if (fileio_write_full(fd, data, len) != 0) {
 		e = errno;
 		close(fd);
 		unlink(tmp);

@@ -103,9 +103,8 @@ run(struct cli_options *o, const struct batch *b, struct run_stats *st)
 	o->exec.t0 = util_now_s();
 	report_init(&r, &cfg, b->tasks, b->n, o->exec.t0);
 	obs = report_observer(&r);
-	rc = exec_find(o->mode, NULL)
-		     ->run(&o->exec, &o->job, b->tasks, b->n, res, &obs, &loop,
-			   &err);
+	rc = exec_run(exec_find(o->mode, NULL), &o->exec, &o->job, b->tasks,
+		      b->n, res, &obs, &loop, &err);
 	wall = util_now_s() - o->exec.t0;
 	report_finish(&r);
 	if (rc != 0 && rc != IMGPIPE_ECANCEL) {
@@ -113,6 +112,9 @@ run(struct cli_options *o, const struct batch *b, struct run_stats *st)
 		free(res);
 		return CLI_EXIT_USAGE;
 	}
+	/* Fewer workers than asked: the batch still ran, so it is reported. */
+	if (err.msg[0] != '\0')
+		util_warn("%s", err.msg);
 	bad = write_extras(o, &cfg, b, res, &loop, wall);
 	report_totals(b, res, &t);
 	if (st != NULL) {

@@ -6,11 +6,9 @@
 
 #include <stdlib.h>
 
-#include "cancel.h"
 #include "error.h"
+#include "executor.h"
 #include "util.h"
-
-#define SLOT_HOOK_ROWS 32
 
 int
 slots_init(struct slots *s, int n, double t0)
@@ -29,11 +27,8 @@ slots_init(struct slots *s, int n, double t0)
 		return IMGPIPE_ENOMEM;
 	}
 	s->w = xcalloc((size_t)s->n, sizeof(*s->w));
-	for (int i = 0; i < s->n; i++) {
-		worker_init(&s->w[i], i, t0);
-		s->w[i].hook.fn = cancel_hook;
-		s->w[i].hook.every_rows = SLOT_HOOK_ROWS;
-	}
+	for (int i = 0; i < s->n; i++)
+		exec_worker_init(&s->w[i], i, t0);
 	/* slot 0 on top: a pool that never fills uses the lowest indices */
 	for (int i = 0; i < s->n; i++)
 		s->free[i] = s->n - 1 - i;

@@ -1,13 +1,12 @@
 /*
  * The pipeline grammar: text -> struct spec.  Every argument is checked
- * here, with strtol/strtod and full-consumption tests, so that the ops never
- * see a value they cannot run and the user sees the exact bad token.
+ * here, numbers by util_parse_*'s one rule, so that the ops never see a
+ * value they cannot run and the user sees the exact bad token.
  */
 #include "spec.h"
 
-#include <errno.h>
 #include <limits.h>
-#include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -49,47 +48,6 @@ bad_arg(const struct optext *t, const char *arg, struct imgpipe_error *err)
 			 t->whole);
 }
 
-/*
- * A plain decimal integer: optional sign, digits, nothing else.  strtol
- * alone would accept leading blanks, so the first byte is checked too.
- */
-static int
-parse_long(const char *s, long *out)
-{
-	char *end;
-	long v;
-
-	if (!(s[0] == '-' || s[0] == '+' || (s[0] >= '0' && s[0] <= '9')))
-		return -1;
-	errno = 0;
-	v = strtol(s, &end, 10);
-	if (errno != 0 || end == s || *end != '\0')
-		return -1;
-	*out = v;
-	return 0;
-}
-
-/*
- * A finite decimal number.  Only digits, sign, point and exponent are
- * allowed first, which keeps out "inf", "nan", hex floats and blanks that
- * strtod would take.
- */
-static int
-parse_double(const char *s, double *out)
-{
-	char *end;
-	double v;
-
-	if (s[0] == '\0' || s[strspn(s, "0123456789.+-eE")] != '\0')
-		return -1;
-	errno = 0;
-	v = strtod(s, &end);
-	if (errno != 0 || end == s || *end != '\0' || !isfinite(v))
-		return -1;
-	*out = v;
-	return 0;
-}
-
 /* Argument i of t as a number in lo..hi, or an error naming what. */
 static int
 arg_double(const struct optext *t, int i, const char *what, double lo,
@@ -97,7 +55,7 @@ arg_double(const struct optext *t, int i, const char *what, double lo,
 {
 	double v;
 
-	if (parse_double(t->args[i], &v) != 0)
+	if (util_parse_double(t->args[i], &v) != 0)
 		return bad_arg(t, t->args[i], err);
 	if (v < lo || v > hi)
 		return error_set(err, IMGPIPE_ESPEC,
@@ -111,10 +69,9 @@ arg_double(const struct optext *t, int i, const char *what, double lo,
 static int
 parse_side(const char *s, int *out)
 {
-	long v;
+	uint64_t v;
 
-	if (s[0] < '0' || s[0] > '9' || parse_long(s, &v) != 0 || v < 1 ||
-	    v > SPEC_MAX_SIDE)
+	if (util_parse_u64(s, &v) != 0 || v < 1 || v > SPEC_MAX_SIDE)
 		return -1;
 	*out = (int)v;
 	return 0;
@@ -130,7 +87,7 @@ parse_resize_size(char *s, struct op_resize *r)
 
 	if (n > 1 && s[n - 1] == '%') {
 		s[n - 1] = '\0';
-		rc = parse_double(s, &r->percent);
+		rc = util_parse_double(s, &r->percent);
 		s[n - 1] = '%';
 		return rc == 0 && r->percent > 0 && r->percent <= 1e5 ? 0 : -1;
 	}
@@ -208,7 +165,7 @@ parse_crop(const struct optext *t, struct op *op, struct imgpipe_error *err)
 {
 	struct op_crop *c = &op->u.crop;
 	char buf[128], *x, *p1, *p2;
-	long v;
+	uint64_t v;
 
 	if (util_fmt(buf, sizeof(buf), "%s", t->args[0]) != 0)
 		return bad_arg(t, t->args[0], err);
@@ -220,12 +177,10 @@ parse_crop(const struct optext *t, struct op *op, struct imgpipe_error *err)
 	*x = *p1 = *p2 = '\0';
 	if (parse_side(buf, &c->w) != 0 || parse_side(x + 1, &c->h) != 0)
 		return bad_arg(t, t->args[0], err);
-	if (p1[1] < '0' || p1[1] > '9' || parse_long(p1 + 1, &v) != 0 ||
-	    v > INT_MAX)
+	if (util_parse_u64(p1 + 1, &v) != 0 || v > INT_MAX)
 		return bad_arg(t, t->args[0], err);
 	c->x = (int)v;
-	if (p2[1] < '0' || p2[1] > '9' || parse_long(p2 + 1, &v) != 0 ||
-	    v > INT_MAX)
+	if (util_parse_u64(p2 + 1, &v) != 0 || v > INT_MAX)
 		return bad_arg(t, t->args[0], err);
 	c->y = (int)v;
 	return 0;
@@ -234,9 +189,9 @@ parse_crop(const struct optext *t, struct op *op, struct imgpipe_error *err)
 static int
 parse_rotate(const struct optext *t, struct op *op, struct imgpipe_error *err)
 {
-	long v;
+	uint64_t v;
 
-	if (parse_long(t->args[0], &v) != 0)
+	if (util_parse_u64(t->args[0], &v) != 0)
 		return bad_arg(t, t->args[0], err);
 	if (v != 90 && v != 180 && v != 270)
 		return error_set(err, IMGPIPE_ESPEC,

@@ -2,6 +2,8 @@
 #define _GNU_SOURCE /* sched_getaffinity, CPU_COUNT */
 #include "util.h"
 
+#include <errno.h>
+#include <math.h>
 #include <sched.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -143,4 +145,40 @@ util_trim_heap(void)
 #if defined(__GLIBC__) && !IMGPIPE_ASAN && !IMGPIPE_TSAN
 	malloc_trim(0);
 #endif
+}
+
+int
+util_parse_u64(const char *s, uint64_t *out)
+{
+	uint64_t v = 0, d;
+
+	if (*s == '\0')
+		return -1;
+	for (; *s != '\0'; s++) {
+		if (*s < '0' || *s > '9')
+			return -1;
+		d = (uint64_t)(*s - '0');
+		if (v > (UINT64_MAX - d) / 10)
+			return -1;
+		v = v * 10 + d;
+	}
+	*out = v;
+	return 0;
+}
+
+int
+util_parse_double(const char *s, double *out)
+{
+	char *end;
+	double v;
+
+	/* strtod alone would take blanks first, "inf", "nan" and hex. */
+	if (s[0] == '\0' || s[strspn(s, "0123456789.+-eE")] != '\0')
+		return -1;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno != 0 || end == s || *end != '\0' || !isfinite(v))
+		return -1;
+	*out = v;
+	return 0;
 }

@@ -22,6 +22,8 @@
 #include "error.h"
 #include "util.h"
 
+#include "helpers.h"
+
 struct fixture {
 	char root[64];
 	char in[96], out[128];
@@ -59,11 +61,9 @@ static int
 teardown(void **state)
 {
 	struct fixture *f = *state;
-	char cmd[128];
 
 	batch_release(&f->b);
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->root);
-	if (system(cmd) != 0)
+	if (test_remove_tree(f->root) != 0)
 		return -1;
 	free(f);
 	return 0;

@@ -14,6 +14,7 @@
 
 #include "cli.h"
 #include "error.h"
+#include "util.h"
 
 #define MAX_ARGS 40
 
@@ -171,6 +172,96 @@ test_cli_bad_values(void **state)
 		refuse(cases[i].args, cases[i].want);
 }
 
+/* Parse "imgpipe [-m mode] opt arg in out" with arg taken as it is. */
+static int
+parse_one_value(const char *mode, const char *opt, const char *arg,
+		struct cli_options *o, struct imgpipe_error *err)
+{
+	char *argv[8];
+	int argc = 0;
+
+	argv[argc++] = (char *)"imgpipe";
+	if (mode != NULL) {
+		argv[argc++] = (char *)"-m";
+		argv[argc++] = (char *)mode;
+	}
+	argv[argc++] = (char *)opt;
+	argv[argc++] = (char *)arg;
+	argv[argc++] = (char *)"in";
+	argv[argc++] = (char *)"out";
+	argv[argc] = NULL;
+	error_clear(err);
+	return cli_parse(argc, argv, o, err);
+}
+
+/*
+ * One rule for every number of the options and the pipeline text: no
+ * blank and no sign before, nothing after, no overflow; "\t2" and " 2"
+ * alike.
+ */
+static void
+test_cli_numbers_one_rule(void **state)
+{
+	static const struct {
+		const char *mode, *opt, *arg;
+	} bad[] = {
+		{ NULL, "-j", "\t2" },
+		{ NULL, "-j", " 2" },
+		{ NULL, "-j", "2 " },
+		{ NULL, "-j", "\n2" },
+		{ NULL, "-j", "+2" },
+		{ NULL, "-j", "-2" },
+		{ NULL, "-j", "" },
+		{ NULL, "-j", "99999999999999999999" },
+		{ NULL, "-q", " 50" },
+		{ NULL, "--max-pixels", " 5" },
+		{ NULL, "--max-pixels", "+5" },
+		{ NULL, "--max-pixels", "18446744073709551616" },
+		{ "coop", "--tick", " 5" },
+		{ "coop", "--tick", "\t5" },
+		{ "coop", "--tick", "5 " },
+		{ "coop", "--tick", "inf" },
+		{ "coop", "--tick", "0x10" },
+		{ "coop", "--yield-rows", " 4" },
+	};
+	struct imgpipe_error err;
+	struct cli_options o;
+	uint64_t u;
+	double d;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < ARRAY_SIZE(bad); i++) {
+		if (parse_one_value(bad[i].mode, bad[i].opt, bad[i].arg, &o,
+				    &err) != IMGPIPE_ESPEC)
+			fail_msg("%s '%s' was accepted", bad[i].opt,
+				 bad[i].arg);
+		if (strstr(err.msg, "bad value") == NULL)
+			fail_msg("%s '%s': \"%s\"", bad[i].opt, bad[i].arg,
+				 err.msg);
+	}
+	assert_int_equal(parse_one_value(NULL, "-j", "007", &o, &err),
+			 CLI_RUN);
+	assert_int_equal(o.exec.jobs, 7);
+	assert_int_equal(parse_one_value(NULL, "--max-pixels",
+					 "18446744073709551615", &o, &err),
+			 CLI_RUN);
+	assert_true(o.job.max_pixels == UINT64_MAX);
+	assert_int_equal(parse_one_value("coop", "--tick", "2.5e0", &o, &err),
+			 CLI_RUN);
+	assert_true(o.exec.tick_ms == 2.5);
+
+	assert_int_equal(util_parse_u64("0", &u), 0);
+	assert_true(u == 0);
+	assert_int_equal(util_parse_u64("", &u), -1);
+	assert_int_equal(util_parse_u64("1 ", &u), -1);
+	assert_int_equal(util_parse_double("-1.5", &d), 0);
+	assert_true(d == -1.5);
+	assert_int_equal(util_parse_double(" 1", &d), -1);
+	assert_int_equal(util_parse_double("nan", &d), -1);
+	assert_int_equal(util_parse_double("1e999", &d), -1);
+}
+
 static void
 test_cli_modes(void **state)
 {
@@ -209,6 +300,7 @@ main(void)
 		cmocka_unit_test(test_cli_defaults),
 		cmocka_unit_test(test_cli_values),
 		cmocka_unit_test(test_cli_bad_values),
+		cmocka_unit_test(test_cli_numbers_one_rule),
 		cmocka_unit_test(test_cli_modes),
 	};
 

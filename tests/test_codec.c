@@ -23,7 +23,8 @@
 #include "hook.h"
 #include "image.h"
 #include "membuf.h"
-#include "test_helpers.h"
+
+#include "helpers.h"
 
 #define MAX_PIXELS 100000000u
 
@@ -31,13 +32,6 @@ struct blob {
 	unsigned char *data;
 	size_t len;
 };
-
-static void
-assert_near(double got, double want, double tol)
-{
-	if (fabs(got - want) > tol)
-		fail_msg("got %g, want %g +- %g", got, want, tol);
-}
 
 static struct blob
 load(const char *path)
@@ -93,46 +87,20 @@ decode_file(const char *path, int denom, struct image *im,
 	return rc;
 }
 
+/* A gradient, different in every channel; alpha falls along the diagonal. */
+static unsigned char
+gradient(int x, int y, int c, int w, int h, int seed)
+{
+	(void)seed;
+	return (unsigned char)(c == 3 ? 255 - (x + y) * 255 / (w + h)
+				      : (x * (c + 1) * 255 / w + y * 255 / h) /
+						(c + 2));
+}
+
 static void
 fill_gradient(struct image *im, int w, int h, int ch)
 {
-	int x, y, c;
-
-	assert_int_equal(image_alloc(im, w, h, ch, PIXFMT_U8, 0, NULL), 0);
-	for (y = 0; y < h; y++)
-		for (x = 0; x < w; x++)
-			for (c = 0; c < ch; c++)
-				image_row(im, y)[x * ch + c] =
-					(unsigned char)(c == 3 ? 255 - (x +
-									y) * 255 /
-										 (w +
-										  h)
-							       : (x * (c + 1) *
-									  255 /
-									  w +
-								  y * 255 / h) /
-									 (c +
-									  2));
-}
-
-static double
-psnr(const struct image *a, const struct image *b)
-{
-	double se = 0, d;
-	size_t n = 0;
-	int x, y;
-
-	assert_int_equal(a->w, b->w);
-	assert_int_equal(a->h, b->h);
-	assert_int_equal(a->channels, b->channels);
-	for (y = 0; y < a->h; y++)
-		for (x = 0; x < a->w * a->channels; x++, n++) {
-			d = (double)image_row(a, y)[x] - image_row(b, y)[x];
-			se += d * d;
-		}
-	if (se == 0)
-		return 99;
-	return 10 * log10(255.0 * 255.0 / (se / (double)n));
+	test_paint(im, w, h, ch, gradient, 0);
 }
 
 static int
@@ -176,9 +144,9 @@ png_round_trip(int ch)
 	membuf_init(&mb);
 	fill_gradient(&src, 61, 37, ch);
 	assert_int_equal(encode_as(CODEC_PNG, &src, NULL, 0, &mb), 0);
-	assert_int_equal(
-		decode_mem(mb.data, mb.len, 1, &dst, &meta, NULL, &err), 0);
-	assert_true(same_image(&src, &dst));
+	assert_int_equal(decode_mem(mb.data, mb.len, 1, &dst, &meta, NULL,
+				    &err), 0);
+	assert_true(test_same_image(&src, &dst));
 	assert_null(meta.icc);
 	assert_string_equal(err.msg, "");
 	image_meta_release(&meta);
@@ -233,8 +201,8 @@ jpeg_round_trip(int ch, int progressive)
 	assert_int_equal(
 		decode_mem(mb.data, mb.len, 1, &dst, &meta, NULL, &err), 0);
 	assert_int_equal(dst.channels, ch);
-	if (psnr(&src, &dst) <= 35)
-		fail_msg("PSNR %.2f dB", psnr(&src, &dst));
+	if (test_psnr(&src, &dst) <= 35)
+		fail_msg("PSNR %.2f dB", test_psnr(&src, &dst));
 	image_meta_release(&meta);
 	image_release(&src);
 	image_release(&dst);
@@ -776,8 +744,8 @@ test_codec_jpeg_variants_agree(void **state)
 		if (decode_file(others[i], 1, &im, &meta, &err) != 0)
 			fail_msg("%s: %s", others[i], err.msg);
 		image_meta_release(&meta);
-		if (psnr(&base, &im) <= 30)
-			fail_msg("%s: PSNR %.2f", others[i], psnr(&base, &im));
+		if (test_psnr(&base, &im) <= 30)
+			fail_msg("%s: PSNR %.2f", others[i], test_psnr(&base, &im));
 	}
 	image_release(&base);
 	image_release(&im);
@@ -848,7 +816,7 @@ test_codec_jpeg_extraneous_data(void **state)
 	if (decode_mem(mod, b.len + sizeof(junk), 1, &c, &meta, NULL, &err))
 		fail_msg("%s", err.msg);
 	image_meta_release(&meta);
-	assert_true(same_image(&a, &c));
+	assert_true(test_same_image(&a, &c));
 	free(mod);
 	free(b.data);
 	image_release(&a);
@@ -1080,7 +1048,7 @@ test_codec_png_drops_cmyk_profile(void **state)
 	assert_int_equal(decode_mem(mb.data, mb.len, 1, &dst, &out, NULL, &err),
 			 0);
 	assert_null(out.icc);
-	assert_true(same_image(&src, &dst));
+	assert_true(test_same_image(&src, &dst));
 	image_meta_release(&in);
 	image_release(&src);
 	image_release(&dst);
@@ -1443,7 +1411,7 @@ test_codec_hook_counts_rows(void **state)
 	struct imgpipe_error err;
 	struct blob b;
 	int i, calls;
-	struct hook h = { count_calls, &calls, 1, 0 };
+	struct hook h = { test_count_calls, &calls, 1, 0 };
 
 	(void)state;
 	image_init(&im);
@@ -1474,7 +1442,7 @@ test_codec_hook_runs_while_progressive_scans_load(void **state)
 	struct membuf prog;
 	struct blob b;
 	int base = 0, progressive = 0;
-	struct hook h = { count_calls, &base, 1, 0 };
+	struct hook h = { test_count_calls, &base, 1, 0 };
 
 	(void)state;
 	image_init(&im);

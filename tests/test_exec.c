@@ -1,8 +1,14 @@
 /*
  * Every executor against seq: the same bytes for the same job, at several
- * worker counts and options; and whether the coop loop runs between two
- * rows of an image with and without yields.  Inputs are made here,
- * outputs compared byte for byte.
+ * worker counts and options; a partial start; and whether the coop loop
+ * runs between two rows of an image with and without yields.  Inputs are
+ * made here, outputs compared byte for byte.
+ *
+ * The partial start is made here too: this test is linked with
+ * -Wl,--wrap=pthread_create,--wrap=fork (Makefile), so the executors'
+ * calls come to the wrappers below, which pass every call through until a
+ * test sets starts_left, then fail every start after that many.  Without
+ * those link flags it does not link.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -10,22 +16,77 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/types.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "cli.h"
 #include "codec.h"
 #include "executor.h"
 #include "fileio.h"
 #include "image.h"
 #include "membuf.h"
 #include "pipeline.h"
+#include "runner.h"
 #include "spec.h"
 #include "util.h"
 
+#include "helpers.h"
+
 #define NIMG 9
+
+/* Starts still allowed; -1: no failure injected.  Main thread only. */
+static int starts_left = -1;
+/* Non-zero: a forked child exits at once with status 3, as if it died. */
+static int children_die;
+
+int __real_pthread_create(pthread_t *t, const pthread_attr_t *a,
+			  void *(*fn)(void *), void *arg);
+int __wrap_pthread_create(pthread_t *t, const pthread_attr_t *a,
+			  void *(*fn)(void *), void *arg);
+pid_t __real_fork(void);
+pid_t __wrap_fork(void);
+
+/* Count one start: 0 to let it happen, -1 to fail it. */
+static int
+take_start(void)
+{
+	if (starts_left == 0)
+		return -1;
+	if (starts_left > 0)
+		starts_left--;
+	return 0;
+}
+
+int
+__wrap_pthread_create(pthread_t *t, const pthread_attr_t *a,
+		      void *(*fn)(void *), void *arg)
+{
+	if (take_start() != 0)
+		return EAGAIN;
+	return __real_pthread_create(t, a, fn, arg);
+}
+
+pid_t
+__wrap_fork(void)
+{
+	pid_t pid;
+
+	if (take_start() != 0) {
+		errno = EAGAIN;
+		return -1;
+	}
+	pid = __real_fork();
+	if (pid == 0 && children_die)
+		_exit(3);
+	return pid;
+}
 
 struct fixture {
 	char dir[64];
@@ -38,23 +99,13 @@ struct fixture {
 };
 
 /* A picture with edges and gradients, different for every seed. */
-static void
-make_picture(struct image *im, int w, int h, int ch, int seed)
+static unsigned char
+picture(int x, int y, int c, int w, int h, int seed)
 {
-	int x, y, c;
-
-	assert_int_equal(image_alloc(im, w, h, ch, PIXFMT_U8, 0, NULL), 0);
-	for (y = 0; y < h; y++)
-		for (x = 0; x < w; x++)
-			for (c = 0; c < ch; c++)
-				image_row(im, y)[x * ch + c] =
-					(unsigned char)(((x / 7 + y / 5 +
-							  seed) %
-							 3) * 60 +
-							(x * (c + 1) +
-							 y * seed) %
-								64 +
-							(c == 3 ? 120 : 0));
+	(void)w, (void)h;
+	return (unsigned char)(((x / 7 + y / 5 + seed) % 3) * 60 +
+			       (x * (c + 1) + y * seed) % 64 +
+			       (c == 3 ? 120 : 0));
 }
 
 static void
@@ -69,7 +120,7 @@ write_input(struct fixture *f, int i, int w, int h, int ch,
 	image_init(&im);
 	image_meta_init(&meta);
 	membuf_init(&b);
-	make_picture(&im, w, h, ch, i + 1);
+	test_paint(&im, w, h, ch, picture, i + 1);
 	assert_int_equal(codec->encode(&im, &meta, &eo, &b, NULL, NULL), 0);
 	snprintf(f->rel[i], sizeof(f->rel[i]), "img%d.%s", i, codec->ext);
 	snprintf(f->in[i], sizeof(f->in[i]), "%s/%s", f->dir, f->rel[i]);
@@ -98,13 +149,7 @@ setup(void **state)
 	for (i = 0; i < NIMG; i++)
 		write_input(f, i, sizes[i][0], sizes[i][1], sizes[i][2],
 			    sizes[i][2] % 2 ? &codec_jpeg : &codec_png);
-	f->job.spec = &f->spec;
-	f->job.enc.quality = 85;
-	f->job.enc.png_level = 6;
-	memset(f->job.background, 255, 3);
-	f->job.auto_orient = 1;
-	f->job.shrink_on_load = 1;
-	f->job.max_pixels = 100000000;
+	test_job_init(&f->job, &f->spec, 85);
 	if (spec_parse("resize=160x160,sharpen=0.6", &f->spec, NULL) != 0)
 		return -1;
 	*state = f;
@@ -115,11 +160,11 @@ static int
 teardown(void **state)
 {
 	struct fixture *f = *state;
-	char cmd[128];
 	int i;
 
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-	if (system(cmd) != 0)
+	starts_left = -1;
+	children_die = 0;
+	if (test_remove_tree(f->dir) != 0)
 		return -1;
 	for (i = 0; i < NIMG; i++)
 		membuf_release(&f->ref[i]);
@@ -128,12 +173,13 @@ teardown(void **state)
 	return 0;
 }
 
-static void
-run_observed(struct fixture *f, const struct executor *ex,
-	     const struct exec_config *ec, const char *tag,
-	     const struct exec_observer *obs, struct loop_stats *ls)
+/* Run ex into the folder tag, telling obs: exec_run's code, err filled. */
+static int
+run_into(struct fixture *f, const struct executor *ex,
+	 const struct exec_config *ec, const char *tag,
+	 const struct exec_observer *obs, struct loop_stats *ls,
+	 struct imgpipe_error *err)
 {
-	struct imgpipe_error err;
 	char dir[128];
 	int i;
 
@@ -144,8 +190,19 @@ run_observed(struct fixture *f, const struct executor *ex,
 		f->tasks[i].out_path = f->out[i];
 		f->tasks[i].rel_out = f->rel[i];
 	}
-	assert_int_equal(ex->run(ec, &f->job, f->tasks, NIMG, f->res, obs,
-				 ls, &err), 0);
+	return exec_run(ex, ec, &f->job, f->tasks, NIMG, f->res, obs, ls, err);
+}
+
+static void
+run_observed(struct fixture *f, const struct executor *ex,
+	     const struct exec_config *ec, const char *tag,
+	     const struct exec_observer *obs, struct loop_stats *ls)
+{
+	struct imgpipe_error err;
+	int i;
+
+	assert_int_equal(run_into(f, ex, ec, tag, obs, ls, &err), 0);
+	assert_string_equal(err.msg, "");
 	for (i = 0; i < NIMG; i++)
 		assert_int_equal(f->res[i].status, 0);
 }
@@ -276,8 +333,9 @@ static void
 test_exec_threads_uses_workers(void **state)
 {
 	struct fixture *f = *state;
-	struct exec_config ec = { .jobs = 3, .tick_ms = 10, .cpus = 3,
-				  .t0 = util_now_s() };
+	struct exec_config ec = {
+		.jobs = 3, .tick_ms = 10, .cpus = 3, .t0 = util_now_s()
+	};
 	struct hold h = { f, 0 };
 	struct exec_observer obs = { hold_first, &h };
 	struct loop_stats ls;
@@ -334,6 +392,56 @@ test_exec_one_slot_per_cpu(void **state)
 	}
 }
 
+/*
+ * A failed read and a failed write give the same message in every mode:
+ * all of them, coop included, read and write files with fileio's
+ * functions.  The input of task 1 is a folder; the output of task 0 is
+ * taken by one.
+ */
+static void
+test_exec_same_messages_in_every_mode(void **state)
+{
+	static const char *const modes[] = { "seq", "threads", "procs", "omp",
+					     "coop" };
+	struct fixture *f = *state;
+	struct exec_config ec = {
+		.jobs = 2, .cpus = 2, .tick_ms = 10, .t0 = util_now_s()
+	};
+	char msg[2][IMGPIPE_ERR_MSG_LEN], tag[32], taken[200];
+	struct imgpipe_error err;
+	struct loop_stats ls;
+	size_t k;
+	int i;
+
+	f->tasks[1].in_path = f->dir;
+	for (k = 0; k < ARRAY_SIZE(modes); k++) {
+#if !defined(_OPENMP) || defined(__SANITIZE_THREAD__)
+		if (strcmp(modes[k], "omp") == 0)
+			continue;
+#endif
+		snprintf(tag, sizeof(tag), "msg-%s", modes[k]);
+		snprintf(taken, sizeof(taken), "%s/%s/%s", f->dir, tag,
+			 f->rel[0]);
+		assert_int_equal(fileio_mkdirs(taken, NULL), 0);
+		assert_int_equal(run_into(f, exec_find(modes[k], NULL), &ec,
+					  tag, NULL, &ls, &err),
+				 0);
+		for (i = 0; i < 2; i++) {
+			assert_int_equal(f->res[i].status, IMGPIPE_EIO);
+			if (k == 0)
+				snprintf(msg[i], sizeof(msg[i]), "%s",
+					 f->res[i].error);
+			else if (strcmp(f->res[i].error, msg[i]) != 0)
+				fail_msg("%s: \"%s\", seq: \"%s\"", modes[k],
+					 f->res[i].error, msg[i]);
+		}
+		for (i = 2; i < NIMG; i++)
+			assert_int_equal(f->res[i].status, 0);
+	}
+	assert_string_equal(msg[1], "is a folder");
+	assert_non_null(strstr(msg[0], "cannot rename output into place"));
+}
+
 static long
 hist_total(const struct loop_stats *ls)
 {
@@ -354,8 +462,7 @@ static void
 test_exec_coop_yields_let_the_loop_run(void **state)
 {
 	struct fixture *f = *state;
-	struct exec_config ec = { .jobs = 1, .tick_ms = 1,
-				  .t0 = util_now_s() };
+	struct exec_config ec = { .jobs = 1, .tick_ms = 1, .t0 = util_now_s() };
 	struct loop_stats blocked, yielding;
 
 	spec_release(&f->spec);
@@ -416,6 +523,202 @@ test_loop_hist_buckets(void **state)
 	}
 }
 
+/* seq's outputs, the reference the partial starts are held to. */
+static void
+make_reference(struct fixture *f)
+{
+	struct exec_config ec = { .jobs = 1,
+				  .tick_ms = 10,
+				  .t0 = util_now_s() };
+	struct loop_stats ls;
+	int i;
+
+	run_mode(f, &exec_seq, &ec, "seq", &ls);
+	for (i = 0; i < NIMG; i++)
+		assert_int_equal(fileio_read(f->out[i], &f->ref[i], NULL), 0);
+}
+
+/*
+ * -j 3 with one start allowed: threads has the caller's thread and one
+ * more, procs one worker process, and each finishes the batch with seq's
+ * bytes and a warning.  threads also with --split rows, whose band pool
+ * must not wait for the thread that never started.
+ */
+static void
+test_exec_partial_start(void **state)
+{
+	static const struct {
+		const struct executor *ex;
+		int split, started;
+		const char *warning;
+	} cfgs[] = {
+		{ &exec_threads, 0, 2, "cannot start worker thread 3 of 3: " },
+		{ &exec_threads, 1, 2, "cannot start worker thread 3 of 3: " },
+		{ &exec_procs, 0, 1, "cannot start worker process 2 of 3: " },
+	};
+	struct fixture *f = *state;
+	struct exec_config ec = {
+		.jobs = 3, .cpus = 2, .tick_ms = 10, .t0 = util_now_s()
+	};
+	struct imgpipe_error err;
+	struct loop_stats ls;
+	char tag[32], rest[64];
+	size_t k;
+	int i;
+
+	make_reference(f);
+	for (k = 0; k < ARRAY_SIZE(cfgs); k++) {
+		ec.split_rows = cfgs[k].split;
+		snprintf(tag, sizeof(tag), "%s-start-s%d", cfgs[k].ex->name,
+			 ec.split_rows);
+		starts_left = 1;
+		assert_int_equal(
+			run_into(f, cfgs[k].ex, &ec, tag, NULL, &ls, &err), 0);
+		assert_int_equal(starts_left, 0);
+		assert_int_equal(err.code, 0);
+		snprintf(rest, sizeof(rest), "; the batch goes on with %d",
+			 cfgs[k].started);
+		if (strstr(err.msg, cfgs[k].warning) == NULL ||
+		    strstr(err.msg, rest) == NULL)
+			fail_msg("%s: warning \"%s\"", tag, err.msg);
+		for (i = 0; i < NIMG; i++) {
+			assert_int_equal(f->res[i].status, 0);
+			assert_in_range(f->res[i].worker, 0,
+					cfgs[k].started - 1);
+		}
+		check_same_as_ref(f, tag);
+	}
+}
+
+/* No worker process at all: a setup error, and no task ran. */
+static void
+test_exec_no_start_procs(void **state)
+{
+	struct fixture *f = *state;
+	struct exec_config ec = {
+		.jobs = 2, .cpus = 2, .tick_ms = 10, .t0 = util_now_s()
+	};
+	struct imgpipe_error err;
+	struct loop_stats ls;
+	int i;
+
+	starts_left = 0;
+	assert_int_equal(run_into(f, &exec_procs, &ec, "none", NULL, &ls, &err),
+			 IMGPIPE_ECHILD);
+	assert_non_null(strstr(err.msg, "cannot start worker process: "));
+	for (i = 0; i < NIMG; i++) {
+		assert_int_equal(f->res[i].status, IMGPIPE_ECANCEL);
+		assert_int_equal(f->res[i].worker, -1);
+		assert_int_equal(access(f->out[i], F_OK), -1);
+	}
+}
+
+/*
+ * procs -j 1 whose one worker dies and cannot be replaced: its image fails
+ * as a dead worker's does, and every image left fails too, rather than
+ * staying "interrupted" in a batch that was not.
+ */
+static void
+test_exec_procs_no_worker_left(void **state)
+{
+	struct fixture *f = *state;
+	struct exec_config ec = {
+		.jobs = 1, .cpus = 1, .tick_ms = 10, .t0 = util_now_s()
+	};
+	struct imgpipe_error err;
+	struct loop_stats ls;
+	int i, died = 0;
+
+	starts_left = 1;
+	children_die = 1;
+	assert_int_equal(run_into(f, &exec_procs, &ec, "lost", NULL, &ls, &err),
+			 0);
+	assert_string_equal(err.msg, "");
+	for (i = 0; i < NIMG; i++) {
+		assert_int_equal(f->res[i].status, IMGPIPE_ECHILD);
+		assert_int_equal(access(f->out[i], F_OK), -1);
+		if (strcmp(f->res[i].error, "worker exited with status 3") == 0)
+			died++;
+		else
+			assert_string_equal(f->res[i].error,
+					    "no worker process left");
+	}
+	assert_int_equal(died, 1);
+}
+
+/* The batch of "imgpipe -m mode -j 3 ..." with stderr into log: its status. */
+static int
+run_cli(const struct fixture *f, const char *mode, const char *log,
+	struct run_stats *st)
+{
+	char out[128], *argv[12];
+	struct cli_options o;
+	struct imgpipe_error err;
+	struct spec spec;
+	int argc = 0, fd, saved, rc;
+
+	snprintf(out, sizeof(out), "%s/cli-%s", f->dir, mode);
+	argv[argc++] = (char *)"imgpipe";
+	argv[argc++] = (char *)"-m";
+	argv[argc++] = (char *)mode;
+	argv[argc++] = (char *)"-j";
+	argv[argc++] = (char *)"3";
+	argv[argc++] = (char *)"--no-progress";
+	argv[argc++] = (char *)"-p";
+	argv[argc++] = (char *)"resize=64x64";
+	argv[argc++] = (char *)f->dir;
+	argv[argc++] = out;
+	argv[argc] = NULL;
+	assert_int_equal(cli_parse(argc, argv, &o, &err), CLI_RUN);
+	assert_int_equal(spec_parse(o.pipeline, &spec, NULL), 0);
+	o.job.spec = &spec;
+	fflush(stderr);
+	saved = dup(2);
+	fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0666);
+	assert_true(saved >= 0 && fd >= 0);
+	dup2(fd, 2);
+	close(fd);
+	rc = runner_run(&o, st);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	spec_release(&spec);
+	return rc;
+}
+
+/*
+ * The whole batch as the command line runs it: a partial start is a
+ * warning, then the normal summary and exit status 0, every image written.
+ */
+static void
+test_exec_partial_start_reported(void **state)
+{
+	static const char *const modes[] = { "threads", "procs" };
+	struct fixture *f = *state;
+	struct run_stats st;
+	struct membuf text;
+	char log[128];
+	size_t k;
+
+	membuf_init(&text);
+	for (k = 0; k < ARRAY_SIZE(modes); k++) {
+		snprintf(log, sizeof(log), "%s/%s.log", f->dir, modes[k]);
+		starts_left = 1;
+		assert_int_equal(run_cli(f, modes[k], log, &st), CLI_EXIT_OK);
+		starts_left = -1;
+		assert_int_equal(st.ok, NIMG);
+		assert_int_equal(st.failed, 0);
+		assert_int_equal(fileio_read(log, &text, NULL), 0);
+		assert_int_equal(membuf_append(&text, "", 1), 0);
+		if (strstr((char *)text.data,
+			   "imgpipe: cannot start worker ") == NULL ||
+		    strstr((char *)text.data, "9 processed, 0 failed") == NULL)
+			fail_msg("%s: stderr was: %s", modes[k],
+				 (char *)text.data);
+	}
+	membuf_release(&text);
+}
+
 int
 main(void)
 {
@@ -429,6 +732,16 @@ main(void)
 			teardown),
 		cmocka_unit_test_setup_teardown(test_exec_one_slot_per_cpu,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_exec_same_messages_in_every_mode, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_exec_partial_start, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_exec_no_start_procs, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_exec_procs_no_worker_left,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_exec_partial_start_reported, setup, teardown),
 		cmocka_unit_test(test_loop_hist_buckets),
 		cmocka_unit_test(test_dispatch_order_largest_first),
 	};

@@ -24,6 +24,8 @@
 #include "pipeline.h"
 #include "spec.h"
 
+#include "helpers.h"
+
 struct fixture {
 	char dir[64];
 	struct worker w;
@@ -40,14 +42,7 @@ setup(void **state)
 	if (f == NULL || mkdtemp(f->dir) == NULL)
 		return -1;
 	worker_init(&f->w, 0, 0.0);
-	f->job.spec = &f->spec;
-	f->job.format = OUT_SAME;
-	f->job.enc.quality = 90;
-	f->job.enc.png_level = 6;
-	memset(f->job.background, 255, 3);
-	f->job.auto_orient = 1;
-	f->job.shrink_on_load = 1;
-	f->job.max_pixels = 100000000;
+	test_job_init(&f->job, &f->spec, 90);
 	*state = f;
 	return 0;
 }
@@ -56,10 +51,8 @@ static int
 teardown(void **state)
 {
 	struct fixture *f = *state;
-	char cmd[128];
 
-	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", f->dir);
-	if (system(cmd) != 0)
+	if (test_remove_tree(f->dir) != 0)
 		return -1;
 	worker_release(&f->w);
 	spec_release(&f->spec);
@@ -379,22 +372,6 @@ test_pipeline_shrink_denom_rule(void **state)
 	assert_int_equal(pipeline_shrink_denom(6400, 4800, NULL), 1);
 }
 
-static double
-psnr(const struct image *a, const struct image *b)
-{
-	double se = 0, d;
-	size_t i, n = image_row_bytes(a);
-	int y;
-
-	for (y = 0; y < a->h; y++)
-		for (i = 0; i < n; i++) {
-			d = (double)image_row(a, y)[i] - image_row(b, y)[i];
-			se += d * d;
-		}
-	se /= (double)n * a->h;
-	return se == 0 ? 99.0 : 10.0 * log10(255.0 * 255.0 / se);
-}
-
 /* The largest JPEG among the samples: a real photograph. */
 static int
 find_sample(char *buf, size_t n)
@@ -451,10 +428,10 @@ test_pipeline_shrink_on_load_psnr(void **state)
 	decode_file(path, &b);
 	assert_int_equal(a.w, b.w);
 	print_message("shrink-on-load PSNR %.1f dB on %s (%dx%d)\n",
-		      psnr(&a, &b), sample, full.w_in, full.h_in);
-	assert_true(psnr(&a, &b) >= 45.0);
+		      test_psnr(&a, &b), sample, full.w_in, full.h_in);
+	assert_true(test_psnr(&a, &b) >= 45.0);
 	/* The two paths really differ: shrink-on-load was taken. */
-	assert_true(psnr(&a, &b) < 99.0);
+	assert_true(test_psnr(&a, &b) < 99.0);
 	image_release(&a);
 	image_release(&b);
 }

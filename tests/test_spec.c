@@ -167,6 +167,9 @@ test_spec_crop(void **state)
 		{ "crop=10x10", "10x10" },
 		{ "crop=10x10+0+0+0", "10x10+0+0+0" },
 		{ "crop=10x10+a+0", "10x10+a+0" },
+		{ "crop=10x10+0+ 1", "10x10+0+ 1" },
+		{ "crop=10x10+0+99999999999999999999",
+		  "10x10+0+99999999999999999999" },
 		{ "crop=10x10+0+0:1", "crop=10x10+0+0:1" },
 		{ "crop", "crop" },
 	};
@@ -192,6 +195,8 @@ test_spec_rotate(void **state)
 	static const struct bad_case bad[] = {
 		{ "rotate=45", "45" },	 { "rotate=0", "0" },
 		{ "rotate=360", "360" }, { "rotate=90deg", "90deg" },
+		{ "rotate=+90", "+90" }, { "rotate= 90", " 90" },
+		{ "rotate=-90", "-90" },
 		{ "rotate", "rotate" },
 	};
 	char text[32];

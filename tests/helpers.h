@@ -1,0 +1,129 @@
+/*
+ * What several unit tests need, written once: images built in code and
+ * compared, the job every pipeline test starts from, and the temporary
+ * folders.  Header-only (static inline), so each test binary takes what it
+ * uses and the build needs no extra object.  Include it after <cmocka.h>.
+ */
+#ifndef IMGPIPE_TESTS_HELPERS_H
+#define IMGPIPE_TESTS_HELPERS_H
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "image.h"
+#include "pipeline.h"
+
+/* Fail unless got is within tol of want. */
+static inline void
+assert_near(double got, double want, double tol)
+{
+	if (fabs(got - want) > tol)
+		fail_msg("got %.6f, want %.6f (+- %g)", got, want, tol);
+}
+
+/* The sample of channel c at (x, y) of a w x h picture. */
+typedef unsigned char test_sample_fn(int x, int y, int c, int w, int h,
+				     int seed);
+
+/* im = w x h x ch U8, every sample from px(x, y, c, w, h, seed). */
+static inline void
+test_paint(struct image *im, int w, int h, int ch, test_sample_fn *px,
+	   int seed)
+{
+	int x, y, c;
+
+	assert_int_equal(image_alloc(im, w, h, ch, PIXFMT_U8, 0, NULL), 0);
+	for (y = 0; y < h; y++)
+		for (x = 0; x < w; x++)
+			for (c = 0; c < ch; c++)
+				image_row(im, y)[x * ch + c] =
+					px(x, y, c, w, h, seed);
+}
+
+/* im = w x h x ch U8, every sample v. */
+static inline void
+test_fill(struct image *im, int w, int h, int ch, unsigned char v)
+{
+	int y;
+
+	assert_int_equal(image_alloc(im, w, h, ch, PIXFMT_U8, 0, NULL), 0);
+	for (y = 0; y < h; y++)
+		memset(image_row(im, y), v, (size_t)w * ch);
+}
+
+/* Non-zero when a and b have the same size, channels and samples. */
+static inline int
+test_same_image(const struct image *a, const struct image *b)
+{
+	int y;
+
+	if (a->w != b->w || a->h != b->h || a->channels != b->channels)
+		return 0;
+	for (y = 0; y < a->h; y++)
+		if (memcmp(image_row(a, y), image_row(b, y),
+			   image_row_bytes(a)) != 0)
+			return 0;
+	return 1;
+}
+
+/* PSNR of b against a in dB (99 when equal); their sizes must match. */
+static inline double
+test_psnr(const struct image *a, const struct image *b)
+{
+	double se = 0, d;
+	size_t i, n = image_row_bytes(a);
+	int y;
+
+	assert_int_equal(a->w, b->w);
+	assert_int_equal(a->h, b->h);
+	assert_int_equal(a->channels, b->channels);
+	for (y = 0; y < a->h; y++)
+		for (i = 0; i < n; i++) {
+			d = (double)image_row(a, y)[i] - image_row(b, y)[i];
+			se += d * d;
+		}
+	se /= (double)n * a->h;
+	return se == 0 ? 99.0 : 10.0 * log10(255.0 * 255.0 / se);
+}
+
+/*
+ * The job of the README's defaults for spec (format same, PNG level 6,
+ * white background, auto-orient, shrink-on-load, 100 MP) at quality.
+ */
+static inline void
+test_job_init(struct job *job, const struct spec *spec, int quality)
+{
+	memset(job, 0, sizeof(*job));
+	job->spec = spec;
+	job->format = OUT_SAME;
+	job->enc.quality = quality;
+	job->enc.png_level = 6;
+	memset(job->background, 255, 3);
+	job->auto_orient = 1;
+	job->shrink_on_load = 1;
+	job->max_pixels = 100000000;
+}
+
+/* A row hook (hook_fn) that counts its calls in the int at ctx. */
+static inline int
+test_count_calls(void *ctx)
+{
+	++*(int *)ctx;
+	return 0;
+}
+
+/* Remove dir and everything in it: 0, or -1. */
+static inline int
+test_remove_tree(const char *dir)
+{
+	char cmd[300];
+
+	if (snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir) >=
+	    (int)sizeof(cmd))
+		return -1;
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+#endif

@@ -165,9 +165,10 @@ int exec_band_count(int h, int band_rows);
 void exec_band_run(const struct stage *st, int band_rows, int i);
 
 /*
- * The executor called name, or NULL.  *known is set non-zero when name is a
- * mode the README defines even if this build lacks it (so the caller can say
- * "not built" rather than "unknown").
+ * The executor called name, or NULL (modes.c, the table above the
+ * executors).  *known is set non-zero when name is a mode the README
+ * defines even if this build lacks it (so the caller can say "not built"
+ * rather than "unknown").
  */
 const struct executor *exec_find(const char *name, int *known);
 

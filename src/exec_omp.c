@@ -12,6 +12,7 @@
 
 #include "error.h"
 #include "pipeline.h"
+#include "stage.h"
 #include "slots.h"
 
 static int

@@ -20,6 +20,7 @@
 #include "error.h"
 #include "gil.h"
 #include "pipeline.h"
+#include "stage.h"
 #include "slots.h"
 #include "util.h"
 

@@ -1,9 +1,9 @@
 /*
- * The table of executors this build has, the names the README defines, and
- * the skeleton every executor shares: results set up before, the observer
+ * The skeleton every executor shares: results set up before, the observer
  * called one at a time, tasks handed out in dispatch order, cancellation
  * checked the same way, row bands cut the same way.  What is left to each
- * exec_<mode>.c is where and when a task runs.
+ * exec_<mode>.c is where and when a task runs.  It sits below the
+ * executors; the table of them (modes.c) sits above.
  */
 #include "executor.h"
 
@@ -13,30 +13,8 @@
 #include "cancel.h"
 #include "error.h"
 #include "pipeline.h"
+#include "stage.h"
 #include "util.h"
-
-static const struct executor *const built[] = {
-	&exec_seq, &exec_threads, &exec_procs, &exec_omp, &exec_coop,
-};
-
-static const char *const modes[] = { "seq", "threads", "procs", "omp", "coop" };
-
-const struct executor *
-exec_find(const char *name, int *known)
-{
-	size_t i;
-
-	if (known != NULL) {
-		*known = 0;
-		for (i = 0; i < ARRAY_SIZE(modes); i++)
-			if (strcmp(modes[i], name) == 0)
-				*known = 1;
-	}
-	for (i = 0; i < ARRAY_SIZE(built); i++)
-		if (strcmp(built[i]->name, name) == 0)
-			return built[i];
-	return NULL;
-}
 
 struct order_key {
 	uint64_t bytes;

@@ -99,7 +99,8 @@ $(B)/obj/resize_avx2.o: SIMDFLAGS := $(if $(X86_64),-mavx2)
 
 .PHONY: all deps deps-build demo test unit-test cli-test bench install clean \
 	check-headers format-check do-build do-demo do-test do-unit-test \
-	do-cli-test do-bench do-install do-check-headers
+	do-cli-test do-bench do-install do-check-headers check-layers \
+	do-check-layers
 
 # The goals a newcomer types: each installs its packages, then a sub-make
 # does the work (do-*).
@@ -119,6 +120,8 @@ install: deps-build
 	+@$(SUB) do-install
 check-headers: deps-build
 	+@$(SUB) do-check-headers
+check-layers: deps-build
+	+@$(SUB) do-check-layers
 
 deps:
 	@$(DEPS) $(DEB_BUILD) $(DEB_TEST)
@@ -190,6 +193,10 @@ do-check-headers:
 	    $(CC) $(filter-out -MMD -MP,$(FINAL_CFLAGS)) -Werror -fsyntax-only \
 		-x c - || exit 1; \
 	done; echo "headers: ok"
+
+# No call cycle between modules: each floor calls only the ones below it.
+do-check-layers: $(OBJS)
+	@python3 build-aux/check-layers.py $(B)/obj
 
 format-check: tool-clang-format
 	@clang-format --dry-run --Werror $(SRCS) $(HEADERS) && echo "format: ok"

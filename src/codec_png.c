@@ -315,6 +315,18 @@ probe_body(struct png_state *st)
 	return 0;
 }
 
+/* st reads buf[0..len) and reports to err; nothing else is set yet. */
+static void
+state_init(struct png_state *st, const unsigned char *buf, size_t len,
+	   struct imgpipe_error *err)
+{
+	memset(st, 0, sizeof(*st));
+	st->err = err;
+	st->what = "corrupt PNG data";
+	st->buf = buf;
+	st->len = len;
+}
+
 static int
 png_probe(const unsigned char *buf, size_t len, struct image_info *info,
 	  struct imgpipe_error *err)
@@ -323,11 +335,7 @@ png_probe(const unsigned char *buf, size_t len, struct image_info *info,
 	struct image_info tmp;
 	int rc;
 
-	memset(&st, 0, sizeof(st));
-	st.err = err;
-	st.what = "corrupt PNG data";
-	st.buf = buf;
-	st.len = len;
+	state_init(&st, buf, len, err);
 	st.info_out = &tmp;
 	rc = create_read(&st);
 	if (rc == 0)
@@ -443,11 +451,7 @@ png_decode(const unsigned char *buf, size_t len, const struct decode_opts *opts,
 	struct png_state st;
 	int rc;
 
-	memset(&st, 0, sizeof(st));
-	st.err = err;
-	st.what = "corrupt PNG data";
-	st.buf = buf;
-	st.len = len;
+	state_init(&st, buf, len, err);
 	st.opts = opts != NULL ? opts : &dflt;
 	st.fail_on = st.opts->fail_on;
 	st.out = out;

@@ -53,6 +53,14 @@ test_fill(struct image *im, int w, int h, int ch, unsigned char v)
 		memset(image_row(im, y), v, (size_t)w * ch);
 }
 
+/* im = w x h grey, 0 but for one 255 at (x, y): an impulse. */
+static inline void
+test_impulse(struct image *im, int w, int h, int x, int y)
+{
+	test_fill(im, w, h, 1, 0);
+	image_row(im, y)[x] = 255;
+}
+
 /* Non-zero when a and b have the same size, channels and samples. */
 static inline int
 test_same_image(const struct image *a, const struct image *b)

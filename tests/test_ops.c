@@ -399,8 +399,7 @@ test_ops_blur_impulse(void **state)
 	(void)state;
 	image_init(&a);
 	image_init(&b);
-	test_fill(&a, 21, 21, 1, 0);
-	image_row(&a, 10)[10] = 255;
+	test_impulse(&a, 21, 21, 10, 10);
 	apply(&op, &a, &b);
 	for (y = 0; y < 21; y++)
 		for (x = 0; x < 21; x++) {

@@ -364,8 +364,7 @@ test_resize_bilinear_upscale(void **state)
 	(void)state;
 	image_init(&a);
 	image_init(&b);
-	test_fill(&a, 2, 1, 1, 0);
-	image_row(&a, 0)[1] = 255;
+	test_impulse(&a, 2, 1, 1, 0);
 	run(&op, 2, 1, &a, &b);
 	for (x = 0; x < 4; x++)
 		assert_int_equal(image_row(&b, 0)[x], want[x]);

@@ -26,7 +26,8 @@ SUB := $(MAKE) --no-print-directory
 # The goals that install packages or start a sub-make.  A file goal alone
 # (make -j4 build/imgpipe) skips the deps step and builds in parallel.
 STEPS := all deps deps-build demo test unit-test cli-test bench install \
-	check-headers valgrind tool-% cppcheck format-check bench-peers fuzz \
+	check-headers check-layers valgrind tool-% cppcheck format-check \
+	bench-peers fuzz \
 	fuzz-build fuzz-deps
 ifeq ($(MAKELEVEL),0)
 ifneq ($(filter $(STEPS),$(or $(MAKECMDGOALS),all)),)
@@ -120,7 +121,7 @@ install: deps-build
 	+@$(SUB) do-install
 check-headers: deps-build
 	+@$(SUB) do-check-headers
-check-layers: deps-build
+check-layers: deps
 	+@$(SUB) do-check-layers
 
 deps:

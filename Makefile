@@ -16,10 +16,14 @@ PKG_CONFIG ?= pkg-config
 PREFIX ?= /usr/local
 OPENMP ?= 1
 
-PKGS := libpng libjpeg libexif libuv
+PKGS := libpng libjpeg libexif libuv lcms2
 # Building the binary needs DEB_BUILD only; the tests need DEB_TEST too.
-DEB_BUILD := libpng-dev libjpeg62-turbo-dev libexif-dev libuv1-dev pkg-config
-DEB_TEST := libcmocka-dev python3
+DEB_BUILD := libpng-dev libjpeg62-turbo-dev libexif-dev libuv1-dev \
+	liblcms2-dev pkg-config
+# ExifTool and lcms2's own tools are the tests' independent readers and
+# converters; colord-data and libgs-common hold the RGB and CMYK profiles.
+DEB_TEST := libcmocka-dev python3 libimage-exiftool-perl liblcms2-utils \
+	colord-data libgs-common
 DEPS := sh build-aux/deps.sh
 SUB := $(MAKE) --no-print-directory
 

@@ -30,13 +30,46 @@ struct image_info {
 };
 
 /*
- * Data that travels with the pixels from input to output.  The
+ * The metadata blocks, as bits: what --keep names (libvips 8.15's words)
+ * and what the report says was written.
+ */
+enum meta_block {
+	META_EXIF = 1 << 0,
+	META_XMP = 1 << 1,
+	META_IPTC = 1 << 2,
+	META_ICC = 1 << 3,
+	META_OTHER = 1 << 4, /* JPEG comments, PNG text chunks */
+	META_ALL = (1 << 5) - 1
+};
+
+/* A JPEG comment (COM) or a PNG tEXt, zTXt or iTXt chunk. */
+struct meta_text {
+	char key[80];	     /* PNG keyword, NUL-terminated; "" for COM */
+	char kind;	     /* 'C' COM, 't' tEXt, 'z' zTXt, 'i' iTXt */
+	unsigned char *text; /* bytes as stored (UTF-8 for iTXt); malloc()ed */
+	size_t len;
+};
+
+/*
+ * Data that travels with the pixels from input to output; every pointer
+ * is malloc()ed and owned by the record (image_meta_release frees it).  The
  * orientation is the probe's alone (image_info), so that what the
  * pipeline plans and what it turns are the same.
  */
 struct image_meta {
-	unsigned char *icc; /* ICC profile bytes or NULL; malloc()ed */
+	unsigned char *icc; /* ICC profile bytes or NULL */
 	size_t icc_len;
+	unsigned char *exif; /* a TIFF structure ("II"/"MM"), no Exif header */
+	size_t exif_len;
+	unsigned char *xmp; /* one XMP packet, UTF-8 */
+	size_t xmp_len;
+	unsigned char *iptc; /* Photoshop IRB resources (after "Photoshop 3.0") */
+	size_t iptc_len;
+	struct meta_text *texts;
+	size_t n_texts;
+	int srgb;	   /* a PNG sRGB chunk: the pixels are sRGB */
+	int cmyk;	   /* pixels are CMYK, 4 channels as stored */
+	int cmyk_inverted; /* ... Adobe's way: 0 is full ink */
 };
 
 /*

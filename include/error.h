@@ -44,6 +44,13 @@ int error_set_errno(struct imgpipe_error *err, int code, int sys_errno,
 int error_warn(struct imgpipe_error *err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
+/*
+ * As error_warn, but a warning already in err stays first and this one
+ * follows it after "; ", so that every warning of a file is one line.
+ */
+int error_warn_more(struct imgpipe_error *err, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
 /* Reset err to "no error" (code 0, empty message).  NULL is allowed. */
 void error_clear(struct imgpipe_error *err);
 

@@ -12,6 +12,7 @@
 #include <stdint.h>
 
 #include "codec.h"
+#include "colour.h"
 #include "error.h"
 #include "hook.h"
 #include "image.h"
@@ -34,6 +35,9 @@ struct job {
 	int shrink_on_load;
 	enum fail_on fail_on; /* --fail-on */
 	uint64_t max_pixels;
+	unsigned keep;		   /* META_* blocks to write (--keep) */
+	int strip_gps;		   /* --strip-gps */
+	struct colour_opts colour; /* --export-profile, --import-profile, --intent */
 };
 
 /* One input image and where its output goes.  Strings are the batch's. */
@@ -71,6 +75,8 @@ struct task_result {
 	int w_in, h_in; /* stored size of the input */
 	int w_out, h_out;
 	uint64_t bytes_out;
+	unsigned meta;	 /* META_* blocks written to the output */
+	char colour[64]; /* the colour transform that ran, "" for none */
 };
 
 /*

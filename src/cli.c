@@ -297,6 +297,8 @@ set_defaults(struct cli_options *o)
 	memset(o->job.background, 0xff, sizeof(o->job.background));
 	o->job.auto_orient = 1;
 	o->job.shrink_on_load = 1;
+	o->job.keep = META_ALL;
+	o->job.colour.intent = INTENT_RELATIVE;
 	o->job.max_pixels = 100000000;
 	o->job.fail_on = FAIL_ON_TRUNCATED;
 	o->exec.jobs = cpus < 1		     ? 1

@@ -15,14 +15,21 @@
 void
 image_meta_init(struct image_meta *m)
 {
-	m->icc = NULL;
-	m->icc_len = 0;
+	memset(m, 0, sizeof(*m));
 }
 
 void
 image_meta_release(struct image_meta *m)
 {
+	size_t i;
+
 	free(m->icc);
+	free(m->exif);
+	free(m->xmp);
+	free(m->iptc);
+	for (i = 0; i < m->n_texts; i++)
+		free(m->texts[i].text);
+	free(m->texts);
 	image_meta_init(m);
 }
 

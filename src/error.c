@@ -61,6 +61,30 @@ error_warn(struct imgpipe_error *err, const char *fmt, ...)
 	return 0;
 }
 
+int
+error_warn_more(struct imgpipe_error *err, const char *fmt, ...)
+{
+	size_t n;
+	va_list ap;
+
+	if (err == NULL)
+		return 0;
+	n = strlen(err->msg);
+	if (err->code != 0 || n == 0) {
+		va_start(ap, fmt);
+		vset(err, 0, 0, fmt, ap);
+		va_end(ap);
+		return 0;
+	}
+	if (n + 2 < sizeof(err->msg)) {
+		memcpy(err->msg + n, "; ", 3);
+		va_start(ap, fmt);
+		vsnprintf(err->msg + n + 2, sizeof(err->msg) - n - 2, fmt, ap);
+		va_end(ap);
+	}
+	return 0;
+}
+
 void
 error_clear(struct imgpipe_error *err)
 {

@@ -63,7 +63,8 @@ struct image_meta {
 	size_t exif_len;
 	unsigned char *xmp; /* one XMP packet, UTF-8 */
 	size_t xmp_len;
-	unsigned char *iptc; /* Photoshop IRB resources (after "Photoshop 3.0") */
+	unsigned char
+		*iptc; /* Photoshop IRB resources (after "Photoshop 3.0") */
 	size_t iptc_len;
 	struct meta_text *texts;
 	size_t n_texts;

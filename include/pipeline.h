@@ -35,9 +35,10 @@ struct job {
 	int shrink_on_load;
 	enum fail_on fail_on; /* --fail-on */
 	uint64_t max_pixels;
-	unsigned keep;		   /* META_* blocks to write (--keep) */
-	int strip_gps;		   /* --strip-gps */
-	struct colour_opts colour; /* --export-profile, --import-profile, --intent */
+	unsigned keep; /* META_* blocks to write (--keep) */
+	int strip_gps; /* --strip-gps */
+	struct colour_opts
+		colour; /* --export-profile, --import-profile, --intent */
 };
 
 /* One input image and where its output goes.  Strings are the batch's. */

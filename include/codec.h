@@ -46,9 +46,27 @@ enum meta_block {
 struct meta_text {
 	char key[80];	     /* PNG keyword, NUL-terminated; "" for COM */
 	char kind;	     /* 'C' COM, 't' tEXt, 'z' zTXt, 'i' iTXt */
-	unsigned char *text; /* bytes as stored (UTF-8 for iTXt); malloc()ed */
+	unsigned char *text; /* as stored (iTXt: UTF-8), NUL after len */
 	size_t len;
 };
+
+/*
+ * The texts a file may bring: more, or more bytes in all, and the ones
+ * past the limit are dropped with a warning (a PNG may hold thousands of
+ * chunks; the metadata must not cost more than the pixels).
+ */
+#define META_TEXTS_MAX_COUNT 64
+#define META_TEXTS_MAX_BYTES ((size_t)1 << 20)
+
+/*
+ * What one JPEG segment holds (its 16-bit length counts itself): an EXIF
+ * block after "Exif\0\0", an XMP packet after its 29-byte namespace (the
+ * XMP specification's figure), a comment.  The JPEG encoder writes no
+ * larger block; the caller drops it first, with a warning.
+ */
+#define CODEC_JPEG_EXIF_MAX 65527u
+#define CODEC_JPEG_XMP_MAX  65502u
+#define CODEC_JPEG_COM_MAX  65533u
 
 /*
  * Data that travels with the pixels from input to output; every pointer
@@ -61,7 +79,7 @@ struct image_meta {
 	size_t icc_len;
 	unsigned char *exif; /* a TIFF structure ("II"/"MM"), no Exif header */
 	size_t exif_len;
-	unsigned char *xmp; /* one XMP packet, UTF-8 */
+	unsigned char *xmp; /* one XMP packet, UTF-8, NUL after xmp_len */
 	size_t xmp_len;
 	unsigned char
 		*iptc; /* Photoshop IRB resources (after "Photoshop 3.0") */
@@ -117,11 +135,15 @@ struct codec {
 	 * Decode into out (reshaped with image_alloc, so a worker's buffer is
 	 * reused) as PIXFMT_U8 with 1..4 channels; CMYK becomes RGB, 16 bits
 	 * become 8, palettes and tRNS are expanded.  Fills meta (caller
-	 * releases it with image_meta_release).  Calls hook_rows as rows are
-	 * produced and stops with its code when it returns non-zero.  On
-	 * success err->msg is "" or the warning: the worst damage that
-	 * opts->fail_on let through (err->code stays 0).  On failure, meta
-	 * owns nothing and out's contents are undefined.
+	 * releases it with image_meta_release) with every block read, each
+	 * within its limit (metafix.h's, META_TEXTS_*); a block over it, or
+	 * one that cannot be carried (extended XMP, an ICC profile whose APP2
+	 * segments are out of order), is left out with a warning.  Calls
+	 * hook_rows as rows are produced and stops with its code when it
+	 * returns non-zero.  On success err->msg is "" or the warning: the
+	 * worst damage that opts->fail_on let through (err->code stays 0),
+	 * then the blocks left out, joined by "; ".  On failure, meta owns
+	 * nothing and out's contents are undefined.
 	 */
 	int (*decode)(const unsigned char *buf, size_t len,
 		      const struct decode_opts *opts, struct image *out,
@@ -130,8 +152,12 @@ struct codec {
 
 	/*
 	 * Append the encoded image to out.  JPEG accepts 1 or 3 channels (the
-	 * pipeline flattens alpha first); PNG accepts 1..4.  meta->icc, when
-	 * set, is embedded.  Calls hook_rows as rows are written.
+	 * pipeline flattens alpha first); PNG accepts 1..4.  Every block of
+	 * meta is embedded as the format carries it (README, Metadata): JPEG
+	 * APP1 Exif and XMP, APP2 ICC, APP13 IPTC, COM for texts of kind 'C';
+	 * PNG eXIf, iTXt XMP, iCCP and each text as its kind (IPTC has no PNG
+	 * container and is not written).  A JPEG block over its
+	 * CODEC_JPEG_*_MAX is left out.  Calls hook_rows as rows are written.
 	 */
 	int (*encode)(const struct image *im, const struct image_meta *meta,
 		      const struct encode_opts *opts, struct membuf *out,
@@ -150,6 +176,19 @@ const struct codec *codec_get(enum codec_id id);
 /* What codec_result.c holds: shared by the codecs, below them. */
 void image_meta_init(struct image_meta *m);
 void image_meta_release(struct image_meta *m);
+
+/*
+ * A malloc()ed copy of p[0..n) followed by a NUL that n does not count (so
+ * that a text or an XMP packet is also a C string), or NULL.
+ */
+unsigned char *codec_copy_block(const unsigned char *p, size_t n);
+
+/*
+ * Append a copy of a text to m->texts: 0, 1 when META_TEXTS_MAX_COUNT or
+ * META_TEXTS_MAX_BYTES leaves no room (nothing added), or IMGPIPE_ENOMEM.
+ */
+int image_meta_add_text(struct image_meta *m, char kind, const char *key,
+			const unsigned char *text, size_t len);
 
 /*
  * Paint rows y0..out->h grey (colour 128, alpha opaque): the rows a

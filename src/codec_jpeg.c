@@ -26,6 +26,7 @@
 #include "hook.h"
 #include "image.h"
 #include "membuf.h"
+#include "metafix.h"
 #include "util.h"
 
 /* Rows per jpeg_read/write_scanlines band when no hook asks for less. */
@@ -84,6 +85,7 @@ struct jdec {
 	int cmyk, inverted;
 	JOCTET *icc; /* malloc()ed by libjpeg-turbo */
 	unsigned int icc_len;
+	const char *icc_bad; /* why the APP2 segments cannot be a profile */
 };
 
 /*
@@ -322,6 +324,8 @@ read_header(struct jdec *d)
 	jpeg_mem_src(cinfo, d->buf, (unsigned long)d->len);
 	jpeg_save_markers(cinfo, JPEG_APP0 + 1, 0xffff);
 	jpeg_save_markers(cinfo, JPEG_APP0 + 2, 0xffff);
+	jpeg_save_markers(cinfo, JPEG_APP0 + 13, 0xffff);
+	jpeg_save_markers(cinfo, JPEG_COM, 0xffff);
 	jpeg_read_header(cinfo, TRUE);
 	d->orientation = find_orientation(cinfo);
 	d->cmyk = cinfo->jpeg_color_space == JCS_CMYK ||
@@ -357,6 +361,150 @@ on_progress(j_common_ptr common)
 		d->jerr.rc = rc;
 		longjmp(d->jerr.jb, 1);
 	}
+}
+
+/*
+ * The identifiers that open the APP segments of the metadata blocks; each
+ * sizeof counts the NUL that ends it in the file ("Exif" has two).
+ */
+static const char exif_id[] = "Exif\0";
+static const char xmp_id[] = "http://ns.adobe.com/xap/1.0/";
+static const char xmp_ext_id[] = "http://ns.adobe.com/xmp/extension/";
+static const char icc_id[] = "ICC_PROFILE";
+static const char ps_id[] = "Photoshop 3.0";
+
+/* Segment m is APPn and its payload starts with id (n bytes, NUL too). */
+static int
+is_app(jpeg_saved_marker_ptr m, int app, const char *id, size_t n)
+{
+	return m->marker == JPEG_APP0 + app && m->data_length >= n &&
+	       memcmp(m->data, id, n) == 0;
+}
+
+/*
+ * Why the APP2 ICC_PROFILE segments cannot be one profile, or NULL.  They
+ * must be numbered 1..n, in file order, all with the same n:
+ * jpeg_read_icc_profile would sort segments out of order, but they are
+ * what a broken writer leaves, not a profile to trust (as exiftool warns).
+ */
+static const char *
+icc_problem(j_decompress_ptr cinfo)
+{
+	jpeg_saved_marker_ptr m;
+	int seen = 0, count = 0;
+
+	for (m = cinfo->marker_list; m != NULL; m = m->next) {
+		if (!is_app(m, 2, icc_id, sizeof(icc_id)))
+			continue;
+		if (m->data_length < sizeof(icc_id) + 2)
+			return "an APP2 segment is too short";
+		if (seen == 0)
+			count = m->data[sizeof(icc_id) + 1];
+		if (m->data[sizeof(icc_id) + 1] != count)
+			return "its APP2 segments disagree on their count";
+		if (m->data[sizeof(icc_id)] != seen + 1)
+			return "its APP2 segments are out of order";
+		seen++;
+	}
+	return seen != count ? "some of its APP2 segments are missing" : NULL;
+}
+
+/*
+ * *dst = a copy of p[0..n), unless n is over max: then a warning in mw
+ * and nothing.  0 or IMGPIPE_ENOMEM.
+ */
+static int
+take_block(unsigned char **dst, size_t *dst_len, const unsigned char *p,
+	   size_t n, size_t max, const char *what, struct imgpipe_error *mw)
+{
+	if (n == 0 || *dst != NULL)
+		return 0;
+	if (n > max) {
+		error_warn_more(mw,
+				"%s dropped: %zu bytes, over the limit of %zu",
+				what, n, max);
+		return 0;
+	}
+	*dst = codec_copy_block(p, n);
+	if (*dst == NULL)
+		return IMGPIPE_ENOMEM;
+	*dst_len = n;
+	return 0;
+}
+
+/*
+ * The Photoshop resources of every APP13 segment, joined in file order
+ * (writers split them at segment boundaries, anywhere).
+ */
+static int
+take_iptc(j_decompress_ptr cinfo, struct image_meta *meta,
+	  struct imgpipe_error *mw)
+{
+	jpeg_saved_marker_ptr m;
+	size_t total = 0, n;
+
+	for (m = cinfo->marker_list; m != NULL; m = m->next)
+		if (is_app(m, 13, ps_id, sizeof(ps_id)))
+			total += m->data_length - sizeof(ps_id);
+	if (total == 0)
+		return 0;
+	if (total > META_IPTC_MAX) {
+		error_warn_more(
+			mw, "IPTC dropped: %zu bytes, over the limit of %zu",
+			total, META_IPTC_MAX);
+		return 0;
+	}
+	meta->iptc = malloc(total);
+	if (meta->iptc == NULL)
+		return IMGPIPE_ENOMEM;
+	for (m = cinfo->marker_list; m != NULL; m = m->next) {
+		if (!is_app(m, 13, ps_id, sizeof(ps_id)))
+			continue;
+		n = m->data_length - sizeof(ps_id);
+		memcpy(meta->iptc + meta->iptc_len, m->data + sizeof(ps_id), n);
+		meta->iptc_len += n;
+	}
+	return 0;
+}
+
+/* Every block of the saved segments into meta (codec.h, decode). */
+static int
+take_meta(struct jdec *d, struct image_meta *meta, struct imgpipe_error *mw)
+{
+	jpeg_saved_marker_ptr m;
+	int rc = 0, ext = 0, dropped = 0, r;
+
+	for (m = d->cinfo.marker_list; rc == 0 && m != NULL; m = m->next) {
+		if (is_app(m, 1, exif_id, sizeof(exif_id)))
+			rc = take_block(&meta->exif, &meta->exif_len,
+					m->data + sizeof(exif_id),
+					m->data_length - sizeof(exif_id),
+					META_EXIF_MAX, "EXIF", mw);
+		else if (is_app(m, 1, xmp_id, sizeof(xmp_id)))
+			rc = take_block(&meta->xmp, &meta->xmp_len,
+					m->data + sizeof(xmp_id),
+					m->data_length - sizeof(xmp_id),
+					META_XMP_MAX, "XMP", mw);
+		else if (is_app(m, 1, xmp_ext_id, sizeof(xmp_ext_id)))
+			ext = 1;
+		else if (m->marker == JPEG_COM) {
+			r = image_meta_add_text(meta, 'C', "", m->data,
+						m->data_length);
+			rc = r < 0 ? r : 0;
+			dropped += r == 1;
+		}
+	}
+	if (ext)
+		error_warn_more(mw, "extended XMP dropped: not carried");
+	if (dropped)
+		error_warn_more(mw,
+				"%d comments dropped: over the limit of %d "
+				"texts or %zu bytes",
+				dropped, META_TEXTS_MAX_COUNT,
+				META_TEXTS_MAX_BYTES);
+	if (d->icc_bad != NULL)
+		error_warn_more(mw, "ICC profile dropped: %s", d->icc_bad);
+	return rc == 0 ? take_iptc(&d->cinfo, meta, mw) : rc;
 }
 
 static int
@@ -548,7 +696,8 @@ decode_body(void *arg)
 	 * A CMYK profile no longer describes the pixels once they are
 	 * converted to RGB without it, so it is not passed on.
 	 */
-	if (!d->cmyk)
+	d->icc_bad = icc_problem(cinfo);
+	if (!d->cmyk && d->icc_bad == NULL)
 		jpeg_read_icc_profile(cinfo, &d->icc, &d->icc_len);
 	set_output(d);
 	ch = cinfo->out_color_space == JCS_GRAYSCALE ? 1 : 3;
@@ -584,9 +733,11 @@ jpeg_decode(const unsigned char *buf, size_t len,
 	    struct imgpipe_error *err)
 {
 	static const struct decode_opts dflt = { 1, 0, FAIL_ON_TRUNCATED };
+	struct imgpipe_error mw;
 	struct jdec d;
 	int rc, kept;
 
+	error_clear(&mw);
 	memset(&d, 0, sizeof(d));
 	d.cinfo.err = jerr_init(&d.jerr, err, "corrupt JPEG data");
 	d.buf = buf;
@@ -597,20 +748,31 @@ jpeg_decode(const unsigned char *buf, size_t len,
 	d.out = out;
 	d.hook = hook;
 	rc = guarded(&d.jerr, decode_body, &d);
-	jpeg_destroy_decompress(&d.cinfo);
 	image_meta_init(meta);
 	/* FAIL_ON_NONE: an error in the rows leaves the rest of them grey. */
 	kept = rc == IMGPIPE_EFORMAT && d.reading && d.rows_done > 0 &&
 	       d.jerr.fail_on == FAIL_ON_NONE;
+	if (rc == 0 || kept) {
+		meta->icc = d.icc;
+		meta->icc_len = d.icc_len;
+		d.icc = NULL;
+		if (take_meta(&d, meta, &mw) != 0) {
+			image_meta_release(meta);
+			rc = error_set(err, IMGPIPE_ENOMEM,
+				       "out of memory for metadata");
+			kept = 0;
+		}
+	}
+	jpeg_destroy_decompress(&d.cinfo);
 	if (rc != 0 && !kept) {
 		free(d.icc);
 		return rc;
 	}
-	meta->icc = d.icc;
-	meta->icc_len = d.icc_len;
 	if (kept)
 		codec_fill_missing(out, d.rows_done);
 	codec_warn(err, kept ? err->msg : d.jerr.warning);
+	if (mw.msg[0] != '\0')
+		error_warn_more(err, "%s", mw.msg);
 	return 0;
 }
 
@@ -675,6 +837,51 @@ write_rows(struct jenc *e)
 	return 0;
 }
 
+/* One segment: marker, the identifier id (n bytes), then p[0..len). */
+static void
+write_segment(j_compress_ptr cinfo, int marker, const char *id, size_t n,
+	      const unsigned char *p, size_t len)
+{
+	size_t i;
+
+	jpeg_write_m_header(cinfo, marker, (unsigned int)(n + len));
+	for (i = 0; i < n; i++)
+		jpeg_write_m_byte(cinfo, (unsigned char)id[i]);
+	for (i = 0; i < len; i++)
+		jpeg_write_m_byte(cinfo, p[i]);
+}
+
+/*
+ * The blocks after JFIF, in the order libvips and exiftool write them:
+ * APP1 Exif, APP1 XMP, APP2 ICC, APP13 Photoshop (split where it must
+ * be: readers join the segments), COM.
+ */
+static void
+write_meta(j_compress_ptr cinfo, const struct image_meta *m)
+{
+	const size_t ps_max = CODEC_JPEG_COM_MAX - sizeof(ps_id);
+	size_t i, n;
+
+	if (m->exif_len > 0 && m->exif_len <= CODEC_JPEG_EXIF_MAX)
+		write_segment(cinfo, JPEG_APP0 + 1, exif_id, sizeof(exif_id),
+			      m->exif, m->exif_len);
+	if (m->xmp_len > 0 && m->xmp_len <= CODEC_JPEG_XMP_MAX)
+		write_segment(cinfo, JPEG_APP0 + 1, xmp_id, sizeof(xmp_id),
+			      m->xmp, m->xmp_len);
+	if (m->icc != NULL && m->icc_len > 0)
+		jpeg_write_icc_profile(cinfo, m->icc, (unsigned int)m->icc_len);
+	for (i = 0; i < m->iptc_len; i += n) {
+		n = UTIL_MIN(ps_max, m->iptc_len - i);
+		write_segment(cinfo, JPEG_APP0 + 13, ps_id, sizeof(ps_id),
+			      m->iptc + i, n);
+	}
+	for (i = 0; i < m->n_texts; i++)
+		if (m->texts[i].kind == 'C' &&
+		    m->texts[i].len <= CODEC_JPEG_COM_MAX)
+			write_segment(cinfo, JPEG_COM, "", 0, m->texts[i].text,
+				      m->texts[i].len);
+}
+
 static int
 encode_body(void *arg)
 {
@@ -694,9 +901,8 @@ encode_body(void *arg)
 	if (e->opts->progressive)
 		jpeg_simple_progression(cinfo);
 	jpeg_start_compress(cinfo, TRUE);
-	if (e->meta != NULL && e->meta->icc != NULL && e->meta->icc_len > 0)
-		jpeg_write_icc_profile(cinfo, e->meta->icc,
-				       (unsigned int)e->meta->icc_len);
+	if (e->meta != NULL)
+		write_meta(cinfo, e->meta);
 	rc = write_rows(e);
 	if (rc != 0)
 		return rc;

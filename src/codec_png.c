@@ -23,6 +23,7 @@
 #include "hook.h"
 #include "image.h"
 #include "membuf.h"
+#include "metafix.h"
 #include "util.h"
 
 #define BAND_ROWS 16
@@ -69,8 +70,8 @@ struct png_state {
 
 /* Chunks that imgpipe never uses: libpng discards them unread. */
 static const png_byte ignored_chunks[] =
-	"bKGD\0cHRM\0gAMA\0hIST\0iTXt\0oFFs\0pCAL\0pHYs\0sBIT\0sCAL\0"
-	"sPLT\0sRGB\0sTER\0tEXt\0tIME\0zTXt";
+	"bKGD\0cHRM\0gAMA\0hIST\0oFFs\0pCAL\0pHYs\0sBIT\0sCAL\0"
+	"sPLT\0sRGB\0sTER\0tIME";
 
 static int
 png_sniff(const unsigned char *buf, size_t len)
@@ -442,12 +443,97 @@ decode_body(struct png_state *st)
 	return 0;
 }
 
+static const char xmp_key[] = "XML:com.adobe.xmp";
+
+/*
+ * ImageMagick's legacy chunks hold hex dumps of the EXIF, IPTC, XMP or
+ * ICC blocks it read: stale copies of what the blocks themselves carry
+ * (and rewritten here), so they are not read as texts.
+ */
+static const char raw_profile[] = "Raw profile type ";
+
+/* A text chunk's kind, from libpng's compression field. */
+static char
+text_kind(int compression)
+{
+	switch (compression) {
+	case PNG_TEXT_COMPRESSION_NONE: return 't';
+	case PNG_TEXT_COMPRESSION_zTXt: return 'z';
+	default: return 'i';
+	}
+}
+
+/* The eXIf and text chunks into meta (codec.h, decode): 0 or ENOMEM. */
+static int
+take_meta(const struct png_state *st, struct image_meta *meta,
+	  struct imgpipe_error *mw)
+{
+	png_uint_32 n = 0;
+	png_bytep exif = NULL;
+	png_textp t = NULL;
+	int nt, i, r, dropped = 0;
+	size_t len;
+
+	if (png_get_eXIf_1(st->png, st->info, &n, &exif) != 0 && exif != NULL &&
+	    n > 0) {
+		if (n > META_EXIF_MAX)
+			error_warn_more(mw,
+					"EXIF dropped: %u bytes, over the "
+					"limit of %zu",
+					(unsigned)n, META_EXIF_MAX);
+		else if ((meta->exif = codec_copy_block(exif, n)) == NULL)
+			return IMGPIPE_ENOMEM;
+		else
+			meta->exif_len = n;
+	}
+	nt = png_get_text(st->png, st->info, &t, NULL);
+	for (i = 0; i < nt; i++) {
+		len = t[i].compression >= PNG_ITXT_COMPRESSION_NONE
+			      ? t[i].itxt_length
+			      : t[i].text_length;
+		if (strncmp(t[i].key, raw_profile, sizeof(raw_profile) - 1) ==
+		    0)
+			continue;
+		if (strcmp(t[i].key, xmp_key) == 0) {
+			if (meta->xmp != NULL)
+				continue;
+			if (len > META_XMP_MAX) {
+				error_warn_more(mw,
+						"XMP dropped: %zu bytes, "
+						"over the limit of %zu",
+						len, META_XMP_MAX);
+				continue;
+			}
+			meta->xmp = codec_copy_block(
+				(const unsigned char *)t[i].text, len);
+			if (meta->xmp == NULL)
+				return IMGPIPE_ENOMEM;
+			meta->xmp_len = len;
+			continue;
+		}
+		r = image_meta_add_text(meta, text_kind(t[i].compression),
+					t[i].key,
+					(const unsigned char *)t[i].text, len);
+		if (r < 0)
+			return r;
+		dropped += r;
+	}
+	if (dropped)
+		error_warn_more(mw,
+				"%d text chunks dropped: over the limit "
+				"of %d texts or %zu bytes",
+				dropped, META_TEXTS_MAX_COUNT,
+				META_TEXTS_MAX_BYTES);
+	return 0;
+}
+
 static int
 png_decode(const unsigned char *buf, size_t len, const struct decode_opts *opts,
 	   struct image *out, struct image_meta *meta, struct hook *hook,
 	   struct imgpipe_error *err)
 {
 	static const struct decode_opts dflt = { 1, 0, FAIL_ON_TRUNCATED };
+	struct imgpipe_error mw;
 	struct png_state st;
 	int rc;
 
@@ -459,17 +545,80 @@ png_decode(const unsigned char *buf, size_t len, const struct decode_opts *opts,
 	rc = create_read(&st);
 	if (rc == 0)
 		rc = guarded(&st, decode_body);
-	png_destroy_read_struct(&st.png, &st.info, NULL);
 	image_meta_init(meta);
+	error_clear(&mw);
+	if (rc == 0 || (rc == IMGPIPE_EFORMAT && st.kept)) {
+		meta->icc = st.icc;
+		meta->icc_len = st.icc_len;
+		st.icc = NULL;
+		/* libpng's getters do not fail: no setjmp is needed here. */
+		if (take_meta(&st, meta, &mw) != 0) {
+			image_meta_release(meta);
+			rc = error_set(err, IMGPIPE_ENOMEM,
+				       "out of memory for metadata");
+			st.kept = 0;
+		}
+	}
+	png_destroy_read_struct(&st.png, &st.info, NULL);
 	if (rc != 0 && !(rc == IMGPIPE_EFORMAT && st.kept)) {
 		free(st.icc);
 		return rc;
 	}
-	meta->icc = st.icc;
-	meta->icc_len = st.icc_len;
 	/* An error kept outranks the warnings before it. */
 	codec_warn(err, rc != 0 ? err->msg : st.warning);
+	if (mw.msg[0] != '\0')
+		error_warn_more(err, "%s", mw.msg);
 	return 0;
+}
+
+/* One text chunk; libpng copies it, and text must be a C string. */
+static void
+set_text(png_structp png, png_infop info, int compression, const char *key,
+	 const unsigned char *text, size_t len)
+{
+	png_text t;
+
+	memset(&t, 0, sizeof(t));
+	t.compression = compression;
+	/* libpng's png_text is not const, but png_set_text only reads it. */
+	t.key = (png_charp)(uintptr_t)key;
+	t.text = (png_charp)(uintptr_t)text;
+	t.text_length = len;
+	t.itxt_length = len;
+	t.lang = NULL;
+	t.lang_key = NULL;
+	png_set_text(png, info, &t, 1);
+}
+
+/*
+ * eXIf, the XMP packet (iTXt, uncompressed, as the XMP specification
+ * asks, so that a reader may scan for it) and the texts as their kind;
+ * all before IDAT.  A COM text ('C') has no PNG kind: the policy has
+ * turned it into a "Comment" tEXt or iTXt already.
+ */
+static void
+set_meta(png_structp png, png_infop info, const struct image_meta *m)
+{
+	static const int compression[] = { PNG_TEXT_COMPRESSION_NONE,
+					   PNG_TEXT_COMPRESSION_zTXt,
+					   PNG_ITXT_COMPRESSION_NONE };
+	const char *kinds = "tzi", *k;
+	size_t i;
+
+	if (m->exif != NULL && m->exif_len > 0 &&
+	    m->exif_len <= PNG_UINT_31_MAX)
+		png_set_eXIf_1(png, info, (png_uint_32)m->exif_len,
+			       (png_bytep)(uintptr_t)m->exif);
+	if (m->xmp != NULL && m->xmp_len > 0)
+		set_text(png, info, PNG_ITXT_COMPRESSION_NONE, xmp_key, m->xmp,
+			 m->xmp_len);
+	for (i = 0; i < m->n_texts; i++) {
+		k = strchr(kinds, m->texts[i].kind);
+		if (k != NULL && *k != '\0' && m->texts[i].key[0] != '\0')
+			set_text(png, info, compression[k - kinds],
+				 m->texts[i].key, m->texts[i].text,
+				 m->texts[i].len);
+	}
 }
 
 static int
@@ -504,6 +653,8 @@ encode_body(struct png_state *st)
 		png_set_iCCP(st->png, st->info, "ICC profile",
 			     PNG_COMPRESSION_TYPE_BASE, st->meta->icc,
 			     (png_uint_32)st->meta->icc_len);
+	if (st->meta != NULL)
+		set_meta(st->png, st->info, st->meta);
 	png_write_info(st->png, st->info);
 	for (y = 0; y < im->h; y++) {
 		png_write_row(st->png, image_row(im, y));

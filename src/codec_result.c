@@ -33,6 +33,46 @@ image_meta_release(struct image_meta *m)
 	image_meta_init(m);
 }
 
+unsigned char *
+codec_copy_block(const unsigned char *p, size_t n)
+{
+	unsigned char *c = malloc(n + 1);
+
+	if (c == NULL)
+		return NULL;
+	memcpy(c, p, n);
+	c[n] = 0;
+	return c;
+}
+
+int
+image_meta_add_text(struct image_meta *m, char kind, const char *key,
+		    const unsigned char *text, size_t len)
+{
+	struct meta_text *t;
+	size_t total = len, i;
+
+	for (i = 0; i < m->n_texts; i++)
+		total += m->texts[i].len;
+	if (m->n_texts >= META_TEXTS_MAX_COUNT || total > META_TEXTS_MAX_BYTES)
+		return 1;
+	/* Room for them all at the first: the array never moves again. */
+	if (m->texts == NULL) {
+		m->texts = calloc(META_TEXTS_MAX_COUNT, sizeof(*m->texts));
+		if (m->texts == NULL)
+			return IMGPIPE_ENOMEM;
+	}
+	t = &m->texts[m->n_texts];
+	t->text = codec_copy_block(text, len);
+	if (t->text == NULL)
+		return IMGPIPE_ENOMEM;
+	t->len = len;
+	t->kind = kind;
+	util_fmt(t->key, sizeof(t->key), "%s", key);
+	m->n_texts++;
+	return 0;
+}
+
 void
 codec_fill_missing(struct image *out, int y0)
 {

@@ -9,6 +9,7 @@
 
 #include "fileio.h"
 #include "membuf.h"
+#include "meta_policy.h"
 #include "util.h"
 
 /* The default io (w->io NULL): blocking POSIX calls; ctx unused. */
@@ -230,6 +231,28 @@ transform(const struct job *job, struct worker *w, int orientation,
 	return rc;
 }
 
+/*
+ * The blocks the output carries (meta_policy.h), from what was decoded
+ * into meta; the pixels in im are final.  Auto-orientation leaves them
+ * upright whatever the tag said; without it the tag still describes them.
+ */
+static unsigned
+output_meta(const struct job *job, const struct codec *in,
+	    const struct codec *out, const struct image *im,
+	    struct image_meta *meta, struct imgpipe_error *err)
+{
+	struct meta_policy p;
+
+	p.keep = job->keep;
+	p.strip_gps = job->strip_gps;
+	p.reset_orientation = job->auto_orient;
+	p.width = im->w;
+	p.height = im->h;
+	p.in_codec = in->id;
+	p.out_codec = out->id;
+	return meta_policy_apply(meta, &p, err);
+}
+
 static int
 run(const struct job *job, const struct task *t, struct worker *w,
     struct task_result *res, struct imgpipe_error *err)
@@ -274,6 +297,7 @@ run(const struct job *job, const struct task *t, struct worker *w,
 		return rc;
 	res->w_out = b->a.w;
 	res->h_out = b->a.h;
+	res->meta = output_meta(job, in, out, &b->a, &w->meta, err);
 	membuf_reset(&w->out);
 	rc = out->encode(&b->a, &w->meta, &job->enc, &w->out, &w->hook, err);
 	mark(w, res, PIPE_ENCODE);
@@ -314,6 +338,7 @@ pipeline_run(const struct job *job, const struct task *t, struct worker *w,
 		 */
 		util_fmt(res->error, sizeof(res->error), "%s", err.msg);
 		res->w_out = res->h_out = 0;
+		res->meta = 0;
 	}
 	return rc;
 }

@@ -14,6 +14,7 @@
 
 #include "error.h"
 #include "executor.h"
+#include "meta_policy.h"
 #include "spec.h"
 #include "util.h"
 
@@ -34,6 +35,8 @@ enum {
 	OPT_NO_SHRINK,
 	OPT_MAX_PIXELS,
 	OPT_FAIL_ON,
+	OPT_KEEP,
+	OPT_STRIP_GPS,
 	OPT_SKIP_EXISTING,
 	OPT_FILES_FROM,
 	OPT_SHARD,
@@ -65,6 +68,8 @@ static const struct option long_opts[] = {
 	{ "no-shrink-on-load", no_argument, NULL, OPT_NO_SHRINK },
 	{ "max-pixels", required_argument, NULL, OPT_MAX_PIXELS },
 	{ "fail-on", required_argument, NULL, OPT_FAIL_ON },
+	{ "keep", required_argument, NULL, OPT_KEEP },
+	{ "strip-gps", no_argument, NULL, OPT_STRIP_GPS },
 	{ "recursive", no_argument, NULL, 'r' },
 	{ "skip-existing", no_argument, NULL, OPT_SKIP_EXISTING },
 	{ "files-from", required_argument, NULL, OPT_FILES_FROM },
@@ -119,6 +124,9 @@ cli_usage(FILE *f)
 	      "      --max-pixels N       refuse larger images (100000000; 0 = no limit)\n"
 	      "      --fail-on LEVEL      damage that fails an image: none, truncated,\n"
 	      "                           error or warning (truncated)\n"
+	      "      --keep LIST          metadata to keep: none, or some of exif, xmp,\n"
+	      "                           iptc, icc, other, all, comma-separated (all)\n"
+	      "      --strip-gps          remove the GPS position from EXIF and XMP\n"
 	      "  -r, --recursive          walk sub-folders\n"
 	      "      --skip-existing      leave outputs that are newer than their input\n"
 	      "      --files-from FILE    inputs relative to INPUT_DIR, one a line ('-': stdin)\n"
@@ -227,6 +235,54 @@ opt_fail_on(const char *arg, enum fail_on *out, struct imgpipe_error *err)
 		err, IMGPIPE_ESPEC,
 		"bad value '%s' for --fail-on (use none, truncated, error or warning)",
 		arg);
+}
+
+/* One name of --keep as META_* bits, or -1. */
+static int
+keep_bits(const char *name, size_t n)
+{
+	unsigned bit;
+	const char *k;
+
+	if (n == 4 && strncmp(name, "none", 4) == 0)
+		return 0;
+	if (n == 3 && strncmp(name, "all", 3) == 0)
+		return META_ALL;
+	for (bit = 1; bit < META_ALL; bit <<= 1) {
+		k = meta_policy_name(bit);
+		if (k != NULL && strlen(k) == n && strncmp(name, k, n) == 0)
+			return (int)bit;
+	}
+	return -1;
+}
+
+/* Comma-separated names of libvips 8.15's --keep: the blocks they name. */
+static int
+opt_keep(const char *arg, unsigned *out, struct imgpipe_error *err)
+{
+	const char *p = arg, *comma;
+	unsigned keep = 0;
+	size_t n;
+	int bits;
+
+	for (;;) {
+		comma = strchr(p, ',');
+		n = comma != NULL ? (size_t)(comma - p) : strlen(p);
+		bits = keep_bits(p, n);
+		if (bits < 0)
+			return error_set(
+				err, IMGPIPE_ESPEC,
+				"bad value '%s' for --keep (use none, or exif, "
+				"xmp, iptc, icc, other and all, "
+				"comma-separated)",
+				arg);
+		keep |= (unsigned)bits;
+		if (comma == NULL)
+			break;
+		p = comma + 1;
+	}
+	*out = keep;
+	return 0;
 }
 
 /* RRGGBB in hex, with an optional leading '#'. */
@@ -340,6 +396,7 @@ parse_tuning(int c, const char *arg, struct cli_options *o, struct seen *s,
 	case OPT_MAX_PIXELS:
 		return opt_max_pixels(arg, &o->job.max_pixels, err);
 	case OPT_FAIL_ON: return opt_fail_on(arg, &o->job.fail_on, err);
+	case OPT_KEEP: return opt_keep(arg, &o->job.keep, err);
 	case OPT_SHARD: return opt_shard(arg, &o->shard_k, &o->shard_n, err);
 	case OPT_ROUNDS:
 		return opt_int("--rounds", arg, 1, CLI_MAX_ROUNDS, &o->rounds,
@@ -387,6 +444,7 @@ parse_flag(int c, const char *arg, struct cli_options *o, struct seen *s,
 		break;
 	case OPT_NO_AUTO_ORIENT: o->job.auto_orient = 0; break;
 	case OPT_NO_SHRINK: o->job.shrink_on_load = 0; break;
+	case OPT_STRIP_GPS: o->job.strip_gps = 1; break;
 	case 'r': o->recursive = 1; break;
 	case OPT_SKIP_EXISTING: o->skip_existing = 1; break;
 	case OPT_FILES_FROM: o->files_from = arg; break;

@@ -14,6 +14,7 @@
 #include "error.h"
 #include "executor.h"
 #include "json.h"
+#include "meta_policy.h"
 #include "pipeline.h"
 #include "util.h"
 
@@ -177,6 +178,21 @@ json_int_or_null(FILE *f, const char *key, int v, int known)
 		fprintf(f, "\"%s\": null", key);
 }
 
+/* "meta": the blocks written, in META_* order ([] when none). */
+static void
+json_meta(FILE *f, unsigned meta)
+{
+	unsigned bit;
+	int n = 0;
+
+	fputs(", \"meta\": [", f);
+	for (bit = 1; bit < META_ALL; bit <<= 1)
+		if ((meta & bit) != 0 && meta_policy_name(bit) != NULL)
+			fprintf(f, "%s\"%s\"", n++ ? ", " : "",
+				meta_policy_name(bit));
+	fputs("]", f);
+}
+
 /*
  * One element of files[] for a task that went to an executor.  File names
  * are bytes, not text: json_write_string writes every byte that is not
@@ -211,6 +227,7 @@ json_task(FILE *f, const struct task *t, const struct task_result *r)
 	json_int_or_null(f, "width_out", r->w_out, r->w_out > 0);
 	fputs(", ", f);
 	json_int_or_null(f, "height_out", r->h_out, r->h_out > 0);
+	json_meta(f, r->status == 0 ? r->meta : 0);
 	fputs("}", f);
 }
 
@@ -226,7 +243,7 @@ json_failure(FILE *f, const struct batch_failure *bf)
 	json_write_string(f, bf->error);
 	fputs(", \"worker\": null, \"start_s\": null, \"end_s\": null, "
 	      "\"width_in\": null, \"height_in\": null, "
-	      "\"width_out\": null, \"height_out\": null}",
+	      "\"width_out\": null, \"height_out\": null, \"meta\": []}",
 	      f);
 }
 

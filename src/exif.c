@@ -1,22 +1,76 @@
 /*
- * EXIF Orientation through libexif.  libexif only accepts data that starts
- * with the "Exif\0\0" header, so a PNG eXIf payload gets one prepended.
+ * EXIF through libexif: the Orientation read and the rewrite a block needs
+ * before it goes out with new pixels.  libexif only accepts data that
+ * starts with the "Exif\0\0" header, so a bare TIFF structure gets one
+ * prepended, and the header is stripped again from what it saves.
  */
 #include "exif.h"
 
 #include <libexif/exif-data.h>
+#include <libexif/exif-log.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "error.h"
+#include "metafix.h"
 #include "util.h"
 
 static const unsigned char exif_header[6] = { 'E', 'x', 'i', 'f', 0, 0 };
+
+/*
+ * libexif caps what it reads to 0xfffe bytes including the header (a JPEG
+ * segment's limit): tags beyond that would be lost without a word.
+ */
+#define EXIF_READABLE (0xfffeu - sizeof(exif_header))
 
 static int
 is_tiff(const unsigned char *data, size_t len)
 {
 	return len >= 8 && ((data[0] == 'I' && data[1] == 'I') ||
 			    (data[0] == 'M' && data[1] == 'M'));
+}
+
+/* A copy of the TIFF structure tiff behind the Exif header, or NULL. */
+static unsigned char *
+with_header(const unsigned char *tiff, size_t len)
+{
+	unsigned char *copy = malloc(len + sizeof(exif_header));
+
+	if (copy == NULL)
+		return NULL;
+	memcpy(copy, exif_header, sizeof(exif_header));
+	memcpy(copy + sizeof(exif_header), tiff, len);
+	return copy;
+}
+
+/*
+ * The one loading setup: data starts with the Exif header.  Loading must
+ * not "fix" the data (that option adds and rewrites tags) nor reinterpret
+ * the maker note (its bytes go out as they came).  keep_unknown keeps tags
+ * libexif does not know (newer EXIF versions, vendors' own); log (which
+ * may be NULL) hears what libexif finds wrong.
+ */
+static ExifData *
+exif_load(const unsigned char *data, size_t len, int keep_unknown, ExifLog *log)
+{
+	ExifData *ed = exif_data_new();
+
+	if (ed == NULL)
+		return NULL;
+	exif_data_unset_option(ed, EXIF_DATA_OPTION_FOLLOW_SPECIFICATION);
+	exif_data_set_option(ed, EXIF_DATA_OPTION_DONT_CHANGE_MAKER_NOTE);
+	if (keep_unknown)
+		exif_data_unset_option(ed,
+				       EXIF_DATA_OPTION_IGNORE_UNKNOWN_TAGS);
+	else
+		exif_data_set_option(ed, EXIF_DATA_OPTION_IGNORE_UNKNOWN_TAGS);
+	if (log != NULL)
+		exif_data_log(ed, log);
+	exif_data_load_data(ed, data, (unsigned int)len);
+	return ed;
 }
 
 /* Orientation from data that starts with the Exif header. */
@@ -27,16 +81,9 @@ orientation_of(const unsigned char *data, size_t len)
 	ExifEntry *e;
 	int o = 1;
 
-	ed = exif_data_new();
+	ed = exif_load(data, len, 0, NULL);
 	if (ed == NULL)
 		return 1;
-	/*
-	 * Loading must not "fix" the data (that option adds and rewrites
-	 * tags) and must keep unknown tags out of the way: we read one field.
-	 */
-	exif_data_unset_option(ed, EXIF_DATA_OPTION_FOLLOW_SPECIFICATION);
-	exif_data_set_option(ed, EXIF_DATA_OPTION_IGNORE_UNKNOWN_TAGS);
-	exif_data_load_data(ed, data, (unsigned int)len);
 	e = exif_content_get_entry(ed->ifd[EXIF_IFD_0], EXIF_TAG_ORIENTATION);
 	if (e != NULL && e->format == EXIF_FORMAT_SHORT && e->components >= 1 &&
 	    e->data != NULL && e->size >= 2)
@@ -58,12 +105,365 @@ exif_orientation(const unsigned char *data, size_t len)
 		return orientation_of(data, len);
 	if (!is_tiff(data, len))
 		return 1;
-	copy = malloc(len + sizeof(exif_header));
+	copy = with_header(data, len);
 	if (copy == NULL)
 		return 1;
-	memcpy(copy, exif_header, sizeof(exif_header));
-	memcpy(copy + sizeof(exif_header), data, len);
 	o = orientation_of(copy, len + sizeof(exif_header));
 	free(copy);
 	return o;
+}
+
+/*
+ * The TIFF walk that comes before libexif: libexif skips a tag whose data
+ * lies outside the block, or an IFD met twice, and says so only in debug
+ * messages, so the block would go out quietly shorter.  Here every IFD
+ * libexif will read is visited once and every entry's extent checked.
+ */
+#define WALK_MAX_IFDS 8
+
+struct tiff_walk {
+	const unsigned char *p;
+	size_t len; /* what libexif will read of p */
+	int big;    /* "MM" */
+	uint32_t seen[WALK_MAX_IFDS];
+	int nseen;
+	struct imgpipe_error *err;
+};
+
+static uint32_t
+rd16(const struct tiff_walk *w, size_t off)
+{
+	const unsigned char *q = w->p + off;
+
+	return w->big ? (uint32_t)q[0] << 8 | q[1] : (uint32_t)q[1] << 8 | q[0];
+}
+
+static uint32_t
+rd32(const struct tiff_walk *w, size_t off)
+{
+	const unsigned char *q = w->p + off;
+
+	if (w->big)
+		return (uint32_t)q[0] << 24 | (uint32_t)q[1] << 16 |
+		       (uint32_t)q[2] << 8 | q[3];
+	return (uint32_t)q[3] << 24 | (uint32_t)q[2] << 16 |
+	       (uint32_t)q[1] << 8 | q[0];
+}
+
+/* Bytes per component of TIFF type fmt; 0 for a type libexif skips. */
+static unsigned
+format_size(uint32_t fmt)
+{
+	static const unsigned char sizes[13] = { 0, 1, 1, 2, 4, 8, 1,
+						 1, 2, 4, 8, 4, 8 };
+
+	return fmt < 13 ? sizes[fmt] : 0;
+}
+
+static int walk_ifd(struct tiff_walk *w, uint32_t off, const char *name);
+
+/* The entry at offset at of IFD name, and the IFD it points to, if any. */
+static int
+walk_entry(struct tiff_walk *w, size_t at, const char *name)
+{
+	uint32_t tag = rd16(w, at), fmt = rd16(w, at + 2);
+	uint64_t n = rd32(w, at + 4), bytes = n * format_size(fmt);
+	uint32_t voff = rd32(w, at + 8);
+
+	if (bytes > UINT32_MAX)
+		return error_set(w->err, IMGPIPE_EFORMAT,
+				 "EXIF dropped: tag 0x%04x in %s has a count "
+				 "that overflows",
+				 (unsigned)tag, name);
+	if (bytes > 4 && (voff > w->len || bytes > w->len - voff))
+		return error_set(w->err, IMGPIPE_EFORMAT,
+				 "EXIF dropped: tag 0x%04x in %s points "
+				 "outside the block",
+				 (unsigned)tag, name);
+	/* libexif follows these in any IFD, whatever their type says. */
+	if (tag == EXIF_TAG_EXIF_IFD_POINTER)
+		return walk_ifd(w, voff, "the Exif IFD");
+	if (tag == EXIF_TAG_GPS_INFO_IFD_POINTER)
+		return walk_ifd(w, voff, "the GPS IFD");
+	if (tag == EXIF_TAG_INTEROPERABILITY_IFD_POINTER)
+		return walk_ifd(w, voff, "the Interoperability IFD");
+	return 0;
+}
+
+static int
+walk_ifd(struct tiff_walk *w, uint32_t off, const char *name)
+{
+	uint32_t n, i;
+	int k, rc;
+
+	if (off > w->len || w->len - off < 2)
+		return error_set(w->err, IMGPIPE_EFORMAT,
+				 "EXIF dropped: %s lies outside the block",
+				 name);
+	for (k = 0; k < w->nseen; k++)
+		if (w->seen[k] == off)
+			return error_set(w->err, IMGPIPE_EFORMAT,
+					 "EXIF dropped: %s loops back to an "
+					 "IFD already read",
+					 name);
+	if (w->nseen == WALK_MAX_IFDS)
+		return error_set(w->err, IMGPIPE_EFORMAT,
+				 "EXIF dropped: too many IFDs");
+	w->seen[w->nseen++] = off;
+	n = rd16(w, off);
+	if ((uint64_t)off + 2 + 12 * (uint64_t)n > w->len)
+		return error_set(w->err, IMGPIPE_EFORMAT,
+				 "EXIF dropped: %s runs past the block", name);
+	for (i = 0; i < n; i++) {
+		rc = walk_entry(w, off + 2 + 12 * (size_t)i, name);
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* The whole structure as libexif will read it; 0 when it is sound. */
+static int
+tiff_check(const unsigned char *tiff, size_t len, struct imgpipe_error *err)
+{
+	struct tiff_walk w = { 0 };
+	uint32_t ifd0, n;
+	size_t next;
+	int rc;
+
+	if (!is_tiff(tiff, len))
+		return error_set(err, IMGPIPE_EFORMAT,
+				 "EXIF dropped: not a TIFF structure");
+	w.p = tiff;
+	w.len = len < EXIF_READABLE ? len : EXIF_READABLE;
+	w.big = tiff[0] == 'M';
+	w.err = err;
+	if (rd16(&w, 2) != 42)
+		return error_set(err, IMGPIPE_EFORMAT,
+				 "EXIF dropped: not a TIFF structure");
+	ifd0 = rd32(&w, 4);
+	if (ifd0 < 8)
+		return error_set(err, IMGPIPE_EFORMAT, "EXIF dropped: no IFD0");
+	rc = walk_ifd(&w, ifd0, "IFD0");
+	if (rc != 0)
+		return rc;
+	n = rd16(&w, ifd0);
+	next = ifd0 + 2 + 12 * (size_t)n;
+	if (w.len - next < 4)
+		return 0; /* libexif reads no IFD1 then */
+	ifd0 = rd32(&w, next);
+	return ifd0 == 0 ? 0 : walk_ifd(&w, ifd0, "IFD1");
+}
+
+/* What libexif says is wrong: the first corruption, or running short. */
+struct exif_damage {
+	int code;
+	char reason[160];
+};
+
+static void
+exif_log_fn(ExifLog *log, ExifLogCode code, const char *domain,
+	    const char *format, va_list args, void *data)
+{
+	struct exif_damage *d = data;
+
+	(void)log;
+	/*
+	 * A maker note libexif cannot parse does not matter: its bytes go
+	 * out unchanged.  What the core loader calls corrupt does.
+	 */
+	if (domain != NULL && strncmp(domain, "ExifMnote", 9) == 0)
+		return;
+	if (d->code != 0)
+		return;
+	if (code == EXIF_LOG_CODE_CORRUPT_DATA)
+		d->code = IMGPIPE_EFORMAT;
+	else if (code == EXIF_LOG_CODE_NO_MEMORY)
+		d->code = IMGPIPE_ENOMEM;
+	else
+		return;
+	vsnprintf(d->reason, sizeof(d->reason), format, args);
+}
+
+static void
+remove_all(ExifContent *c)
+{
+	while (c->count > 0)
+		exif_content_remove_entry(c, c->entries[0]);
+}
+
+/* Set entry tag of c (only if present) to v, SHORT or LONG as stored. */
+static int
+set_number(ExifData *ed, ExifContent *c, ExifTag tag, unsigned v)
+{
+	ExifByteOrder order = exif_data_get_byte_order(ed);
+	ExifEntry *e = exif_content_get_entry(c, tag), *ne;
+	ExifMem *mem;
+
+	if (e == NULL)
+		return 0;
+	if (e->components == 1 && e->data != NULL) {
+		if (e->format == EXIF_FORMAT_SHORT && e->size >= 2 &&
+		    v <= 0xffff) {
+			exif_set_short(e->data, order, (ExifShort)v);
+			return 0;
+		}
+		if (e->format == EXIF_FORMAT_LONG && e->size >= 4) {
+			exif_set_long(e->data, order, (ExifLong)v);
+			return 0;
+		}
+	}
+	/* Another format, or a size a SHORT cannot hold: a new LONG. */
+	mem = exif_mem_new_default();
+	if (mem == NULL)
+		return IMGPIPE_ENOMEM;
+	ne = exif_entry_new_mem(mem);
+	if (ne != NULL)
+		ne->data = exif_mem_alloc(mem, 4);
+	exif_mem_unref(mem);
+	if (ne == NULL || ne->data == NULL) {
+		if (ne != NULL)
+			exif_entry_unref(ne);
+		return IMGPIPE_ENOMEM;
+	}
+	ne->tag = tag;
+	ne->format = EXIF_FORMAT_LONG;
+	ne->components = 1;
+	ne->size = 4;
+	exif_set_long(ne->data, order, (ExifLong)v);
+	exif_content_remove_entry(c, e);
+	exif_content_add_entry(c, ne);
+	exif_entry_unref(ne);
+	return 0;
+}
+
+/* The fix-ups on a loaded block. */
+static int
+apply_fix(ExifData *ed, const struct meta_fix *fix)
+{
+	ExifContent *exif = ed->ifd[EXIF_IFD_EXIF];
+	ExifMem *mem;
+	int rc = 0;
+
+	if (fix->reset_orientation)
+		rc = set_number(ed, ed->ifd[EXIF_IFD_0], EXIF_TAG_ORIENTATION,
+				1);
+	if (rc == 0 && fix->width > 0)
+		rc = set_number(ed, exif, EXIF_TAG_PIXEL_X_DIMENSION,
+				(unsigned)fix->width);
+	if (rc == 0 && fix->height > 0)
+		rc = set_number(ed, exif, EXIF_TAG_PIXEL_Y_DIMENSION,
+				(unsigned)fix->height);
+	if (rc != 0)
+		return rc;
+	remove_all(ed->ifd[EXIF_IFD_1]);
+	if (ed->data != NULL) {
+		/* exif_data_new() allocates through the default allocator. */
+		mem = exif_mem_new_default();
+		if (mem == NULL)
+			return IMGPIPE_ENOMEM;
+		exif_mem_free(mem, ed->data);
+		exif_mem_unref(mem);
+		ed->data = NULL;
+		ed->size = 0;
+	}
+	if (fix->strip_gps)
+		remove_all(ed->ifd[EXIF_IFD_GPS]);
+	return 0;
+}
+
+/* Load the block behind its header, with libexif's complaints heard. */
+static ExifData *
+load_checked(const unsigned char *data, size_t len, struct exif_damage *dmg)
+{
+	ExifLog *log = exif_log_new();
+	ExifData *ed;
+
+	if (log == NULL) {
+		dmg->code = IMGPIPE_ENOMEM;
+		return NULL;
+	}
+	exif_log_set_func(log, exif_log_fn, dmg);
+	ed = exif_load(data, len, 1, log);
+	exif_log_unref(log);
+	if (ed == NULL && dmg->code == 0)
+		dmg->code = IMGPIPE_ENOMEM;
+	return ed;
+}
+
+static int
+save(ExifData *ed, unsigned char **out, size_t *out_len,
+     struct imgpipe_error *err)
+{
+	unsigned char *saved = NULL, *tiff;
+	unsigned int n = 0;
+
+	exif_data_save_data(ed, &saved, &n);
+	if (saved == NULL || n <= sizeof(exif_header) ||
+	    memcmp(saved, exif_header, sizeof(exif_header)) != 0) {
+		free(saved);
+		return error_set(err, IMGPIPE_ENOMEM,
+				 "EXIF dropped: libexif could not save it");
+	}
+	n -= (unsigned)sizeof(exif_header);
+	tiff = malloc(n);
+	if (tiff == NULL) {
+		free(saved);
+		return error_set(err, IMGPIPE_ENOMEM,
+				 "EXIF dropped: out of memory");
+	}
+	memcpy(tiff, saved + sizeof(exif_header), n);
+	free(saved);
+	*out = tiff;
+	*out_len = n;
+	return 0;
+}
+
+int
+exif_rewrite(const unsigned char *tiff, size_t len, const struct meta_fix *fix,
+	     unsigned char **out, size_t *out_len, struct imgpipe_error *err)
+{
+	struct exif_damage dmg = { 0, "" };
+	unsigned char *copy;
+	ExifData *ed;
+	int rc;
+
+	*out = NULL;
+	*out_len = 0;
+	if (len > META_EXIF_MAX)
+		return error_set(
+			err, IMGPIPE_ELIMIT,
+			"EXIF dropped: %zu bytes, over the 1 MiB limit", len);
+	if (tiff == NULL)
+		return error_set(err, IMGPIPE_EFORMAT,
+				 "EXIF dropped: not a TIFF structure");
+	rc = tiff_check(tiff, len, err);
+	if (rc != 0)
+		return rc;
+	copy = with_header(tiff, len);
+	if (copy == NULL)
+		return error_set(err, IMGPIPE_ENOMEM,
+				 "EXIF dropped: out of memory");
+	ed = load_checked(copy, len + sizeof(exif_header), &dmg);
+	free(copy);
+	if (dmg.code != 0) {
+		if (ed != NULL)
+			exif_data_unref(ed);
+		return error_set(err, dmg.code, "EXIF dropped: %s",
+				 dmg.reason[0] != '\0' ? dmg.reason
+						       : "out of memory");
+	}
+	if (ed->ifd[EXIF_IFD_0]->count == 0) {
+		exif_data_unref(ed);
+		return error_set(err, IMGPIPE_EFORMAT,
+				 "EXIF dropped: IFD0 holds no tag");
+	}
+	rc = apply_fix(ed, fix);
+	if (rc != 0) {
+		exif_data_unref(ed);
+		return error_set(err, rc, "EXIF dropped: out of memory");
+	}
+	rc = save(ed, out, out_len, err);
+	exif_data_unref(ed);
+	return rc;
 }

@@ -38,6 +38,28 @@ while i + 8 <= len(d):
 PY
 }
 
+# segments FILE: a JPEG's segments before SOS, each as its marker and,
+# for APPn, the identifier it opens with (Exif, XMP, ICC_PROFILE...).
+segments()
+{
+	python3 - "$1" <<'PY'
+import struct, sys
+d = open(sys.argv[1], "rb").read()
+i, out = 2, []
+while i + 4 <= len(d) and d[i] == 0xFF and d[i + 1] != 0xDA:
+    m = d[i + 1]
+    n = struct.unpack(">H", d[i + 2:i + 4])[0]
+    body = d[i + 4:i + 2 + n]
+    if 0xE0 <= m <= 0xEF:
+        ident = body.split(b"\0", 1)[0].decode("latin-1")
+        out.append("APP%d:%s" % (m - 0xE0, ident))
+    elif m == 0xFE:
+        out.append("COM")
+    i += 2 + n
+print(" ".join(o for o in out if o.startswith(("APP", "COM"))))
+PY
+}
+
 # same VALUE WANT WHAT: record a failure unless VALUE is WANT.
 same()
 {
@@ -67,13 +89,22 @@ exiftool -q -q -overwrite_original -Make=Canon '-Model=Canon EOS 5D' \
     '-IPTC:Caption-Abstract=A path in the mountains' \
     "-ICC_Profile<=$icc" '-Comment=shot on a tripod' "$in/cam.jpg" ||
     fail "exiftool could not write the camera fixture"
-# The phone-style PNG: eXIf with Orientation 6, XMP, text chunks.
+# The phone-style PNG: eXIf with Orientation 6, XMP, text chunks, and an
+# ImageMagick "Raw profile type exif" chunk (a stale copy) added by hand.
 cp "$DATA/jpeg/testorig.png" "$in/phone.png"
 exiftool -q -q -overwrite_original -EXIF:Make=Google -EXIF:Model=Pixel \
     '-EXIF:DateTimeOriginal=2023:01:02 03:04:05' '-EXIF:Orientation#=6' \
     '-XMP-tiff:Orientation#=6' '-XMP-dc:Creator=Bob' \
     '-PNG:Comment=png comment' '-PNG:Title=A title' "$in/phone.png" ||
     fail "exiftool could not write the phone fixture"
+python3 - "$in/phone.png" <<'PY'
+import struct, sys, zlib
+p = open(sys.argv[1], "rb").read()
+body = b"Raw profile type exif\0\nexif\n      8\n4d4d002a00000008\n"
+c = struct.pack(">I", len(body)) + b"tEXt" + body + \
+    struct.pack(">I", zlib.crc32(b"tEXt" + body) & 0xFFFFFFFF)
+open(sys.argv[1], "wb").write(p[:33] + c + p[33:])
+PY
 check "fixture: no IFD1" has_tags "$in/cam.jpg" -IFD1:all
 chunks "$in/phone.png" | grep -q '^eXIf$' || fail "fixture: no eXIf chunk"
 for t in Make Model Artist Copyright DateTimeOriginal SubSecTimeOriginal \
@@ -103,6 +134,9 @@ same "$(tag "$out" -IPTC:Caption-Abstract)" "A path in the mountains" \
     "IPTC Caption"
 same "$(tag "$out" -File:Comment)" "shot on a tripod" "JPEG comment"
 same "$(tag "$out" -GPS:GPSLatitude)" 48.5 "GPS kept by default"
+same "$(segments "$out")" \
+    "APP0:JFIF APP1:Exif APP1:http://ns.adobe.com/xap/1.0/ APP2:ICC_PROFILE APP13:Photoshop 3.0 COM" \
+    "JPEG segment order"
 exiftool -q -q -b -ICC_Profile "$out" >"$T/icc.out"
 cmp -s "$icc" "$T/icc.out" || fail "ICC profile not kept"
 same "$(report_get "$T/all.json" \
@@ -169,6 +203,9 @@ same "$(tag "$T/png/cam.png" -EXIF:Artist -PNG:Comment | tr '\n' '|')" \
 same "$(tag "$T/png/phone.png" -EXIF:Make -XMP-dc:Creator -PNG:Comment \
     -PNG:Title | tr '\n' '|')" "Google|Bob|png comment|A title|" \
     "PNG to PNG: EXIF, XMP and texts"
+grep -q "Raw profile type" "$in/phone.png" || fail "fixture lacks its Raw profile"
+grep -q "Raw profile type" "$T/png/phone.png" &&
+    fail "a Raw profile chunk was carried"
 # PNG to JPEG: the comment becomes a COM segment, the title has no place.
 expect 0 -m seq -f jpeg "$in" "$T/tojpg"
 same "$(tag "$T/tojpg/phone.jpg" -EXIF:Make -File:Comment | tr '\n' '|')" \

@@ -40,7 +40,9 @@ codec_copy_block(const unsigned char *p, size_t n)
 
 	if (c == NULL)
 		return NULL;
-	memcpy(c, p, n);
+	/* p may be NULL when n is 0 (libpng's empty texts). */
+	if (n > 0)
+		memcpy(c, p, n);
 	c[n] = 0;
 	return c;
 }

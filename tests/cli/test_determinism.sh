@@ -7,12 +7,37 @@ put_samples "$in" dragonfly.jpg wood-grey.jpg sunset-progressive.jpg \
     nuthatch-vignette-alpha.png
 cp "$DATA/pngsuite/basn3p08.png" "$DATA/jpeg/testorig.jpg" "$in/"
 job="-p resize=300x300,sharpen=0.6 -q 85"
+# A photo with every metadata block (EXIF with GPS and a thumbnail, XMP,
+# IPTC, ICC, a comment): the rewritten blocks must be the same bytes too.
+nin=6
+if command -v exiftool >/dev/null 2>&1; then
+	cp "$SAMPLES/wine-portrait-orient6.jpg" "$in/meta.jpg"
+	# The sRGB2014 profile that vgl_5674_0098.png embeds.
+	icc=$T/srgb.icc
+	exiftool -q -q -b -ICC_Profile "$DATA/jpeg/vgl_5674_0098.png" >"$icc"
+	exiftool -q -q -overwrite_original -Make=Canon \
+	    '-DateTimeOriginal=2024:05:06 07:08:09' -GPSLatitude=48.5 \
+	    -GPSLatitudeRef=N -ExifImageWidth=1499 -ExifImageHeight=1000 \
+	    "-ThumbnailImage<=$DATA/jpeg/testimgint.jpg" \
+	    '-XMP-tiff:Orientation#=6' '-XMP-dc:Creator=Ann' \
+	    -IPTC:Keywords=alps "-ICC_Profile<=$icc" \
+	    '-Comment=meta' "$in/meta.jpg" || fail "exiftool failed"
+	nin=7
+else
+	skip_part "metadata photo: exiftool is not installed"
+fi
 
 # shellcheck disable=SC2086
 expect 0 "$in" "$T/one" -m seq $job
 # shellcheck disable=SC2086
 expect 0 "$in" "$T/two" -m seq $job
-[ "$(nfiles "$T/one")" -eq 6 ] || fail "first run wrote $(nfiles "$T/one") files"
+[ "$(nfiles "$T/one")" -eq "$nin" ] || fail "first run wrote $(nfiles "$T/one") files"
+if [ "$nin" -eq 7 ]; then
+	case $(imginfo "$T/one/meta.jpg") in
+	*" exif") ;;
+	*) fail "meta.jpg: the output lost its EXIF" ;;
+	esac
+fi
 for f in $(listfiles "$T/one"); do
 	cmp -s "$T/one/$f" "$T/two/$f" || fail "$f differs between two seq runs"
 done

@@ -106,7 +106,7 @@ c = struct.pack(">I", len(body)) + b"tEXt" + body + \
 open(sys.argv[1], "wb").write(p[:33] + c + p[33:])
 PY
 check "fixture: no IFD1" has_tags "$in/cam.jpg" -IFD1:all
-chunks "$in/phone.png" | grep -q '^eXIf$' || fail "fixture: no eXIf chunk"
+chunks "$in/phone.png" | grep '^eXIf$' >/dev/null || fail "fixture: no eXIf chunk"
 for t in Make Model Artist Copyright DateTimeOriginal SubSecTimeOriginal \
     OffsetTimeOriginal LensModel ExposureTime FNumber ISO; do
 	eval "want_$t=\$(tag \"\$in/cam.jpg\" -EXIF:$t)"
@@ -210,6 +210,82 @@ grep -q "Raw profile type" "$T/png/phone.png" &&
 expect 0 -m seq -f jpeg "$in" "$T/tojpg"
 same "$(tag "$T/tojpg/phone.jpg" -EXIF:Make -File:Comment | tr '\n' '|')" \
     "Google|png comment|" "PNG to JPEG: EXIF and the comment"
+
+# --- real camera and phone photos (tests/data/photos/) ---------------------
+# kept_tags FILE GROUP...: every tag of those groups but the ones the
+# fix-ups change (Orientation, the sizes, IFD1, HasExtendedXMP), sorted.
+kept_tags()
+{
+	_f=$1
+	shift
+	exiftool -q -q -s -G1 -a -n "$@" "$_f" |
+	    grep -v -E '^\[IFD1\]|Orientation|ExifImage(Width|Height) |\[XMP-tiff\] +Image(Width|Height) |HasExtendedXMP' |
+	    LC_ALL=C sort
+}
+photos=$DATA/photos
+if [ -r "$photos/apple-iphone7.jpg" ] && [ -r "$photos/canon-eos7d.jpg" ]; then
+	expect 0 -m seq "$photos" "$T/ph" -p resize=200x200
+	tag=photos
+	# The Pixel's extended XMP is the only block dropped.
+	oneline google-pixel8pro.jpg "warning: extended XMP dropped"
+	same "$(grep -c ': warning: ' "$T/stderr")" 1 "photos: warning lines"
+	for f in "$photos"/*.jpg; do
+		b=$(basename "$f")
+		o=$T/ph/$b
+		# The Pixel's XMP lost its extension: compare EXIF only.
+		g="-EXIF:all -IPTC:all -XMP:all"
+		[ "$b" = google-pixel8pro.jpg ] && g="-EXIF:all -IPTC:all"
+		# shellcheck disable=SC2086
+		kept_tags "$f" $g >"$T/want"
+		# shellcheck disable=SC2086
+		kept_tags "$o" $g >"$T/got"
+		[ -s "$T/want" ] || fail "$b: exiftool read no tag"
+		diff "$T/want" "$T/got" >"$T/diff" ||
+		    fail "$b: tags changed: $(head -c 600 "$T/diff")"
+		[ "$(tag "$f" -IFD0:Orientation)" = - ] ||
+		    same "$(tag "$o" -IFD0:Orientation)" 1 "$b: Orientation"
+		has_tags "$o" -IFD1:all && fail "$b: IFD1 is still there"
+		has_tags "$o" -XMP-xmpNote:HasExtendedXMP &&
+		    fail "$b: HasExtendedXMP is still there"
+		size=$(tag "$o" -File:ImageWidth -File:ImageHeight | tr '\n' x)
+		[ "$(tag "$f" -ExifIFD:ExifImageWidth)" = - ] ||
+		    same "$(tag "$o" -ExifIFD:ExifImageWidth \
+		    -ExifIFD:ExifImageHeight | tr '\n' x)" "$size" \
+		    "$b: ExifImageWidth/Height"
+		[ "$(tag "$f" -XMP-tiff:ImageWidth)" = - ] ||
+		    same "$(tag "$o" -XMP-tiff:ImageWidth \
+		    -XMP-tiff:ImageHeight | tr '\n' x)" "$size" \
+		    "$b: XMP tiff:ImageWidth/ImageLength"
+	done
+	same "$(tag "$T/ph/canon-eos7d.jpg" -IPTC:By-line -XMP-dc:Creator \
+	    -EXIF:Artist | tr '\n' '|')" \
+	    "Peter Bemmann|Peter Bemmann|Peter Bemmann|" "camera: IPTC, XMP, EXIF"
+	expect 0 -m seq --strip-gps "$photos" "$T/ph-nogps"
+	for f in "$T"/ph-nogps/*.jpg; do
+		has_tags "$f" -gps:all && fail "$f: a GPS tag is left"
+		[ "$(tag "$f" -EXIF:DateTimeOriginal)" != - ] ||
+		    fail "$f: --strip-gps lost the date"
+	done
+	expect 0 -m seq -f png "$photos" "$T/ph-png"
+	for b in apple-iphone7 canon-eos7d; do
+		chunks "$T/ph-png/$b.png" | grep '^eXIf$' >/dev/null ||
+		    fail "$b.png: no eXIf"
+		same "$(tag "$T/ph-png/$b.png" -EXIF:DateTimeOriginal)" \
+		    "$(tag "$photos/$b.jpg" -EXIF:DateTimeOriginal)" "$b.png: date"
+	done
+	chunks "$T/ph-png/canon-eos7d.png" | grep '^iTXt$' >/dev/null ||
+	    fail "canon-eos7d.png: no XMP iTXt"
+	set_modes
+	for m in $modes; do
+		expect 0 -m "$m" -j 3 "$photos" "$T/ph-$m" -p resize=200x200
+		for f in $(listfiles "$T/ph"); do
+			cmp -s "$T/ph/$f" "$T/ph-$m/$f" ||
+			    fail "photos/$f: -m $m differs from seq"
+		done
+	done
+else
+	skip_part "real photos: tests/data/photos is missing"
+fi
 
 # --- every mode writes the same bytes ------------------------------------
 set_modes

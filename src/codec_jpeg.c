@@ -8,6 +8,10 @@
  * leave rows grey or garbled (the data ran out, a bad entropy code) are
  * truncation; the others, and an end of file where only the EOI marker is
  * missing, are warnings.  A libjpeg error stops the rows where it happens.
+ *
+ * The metadata blocks come from the segments libjpeg saved, read after the
+ * decode (take_meta): a block that cannot be carried is left out with a
+ * warning and never fails the image.
  */
 #include "codec.h"
 

@@ -9,6 +9,8 @@
  * rows are still missing is truncation; one after the last row (a bad
  * IEND CRC, no IEND, a zlib stream cut before its Adler-32) spoils no
  * pixel; libpng's warnings (benign errors) are damage it worked around.
+ * The metadata chunks are taken from what libpng read, once it is done
+ * (take_meta), wherever in the file they were.
  */
 #include "codec.h"
 

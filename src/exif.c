@@ -406,6 +406,17 @@ save(ExifData *ed, unsigned char **out, size_t *out_len,
 				 "EXIF dropped: libexif could not save it");
 	}
 	n -= (unsigned)sizeof(exif_header);
+	/*
+	 * Data that tags shared in the input is written once per tag: the
+	 * output can grow past what a JPEG segment (and libexif) holds.
+	 */
+	if (n > EXIF_READABLE) {
+		free(saved);
+		return error_set(err, IMGPIPE_ELIMIT,
+				 "EXIF dropped: %u bytes once rewritten, over "
+				 "the 64 KiB a segment holds",
+				 n);
+	}
 	tiff = malloc(n);
 	if (tiff == NULL) {
 		free(saved);

@@ -73,7 +73,7 @@ struct scan {
 	struct binding *bind;
 	size_t nbind, capbind;
 	struct attr attrs[XMP_MAX_ATTRS];
-	int elements;
+	int kept; /* elements written out */
 	struct imgpipe_error *err;
 };
 
@@ -398,12 +398,17 @@ end_element(struct scan *s, const char *etag, size_t n, int empty)
 		s->removing = 0;
 		return 0;
 	}
-	if (s->removing || f->act != ACT_REPLACE)
+	if (s->removing)
 		return emit(s, etag, n);
+	if (f->act != ACT_REPLACE) {
+		s->kept++;
+		return emit(s, etag, n);
+	}
 	if (empty || f->has_child) {
 		s->out.len = f->cut;
 		return 0;
 	}
+	s->kept++;
 	s->out.len = f->text;
 	rc = emit(s, f->value, strlen(f->value));
 	return rc == 0 ? emit(s, etag, n) : rc;
@@ -458,7 +463,6 @@ start_tag(struct scan *s, const char *lt)
 	s->p += empty ? 2 : 1;
 	if (s->depth > 0)
 		s->stack[s->depth - 1].has_child = 1;
-	s->elements++;
 	decide(s, f);
 	s->depth++;
 	rc = emit(s, lt, (size_t)(f->name.p + f->name.n - lt));
@@ -560,8 +564,15 @@ scan_packet(struct scan *s)
 	}
 	if (s->depth > 0)
 		return refuse(s, "unclosed element");
-	if (s->elements == 0)
+	/* Nothing left (a packet of GPS only, say) is no packet. */
+	if (s->kept == 0)
 		return refuse(s, "no element");
+	/* New numbers are longer than old ones: the limit holds for both. */
+	if (s->out.len > META_XMP_MAX)
+		return error_set(s->err, IMGPIPE_ELIMIT,
+				 "XMP dropped: %zu bytes once patched, over "
+				 "the 1 MiB limit",
+				 s->out.len);
 	return 0;
 }
 

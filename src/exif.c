@@ -313,7 +313,10 @@ set_number(ExifData *ed, ExifContent *c, ExifTag tag, unsigned v)
 			return 0;
 		}
 	}
-	/* Another format, or a size a SHORT cannot hold: a new LONG. */
+	/*
+	 * Another format or count, or a size a SHORT cannot hold: a new
+	 * entry, SHORT for Orientation (the only type it has), else LONG.
+	 */
 	mem = exif_mem_new_default();
 	if (mem == NULL)
 		return IMGPIPE_ENOMEM;
@@ -327,10 +330,16 @@ set_number(ExifData *ed, ExifContent *c, ExifTag tag, unsigned v)
 		return IMGPIPE_ENOMEM;
 	}
 	ne->tag = tag;
-	ne->format = EXIF_FORMAT_LONG;
 	ne->components = 1;
-	ne->size = 4;
-	exif_set_long(ne->data, order, (ExifLong)v);
+	if (tag == EXIF_TAG_ORIENTATION) {
+		ne->format = EXIF_FORMAT_SHORT;
+		ne->size = 2;
+		exif_set_short(ne->data, order, (ExifShort)v);
+	} else {
+		ne->format = EXIF_FORMAT_LONG;
+		ne->size = 4;
+		exif_set_long(ne->data, order, (ExifLong)v);
+	}
 	exif_content_remove_entry(c, e);
 	exif_content_add_entry(c, ne);
 	exif_entry_unref(ne);

@@ -589,6 +589,9 @@ xmp_patch(const unsigned char *xmp, size_t len, const struct meta_fix *fix,
 		return error_set(err, IMGPIPE_ELIMIT,
 				 "XMP dropped: %zu bytes, over the 1 MiB limit",
 				 len);
+	/* Some writers end the packet with a NUL, as a C string. */
+	while (xmp != NULL && len > 0 && xmp[len - 1] == '\0')
+		len--;
 	if (xmp == NULL || len == 0)
 		return error_set(err, IMGPIPE_EFORMAT, "XMP dropped: empty");
 	/* The stack and the attributes are too big for a thread's stack. */

@@ -333,6 +333,78 @@ test_exif_rewrite_gps_and_orientation_kept_or_not(void **state)
 	free(out);
 }
 
+/* A thumbnail that runs past the block goes, as any thumbnail: no refusal. */
+static void
+test_exif_rewrite_bad_thumbnail(void **state)
+{
+	struct meta_fix fix = { 1, 0, 0, 0 };
+	struct imgpipe_error err;
+	unsigned char *out;
+	size_t len;
+	ExifData *ed;
+	struct tb t;
+
+	(void)state;
+	camera_block(&t, 0, "Vendor");
+	t.n -= sizeof(thumb) - 4;
+	assert_int_equal(rewrite(&t, &fix, &out, &len, &err), 0);
+	ed = reload(out, len);
+	assert_int_equal(ed->ifd[EXIF_IFD_1]->count, 0);
+	assert_null(ed->data);
+	assert_ascii(ed, EXIF_IFD_0, EXIF_TAG_MAKE, "Vendor");
+	exif_data_unref(ed);
+	free(out);
+}
+
+/* Values stored in another type or count than the usual one. */
+static void
+test_exif_rewrite_odd_formats(void **state)
+{
+	struct meta_fix fix = { 1, 70000, 300, 0 };
+	struct imgpipe_error err;
+	unsigned char *out;
+	size_t len, ifd0, exif;
+	ExifData *ed;
+	struct tb t;
+
+	(void)state;
+	tb_init(&t, 0);
+	ifd0 = tb_ifd(&t, 2);
+	tb_entry(&t, ifd0, 0, EXIF_TAG_ORIENTATION, EXIF_FORMAT_SHORT, 2,
+		 0x00060006);
+	exif = tb_ifd(&t, 2);
+	tb_entry(&t, ifd0, 1, EXIF_TAG_EXIF_IFD_POINTER, EXIF_FORMAT_LONG, 1,
+		 (uint32_t)exif);
+	tb_entry(&t, exif, 0, EXIF_TAG_PIXEL_X_DIMENSION, EXIF_FORMAT_LONG, 1,
+		 6000);
+	tb_entry(&t, exif, 1, EXIF_TAG_PIXEL_Y_DIMENSION, EXIF_FORMAT_SHORT, 1,
+		 4000);
+	assert_int_equal(rewrite(&t, &fix, &out, &len, &err), 0);
+	ed = reload(out, len);
+	assert_int_equal(
+		number(ed, EXIF_IFD_0, EXIF_TAG_ORIENTATION, EXIF_FORMAT_SHORT),
+		1);
+	assert_int_equal(number(ed, EXIF_IFD_EXIF, EXIF_TAG_PIXEL_X_DIMENSION,
+				EXIF_FORMAT_LONG),
+			 70000);
+	assert_int_equal(number(ed, EXIF_IFD_EXIF, EXIF_TAG_PIXEL_Y_DIMENSION,
+				EXIF_FORMAT_SHORT),
+			 300);
+	exif_data_unref(ed);
+	free(out);
+	/* Absent tags stay absent. */
+	tb_init(&t, 1);
+	ifd0 = tb_ifd(&t, 1);
+	tb_ascii(&t, ifd0, 0, EXIF_TAG_MAKE, "Vendor");
+	assert_int_equal(rewrite(&t, &fix, &out, &len, &err), 0);
+	ed = reload(out, len);
+	assert_null(exif_content_get_entry(ed->ifd[EXIF_IFD_0],
+					   EXIF_TAG_ORIENTATION));
+	assert_int_equal(ed->ifd[EXIF_IFD_EXIF]->count, 0);
+	exif_data_unref(ed);
+	free(out);
+}
+
 /*
  * The same input gives the same bytes.  libexif writes the data area in
  * the order it loaded the entries and then sorts the directory, so a
@@ -687,6 +759,25 @@ test_xmp_structured_value_removed(void **state)
 	free(s);
 }
 
+/* A packet written as a C string, its NUL included, is taken without it. */
+static void
+test_xmp_trailing_nul(void **state)
+{
+	struct meta_fix fix = { 1, 0, 0, 0 };
+	struct imgpipe_error err;
+	unsigned char *out;
+	size_t len;
+
+	(void)state;
+	error_clear(&err);
+	assert_int_equal(xmp_patch((const unsigned char *)"<x/>\n\0\0", 7, &fix,
+				   &out, &len, &err),
+			 0);
+	assert_int_equal(len, 5);
+	assert_memory_equal(out, "<x/>\n", 5);
+	free(out);
+}
+
 static void
 test_xmp_deterministic(void **state)
 {
@@ -770,6 +861,7 @@ test_xmp_refused(void **state)
 	assert_xmp_bad("just text", "no element");
 	assert_xmp_bad("", "empty");
 	assert_xmp_refused("<x>\0</x>", 8, IMGPIPE_EFORMAT, "NUL byte");
+	assert_xmp_refused("\0\0", 2, IMGPIPE_EFORMAT, "empty");
 	/* Cut in the middle of a tag. */
 	assert_xmp_bad("<x:xmpmeta><rdf:RDF><rdf:Descr", "unterminated tag");
 	/* Nested deeper than any packet. */
@@ -949,6 +1041,8 @@ main(void)
 		cmocka_unit_test(test_exif_rewrite_parsed_maker_note),
 		cmocka_unit_test(
 			test_exif_rewrite_gps_and_orientation_kept_or_not),
+		cmocka_unit_test(test_exif_rewrite_bad_thumbnail),
+		cmocka_unit_test(test_exif_rewrite_odd_formats),
 		cmocka_unit_test(test_exif_rewrite_deterministic),
 		cmocka_unit_test(test_exif_rewrite_loops),
 		cmocka_unit_test(test_exif_rewrite_offsets_outside),
@@ -959,6 +1053,7 @@ main(void)
 		cmocka_unit_test(test_xmp_kept),
 		cmocka_unit_test(test_xmp_namespaces),
 		cmocka_unit_test(test_xmp_structured_value_removed),
+		cmocka_unit_test(test_xmp_trailing_nul),
 		cmocka_unit_test(test_xmp_deterministic),
 		cmocka_unit_test(test_xmp_refused),
 		cmocka_unit_test(test_iptc_keeps_record_and_digest),

@@ -55,6 +55,7 @@ struct frame {
 	enum xmp_action act;
 	char value[16]; /* the new text of ACT_REPLACE */
 	int has_child;
+	int kept; /* elements written out before this one started */
 };
 
 struct attr {
@@ -393,24 +394,21 @@ end_element(struct scan *s, const char *etag, size_t n, int empty)
 	int rc = 0;
 
 	s->nbind = f->nbind;
-	if (s->removing == s->depth + 1) {
+	if (s->removing == s->depth + 1 ||
+	    (!s->removing && f->act == ACT_REPLACE &&
+	     (empty || f->has_child))) {
+		/* Its elements go with it: they count no more. */
 		s->out.len = f->cut;
-		s->removing = 0;
-		return 0;
-	}
-	if (s->removing)
-		return emit(s, etag, n);
-	if (f->act != ACT_REPLACE) {
-		s->kept++;
-		return emit(s, etag, n);
-	}
-	if (empty || f->has_child) {
-		s->out.len = f->cut;
+		s->kept = f->kept;
+		if (s->removing == s->depth + 1)
+			s->removing = 0;
 		return 0;
 	}
 	s->kept++;
-	s->out.len = f->text;
-	rc = emit(s, f->value, strlen(f->value));
+	if (!s->removing && f->act == ACT_REPLACE) {
+		s->out.len = f->text;
+		rc = emit(s, f->value, strlen(f->value));
+	}
 	return rc == 0 ? emit(s, etag, n) : rc;
 }
 
@@ -451,6 +449,7 @@ start_tag(struct scan *s, const char *lt)
 		return refuse(s, "bad element name");
 	f->nbind = s->nbind;
 	f->has_child = 0;
+	f->kept = s->kept;
 	rc = scan_attrs(s, &nattr);
 	if (rc == 0)
 		rc = bind_attrs(s, nattr);

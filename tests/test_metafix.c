@@ -831,6 +831,30 @@ assert_xmp_bad(const char *d, const char *want)
 	assert_xmp_refused(d, strlen(d), IMGPIPE_EFORMAT, want);
 }
 
+/*
+ * A property inside a property (found by fuzz_xmp): the inner one is
+ * rewritten, then the outer one, holding markup, is removed with it; a
+ * packet left with no element is refused, not written empty.
+ */
+static void
+test_xmp_nested_property(void **state)
+{
+	static const char inner[] = "<tiff:Orientation>x<tiff:Orientation>8"
+				    "</tiff:Orientation></tiff:Orientation>";
+	struct meta_fix fix = { 1, 0, 0, 0 };
+	char wrapped[256];
+	char *s;
+
+	(void)state;
+	assert_xmp_refused(inner, strlen(inner), IMGPIPE_EFORMAT, "no element");
+	snprintf(wrapped, sizeof(wrapped),
+		 "<rdf:Description>%s</rdf:Description>", inner);
+	s = patch(wrapped, &fix);
+	assert_has(s, "<rdf:Description></rdf:Description>");
+	assert_lacks(s, "Orientation");
+	free(s);
+}
+
 static void
 test_xmp_refused(void **state)
 {
@@ -1054,6 +1078,7 @@ main(void)
 		cmocka_unit_test(test_xmp_namespaces),
 		cmocka_unit_test(test_xmp_structured_value_removed),
 		cmocka_unit_test(test_xmp_trailing_nul),
+		cmocka_unit_test(test_xmp_nested_property),
 		cmocka_unit_test(test_xmp_deterministic),
 		cmocka_unit_test(test_xmp_refused),
 		cmocka_unit_test(test_iptc_keeps_record_and_digest),

@@ -473,15 +473,23 @@ exif_rewrite(const unsigned char *tiff, size_t len, const struct meta_fix *fix,
 				 dmg.reason[0] != '\0' ? dmg.reason
 						       : "out of memory");
 	}
-	if (ed->ifd[EXIF_IFD_0]->count == 0) {
-		exif_data_unref(ed);
-		return error_set(err, IMGPIPE_EFORMAT,
-				 "EXIF dropped: IFD0 holds no tag");
-	}
 	rc = apply_fix(ed, fix);
 	if (rc != 0) {
 		exif_data_unref(ed);
 		return error_set(err, rc, "EXIF dropped: out of memory");
+	}
+	/*
+	 * IFD0 may hold nothing but the pointer to the Exif IFD (libexif
+	 * keeps no entry for pointers); a block with no tag at all, or only
+	 * GPS under strip_gps, is nothing to write.
+	 */
+	if (ed->ifd[EXIF_IFD_0]->count + ed->ifd[EXIF_IFD_EXIF]->count +
+		    ed->ifd[EXIF_IFD_GPS]->count +
+		    ed->ifd[EXIF_IFD_INTEROPERABILITY]->count ==
+	    0) {
+		exif_data_unref(ed);
+		return error_set(err, IMGPIPE_EFORMAT,
+				 "EXIF dropped: no tag left to write");
 	}
 	rc = save(ed, out, out_len, err);
 	exif_data_unref(ed);

@@ -392,6 +392,29 @@ test_exif_rewrite_odd_formats(void **state)
 			 300);
 	exif_data_unref(ed);
 	free(out);
+	/* IFD0 with only the Exif pointer; then GPS alone, stripped. */
+	tb_init(&t, 0);
+	ifd0 = tb_ifd(&t, 1);
+	exif = tb_ifd(&t, 1);
+	tb_entry(&t, ifd0, 0, EXIF_TAG_EXIF_IFD_POINTER, EXIF_FORMAT_LONG, 1,
+		 (uint32_t)exif);
+	tb_ascii(&t, exif, 0, EXIF_TAG_DATE_TIME_ORIGINAL,
+		 "2024:05:06 07:08:09");
+	assert_int_equal(rewrite(&t, &fix, &out, &len, &err), 0);
+	ed = reload(out, len);
+	assert_ascii(ed, EXIF_IFD_EXIF, EXIF_TAG_DATE_TIME_ORIGINAL,
+		     "2024:05:06 07:08:09");
+	exif_data_unref(ed);
+	free(out);
+	tb_entry(&t, ifd0, 0, EXIF_TAG_GPS_INFO_IFD_POINTER, EXIF_FORMAT_LONG,
+		 1, (uint32_t)exif);
+	tb_entry(&t, exif, 0, EXIF_TAG_GPS_LATITUDE_REF, EXIF_FORMAT_ASCII, 2,
+		 0);
+	fix.strip_gps = 1;
+	assert_int_equal(rewrite(&t, &fix, &out, &len, &err), IMGPIPE_EFORMAT);
+	assert_non_null(strstr(err.msg, "EXIF dropped: no tag left"));
+	assert_null(out);
+	fix.strip_gps = 0;
 	/* Absent tags stay absent. */
 	tb_init(&t, 1);
 	ifd0 = tb_ifd(&t, 1);
@@ -555,7 +578,7 @@ test_exif_rewrite_not_exif(void **state)
 	assert_refused(t.b, t.n, IMGPIPE_EFORMAT, "no IFD0");
 	tb_init(&t, 0);
 	(void)tb_ifd(&t, 0);
-	assert_refused(t.b, t.n, IMGPIPE_EFORMAT, "IFD0 holds no tag");
+	assert_refused(t.b, t.n, IMGPIPE_EFORMAT, "no tag left");
 	/* Over the limit: refused before any parsing. */
 	big = calloc(META_EXIF_MAX + 1, 1);
 	assert_non_null(big);

@@ -123,8 +123,9 @@ exif_orientation(const unsigned char *data, size_t len)
 
 struct tiff_walk {
 	const unsigned char *p;
-	size_t len; /* what libexif will read of p */
-	int big;    /* "MM" */
+	size_t len;  /* what libexif will read of p */
+	size_t full; /* all of p */
+	int big;     /* "MM" */
 	uint32_t seen[WALK_MAX_IFDS];
 	int nseen;
 	struct imgpipe_error *err;
@@ -162,6 +163,20 @@ format_size(uint32_t fmt)
 
 static int walk_ifd(struct tiff_walk *w, uint32_t off, const char *name);
 
+/* what, n bytes at off, runs past what libexif reads: say where. */
+static int
+past_end(const struct tiff_walk *w, uint64_t off, uint64_t n, const char *what,
+	 const char *why)
+{
+	if (off + n <= w->full)
+		return error_set(w->err, IMGPIPE_ELIMIT,
+				 "EXIF dropped: %s lies past 64 KiB, where "
+				 "libexif reads no further",
+				 what);
+	return error_set(w->err, IMGPIPE_EFORMAT, "EXIF dropped: %s %s", what,
+			 why);
+}
+
 /* The entry at offset at of IFD name, and the IFD it points to, if any. */
 static int
 walk_entry(struct tiff_walk *w, size_t at, const char *name)
@@ -169,17 +184,19 @@ walk_entry(struct tiff_walk *w, size_t at, const char *name)
 	uint32_t tag = rd16(w, at), fmt = rd16(w, at + 2);
 	uint64_t n = rd32(w, at + 4), bytes = n * format_size(fmt);
 	uint32_t voff = rd32(w, at + 8);
+	char what[64];
 
 	if (bytes > UINT32_MAX)
 		return error_set(w->err, IMGPIPE_EFORMAT,
 				 "EXIF dropped: tag 0x%04x in %s has a count "
 				 "that overflows",
 				 (unsigned)tag, name);
-	if (bytes > 4 && (voff > w->len || bytes > w->len - voff))
-		return error_set(w->err, IMGPIPE_EFORMAT,
-				 "EXIF dropped: tag 0x%04x in %s points "
-				 "outside the block",
-				 (unsigned)tag, name);
+	if (bytes > 4 && voff + bytes > w->len) {
+		snprintf(what, sizeof(what), "tag 0x%04x in %s", (unsigned)tag,
+			 name);
+		return past_end(w, voff, bytes, what,
+				"points outside the block");
+	}
 	/* libexif follows these in any IFD, whatever their type says. */
 	if (tag == EXIF_TAG_EXIF_IFD_POINTER)
 		return walk_ifd(w, voff, "the Exif IFD");
@@ -196,10 +213,8 @@ walk_ifd(struct tiff_walk *w, uint32_t off, const char *name)
 	uint32_t n, i;
 	int k, rc;
 
-	if (off > w->len || w->len - off < 2)
-		return error_set(w->err, IMGPIPE_EFORMAT,
-				 "EXIF dropped: %s lies outside the block",
-				 name);
+	if ((uint64_t)off + 2 > w->len)
+		return past_end(w, off, 2, name, "lies outside the block");
 	for (k = 0; k < w->nseen; k++)
 		if (w->seen[k] == off)
 			return error_set(w->err, IMGPIPE_EFORMAT,
@@ -212,8 +227,8 @@ walk_ifd(struct tiff_walk *w, uint32_t off, const char *name)
 	w->seen[w->nseen++] = off;
 	n = rd16(w, off);
 	if ((uint64_t)off + 2 + 12 * (uint64_t)n > w->len)
-		return error_set(w->err, IMGPIPE_EFORMAT,
-				 "EXIF dropped: %s runs past the block", name);
+		return past_end(w, off, 2 + 12 * (uint64_t)n, name,
+				"runs past the block");
 	for (i = 0; i < n; i++) {
 		rc = walk_entry(w, off + 2 + 12 * (size_t)i, name);
 		if (rc != 0)
@@ -236,6 +251,7 @@ tiff_check(const unsigned char *tiff, size_t len, struct imgpipe_error *err)
 				 "EXIF dropped: not a TIFF structure");
 	w.p = tiff;
 	w.len = len < EXIF_READABLE ? len : EXIF_READABLE;
+	w.full = len;
 	w.big = tiff[0] == 'M';
 	w.err = err;
 	if (rd16(&w, 2) != 42)

@@ -509,6 +509,7 @@ test_exif_rewrite_loops(void **state)
 static void
 test_exif_rewrite_offsets_outside(void **state)
 {
+	unsigned char *big;
 	struct tb t;
 	size_t ifd0;
 
@@ -532,6 +533,19 @@ test_exif_rewrite_offsets_outside(void **state)
 	tb_u16(&t, 8, 40);
 	t.n = 8 + 2 + 12 * 3;
 	assert_refused(t.b, t.n, IMGPIPE_EFORMAT, "runs past the block");
+	/*
+	 * Inside a PNG eXIf block but past the 64 KiB libexif reads: the tag
+	 * would be lost without a word, so the block is refused as too big.
+	 */
+	big = calloc(80000, 1);
+	assert_non_null(big);
+	tb_init(&t, 0);
+	ifd0 = tb_ifd(&t, 1);
+	tb_entry(&t, ifd0, 0, EXIF_TAG_MAKE, EXIF_FORMAT_ASCII, 6, 70000);
+	memcpy(big, t.b, t.n);
+	memcpy(big + 70000, "Maker", 6);
+	assert_refused(big, 80000, IMGPIPE_ELIMIT, "past 64 KiB");
+	free(big);
 	/* IFD0 itself outside. */
 	tb_init(&t, 0);
 	tb_u32(&t, 4, 0x7fffffff);

@@ -565,7 +565,7 @@ scan_packet(struct scan *s)
 		return refuse(s, "unclosed element");
 	/* Nothing left (a packet of GPS only, say) is no packet. */
 	if (s->kept == 0)
-		return refuse(s, "no element");
+		return refuse(s, "no element left");
 	/* New numbers are longer than old ones: the limit holds for both. */
 	if (s->out.len > META_XMP_MAX)
 		return error_set(s->err, IMGPIPE_ELIMIT,

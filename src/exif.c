@@ -128,6 +128,7 @@ struct tiff_walk {
 	int big;     /* "MM" */
 	uint32_t seen[WALK_MAX_IFDS];
 	int nseen;
+	uint32_t mnote; /* offset of the maker note's bytes, 0 if none */
 	struct imgpipe_error *err;
 };
 
@@ -197,6 +198,8 @@ walk_entry(struct tiff_walk *w, size_t at, const char *name)
 		return past_end(w, voff, bytes, what,
 				"points outside the block");
 	}
+	if (tag == EXIF_TAG_MAKER_NOTE && bytes > 4 && w->mnote == 0)
+		w->mnote = voff;
 	/* libexif follows these in any IFD, whatever their type says. */
 	if (tag == EXIF_TAG_EXIF_IFD_POINTER)
 		return walk_ifd(w, voff, "the Exif IFD");
@@ -237,15 +240,20 @@ walk_ifd(struct tiff_walk *w, uint32_t off, const char *name)
 	return 0;
 }
 
-/* The whole structure as libexif will read it; 0 when it is sound. */
+/*
+ * The whole structure as libexif will read it; 0 when it is sound, with
+ * *mnote the offset of the maker note's bytes (0 when there is none).
+ */
 static int
-tiff_check(const unsigned char *tiff, size_t len, struct imgpipe_error *err)
+tiff_check(const unsigned char *tiff, size_t len, uint32_t *mnote,
+	   struct imgpipe_error *err)
 {
 	struct tiff_walk w = { 0 };
 	uint32_t ifd0, n;
 	size_t next;
 	int rc;
 
+	*mnote = 0;
 	if (!is_tiff(tiff, len))
 		return error_set(err, IMGPIPE_EFORMAT,
 				 "EXIF dropped: not a TIFF structure");
@@ -265,16 +273,18 @@ tiff_check(const unsigned char *tiff, size_t len, struct imgpipe_error *err)
 		return rc;
 	n = rd16(&w, ifd0);
 	next = ifd0 + 2 + 12 * (size_t)n;
-	if (w.len - next < 4)
-		return 0; /* libexif reads no IFD1 then */
-	ifd0 = rd32(&w, next);
-	return ifd0 == 0 ? 0 : walk_ifd(&w, ifd0, "IFD1");
+	/* libexif reads no IFD1 when its offset does not fit. */
+	if (w.len - next >= 4 && rd32(&w, next) != 0)
+		rc = walk_ifd(&w, rd32(&w, next), "IFD1");
+	*mnote = w.mnote;
+	return rc;
 }
 
 /* What libexif says is wrong: the first corruption, or running short. */
 struct exif_damage {
 	int code;
 	char reason[160];
+	int mnote_complaint; /* the maker note parser found it wrong */
 };
 
 static void
@@ -288,8 +298,12 @@ exif_log_fn(ExifLog *log, ExifLogCode code, const char *domain,
 	 * A maker note libexif cannot parse does not matter: its bytes go
 	 * out unchanged.  What the core loader calls corrupt does.
 	 */
-	if (domain != NULL && strncmp(domain, "ExifMnote", 9) == 0)
+	if (domain != NULL && strncmp(domain, "ExifMnote", 9) == 0) {
+		if (code == EXIF_LOG_CODE_CORRUPT_DATA ||
+		    code == EXIF_LOG_CODE_NO_MEMORY)
+			d->mnote_complaint = 1;
 		return;
+	}
 	if (d->code != 0)
 		return;
 	if (code == EXIF_LOG_CODE_CORRUPT_DATA)
@@ -455,12 +469,60 @@ save(ExifData *ed, unsigned char **out, size_t *out_len,
 	return 0;
 }
 
+/* Whether IFD0's Make says Canon, as libexif's own test for the note. */
+static int
+is_canon(ExifData *ed)
+{
+	ExifEntry *e =
+		exif_content_get_entry(ed->ifd[EXIF_IFD_0], EXIF_TAG_MAKE);
+
+	return e != NULL && e->data != NULL && e->size >= 5 &&
+	       memcmp(e->data, "Canon", 5) == 0;
+}
+
+/*
+ * The maker note's bytes go out as they came, but libexif lays the block
+ * out anew, so the note may move.  Most notes do not mind (Apple's, Nikon
+ * type 3, Fujifilm and Olympus type 2 count their offsets from the note
+ * itself), but a Canon note counts them from the TIFF header and would
+ * then point at the wrong bytes.  libexif can write a Canon note anew with
+ * its offsets moved: that is done when the note moved and libexif read it
+ * without complaint; otherwise the bytes stay as they came.
+ */
+static int
+fix_moved_note(ExifData *ed, uint32_t was, const struct exif_damage *dmg,
+	       unsigned char **out, size_t *out_len, struct imgpipe_error *err)
+{
+	ExifMnoteData *md = exif_data_get_mnote_data(ed);
+	unsigned char *again;
+	size_t n;
+	uint32_t now = 0;
+	int rc;
+
+	rc = tiff_check(*out, *out_len, &now, err);
+	if (rc != 0 || was == 0 || now == was || !is_canon(ed) || md == NULL ||
+	    exif_mnote_data_count(md) == 0 || dmg->mnote_complaint)
+		return rc;
+	exif_data_unset_option(ed, EXIF_DATA_OPTION_DONT_CHANGE_MAKER_NOTE);
+	if (save(ed, &again, &n, NULL) != 0)
+		return 0;
+	if (tiff_check(again, n, &now, NULL) != 0 || now == 0) {
+		free(again);
+		return 0;
+	}
+	free(*out);
+	*out = again;
+	*out_len = n;
+	return 0;
+}
+
 int
 exif_rewrite(const unsigned char *tiff, size_t len, const struct meta_fix *fix,
 	     unsigned char **out, size_t *out_len, struct imgpipe_error *err)
 {
-	struct exif_damage dmg = { 0, "" };
+	struct exif_damage dmg = { 0, "", 0 };
 	unsigned char *copy;
+	uint32_t mnote = 0;
 	ExifData *ed;
 	int rc;
 
@@ -473,7 +535,7 @@ exif_rewrite(const unsigned char *tiff, size_t len, const struct meta_fix *fix,
 	if (tiff == NULL)
 		return error_set(err, IMGPIPE_EFORMAT,
 				 "EXIF dropped: not a TIFF structure");
-	rc = tiff_check(tiff, len, err);
+	rc = tiff_check(tiff, len, &mnote, err);
 	if (rc != 0)
 		return rc;
 	copy = with_header(tiff, len);
@@ -508,6 +570,14 @@ exif_rewrite(const unsigned char *tiff, size_t len, const struct meta_fix *fix,
 				 "EXIF dropped: no tag left to write");
 	}
 	rc = save(ed, out, out_len, err);
+	if (rc == 0)
+		rc = fix_moved_note(ed, mnote, &dmg, out, out_len, err);
 	exif_data_unref(ed);
+	if (rc != 0) {
+		/* The output must be a block this function accepts again. */
+		free(*out);
+		*out = NULL;
+		*out_len = 0;
+	}
 	return rc;
 }

@@ -301,6 +301,61 @@ test_exif_rewrite_parsed_maker_note(void **state)
 	check_camera_rewrite(1, "OLYMPUS");
 }
 
+/*
+ * A Canon note counts its offsets from the TIFF header: when libexif
+ * moves it (here the date's bytes, stored after the note, come first in
+ * the output), it is written anew with offsets that still find the value.
+ */
+static void
+test_exif_rewrite_canon_note_moved(void **state)
+{
+	static const char value[16] = "CANON IMAGETYPE";
+	struct meta_fix fix = { 1, 0, 0, 0 };
+	struct imgpipe_error err;
+	unsigned char note[2 + 12 + 4 + sizeof(value)] = { 0 };
+	unsigned char *out;
+	size_t len, ifd0, exif, at;
+	uint32_t was, now;
+	ExifData *ed;
+	ExifEntry *e;
+	struct tb t, n = { .big = 0 };
+
+	(void)state;
+	tb_init(&t, 0);
+	ifd0 = tb_ifd(&t, 2);
+	tb_ascii(&t, ifd0, 0, EXIF_TAG_MAKE, "Canon");
+	exif = tb_ifd(&t, 2);
+	tb_entry(&t, ifd0, 1, EXIF_TAG_EXIF_IFD_POINTER, EXIF_FORMAT_LONG, 1,
+		 (uint32_t)exif);
+	/* The note: one entry, ImageType, its value inside the note. */
+	at = t.n + (t.n & 1);
+	was = (uint32_t)(at + 2 + 12 + 4);
+	tb_u16(&n, 0, 1);
+	memcpy(note, n.b, 2);
+	tb_u16(&n, 0, 0x0006);
+	tb_u16(&n, 2, EXIF_FORMAT_ASCII);
+	tb_u32(&n, 4, sizeof(value));
+	tb_u32(&n, 8, was);
+	memcpy(note + 2, n.b, 12);
+	memcpy(note + 18, value, sizeof(value));
+	tb_data(&t, exif, 1, EXIF_TAG_MAKER_NOTE, EXIF_FORMAT_UNDEFINED,
+		sizeof(note), note, sizeof(note));
+	tb_ascii(&t, exif, 0, EXIF_TAG_DATE_TIME_ORIGINAL,
+		 "2024:05:06 07:08:09");
+	assert_int_equal(rewrite(&t, &fix, &out, &len, &err), 0);
+	ed = reload(out, len);
+	e = exif_content_get_entry(ed->ifd[EXIF_IFD_EXIF], EXIF_TAG_MAKER_NOTE);
+	assert_non_null(e);
+	assert_true(e->size >= 18);
+	assert_int_equal(exif_get_short(e->data, EXIF_BYTE_ORDER_INTEL), 1);
+	now = exif_get_long(e->data + 2 + 8, EXIF_BYTE_ORDER_INTEL);
+	assert_int_not_equal(now, was);
+	assert_true(now + sizeof(value) <= len);
+	assert_memory_equal(out + now, value, sizeof(value));
+	exif_data_unref(ed);
+	free(out);
+}
+
 static void
 test_exif_rewrite_gps_and_orientation_kept_or_not(void **state)
 {
@@ -1100,6 +1155,7 @@ main(void)
 		cmocka_unit_test(test_exif_rewrite_little_endian),
 		cmocka_unit_test(test_exif_rewrite_big_endian),
 		cmocka_unit_test(test_exif_rewrite_parsed_maker_note),
+		cmocka_unit_test(test_exif_rewrite_canon_note_moved),
 		cmocka_unit_test(
 			test_exif_rewrite_gps_and_orientation_kept_or_not),
 		cmocka_unit_test(test_exif_rewrite_bad_thumbnail),

@@ -123,10 +123,12 @@ exif_orientation(const unsigned char *data, size_t len)
 
 struct tiff_walk {
 	const unsigned char *p;
-	size_t len; /* what libexif will read of p */
-	int big;    /* "MM" */
+	size_t len;  /* what libexif will read of p */
+	size_t full; /* all of p */
+	int big;     /* "MM" */
 	uint32_t seen[WALK_MAX_IFDS];
 	int nseen;
+	uint32_t mnote; /* offset of the maker note's bytes, 0 if none */
 	struct imgpipe_error *err;
 };
 
@@ -162,6 +164,20 @@ format_size(uint32_t fmt)
 
 static int walk_ifd(struct tiff_walk *w, uint32_t off, const char *name);
 
+/* what, n bytes at off, runs past what libexif reads: say where. */
+static int
+past_end(const struct tiff_walk *w, uint64_t off, uint64_t n, const char *what,
+	 const char *why)
+{
+	if (off + n <= w->full)
+		return error_set(w->err, IMGPIPE_ELIMIT,
+				 "EXIF dropped: %s lies past 64 KiB, where "
+				 "libexif reads no further",
+				 what);
+	return error_set(w->err, IMGPIPE_EFORMAT, "EXIF dropped: %s %s", what,
+			 why);
+}
+
 /* The entry at offset at of IFD name, and the IFD it points to, if any. */
 static int
 walk_entry(struct tiff_walk *w, size_t at, const char *name)
@@ -169,17 +185,21 @@ walk_entry(struct tiff_walk *w, size_t at, const char *name)
 	uint32_t tag = rd16(w, at), fmt = rd16(w, at + 2);
 	uint64_t n = rd32(w, at + 4), bytes = n * format_size(fmt);
 	uint32_t voff = rd32(w, at + 8);
+	char what[64];
 
 	if (bytes > UINT32_MAX)
 		return error_set(w->err, IMGPIPE_EFORMAT,
 				 "EXIF dropped: tag 0x%04x in %s has a count "
 				 "that overflows",
 				 (unsigned)tag, name);
-	if (bytes > 4 && (voff > w->len || bytes > w->len - voff))
-		return error_set(w->err, IMGPIPE_EFORMAT,
-				 "EXIF dropped: tag 0x%04x in %s points "
-				 "outside the block",
-				 (unsigned)tag, name);
+	if (bytes > 4 && voff + bytes > w->len) {
+		snprintf(what, sizeof(what), "tag 0x%04x in %s", (unsigned)tag,
+			 name);
+		return past_end(w, voff, bytes, what,
+				"points outside the block");
+	}
+	if (tag == EXIF_TAG_MAKER_NOTE && bytes > 4 && w->mnote == 0)
+		w->mnote = voff;
 	/* libexif follows these in any IFD, whatever their type says. */
 	if (tag == EXIF_TAG_EXIF_IFD_POINTER)
 		return walk_ifd(w, voff, "the Exif IFD");
@@ -196,10 +216,8 @@ walk_ifd(struct tiff_walk *w, uint32_t off, const char *name)
 	uint32_t n, i;
 	int k, rc;
 
-	if (off > w->len || w->len - off < 2)
-		return error_set(w->err, IMGPIPE_EFORMAT,
-				 "EXIF dropped: %s lies outside the block",
-				 name);
+	if ((uint64_t)off + 2 > w->len)
+		return past_end(w, off, 2, name, "lies outside the block");
 	for (k = 0; k < w->nseen; k++)
 		if (w->seen[k] == off)
 			return error_set(w->err, IMGPIPE_EFORMAT,
@@ -212,8 +230,8 @@ walk_ifd(struct tiff_walk *w, uint32_t off, const char *name)
 	w->seen[w->nseen++] = off;
 	n = rd16(w, off);
 	if ((uint64_t)off + 2 + 12 * (uint64_t)n > w->len)
-		return error_set(w->err, IMGPIPE_EFORMAT,
-				 "EXIF dropped: %s runs past the block", name);
+		return past_end(w, off, 2 + 12 * (uint64_t)n, name,
+				"runs past the block");
 	for (i = 0; i < n; i++) {
 		rc = walk_entry(w, off + 2 + 12 * (size_t)i, name);
 		if (rc != 0)
@@ -222,20 +240,26 @@ walk_ifd(struct tiff_walk *w, uint32_t off, const char *name)
 	return 0;
 }
 
-/* The whole structure as libexif will read it; 0 when it is sound. */
+/*
+ * The whole structure as libexif will read it; 0 when it is sound, with
+ * *mnote the offset of the maker note's bytes (0 when there is none).
+ */
 static int
-tiff_check(const unsigned char *tiff, size_t len, struct imgpipe_error *err)
+tiff_check(const unsigned char *tiff, size_t len, uint32_t *mnote,
+	   struct imgpipe_error *err)
 {
 	struct tiff_walk w = { 0 };
 	uint32_t ifd0, n;
 	size_t next;
 	int rc;
 
+	*mnote = 0;
 	if (!is_tiff(tiff, len))
 		return error_set(err, IMGPIPE_EFORMAT,
 				 "EXIF dropped: not a TIFF structure");
 	w.p = tiff;
 	w.len = len < EXIF_READABLE ? len : EXIF_READABLE;
+	w.full = len;
 	w.big = tiff[0] == 'M';
 	w.err = err;
 	if (rd16(&w, 2) != 42)
@@ -249,16 +273,18 @@ tiff_check(const unsigned char *tiff, size_t len, struct imgpipe_error *err)
 		return rc;
 	n = rd16(&w, ifd0);
 	next = ifd0 + 2 + 12 * (size_t)n;
-	if (w.len - next < 4)
-		return 0; /* libexif reads no IFD1 then */
-	ifd0 = rd32(&w, next);
-	return ifd0 == 0 ? 0 : walk_ifd(&w, ifd0, "IFD1");
+	/* libexif reads no IFD1 when its offset does not fit. */
+	if (w.len - next >= 4 && rd32(&w, next) != 0)
+		rc = walk_ifd(&w, rd32(&w, next), "IFD1");
+	*mnote = w.mnote;
+	return rc;
 }
 
 /* What libexif says is wrong: the first corruption, or running short. */
 struct exif_damage {
 	int code;
 	char reason[160];
+	int mnote_complaint; /* the maker note parser found it wrong */
 };
 
 static void
@@ -272,8 +298,12 @@ exif_log_fn(ExifLog *log, ExifLogCode code, const char *domain,
 	 * A maker note libexif cannot parse does not matter: its bytes go
 	 * out unchanged.  What the core loader calls corrupt does.
 	 */
-	if (domain != NULL && strncmp(domain, "ExifMnote", 9) == 0)
+	if (domain != NULL && strncmp(domain, "ExifMnote", 9) == 0) {
+		if (code == EXIF_LOG_CODE_CORRUPT_DATA ||
+		    code == EXIF_LOG_CODE_NO_MEMORY)
+			d->mnote_complaint = 1;
 		return;
+	}
 	if (d->code != 0)
 		return;
 	if (code == EXIF_LOG_CODE_CORRUPT_DATA)
@@ -313,7 +343,10 @@ set_number(ExifData *ed, ExifContent *c, ExifTag tag, unsigned v)
 			return 0;
 		}
 	}
-	/* Another format, or a size a SHORT cannot hold: a new LONG. */
+	/*
+	 * Another format or count, or a size a SHORT cannot hold: a new
+	 * entry, SHORT for Orientation (the only type it has), else LONG.
+	 */
 	mem = exif_mem_new_default();
 	if (mem == NULL)
 		return IMGPIPE_ENOMEM;
@@ -327,10 +360,16 @@ set_number(ExifData *ed, ExifContent *c, ExifTag tag, unsigned v)
 		return IMGPIPE_ENOMEM;
 	}
 	ne->tag = tag;
-	ne->format = EXIF_FORMAT_LONG;
 	ne->components = 1;
-	ne->size = 4;
-	exif_set_long(ne->data, order, (ExifLong)v);
+	if (tag == EXIF_TAG_ORIENTATION) {
+		ne->format = EXIF_FORMAT_SHORT;
+		ne->size = 2;
+		exif_set_short(ne->data, order, (ExifShort)v);
+	} else {
+		ne->format = EXIF_FORMAT_LONG;
+		ne->size = 4;
+		exif_set_long(ne->data, order, (ExifLong)v);
+	}
 	exif_content_remove_entry(c, e);
 	exif_content_add_entry(c, ne);
 	exif_entry_unref(ne);
@@ -406,6 +445,17 @@ save(ExifData *ed, unsigned char **out, size_t *out_len,
 				 "EXIF dropped: libexif could not save it");
 	}
 	n -= (unsigned)sizeof(exif_header);
+	/*
+	 * Data that tags shared in the input is written once per tag: the
+	 * output can grow past what a JPEG segment (and libexif) holds.
+	 */
+	if (n > EXIF_READABLE) {
+		free(saved);
+		return error_set(err, IMGPIPE_ELIMIT,
+				 "EXIF dropped: %u bytes once rewritten, over "
+				 "the 64 KiB a segment holds",
+				 n);
+	}
 	tiff = malloc(n);
 	if (tiff == NULL) {
 		free(saved);
@@ -419,12 +469,60 @@ save(ExifData *ed, unsigned char **out, size_t *out_len,
 	return 0;
 }
 
+/* Whether IFD0's Make says Canon, as libexif's own test for the note. */
+static int
+is_canon(ExifData *ed)
+{
+	ExifEntry *e =
+		exif_content_get_entry(ed->ifd[EXIF_IFD_0], EXIF_TAG_MAKE);
+
+	return e != NULL && e->data != NULL && e->size >= 5 &&
+	       memcmp(e->data, "Canon", 5) == 0;
+}
+
+/*
+ * The maker note's bytes go out as they came, but libexif lays the block
+ * out anew, so the note may move.  Most notes do not mind (Apple's, Nikon
+ * type 3, Fujifilm and Olympus type 2 count their offsets from the note
+ * itself), but a Canon note counts them from the TIFF header and would
+ * then point at the wrong bytes.  libexif can write a Canon note anew with
+ * its offsets moved: that is done when the note moved and libexif read it
+ * without complaint; otherwise the bytes stay as they came.
+ */
+static int
+fix_moved_note(ExifData *ed, uint32_t was, const struct exif_damage *dmg,
+	       unsigned char **out, size_t *out_len, struct imgpipe_error *err)
+{
+	ExifMnoteData *md = exif_data_get_mnote_data(ed);
+	unsigned char *again;
+	size_t n;
+	uint32_t now = 0;
+	int rc;
+
+	rc = tiff_check(*out, *out_len, &now, err);
+	if (rc != 0 || was == 0 || now == was || !is_canon(ed) || md == NULL ||
+	    exif_mnote_data_count(md) == 0 || dmg->mnote_complaint)
+		return rc;
+	exif_data_unset_option(ed, EXIF_DATA_OPTION_DONT_CHANGE_MAKER_NOTE);
+	if (save(ed, &again, &n, NULL) != 0)
+		return 0;
+	if (tiff_check(again, n, &now, NULL) != 0 || now == 0) {
+		free(again);
+		return 0;
+	}
+	free(*out);
+	*out = again;
+	*out_len = n;
+	return 0;
+}
+
 int
 exif_rewrite(const unsigned char *tiff, size_t len, const struct meta_fix *fix,
 	     unsigned char **out, size_t *out_len, struct imgpipe_error *err)
 {
-	struct exif_damage dmg = { 0, "" };
+	struct exif_damage dmg = { 0, "", 0 };
 	unsigned char *copy;
+	uint32_t mnote = 0;
 	ExifData *ed;
 	int rc;
 
@@ -437,7 +535,7 @@ exif_rewrite(const unsigned char *tiff, size_t len, const struct meta_fix *fix,
 	if (tiff == NULL)
 		return error_set(err, IMGPIPE_EFORMAT,
 				 "EXIF dropped: not a TIFF structure");
-	rc = tiff_check(tiff, len, err);
+	rc = tiff_check(tiff, len, &mnote, err);
 	if (rc != 0)
 		return rc;
 	copy = with_header(tiff, len);
@@ -453,17 +551,33 @@ exif_rewrite(const unsigned char *tiff, size_t len, const struct meta_fix *fix,
 				 dmg.reason[0] != '\0' ? dmg.reason
 						       : "out of memory");
 	}
-	if (ed->ifd[EXIF_IFD_0]->count == 0) {
-		exif_data_unref(ed);
-		return error_set(err, IMGPIPE_EFORMAT,
-				 "EXIF dropped: IFD0 holds no tag");
-	}
 	rc = apply_fix(ed, fix);
 	if (rc != 0) {
 		exif_data_unref(ed);
 		return error_set(err, rc, "EXIF dropped: out of memory");
 	}
+	/*
+	 * IFD0 may hold nothing but the pointer to the Exif IFD (libexif
+	 * keeps no entry for pointers); a block with no tag at all, or only
+	 * GPS under strip_gps, is nothing to write.
+	 */
+	if (ed->ifd[EXIF_IFD_0]->count + ed->ifd[EXIF_IFD_EXIF]->count +
+		    ed->ifd[EXIF_IFD_GPS]->count +
+		    ed->ifd[EXIF_IFD_INTEROPERABILITY]->count ==
+	    0) {
+		exif_data_unref(ed);
+		return error_set(err, IMGPIPE_EFORMAT,
+				 "EXIF dropped: no tag left to write");
+	}
 	rc = save(ed, out, out_len, err);
+	if (rc == 0)
+		rc = fix_moved_note(ed, mnote, &dmg, out, out_len, err);
 	exif_data_unref(ed);
+	if (rc != 0) {
+		/* The output must be a block this function accepts again. */
+		free(*out);
+		*out = NULL;
+		*out_len = 0;
+	}
 	return rc;
 }

@@ -161,6 +161,11 @@ iptc_filter(const unsigned char *irb, size_t len, unsigned char **out,
 			rc = error_set(err, IMGPIPE_ENOMEM,
 				       "IPTC dropped: out of memory");
 	}
+	/* A pad byte added to the last resource must not pass the limit. */
+	if (rc == 0 && b.len > META_IPTC_MAX)
+		rc = error_set(err, IMGPIPE_ELIMIT,
+			       "IPTC dropped: %zu bytes, over the 1 MiB limit",
+			       b.len);
 	if (rc != 0 || !has_iptc) {
 		membuf_release(&b);
 		return rc;

@@ -55,6 +55,7 @@ struct frame {
 	enum xmp_action act;
 	char value[16]; /* the new text of ACT_REPLACE */
 	int has_child;
+	int kept; /* elements written out before this one started */
 };
 
 struct attr {
@@ -73,7 +74,7 @@ struct scan {
 	struct binding *bind;
 	size_t nbind, capbind;
 	struct attr attrs[XMP_MAX_ATTRS];
-	int elements;
+	int kept; /* elements written out */
 	struct imgpipe_error *err;
 };
 
@@ -393,19 +394,21 @@ end_element(struct scan *s, const char *etag, size_t n, int empty)
 	int rc = 0;
 
 	s->nbind = f->nbind;
-	if (s->removing == s->depth + 1) {
+	if (s->removing == s->depth + 1 ||
+	    (!s->removing && f->act == ACT_REPLACE &&
+	     (empty || f->has_child))) {
+		/* Its elements go with it: they count no more. */
 		s->out.len = f->cut;
-		s->removing = 0;
+		s->kept = f->kept;
+		if (s->removing == s->depth + 1)
+			s->removing = 0;
 		return 0;
 	}
-	if (s->removing || f->act != ACT_REPLACE)
-		return emit(s, etag, n);
-	if (empty || f->has_child) {
-		s->out.len = f->cut;
-		return 0;
+	s->kept++;
+	if (!s->removing && f->act == ACT_REPLACE) {
+		s->out.len = f->text;
+		rc = emit(s, f->value, strlen(f->value));
 	}
-	s->out.len = f->text;
-	rc = emit(s, f->value, strlen(f->value));
 	return rc == 0 ? emit(s, etag, n) : rc;
 }
 
@@ -446,6 +449,7 @@ start_tag(struct scan *s, const char *lt)
 		return refuse(s, "bad element name");
 	f->nbind = s->nbind;
 	f->has_child = 0;
+	f->kept = s->kept;
 	rc = scan_attrs(s, &nattr);
 	if (rc == 0)
 		rc = bind_attrs(s, nattr);
@@ -458,7 +462,6 @@ start_tag(struct scan *s, const char *lt)
 	s->p += empty ? 2 : 1;
 	if (s->depth > 0)
 		s->stack[s->depth - 1].has_child = 1;
-	s->elements++;
 	decide(s, f);
 	s->depth++;
 	rc = emit(s, lt, (size_t)(f->name.p + f->name.n - lt));
@@ -560,8 +563,15 @@ scan_packet(struct scan *s)
 	}
 	if (s->depth > 0)
 		return refuse(s, "unclosed element");
-	if (s->elements == 0)
-		return refuse(s, "no element");
+	/* Nothing left (a packet of GPS only, say) is no packet. */
+	if (s->kept == 0)
+		return refuse(s, "no element left");
+	/* New numbers are longer than old ones: the limit holds for both. */
+	if (s->out.len > META_XMP_MAX)
+		return error_set(s->err, IMGPIPE_ELIMIT,
+				 "XMP dropped: %zu bytes once patched, over "
+				 "the 1 MiB limit",
+				 s->out.len);
 	return 0;
 }
 
@@ -578,6 +588,9 @@ xmp_patch(const unsigned char *xmp, size_t len, const struct meta_fix *fix,
 		return error_set(err, IMGPIPE_ELIMIT,
 				 "XMP dropped: %zu bytes, over the 1 MiB limit",
 				 len);
+	/* Some writers end the packet with a NUL, as a C string. */
+	while (xmp != NULL && len > 0 && xmp[len - 1] == '\0')
+		len--;
 	if (xmp == NULL || len == 0)
 		return error_set(err, IMGPIPE_EFORMAT, "XMP dropped: empty");
 	/* The stack and the attributes are too big for a thread's stack. */

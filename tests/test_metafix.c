@@ -301,6 +301,61 @@ test_exif_rewrite_parsed_maker_note(void **state)
 	check_camera_rewrite(1, "OLYMPUS");
 }
 
+/*
+ * A Canon note counts its offsets from the TIFF header: when libexif
+ * moves it (here the date's bytes, stored after the note, come first in
+ * the output), it is written anew with offsets that still find the value.
+ */
+static void
+test_exif_rewrite_canon_note_moved(void **state)
+{
+	static const char value[16] = "CANON IMAGETYPE";
+	struct meta_fix fix = { 1, 0, 0, 0 };
+	struct imgpipe_error err;
+	unsigned char note[2 + 12 + 4 + sizeof(value)] = { 0 };
+	unsigned char *out;
+	size_t len, ifd0, exif, at;
+	uint32_t was, now;
+	ExifData *ed;
+	ExifEntry *e;
+	struct tb t, n = { .big = 0 };
+
+	(void)state;
+	tb_init(&t, 0);
+	ifd0 = tb_ifd(&t, 2);
+	tb_ascii(&t, ifd0, 0, EXIF_TAG_MAKE, "Canon");
+	exif = tb_ifd(&t, 2);
+	tb_entry(&t, ifd0, 1, EXIF_TAG_EXIF_IFD_POINTER, EXIF_FORMAT_LONG, 1,
+		 (uint32_t)exif);
+	/* The note: one entry, ImageType, its value inside the note. */
+	at = t.n + (t.n & 1);
+	was = (uint32_t)(at + 2 + 12 + 4);
+	tb_u16(&n, 0, 1);
+	memcpy(note, n.b, 2);
+	tb_u16(&n, 0, 0x0006);
+	tb_u16(&n, 2, EXIF_FORMAT_ASCII);
+	tb_u32(&n, 4, sizeof(value));
+	tb_u32(&n, 8, was);
+	memcpy(note + 2, n.b, 12);
+	memcpy(note + 18, value, sizeof(value));
+	tb_data(&t, exif, 1, EXIF_TAG_MAKER_NOTE, EXIF_FORMAT_UNDEFINED,
+		sizeof(note), note, sizeof(note));
+	tb_ascii(&t, exif, 0, EXIF_TAG_DATE_TIME_ORIGINAL,
+		 "2024:05:06 07:08:09");
+	assert_int_equal(rewrite(&t, &fix, &out, &len, &err), 0);
+	ed = reload(out, len);
+	e = exif_content_get_entry(ed->ifd[EXIF_IFD_EXIF], EXIF_TAG_MAKER_NOTE);
+	assert_non_null(e);
+	assert_true(e->size >= 18);
+	assert_int_equal(exif_get_short(e->data, EXIF_BYTE_ORDER_INTEL), 1);
+	now = exif_get_long(e->data + 2 + 8, EXIF_BYTE_ORDER_INTEL);
+	assert_int_not_equal(now, was);
+	assert_true(now + sizeof(value) <= len);
+	assert_memory_equal(out + now, value, sizeof(value));
+	exif_data_unref(ed);
+	free(out);
+}
+
 static void
 test_exif_rewrite_gps_and_orientation_kept_or_not(void **state)
 {
@@ -329,6 +384,101 @@ test_exif_rewrite_gps_and_orientation_kept_or_not(void **state)
 			 4000);
 	assert_ascii(ed, EXIF_IFD_EXIF, EXIF_TAG_DATE_TIME_ORIGINAL,
 		     "2024:05:06 07:08:09");
+	exif_data_unref(ed);
+	free(out);
+}
+
+/* A thumbnail that runs past the block goes, as any thumbnail: no refusal. */
+static void
+test_exif_rewrite_bad_thumbnail(void **state)
+{
+	struct meta_fix fix = { 1, 0, 0, 0 };
+	struct imgpipe_error err;
+	unsigned char *out;
+	size_t len;
+	ExifData *ed;
+	struct tb t;
+
+	(void)state;
+	camera_block(&t, 0, "Vendor");
+	t.n -= sizeof(thumb) - 4;
+	assert_int_equal(rewrite(&t, &fix, &out, &len, &err), 0);
+	ed = reload(out, len);
+	assert_int_equal(ed->ifd[EXIF_IFD_1]->count, 0);
+	assert_null(ed->data);
+	assert_ascii(ed, EXIF_IFD_0, EXIF_TAG_MAKE, "Vendor");
+	exif_data_unref(ed);
+	free(out);
+}
+
+/* Values stored in another type or count than the usual one. */
+static void
+test_exif_rewrite_odd_formats(void **state)
+{
+	struct meta_fix fix = { 1, 70000, 300, 0 };
+	struct imgpipe_error err;
+	unsigned char *out;
+	size_t len, ifd0, exif;
+	ExifData *ed;
+	struct tb t;
+
+	(void)state;
+	tb_init(&t, 0);
+	ifd0 = tb_ifd(&t, 2);
+	tb_entry(&t, ifd0, 0, EXIF_TAG_ORIENTATION, EXIF_FORMAT_SHORT, 2,
+		 0x00060006);
+	exif = tb_ifd(&t, 2);
+	tb_entry(&t, ifd0, 1, EXIF_TAG_EXIF_IFD_POINTER, EXIF_FORMAT_LONG, 1,
+		 (uint32_t)exif);
+	tb_entry(&t, exif, 0, EXIF_TAG_PIXEL_X_DIMENSION, EXIF_FORMAT_LONG, 1,
+		 6000);
+	tb_entry(&t, exif, 1, EXIF_TAG_PIXEL_Y_DIMENSION, EXIF_FORMAT_SHORT, 1,
+		 4000);
+	assert_int_equal(rewrite(&t, &fix, &out, &len, &err), 0);
+	ed = reload(out, len);
+	assert_int_equal(
+		number(ed, EXIF_IFD_0, EXIF_TAG_ORIENTATION, EXIF_FORMAT_SHORT),
+		1);
+	assert_int_equal(number(ed, EXIF_IFD_EXIF, EXIF_TAG_PIXEL_X_DIMENSION,
+				EXIF_FORMAT_LONG),
+			 70000);
+	assert_int_equal(number(ed, EXIF_IFD_EXIF, EXIF_TAG_PIXEL_Y_DIMENSION,
+				EXIF_FORMAT_SHORT),
+			 300);
+	exif_data_unref(ed);
+	free(out);
+	/* IFD0 with only the Exif pointer; then GPS alone, stripped. */
+	tb_init(&t, 0);
+	ifd0 = tb_ifd(&t, 1);
+	exif = tb_ifd(&t, 1);
+	tb_entry(&t, ifd0, 0, EXIF_TAG_EXIF_IFD_POINTER, EXIF_FORMAT_LONG, 1,
+		 (uint32_t)exif);
+	tb_ascii(&t, exif, 0, EXIF_TAG_DATE_TIME_ORIGINAL,
+		 "2024:05:06 07:08:09");
+	assert_int_equal(rewrite(&t, &fix, &out, &len, &err), 0);
+	ed = reload(out, len);
+	assert_ascii(ed, EXIF_IFD_EXIF, EXIF_TAG_DATE_TIME_ORIGINAL,
+		     "2024:05:06 07:08:09");
+	exif_data_unref(ed);
+	free(out);
+	tb_entry(&t, ifd0, 0, EXIF_TAG_GPS_INFO_IFD_POINTER, EXIF_FORMAT_LONG,
+		 1, (uint32_t)exif);
+	tb_entry(&t, exif, 0, EXIF_TAG_GPS_LATITUDE_REF, EXIF_FORMAT_ASCII, 2,
+		 0);
+	fix.strip_gps = 1;
+	assert_int_equal(rewrite(&t, &fix, &out, &len, &err), IMGPIPE_EFORMAT);
+	assert_non_null(strstr(err.msg, "EXIF dropped: no tag left"));
+	assert_null(out);
+	fix.strip_gps = 0;
+	/* Absent tags stay absent. */
+	tb_init(&t, 1);
+	ifd0 = tb_ifd(&t, 1);
+	tb_ascii(&t, ifd0, 0, EXIF_TAG_MAKE, "Vendor");
+	assert_int_equal(rewrite(&t, &fix, &out, &len, &err), 0);
+	ed = reload(out, len);
+	assert_null(exif_content_get_entry(ed->ifd[EXIF_IFD_0],
+					   EXIF_TAG_ORIENTATION));
+	assert_int_equal(ed->ifd[EXIF_IFD_EXIF]->count, 0);
 	exif_data_unref(ed);
 	free(out);
 }
@@ -414,6 +564,7 @@ test_exif_rewrite_loops(void **state)
 static void
 test_exif_rewrite_offsets_outside(void **state)
 {
+	unsigned char *big;
 	struct tb t;
 	size_t ifd0;
 
@@ -437,6 +588,19 @@ test_exif_rewrite_offsets_outside(void **state)
 	tb_u16(&t, 8, 40);
 	t.n = 8 + 2 + 12 * 3;
 	assert_refused(t.b, t.n, IMGPIPE_EFORMAT, "runs past the block");
+	/*
+	 * Inside a PNG eXIf block but past the 64 KiB libexif reads: the tag
+	 * would be lost without a word, so the block is refused as too big.
+	 */
+	big = calloc(80000, 1);
+	assert_non_null(big);
+	tb_init(&t, 0);
+	ifd0 = tb_ifd(&t, 1);
+	tb_entry(&t, ifd0, 0, EXIF_TAG_MAKE, EXIF_FORMAT_ASCII, 6, 70000);
+	memcpy(big, t.b, t.n);
+	memcpy(big + 70000, "Maker", 6);
+	assert_refused(big, 80000, IMGPIPE_ELIMIT, "past 64 KiB");
+	free(big);
 	/* IFD0 itself outside. */
 	tb_init(&t, 0);
 	tb_u32(&t, 4, 0x7fffffff);
@@ -483,7 +647,7 @@ test_exif_rewrite_not_exif(void **state)
 	assert_refused(t.b, t.n, IMGPIPE_EFORMAT, "no IFD0");
 	tb_init(&t, 0);
 	(void)tb_ifd(&t, 0);
-	assert_refused(t.b, t.n, IMGPIPE_EFORMAT, "IFD0 holds no tag");
+	assert_refused(t.b, t.n, IMGPIPE_EFORMAT, "no tag left");
 	/* Over the limit: refused before any parsing. */
 	big = calloc(META_EXIF_MAX + 1, 1);
 	assert_non_null(big);
@@ -687,6 +851,25 @@ test_xmp_structured_value_removed(void **state)
 	free(s);
 }
 
+/* A packet written as a C string, its NUL included, is taken without it. */
+static void
+test_xmp_trailing_nul(void **state)
+{
+	struct meta_fix fix = { 1, 0, 0, 0 };
+	struct imgpipe_error err;
+	unsigned char *out;
+	size_t len;
+
+	(void)state;
+	error_clear(&err);
+	assert_int_equal(xmp_patch((const unsigned char *)"<x/>\n\0\0", 7, &fix,
+				   &out, &len, &err),
+			 0);
+	assert_int_equal(len, 5);
+	assert_memory_equal(out, "<x/>\n", 5);
+	free(out);
+}
+
 static void
 test_xmp_deterministic(void **state)
 {
@@ -740,6 +923,30 @@ assert_xmp_bad(const char *d, const char *want)
 	assert_xmp_refused(d, strlen(d), IMGPIPE_EFORMAT, want);
 }
 
+/*
+ * A property inside a property (found by fuzz_xmp): the inner one is
+ * rewritten, then the outer one, holding markup, is removed with it; a
+ * packet left with no element is refused, not written empty.
+ */
+static void
+test_xmp_nested_property(void **state)
+{
+	static const char inner[] = "<tiff:Orientation>x<tiff:Orientation>8"
+				    "</tiff:Orientation></tiff:Orientation>";
+	struct meta_fix fix = { 1, 0, 0, 0 };
+	char wrapped[256];
+	char *s;
+
+	(void)state;
+	assert_xmp_refused(inner, strlen(inner), IMGPIPE_EFORMAT, "no element");
+	snprintf(wrapped, sizeof(wrapped),
+		 "<rdf:Description>%s</rdf:Description>", inner);
+	s = patch(wrapped, &fix);
+	assert_has(s, "<rdf:Description></rdf:Description>");
+	assert_lacks(s, "Orientation");
+	free(s);
+}
+
 static void
 test_xmp_refused(void **state)
 {
@@ -770,6 +977,7 @@ test_xmp_refused(void **state)
 	assert_xmp_bad("just text", "no element");
 	assert_xmp_bad("", "empty");
 	assert_xmp_refused("<x>\0</x>", 8, IMGPIPE_EFORMAT, "NUL byte");
+	assert_xmp_refused("\0\0", 2, IMGPIPE_EFORMAT, "empty");
 	/* Cut in the middle of a tag. */
 	assert_xmp_bad("<x:xmpmeta><rdf:RDF><rdf:Descr", "unterminated tag");
 	/* Nested deeper than any packet. */
@@ -947,8 +1155,11 @@ main(void)
 		cmocka_unit_test(test_exif_rewrite_little_endian),
 		cmocka_unit_test(test_exif_rewrite_big_endian),
 		cmocka_unit_test(test_exif_rewrite_parsed_maker_note),
+		cmocka_unit_test(test_exif_rewrite_canon_note_moved),
 		cmocka_unit_test(
 			test_exif_rewrite_gps_and_orientation_kept_or_not),
+		cmocka_unit_test(test_exif_rewrite_bad_thumbnail),
+		cmocka_unit_test(test_exif_rewrite_odd_formats),
 		cmocka_unit_test(test_exif_rewrite_deterministic),
 		cmocka_unit_test(test_exif_rewrite_loops),
 		cmocka_unit_test(test_exif_rewrite_offsets_outside),
@@ -959,6 +1170,8 @@ main(void)
 		cmocka_unit_test(test_xmp_kept),
 		cmocka_unit_test(test_xmp_namespaces),
 		cmocka_unit_test(test_xmp_structured_value_removed),
+		cmocka_unit_test(test_xmp_trailing_nul),
+		cmocka_unit_test(test_xmp_nested_property),
 		cmocka_unit_test(test_xmp_deterministic),
 		cmocka_unit_test(test_xmp_refused),
 		cmocka_unit_test(test_iptc_keeps_record_and_digest),

@@ -15,7 +15,7 @@ TOP=$(cd "$(dirname "$0")/../.." && pwd)
 TIMEOUT=${FUZZ_TIMEOUT:-10}
 RSS_MB=${FUZZ_RSS_MB:-2048}
 JOBS=${FUZZ_JOBS:-1}
-TARGETS=${*:-jpeg png exif spec task}
+TARGETS=${*:-jpeg png exif xmp iptc spec task}
 
 # seeds TARGET: the folders and files to start from.
 seeds()

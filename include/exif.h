@@ -1,6 +1,8 @@
 /*
- * EXIF Orientation, the one EXIF field imgpipe uses.  Codecs hand over the
+ * EXIF Orientation, the one EXIF field imgpipe reads.  Codecs hand over the
  * raw metadata payload; parsing is libexif's job, kept out of the codecs.
+ * The rewrite of the block for the output (exif_rewrite) shares the same
+ * libexif loading setup in exif.c; its contract is in metafix.h.
  */
 #ifndef IMGPIPE_EXIF_H
 #define IMGPIPE_EXIF_H

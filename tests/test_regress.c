@@ -41,7 +41,10 @@ segment(struct membuf *b, int m, const unsigned char *p, size_t n)
 static void
 scan(struct membuf *b, int ss, int se, int ah, int al)
 {
-	unsigned char sos[6] = { 1, 1, 0x00, (unsigned char)ss,
+	unsigned char sos[6] = { 1,
+				 1,
+				 0x00,
+				 (unsigned char)ss,
 				 (unsigned char)se,
 				 (unsigned char)(ah << 4 | al) };
 	/* Code '0' is EOB (AC) or a zero difference (DC); pad with ones. */
@@ -204,6 +207,10 @@ replay(const char *name, const unsigned char *p, size_t n)
 		return fuzz_decode(&codec_png, p, n);
 	if (strncmp(name, "exif-", 5) == 0)
 		return fuzz_exif(p, n);
+	if (strncmp(name, "xmp-", 4) == 0)
+		return fuzz_xmp(p, n);
+	if (strncmp(name, "iptc-", 5) == 0)
+		return fuzz_iptc(p, n);
 	if (strncmp(name, "spec-", 5) == 0)
 		return fuzz_spec(p, n);
 	if (strncmp(name, "task-", 5) == 0)

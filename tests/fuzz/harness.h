@@ -144,11 +144,8 @@ fuzz_exif(const uint8_t *data, size_t size)
 /*
  * The XMP patch: a failure says why; what it writes is a packet it
  * accepts again and leaves as it is (every edit is already made).
- * This and fuzz_iptc are inline because tests/test_regress.c, which
- * includes this header, replays no xmp- or iptc- file yet: an unused
- * plain static would be an error there.
  */
-static inline int
+static int
 fuzz_xmp(const uint8_t *data, size_t size)
 {
 	struct imgpipe_error err;
@@ -174,7 +171,7 @@ fuzz_xmp(const uint8_t *data, size_t size)
 }
 
 /* The IPTC filter: as the XMP patch, its output is a fixed point. */
-static inline int
+static int
 fuzz_iptc(const uint8_t *data, size_t size)
 {
 	struct imgpipe_error err;
@@ -295,6 +292,9 @@ fuzz_job(struct job *job, unsigned opt)
 	job->enc.progressive = (opt >> 2) & 1;
 	job->enc.png_level = 1;
 	job->auto_orient = 1;
+	/* Every block read is fixed up and written, as by default. */
+	job->keep = META_ALL;
+	job->colour.intent = INTENT_RELATIVE;
 	job->shrink_on_load = !((opt >> 3) & 1);
 	job->max_pixels = (opt >> 4) & 1 ? 4096 : 1u << 18;
 }

@@ -25,7 +25,7 @@ enum codec_id {
 /* What a header says, without decoding pixels. */
 struct image_info {
 	int w, h;	 /* stored size, before orientation */
-	int channels;	 /* what decode will produce: 1..4 */
+	int channels;	 /* what decode will produce: 1..4 (4: CMYK) */
 	int orientation; /* EXIF Orientation 1..8; 1 when absent or invalid */
 };
 
@@ -115,11 +115,12 @@ struct codec {
 
 	/*
 	 * Decode into out (reshaped with image_alloc, so a worker's buffer is
-	 * reused) as PIXFMT_U8 with 1..4 channels; CMYK becomes RGB, 16 bits
-	 * become 8, palettes and tRNS are expanded.  Fills meta (caller
-	 * releases it with image_meta_release).  Calls hook_rows as rows are
-	 * produced and stops with its code when it returns non-zero.  On
-	 * success err->msg is "" or the warning: the worst damage that
+	 * reused) as PIXFMT_U8 with 1..4 channels; CMYK stays 4 channels as
+	 * stored (meta->cmyk, meta->cmyk_inverted: the colour step converts
+	 * it), 16 bits become 8, palettes and tRNS are expanded.  Fills meta
+	 * (caller releases it with image_meta_release).  Calls hook_rows as
+	 * rows are produced and stops with its code when it returns non-zero.
+	 * On success err->msg is "" or the warning: the worst damage that
 	 * opts->fail_on let through (err->code stays 0).  On failure, meta
 	 * owns nothing and out's contents are undefined.
 	 */

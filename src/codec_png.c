@@ -58,6 +58,7 @@ struct png_state {
 	struct image *out;
 	unsigned char *icc;
 	size_t icc_len;
+	int srgb; /* an sRGB chunk: the pixels are sRGB */
 	/* encode */
 	const struct image *im;
 	const struct image_meta *meta;
@@ -70,7 +71,7 @@ struct png_state {
 /* Chunks that imgpipe never uses: libpng discards them unread. */
 static const png_byte ignored_chunks[] =
 	"bKGD\0cHRM\0gAMA\0hIST\0iTXt\0oFFs\0pCAL\0pHYs\0sBIT\0sCAL\0"
-	"sPLT\0sRGB\0sTER\0tEXt\0tIME\0zTXt";
+	"sPLT\0sTER\0tEXt\0tIME\0zTXt";
 
 static int
 png_sniff(const unsigned char *buf, size_t len)
@@ -352,8 +353,10 @@ copy_icc(struct png_state *st)
 	png_charp name;
 	png_bytep prof;
 	png_uint_32 n;
-	int comp;
+	int comp, intent;
 
+	/* gAMA and cHRM stay unread, as libvips, Pillow and sharp do. */
+	st->srgb = png_get_sRGB(st->png, st->info, &intent) != 0;
 	if (png_get_iCCP(st->png, st->info, &name, &comp, &prof, &n) == 0 ||
 	    n == 0)
 		return 0;
@@ -467,6 +470,7 @@ png_decode(const unsigned char *buf, size_t len, const struct decode_opts *opts,
 	}
 	meta->icc = st.icc;
 	meta->icc_len = st.icc_len;
+	meta->srgb = st.srgb;
 	/* An error kept outranks the warnings before it. */
 	codec_warn(err, rc != 0 ? err->msg : st.warning);
 	return 0;

@@ -29,8 +29,7 @@ typedef unsigned char test_sample_fn(int x, int y, int c, int w, int h,
 
 /* im = w x h x ch U8, every sample from px(x, y, c, w, h, seed). */
 static inline void
-test_paint(struct image *im, int w, int h, int ch, test_sample_fn *px,
-	   int seed)
+test_paint(struct image *im, int w, int h, int ch, test_sample_fn *px, int seed)
 {
 	int x, y, c;
 
@@ -112,7 +111,7 @@ test_job_init(struct job *job, const struct spec *spec, int quality)
 	job->auto_orient = 1;
 	job->shrink_on_load = 1;
 	job->keep = META_ALL;
-	job->colour.intent = INTENT_RELATIVE;
+	job->colour.intent = COLOUR_INTENT_RELATIVE;
 	job->max_pixels = 100000000;
 }
 
@@ -130,8 +129,7 @@ test_remove_tree(const char *dir)
 {
 	char cmd[300];
 
-	if (snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir) >=
-	    (int)sizeof(cmd))
+	if (snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir) >= (int)sizeof(cmd))
 		return -1;
 	return system(cmd) == 0 ? 0 : -1;
 }

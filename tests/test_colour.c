@@ -268,6 +268,80 @@ test_colour_p3_to_srgb(void **state)
 	assert_memory_equal(f->meta.icc, f->o.srgb_icc, f->o.srgb_icc_len);
 }
 
+/* An RGB profile of primaries prim, white point white and gamma g. */
+static unsigned char *
+make_rgb(const cmsCIExyYTRIPLE *prim, const cmsCIExyY *white, double g,
+	 size_t *len)
+{
+	cmsToneCurve *c = cmsBuildGamma(NULL, g);
+	cmsToneCurve *trc[3] = { c, c, c };
+	unsigned char *p = to_bytes(cmsCreateRGBProfile(white, prim, trc), len);
+
+	cmsFreeToneCurve(c);
+	return p;
+}
+
+/*
+ * Matrix-shaper pairs run through imgpipe's tables, not lcms's pixel
+ * loop: every colour of a 32-level grid within one level of lcms itself,
+ * for P3, Adobe RGB (gamma 2.2) and ProPhoto (D50, gamma 1.8) to sRGB.
+ */
+static void
+test_colour_tables_match_lcms(void **state)
+{
+	static const cmsCIExyYTRIPLE adobe = { { 0.64, 0.33, 1 },
+					       { 0.21, 0.71, 1 },
+					       { 0.15, 0.06, 1 } };
+	static const cmsCIExyYTRIPLE pro = { { 0.7347, 0.2653, 1 },
+					     { 0.1596, 0.8404, 1 },
+					     { 0.0366, 0.0001, 1 } };
+	static const cmsCIExyY d65 = { 0.3127, 0.3290, 1 };
+	struct fx *f = *state;
+	unsigned char *prof[3], *want;
+	size_t len[3], n = 32 * 32 * 32, i;
+	cmsHPROFILE hi, ho;
+	cmsHTRANSFORM x;
+	int k, worst = 0, d;
+
+	prof[0] = f->p3, len[0] = f->p3_len;
+	prof[1] = make_rgb(&adobe, &d65, 2.2, &len[1]);
+	prof[2] = make_rgb(&pro, cmsD50_xyY(), 1.8, &len[2]);
+	want = malloc(n * 3);
+	assert_non_null(want);
+	f->o.export_mode = EXPORT_SRGB;
+	assert_int_equal(
+		image_alloc(&f->src, 32 * 32, 32, 3, PIXFMT_U8, 0, NULL), 0);
+	for (i = 0; i < n; i++) {
+		f->src.data[i * 3] = (unsigned char)(i % 32 * 255 / 31);
+		f->src.data[i * 3 + 1] =
+			(unsigned char)(i / 32 % 32 * 255 / 31);
+		f->src.data[i * 3 + 2] = (unsigned char)(i / 1024 * 255 / 31);
+	}
+	for (k = 0; k < 3; k++) {
+		hi = cmsOpenProfileFromMem(prof[k], (cmsUInt32Number)len[k]);
+		ho = cmsOpenProfileFromMem(f->o.srgb_icc,
+					   (cmsUInt32Number)f->o.srgb_icc_len);
+		x = cmsCreateTransform(hi, TYPE_RGB_8, ho, TYPE_RGB_8,
+				       INTENT_RELATIVE_COLORIMETRIC, 0);
+		assert_non_null(x);
+		cmsDoTransform(x, f->src.data, want, (cmsUInt32Number)n);
+		cmsDeleteTransform(x);
+		cmsCloseProfile(hi);
+		cmsCloseProfile(ho);
+		tag(f, prof[k], len[k]);
+		assert_int_equal(convert(f, NULL), 0);
+		for (i = 0; i < n * 3; i++) {
+			d = abs(f->dst.data[i] - want[i]);
+			worst = d > worst ? d : worst;
+		}
+		if (worst > 1)
+			fail_msg("profile %d: %d levels from lcms", k, worst);
+	}
+	free(prof[1]);
+	free(prof[2]);
+	free(want);
+}
+
 /* Alpha is copied, never transformed: RGBA and grey + alpha. */
 static void
 test_colour_alpha_untouched(void **state)
@@ -435,6 +509,8 @@ main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_colour_p3_to_srgb, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_colour_tables_match_lcms,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_colour_alpha_untouched,
 						setup, teardown),
 		cmocka_unit_test(test_colour_fixed_profiles),

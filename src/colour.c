@@ -117,9 +117,18 @@ fast_out(const unsigned char *lut, float v)
 	return lut[(int)(v * FAST_STEPS + 0.5f)];
 }
 
+/*
+ * The matrix in locals: stores through d could alias f otherwise.  s may
+ * be d (after the formula), so neither is restrict: each pixel is read
+ * whole before it is written.
+ */
 static void
 fast_row(const struct fast *f, const unsigned char *s, unsigned char *d, int w)
 {
+	const float m00 = f->m[0][0], m01 = f->m[0][1], m02 = f->m[0][2];
+	const float m10 = f->m[1][0], m11 = f->m[1][1], m12 = f->m[1][2];
+	const float m20 = f->m[2][0], m21 = f->m[2][1], m22 = f->m[2][2];
+	const unsigned char *o0 = f->out[0], *o1 = f->out[1], *o2 = f->out[2];
 	float r, g, b;
 	int x, ch = f->ch;
 
@@ -127,12 +136,9 @@ fast_row(const struct fast *f, const unsigned char *s, unsigned char *d, int w)
 		r = f->lin[0][s[0]], g = f->lin[1][s[1]], b = f->lin[2][s[2]];
 		if (ch == 4)
 			d[3] = s[3];
-		d[0] = fast_out(f->out[0], f->m[0][0] * r + f->m[0][1] * g +
-						   f->m[0][2] * b);
-		d[1] = fast_out(f->out[1], f->m[1][0] * r + f->m[1][1] * g +
-						   f->m[1][2] * b);
-		d[2] = fast_out(f->out[2], f->m[2][0] * r + f->m[2][1] * g +
-						   f->m[2][2] * b);
+		d[0] = fast_out(o0, m00 * r + m01 * g + m02 * b);
+		d[1] = fast_out(o1, m10 * r + m11 * g + m12 * b);
+		d[2] = fast_out(o2, m20 * r + m21 * g + m22 * b);
 	}
 }
 
@@ -655,7 +661,7 @@ slot_find(struct colour_cache *c, const unsigned char *in, size_t in_len,
 
 	for (i = 0; i < CACHE_SLOTS; i++) {
 		s = &c->slots[i];
-		if (s->xform != NULL && s->out == out && s->in_fmt == in_fmt &&
+		if (s->in != NULL && s->out == out && s->in_fmt == in_fmt &&
 		    s->out_fmt == out_fmt && s->intent == intent &&
 		    s->in_len == in_len && memcmp(s->in, in, in_len) == 0)
 			return s;
@@ -685,15 +691,16 @@ slot_build(struct colour_cache *c, const unsigned char *in, size_t in_len,
 	if (hi != NULL && ho != NULL) {
 		slot_clear(s);
 		s->in = malloc(in_len);
+		/* The tables need no lcms transform: building one costs ms. */
 		if (s->in != NULL)
+			s->fast = fast_build(hi, ho, in_fmt, out_fmt, intent);
+		if (s->in != NULL && s->fast == NULL)
 			s->xform = cmsCreateTransformTHR(
 				c->ctx, hi, in_fmt, ho, out_fmt,
 				(cmsUInt32Number)intent, flags);
-		if (s->in != NULL && s->xform == NULL)
+		if (s->in != NULL && s->xform == NULL && s->fast == NULL)
 			*why = "unsupported profile";
 		describe(s->desc, hi, ho, intent);
-		if (s->xform != NULL)
-			s->fast = fast_build(hi, ho, in_fmt, out_fmt, intent);
 	} else if (hi == NULL) {
 		*why = "not a valid profile";
 	}
@@ -701,7 +708,7 @@ slot_build(struct colour_cache *c, const unsigned char *in, size_t in_len,
 		cmsCloseProfile(hi);
 	if (ho != NULL)
 		cmsCloseProfile(ho);
-	if (s->xform == NULL) {
+	if (s->xform == NULL && s->fast == NULL) {
 		slot_clear(s);
 		return NULL;
 	}
@@ -927,7 +934,7 @@ colour_convert(const struct colour_opts *o, const struct colour_req *rq,
 	rc = retag(meta, d.tag, d.tag_len);
 	if (rc != 0)
 		return error_set(err, rc, "out of memory");
-	if (p.xform == NULL && !p.formula)
+	if (p.xform == NULL && p.fast == NULL && !p.formula)
 		return 1;
 	out_ch = (d.out_pc == PC_GREY ? 1 : 3) + alpha;
 	return run_plan(&p, im, dst, out_ch, runner, hook, max_pixels, err);

@@ -439,6 +439,40 @@ test_colour_cmyk_untagged(void **state)
 	assert_int_equal(f->meta.cmyk, 0);
 }
 
+/* Untagged CMYK to a FILE profile: the formula, then sRGB to FILE. */
+static void
+test_colour_cmyk_untagged_to_file(void **state)
+{
+	struct fx *f = *state;
+	struct image rgb, want;
+	int y;
+
+	image_init(&rgb);
+	image_init(&want);
+	f->o.export_mode = EXPORT_FILE;
+	f->o.export_icc = f->p3;
+	f->o.export_icc_len = f->p3_len;
+	test_paint(&f->src, 16, 8, 4, mixed, 7);
+	assert_int_equal(image_alloc(&rgb, 16, 8, 3, PIXFMT_U8, 0, NULL), 0);
+	for (y = 0; y < 8; y++)
+		colour_cmyk_formula(image_row(&f->src, y), image_row(&rgb, y),
+				    16, 1);
+	tag(f, NULL, 0);
+	f->meta.cmyk = f->meta.cmyk_inverted = 1;
+	assert_int_equal(convert(f, NULL), 0);
+	image_swap(&want, &f->dst);
+	/* The same pixels as RGB taken for sRGB, converted to P3. */
+	image_swap(&f->src, &rgb);
+	tag(f, NULL, 0);
+	assert_int_equal(convert(f, NULL), 0);
+	assert_true(test_same_image(&want, &f->dst));
+	assert_memory_equal(f->meta.icc, f->p3, f->p3_len);
+	f->o.export_icc = NULL;
+	f->o.export_icc_len = 0;
+	image_release(&rgb);
+	image_release(&want);
+}
+
 /* A runner that runs bands of 3 rows, last band first. */
 static int
 odd_bands(void *ctx, const struct stage *st, struct hook *hook)
@@ -517,6 +551,8 @@ main(void)
 		cmocka_unit_test(test_colour_cmyk_formula),
 		cmocka_unit_test_setup_teardown(test_colour_cmyk_untagged,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_colour_cmyk_untagged_to_file, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_colour_bands, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_colour_grey, setup,

@@ -342,6 +342,45 @@ test_colour_tables_match_lcms(void **state)
 	free(want);
 }
 
+/*
+ * keep without the ICC block written (--keep lacking icc): a tagged P3
+ * photo is converted to sRGB, so the untagged output still looks right;
+ * with it, the profile and pixels go through.
+ */
+static void
+test_colour_keep_without_icc(void **state)
+{
+	struct fx *f = *state;
+	struct colour_req rq = { 0, 0 };
+
+	f->o.export_mode = EXPORT_KEEP;
+	test_paint(&f->src, 16, 16, 3, mixed, 9);
+	tag(f, f->p3, f->p3_len);
+	assert_int_equal(convert(f, NULL), 1);
+	assert_memory_equal(f->meta.icc, f->p3, f->p3_len);
+	assert_string_equal(f->desc, "");
+	tag(f, f->p3, f->p3_len);
+	assert_int_equal(colour_convert(&f->o, &rq, &f->meta, &f->src, &f->dst,
+					&f->cache, NULL, NULL, 0, f->desc,
+					sizeof(f->desc), &f->err),
+			 0);
+	assert_null(f->meta.icc);
+	assert_non_null(strstr(f->desc, " \xe2\x86\x92 sRGB, relative"));
+	/* ... and before a channel-mixing op, the same under keep. */
+	rq.keep_icc = 1;
+	rq.mixing = 1;
+	tag(f, f->p3, f->p3_len);
+	assert_int_equal(colour_convert(&f->o, &rq, &f->meta, &f->src, &f->dst,
+					&f->cache, NULL, NULL, 0, f->desc,
+					sizeof(f->desc), &f->err),
+			 0);
+	assert_memory_equal(f->meta.icc, f->o.srgb_icc, f->o.srgb_icc_len);
+	/* grayscale then made it grey: the tag follows. */
+	assert_int_equal(colour_fit_tag(&f->o, &f->meta, 1), 0);
+	assert_int_equal(f->meta.icc_len, f->o.grey_icc_len);
+	assert_memory_equal(f->meta.icc, f->o.grey_icc, f->o.grey_icc_len);
+}
+
 /* Alpha is copied, never transformed: RGBA and grey + alpha. */
 static void
 test_colour_alpha_untouched(void **state)
@@ -544,6 +583,8 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_colour_p3_to_srgb, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_colour_tables_match_lcms,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_colour_keep_without_icc,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_colour_alpha_untouched,
 						setup, teardown),

@@ -90,6 +90,14 @@ expect 0 "$in" "$T/keep" --report "$T/k.json" --intent perceptual
 [ "$(report_get "$T/k.json" '[f["colour"] for f in r["files"] if f["input"] == "cmyk.jpg"][0]')" = "Artifex CMYK SWOP Profile → sRGB, perceptual" ] ||
     fail "--intent perceptual not in the report"
 
+# grayscale mixes sRGB values: under keep a P3 photo is converted before
+# it, and the grey result says so (sRGB grey), not P3.
+expect 0 "$in" "$T/grey-op" -p resize=200x200,grayscale --report "$T/g.json"
+[ "$(desc "$T/grey-op/p3.jpg")" = "sRGB grey" ] ||
+    fail "grayscale of P3: profile '$(desc "$T/grey-op/p3.jpg")'"
+[ "$(report_get "$T/g.json" '[f["colour"] for f in r["files"] if f["input"] == "p3.jpg"][0]')" = "Display P3 → sRGB, relative" ] ||
+    fail "grayscale of P3: no transform reported"
+
 # A PNG with iCCP (the P3 photo's pixels and profile) converts the same.
 mkdir -p "$T/pin"
 expect 0 "$in" "$T/png" -f png

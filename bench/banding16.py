@@ -11,15 +11,15 @@ relative intent, -c0: no precalculated grid, whose interpolation is off by
 up to 4 levels in ProPhoto's darks) to the sRGB profile imgpipe embedded,
 rounded to 8 bits afterwards: the 16-bit-precision reference.  Prints one line
 
-  transform_only max_err=E mean_err=M
+  vs_reduced_first max_err=E mean_err=M
   banding16 max_err=E mean_err=M levels_ref=R levels_out=O missing=K
 
 max and mean absolute error in 8-bit levels, over every sample; the 8-bit
 levels the reference uses and imgpipe's output uses, summed over the
 ramps' channels; missing = reference levels that imgpipe never writes (the
-bands).  transform_only compares with the same reference made from the
-pixels reduced to 8 bits first, as imgpipe's decoder reduces them: the
-error of the transform alone.  Standard library, tificc (liblcms2-utils)
+bands).  vs_reduced_first compares with the reference made from the
+pixels reduced to 8 bits first: how far a transform after the reduction
+would be.  Standard library, tificc (liblcms2-utils)
 and exiftool only.
 """
 
@@ -179,14 +179,14 @@ def main(argv):
                    stdout=open(os.path.join(work, "srgb.icc"), "wb"),
                    check=True)
     ref = reference(work, "ref", rows, prof)
-    # The same after the 8-bit reduction imgpipe's decoder makes (v / 257
-    # rounded): what a perfect transform of the reduced pixels gives.
+    # The same after an 8-bit reduction first (v / 257 rounded): what a
+    # perfect transform of reduced pixels would give.
     rows8 = [[tuple((c * 255 + 32767) // 65535 * 257 for c in p) for p in r]
              for r in rows]
     ref8 = reference(work, "ref8", rows8, prof)
     out = read_png8(out_png)
     err8 = [abs(a - b) for a, b in zip(ref8, out)]
-    print(f"transform_only max_err={max(err8)} "
+    print(f"vs_reduced_first max_err={max(err8)} "
           f"mean_err={sum(err8) / len(err8):.3f}")
     assert len(ref) == len(out), (len(ref), len(out))
     errs = [abs(a - b) for a, b in zip(ref, out)]

@@ -90,6 +90,11 @@ struct decode_opts {
 	int scale_denom;     /* 1, 2, 4 or 8: JPEG DCT scaling; others ignore */
 	uint64_t max_pixels; /* checked against the header before allocating */
 	enum fail_on fail_on;
+	/*
+	 * PNG: 16-bit samples come out as PIXFMT_U16 for the colour step to
+	 * transform before it reduces them; 0 (the default): reduced to 8.
+	 */
+	int keep16;
 };
 
 struct encode_opts {
@@ -117,7 +122,8 @@ struct codec {
 	 * Decode into out (reshaped with image_alloc, so a worker's buffer is
 	 * reused) as PIXFMT_U8 with 1..4 channels; CMYK stays 4 channels as
 	 * stored (meta->cmyk, meta->cmyk_inverted: the colour step converts
-	 * it), 16 bits become 8, palettes and tRNS are expanded.  Fills meta
+	 * it), 16 bits become 8 (unless opts->keep16), palettes and tRNS are
+	 * expanded.  Fills meta
 	 * (caller releases it with image_meta_release).  Calls hook_rows as
 	 * rows are produced and stops with its code when it returns non-zero.
 	 * On success err->msg is "" or the warning: the worst damage that

@@ -86,12 +86,14 @@ void colour_opts_release(struct colour_opts *o);
 int colour_make_profile(int grey, unsigned char **out, size_t *len);
 
 /*
- * The colour step of one image, whose pixels are im (PIXFMT_U8; CMYK as
- * stored when meta->cmyk) and whose profile is meta->icc (meta->srgb: the
- * PNG sRGB chunk).  Decides by the README's policy whether a transform
- * runs; when one does, writes dst (reshaped with image_alloc, maybe to
- * another channel count) through the stage runner and returns 0;
- * otherwise returns 1 and im is unchanged.  Either way meta->icc then
+ * The colour step of one image, whose pixels are im (PIXFMT_U8, or
+ * PIXFMT_U16 from a 16-bit PNG; CMYK as stored when meta->cmyk) and whose
+ * profile is meta->icc (meta->srgb: the PNG sRGB chunk).  Decides by the
+ * README's policy whether a transform runs; when one does (or im is
+ * 16-bit: then at least the reduction to 8 bits runs, as libpng's), writes
+ * dst (PIXFMT_U8, reshaped with image_alloc, maybe to another channel
+ * count) through the stage runner and returns 0; otherwise returns 1 and
+ * im is unchanged.  Either way meta->icc then
  * describes the resulting pixels (or is NULL: untagged) and meta->cmyk is
  * 0; desc (desc_len bytes) says what ran, e.g. "Display P3 → sRGB,
  * relative", or "".  A broken, unsupported or mismatched embedded profile

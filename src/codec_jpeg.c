@@ -553,7 +553,7 @@ jpeg_decode(const unsigned char *buf, size_t len,
 	    struct image_meta *meta, struct hook *hook,
 	    struct imgpipe_error *err)
 {
-	static const struct decode_opts dflt = { 1, 0, FAIL_ON_TRUNCATED };
+	static const struct decode_opts dflt = { 1, 0, FAIL_ON_TRUNCATED, 0 };
 	struct jdec d;
 	int rc, kept;
 

@@ -369,7 +369,19 @@ copy_icc(struct png_state *st)
 	return 0;
 }
 
-/* Expand to 8-bit grey, grey+alpha, RGB or RGBA; returns the pass count. */
+/* Whether uint16_t is stored least significant byte first here. */
+static int
+little_endian(void)
+{
+	const uint16_t one = 1;
+
+	return *(const unsigned char *)&one == 1;
+}
+
+/*
+ * Expand to 8-bit grey, grey+alpha, RGB or RGBA (16-bit in host order
+ * with keep16); returns the pass count.
+ */
 static int
 set_transforms(struct png_state *st)
 {
@@ -377,8 +389,14 @@ set_transforms(struct png_state *st)
 
 	/* Palette to RGB, grey below 8 bits to 8, tRNS to alpha. */
 	png_set_expand(st->png);
-	/* v / 257 rounded, the reduction the simplified API uses too. */
-	png_set_scale_16(st->png);
+	if (st->opts->keep16 && png_get_bit_depth(st->png, st->info) == 16) {
+		if (little_endian())
+			png_set_swap(st->png);
+	} else {
+		/* v / 257 rounded, the reduction the simplified API uses too.
+		 */
+		png_set_scale_16(st->png);
+	}
 	passes = png_set_interlace_handling(st->png);
 	png_read_update_info(st->png, st->info);
 	return passes;
@@ -409,7 +427,7 @@ static int
 decode_body(struct png_state *st)
 {
 	png_uint_32 w, h;
-	int rc, ch, passes;
+	int rc, ch, passes, depth;
 
 	png_read_info(st->png, st->info);
 	w = png_get_image_width(st->png, st->info);
@@ -423,11 +441,14 @@ decode_body(struct png_state *st)
 		return rc;
 	passes = set_transforms(st);
 	ch = png_get_channels(st->png, st->info);
-	if (png_get_bit_depth(st->png, st->info) != 8 || ch < 1 || ch > 4 ||
-	    png_get_rowbytes(st->png, st->info) != (size_t)w * (size_t)ch)
+	depth = png_get_bit_depth(st->png, st->info);
+	if ((depth != 8 && depth != 16) || ch < 1 || ch > 4 ||
+	    png_get_rowbytes(st->png, st->info) !=
+		    (size_t)w * (size_t)ch * (size_t)(depth / 8))
 		return error_set(st->err, IMGPIPE_EFORMAT,
 				 "unsupported PNG pixel layout");
-	rc = image_alloc(st->out, (int)w, (int)h, ch, PIXFMT_U8,
+	rc = image_alloc(st->out, (int)w, (int)h, ch,
+			 depth == 16 ? PIXFMT_U16 : PIXFMT_U8,
 			 st->opts->max_pixels, st->err);
 	if (rc != 0)
 		return rc;
@@ -450,7 +471,7 @@ png_decode(const unsigned char *buf, size_t len, const struct decode_opts *opts,
 	   struct image *out, struct image_meta *meta, struct hook *hook,
 	   struct imgpipe_error *err)
 {
-	static const struct decode_opts dflt = { 1, 0, FAIL_ON_TRUNCATED };
+	static const struct decode_opts dflt = { 1, 0, FAIL_ON_TRUNCATED, 0 };
 	struct png_state st;
 	int rc;
 

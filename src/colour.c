@@ -65,18 +65,23 @@ struct colour_cache {
 #define FAST_STEPS 16384 /* output curve samples over linear 0..1 */
 
 struct fast {
-	float lin[3][256]; /* input curves: 8-bit code -> linear */
-	float m[3][3];	   /* input RGB -> output RGB, linear, via D50 XYZ */
+	float *lin;    /* input curves: [3][levels], code -> linear */
+	int levels;    /* 256, or 65536 for 16-bit input */
+	float m[3][3]; /* input RGB -> output RGB, linear, via D50 XYZ */
 	unsigned char out[3][FAST_STEPS + 1]; /* linear -> 8-bit code */
 	int ch;				      /* 3 or 4 (alpha copied) */
 };
 
-/* A stage's plan: lcms, the tables, the profile-less formula first. */
+/*
+ * A stage's plan: lcms, the tables, the profile-less formula first, or
+ * (16-bit input without a transform) only the reduction to 8 bits.
+ */
 struct plan {
 	cmsHTRANSFORM xform; /* NULL: none */
 	const struct fast *fast;
 	int formula; /* CMYK -> RGB by colour_cmyk_formula first */
 	int inverted;
+	int reduce16; /* 16 -> 8 bits, as libpng's png_set_scale_16 */
 };
 
 static const char *const intent_names[] = { "perceptual", "relative",
@@ -118,28 +123,77 @@ fast_out(const unsigned char *lut, float v)
 }
 
 /*
- * The matrix in locals: stores through d could alias f otherwise.  s may
- * be d (after the formula), so neither is restrict: each pixel is read
- * whole before it is written.
+ * v / 257 rounded, exactly as libpng's png_set_scale_16 computes it
+ * (pngrtran.c), so that a 16-bit PNG without a transform keeps the bytes
+ * it had when the decoder reduced it.
  */
-static void
-fast_row(const struct fast *f, const unsigned char *s, unsigned char *d, int w)
+static inline unsigned char
+reduce16(unsigned v)
 {
-	const float m00 = f->m[0][0], m01 = f->m[0][1], m02 = f->m[0][2];
-	const float m10 = f->m[1][0], m11 = f->m[1][1], m12 = f->m[1][2];
-	const float m20 = f->m[2][0], m21 = f->m[2][1], m22 = f->m[2][2];
-	const unsigned char *o0 = f->out[0], *o1 = f->out[1], *o2 = f->out[2];
-	float r, g, b;
+	int hi = (int)(v >> 8), lo = (int)(v & 0xff);
+
+	/*
+	 * libpng shifts a product that may be negative right (a floor); the
+	 * offset keeps it positive, so the division floors the same.
+	 */
+	return (unsigned char)(hi +
+			       ((lo - hi + 128) * 65535 + (1 << 24)) /
+				       (1 << 24) -
+			       1);
+}
+
+/*
+ * One row through the tables, 8- or 16-bit samples (the sample type is
+ * the only difference, hence a macro-free pair of thin wrappers).  The
+ * matrix is copied to locals: stores through d could alias f otherwise.
+ * s may be d (after the formula): each pixel is read whole first.
+ */
+static inline void
+fast_px(const struct fast *f, const float m[9], float r, float g, float b,
+	unsigned char *d)
+{
+	d[0] = fast_out(f->out[0], m[0] * r + m[1] * g + m[2] * b);
+	d[1] = fast_out(f->out[1], m[3] * r + m[4] * g + m[5] * b);
+	d[2] = fast_out(f->out[2], m[6] * r + m[7] * g + m[8] * b);
+}
+
+static void
+fast_row8(const struct fast *f, const unsigned char *s, unsigned char *d, int w)
+{
+	const float *l0 = f->lin, *l1 = l0 + 256, *l2 = l1 + 256;
+	float m[9];
 	int x, ch = f->ch;
 
+	memcpy(m, f->m, sizeof(m));
 	for (x = 0; x < w; x++, s += ch, d += ch) {
-		r = f->lin[0][s[0]], g = f->lin[1][s[1]], b = f->lin[2][s[2]];
 		if (ch == 4)
 			d[3] = s[3];
-		d[0] = fast_out(o0, m00 * r + m01 * g + m02 * b);
-		d[1] = fast_out(o1, m10 * r + m11 * g + m12 * b);
-		d[2] = fast_out(o2, m20 * r + m21 * g + m22 * b);
+		fast_px(f, m, l0[s[0]], l1[s[1]], l2[s[2]], d);
 	}
+}
+
+static void
+fast_row16(const struct fast *f, const uint16_t *s, unsigned char *d, int w)
+{
+	const float *l0 = f->lin, *l1 = l0 + 65536, *l2 = l1 + 65536;
+	float m[9];
+	int x, ch = f->ch;
+
+	memcpy(m, f->m, sizeof(m));
+	for (x = 0; x < w; x++, s += ch, d += ch) {
+		if (ch == 4)
+			d[3] = reduce16(s[3]);
+		fast_px(f, m, l0[s[0]], l1[s[1]], l2[s[2]], d);
+	}
+}
+
+static void
+reduce_row(const uint16_t *s, unsigned char *d, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		d[i] = reduce16(s[i]);
 }
 
 /*
@@ -151,23 +205,27 @@ static void
 colour_rows(const struct stage *st, int y0, int y1)
 {
 	const struct plan *p = st->plan;
+	int wide = st->src->fmt == PIXFMT_U16, w = st->src->w, y;
 	const unsigned char *s;
 	unsigned char *d;
-	int y;
 
 	for (y = y0; y < y1; y++) {
 		s = image_row(st->src, y);
 		d = image_row(st->dst, y);
 		if (p->formula) {
-			colour_cmyk_formula(s, d, (size_t)st->src->w,
-					    p->inverted);
+			colour_cmyk_formula(s, d, (size_t)w, p->inverted);
 			s = d;
 		}
-		if (p->fast != NULL)
-			fast_row(p->fast, s, d, st->src->w);
+		if (p->reduce16)
+			reduce_row((const uint16_t *)(const void *)s, d,
+				   (size_t)w * (size_t)st->src->channels);
+		else if (p->fast != NULL && wide)
+			fast_row16(p->fast, (const uint16_t *)(const void *)s,
+				   d, w);
+		else if (p->fast != NULL)
+			fast_row8(p->fast, s, d, w);
 		else if (p->xform != NULL)
-			cmsDoTransform(p->xform, s, d,
-				       (cmsUInt32Number)st->src->w);
+			cmsDoTransform(p->xform, s, d, (cmsUInt32Number)w);
 	}
 }
 
@@ -358,11 +416,19 @@ colour_opts_release(struct colour_opts *o)
 }
 
 static void
+fast_free(struct fast *f)
+{
+	if (f != NULL)
+		free(f->lin);
+	free(f);
+}
+
+static void
 slot_clear(struct slot *s)
 {
 	if (s->xform != NULL)
 		cmsDeleteTransform(s->xform);
-	free(s->fast);
+	fast_free(s->fast);
 	free(s->in);
 	memset(s, 0, sizeof(*s));
 }
@@ -518,12 +584,17 @@ check_profile(struct colour_cache *c, const unsigned char *icc, size_t len,
 	return why;
 }
 
+/* lcms's name for pixels of class pc; wide: 16-bit samples. */
 static cmsUInt32Number
-pixel_format(enum pclass pc, int alpha, int inverted)
+pixel_format(enum pclass pc, int alpha, int inverted, int wide)
 {
 	switch (pc) {
-	case PC_GREY: return alpha ? TYPE_GRAYA_8 : TYPE_GRAY_8;
-	case PC_RGB: return alpha ? TYPE_RGBA_8 : TYPE_RGB_8;
+	case PC_GREY:
+		return wide ? (alpha ? TYPE_GRAYA_16 : TYPE_GRAY_16)
+			    : (alpha ? TYPE_GRAYA_8 : TYPE_GRAY_8);
+	case PC_RGB:
+		return wide ? (alpha ? TYPE_RGBA_16 : TYPE_RGB_16)
+			    : (alpha ? TYPE_RGBA_8 : TYPE_RGB_8);
 	default: return inverted ? TYPE_CMYK_8_REV : TYPE_CMYK_8;
 	}
 }
@@ -601,8 +672,9 @@ fast_curves(struct fast *f, cmsHPROFILE hi, cmsHPROFILE ho)
 		to = cmsReadTag(ho, trc[c]);
 		if (ti == NULL || to == NULL)
 			return 0;
-		for (i = 0; i < 256; i++)
-			f->lin[c][i] = cmsEvalToneCurveFloat(ti, i / 255.0f);
+		for (i = 0; i < f->levels; i++)
+			f->lin[c * f->levels + i] = cmsEvalToneCurveFloat(
+				ti, (float)i / (float)(f->levels - 1));
 		rev = cmsReverseToneCurveEx(4096, to);
 		if (rev == NULL)
 			return 0;
@@ -638,6 +710,12 @@ fast_build(cmsHPROFILE hi, cmsHPROFILE ho, cmsUInt32Number in_fmt,
 	f = malloc(sizeof(*f));
 	if (f == NULL)
 		return NULL;
+	f->levels = T_BYTES(in_fmt) == 2 ? 65536 : 256;
+	f->lin = malloc(3 * (size_t)f->levels * sizeof(*f->lin));
+	if (f->lin == NULL) {
+		free(f);
+		return NULL;
+	}
 	for (i = 0; i < 3; i++)
 		for (j = 0; j < 3; j++)
 			f->m[i][j] = (float)(inv[i][0] * mi[0][j] +
@@ -645,7 +723,7 @@ fast_build(cmsHPROFILE hi, cmsHPROFILE ho, cmsUInt32Number in_fmt,
 					     inv[i][2] * mi[2][j]);
 	f->ch = T_EXTRA(in_fmt) ? 4 : 3;
 	if (!fast_curves(f, hi, ho)) {
-		free(f);
+		fast_free(f);
 		return NULL;
 	}
 	return f;
@@ -879,7 +957,7 @@ colour_convert(const struct colour_opts *o, const struct colour_req *rq,
 	struct slot *s = NULL;
 	const char *why = NULL;
 	cmsUInt32Number in_fmt, out_fmt;
-	int alpha, rc, out_ch;
+	int alpha, rc, out_ch, wide = im->fmt == PIXFMT_U16;
 
 	if (desc_len > 0)
 		desc[0] = '\0';
@@ -902,8 +980,8 @@ colour_convert(const struct colour_opts *o, const struct colour_req *rq,
 	}
 	if (!same_bytes(d.in, d.in_len, d.out, d.out_len)) {
 		in_fmt = pixel_format(p.formula ? PC_RGB : d.pc, alpha,
-				      meta->cmyk_inverted);
-		out_fmt = pixel_format(d.out_pc, alpha, 0);
+				      meta->cmyk_inverted, wide);
+		out_fmt = pixel_format(d.out_pc, alpha, 0, 0);
 		s = slot_find(c, d.in, d.in_len, d.out, in_fmt, out_fmt,
 			      (int)o->intent);
 		if (s == NULL)
@@ -934,7 +1012,9 @@ colour_convert(const struct colour_opts *o, const struct colour_req *rq,
 	rc = retag(meta, d.tag, d.tag_len);
 	if (rc != 0)
 		return error_set(err, rc, "out of memory");
-	if (p.xform == NULL && p.fast == NULL && !p.formula)
+	/* 16 bits always leave as 8: the ops take nothing else. */
+	p.reduce16 = wide && p.xform == NULL && p.fast == NULL;
+	if (p.xform == NULL && p.fast == NULL && !p.formula && !p.reduce16)
 		return 1;
 	out_ch = (d.out_pc == PC_GREY ? 1 : 3) + alpha;
 	return run_plan(&p, im, dst, out_ch, runner, hook, max_pixels, err);

@@ -204,8 +204,10 @@ resize_first(const struct job *job, const struct worker_bufs *b,
 }
 
 /*
- * Where the colour step runs, the one rule (README, Colour): CMYK right
- * after the decode (-1), since every op works on RGB; otherwise before the
+ * Where the colour step runs, the one rule (README, Colour): CMYK and
+ * 16-bit pixels right after the decode (-1), since every op works on 8-bit
+ * RGB and a transform before the reduction keeps every level; otherwise
+ * before the
  * first op that mixes channels with sRGB's weights (grayscale's luma,
  * sepia's matrix, edges' luma), so that it mixes output-space values;
  * otherwise after the last op (n), on the output-size image, as libvips
@@ -214,12 +216,13 @@ resize_first(const struct job *job, const struct worker_bufs *b,
  * the transform closely enough.
  */
 static long
-colour_point(const struct job *job, const struct image_meta *meta)
+colour_point(const struct job *job, const struct image_meta *meta,
+	     const struct image *im)
 {
 	enum op_kind k;
 	size_t i;
 
-	if (meta->cmyk)
+	if (meta->cmyk || im->fmt == PIXFMT_U16)
 		return -1;
 	for (i = 0; i < job->spec->n; i++) {
 		k = job->spec->ops[i].kind;
@@ -251,7 +254,7 @@ transform(const struct job *job, struct worker *w, int orientation,
 {
 	struct worker_bufs *b = bufs(w);
 	struct op_resolved first;
-	long at = colour_point(job, &w->meta);
+	long at = colour_point(job, &w->meta, &b->a);
 	size_t i = 0;
 	int rc = 0;
 
@@ -317,6 +320,7 @@ run(const struct job *job, const struct task *t, struct worker *w,
 	dopts.max_pixels = job->max_pixels;
 	dopts.fail_on = job->fail_on;
 	dopts.scale_denom = 1;
+	dopts.keep16 = 1;
 	if (job->shrink_on_load && in->id == CODEC_JPEG && job->spec->n > 0)
 		dopts.scale_denom =
 			pipeline_shrink_denom(info.w, info.h, &b->resolved[0]);

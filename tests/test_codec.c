@@ -57,7 +57,7 @@ load(const char *path)
 static struct decode_opts
 dopts(int denom)
 {
-	struct decode_opts o = { denom, MAX_PIXELS, FAIL_ON_TRUNCATED };
+	struct decode_opts o = { denom, MAX_PIXELS, FAIL_ON_TRUNCATED, 0 };
 
 	return o;
 }
@@ -500,7 +500,7 @@ decode_level(const char *path, enum fail_on level, struct image *im,
 {
 	struct blob b = load(path);
 	const struct codec *c = codec_sniff(b.data, b.len);
-	struct decode_opts o = { 1, MAX_PIXELS, level };
+	struct decode_opts o = { 1, MAX_PIXELS, level, 0 };
 	struct image_meta meta;
 	int rc;
 
@@ -628,7 +628,7 @@ test_codec_jpeg_data_end(void **state)
 		{ "data/jpeg/testimgint.jpg", DEC_WARNED },
 		{ "data/jpeg/testimgari.jpg", DEC_FAILED },
 	};
-	struct decode_opts o = { 1, MAX_PIXELS, FAIL_ON_TRUNCATED };
+	struct decode_opts o = { 1, MAX_PIXELS, FAIL_ON_TRUNCATED, 0 };
 	struct imgpipe_error err;
 	struct image_meta meta;
 	struct image im;

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include <lcms2.h>
+#include <png.h>
 
 #include "codec.h"
 #include "colour.h"
@@ -512,6 +513,53 @@ test_colour_cmyk_untagged_to_file(void **state)
 	image_release(&want);
 }
 
+/*
+ * A 16-bit PNG without a transform: the colour step's reduction gives the
+ * bytes libpng's png_set_scale_16 gives, for every one of the 65536 values.
+ */
+static void
+test_colour_reduce16_as_libpng(void **state)
+{
+	struct fx *f = *state;
+	png_image pi;
+	uint16_t *px = malloc(65536 * sizeof(*px));
+	png_alloc_size_t n = 0;
+	unsigned char *png;
+	struct decode_opts o8 = { 1, 0, FAIL_ON_TRUNCATED, 0 };
+	struct decode_opts o16 = { 1, 0, FAIL_ON_TRUNCATED, 1 };
+	struct image eight;
+	struct image_meta m8;
+	int v;
+
+	assert_non_null(px);
+	for (v = 0; v < 65536; v++)
+		px[v] = (uint16_t)v;
+	memset(&pi, 0, sizeof(pi));
+	pi.version = PNG_IMAGE_VERSION;
+	pi.width = pi.height = 256;
+	pi.format = PNG_FORMAT_LINEAR_Y;
+	assert_true(png_image_write_get_memory_size(pi, n, 0, px, 0, NULL));
+	png = malloc(n);
+	assert_non_null(png);
+	assert_true(png_image_write_to_memory(&pi, png, &n, 0, px, 0, NULL));
+	image_init(&eight);
+	assert_int_equal(
+		codec_png.decode(png, n, &o8, &eight, &m8, NULL, &f->err), 0);
+	image_meta_release(&m8);
+	image_meta_release(&f->meta);
+	assert_int_equal(codec_png.decode(png, n, &o16, &f->src, &f->meta, NULL,
+					  &f->err),
+			 0);
+	assert_int_equal(f->src.fmt, PIXFMT_U16);
+	f->o.export_mode = EXPORT_KEEP;
+	assert_int_equal(convert(f, NULL), 0);
+	assert_int_equal(f->dst.fmt, PIXFMT_U8);
+	assert_true(test_same_image(&eight, &f->dst));
+	image_release(&eight);
+	free(png);
+	free(px);
+}
+
 /* A runner that runs bands of 3 rows, last band first. */
 static int
 odd_bands(void *ctx, const struct stage *st, struct hook *hook)
@@ -594,6 +642,8 @@ main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_colour_cmyk_untagged_to_file, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_colour_reduce16_as_libpng,
+						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_colour_bands, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_colour_grey, setup,

@@ -1,11 +1,13 @@
 /*
  * ICC colour transforms with Little CMS 2 (the only file that includes
  * lcms2.h).  The policy of the README's Colour section is colour_convert's;
- * the pixels go through lcms row by row as a stage, so --split rows may
- * run one transform on several threads: every transform is built with
- * cmsFLAGS_NOCACHE, which makes cmsDoTransform safe to call concurrently
- * (libvips does the same).  Each worker keeps its transforms, so a batch
- * of photos with the same embedded profile builds one per worker.
+ * the pixels go through lcms, or imgpipe's tables for RGB matrix-shapers,
+ * row by row as a stage, so --split rows may run one transform on several
+ * threads: the tables are read-only, and every lcms transform is built
+ * with cmsFLAGS_NOCACHE, which makes cmsDoTransform safe to call
+ * concurrently (libvips does the same).  Each worker keeps its transforms,
+ * so a batch of photos with the same embedded profile builds one per
+ * worker.
  */
 #include "colour.h"
 

@@ -15,6 +15,18 @@ if [ -x "${IMGPIPE_TOOLS:-}/mkicc" ]; then
 	"$IMGPIPE" "$T/p3src" "$T/p3" --export-profile "$T/p3.icc" --quiet ||
 	    fail "cannot make the P3 photo"
 	cp "$T/p3/ladybird.jpg" "$in/ladybird-p3.jpg"
+	# ... and a 16-bit PNG tagged P3: transformed before its reduction.
+	python3 - "$DATA/pngsuite/basn2c16.png" "$T/p3.icc" \
+	    "$in/basn2c16-p3.png" <<'PY' || fail "cannot tag the 16-bit PNG"
+import struct, sys, zlib
+d = open(sys.argv[1], "rb").read()
+icc = open(sys.argv[2], "rb").read()
+body = b"P3\0\0" + zlib.compress(icc)
+iccp = struct.pack(">I", len(body)) + b"iCCP" + body
+iccp += struct.pack(">I", zlib.crc32(b"iCCP" + body))
+end = 8 + 12 + struct.unpack(">I", d[8:12])[0]
+open(sys.argv[3], "wb").write(d[:end] + iccp + d[end:])
+PY
 	job="$job --export-profile srgb"
 else
 	skip_part "P3 photo: no mkicc (run through make cli-test)"

@@ -393,8 +393,7 @@ set_transforms(struct png_state *st)
 		if (little_endian())
 			png_set_swap(st->png);
 	} else {
-		/* v / 257 rounded, the reduction the simplified API uses too.
-		 */
+		/* v / 257 rounded, as the simplified API reduces too. */
 		png_set_scale_16(st->png);
 	}
 	passes = png_set_interlace_handling(st->png);

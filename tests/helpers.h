@@ -29,7 +29,8 @@ typedef unsigned char test_sample_fn(int x, int y, int c, int w, int h,
 
 /* im = w x h x ch U8, every sample from px(x, y, c, w, h, seed). */
 static inline void
-test_paint(struct image *im, int w, int h, int ch, test_sample_fn *px, int seed)
+test_paint(struct image *im, int w, int h, int ch, test_sample_fn *px,
+	   int seed)
 {
 	int x, y, c;
 
@@ -129,7 +130,8 @@ test_remove_tree(const char *dir)
 {
 	char cmd[300];
 
-	if (snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir) >= (int)sizeof(cmd))
+	if (snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir) >=
+	    (int)sizeof(cmd))
 		return -1;
 	return system(cmd) == 0 ? 0 : -1;
 }

@@ -145,8 +145,8 @@ png_round_trip(int ch)
 	membuf_init(&mb);
 	fill_gradient(&src, 61, 37, ch);
 	assert_int_equal(encode_as(CODEC_PNG, &src, NULL, 0, &mb), 0);
-	assert_int_equal(
-		decode_mem(mb.data, mb.len, 1, &dst, &meta, NULL, &err), 0);
+	assert_int_equal(decode_mem(mb.data, mb.len, 1, &dst, &meta, NULL,
+				    &err), 0);
 	assert_true(test_same_image(&src, &dst));
 	assert_null(meta.icc);
 	assert_string_equal(err.msg, "");
@@ -480,9 +480,8 @@ test_codec_png_crashers(void **state)
 	closedir(d);
 	assert_true(n >= 20);
 	/* Pixels that fail their Adler-32 are refused. */
-	assert_int_equal(
-		decode_file("data/crashers/badadler.png", 1, &im, &meta, &err),
-		IMGPIPE_EFORMAT);
+	assert_int_equal(decode_file("data/crashers/badadler.png", 1, &im,
+				     &meta, &err), IMGPIPE_EFORMAT);
 	assert_non_null(strstr(err.msg, "PNG data"));
 	image_release(&im);
 }
@@ -650,11 +649,9 @@ test_codec_jpeg_data_end(void **state)
 				image_meta_release(&meta);
 			want = k == 0 ? cases[i].eoi_cut : DEC_FAILED;
 			if ((rc != 0) != (want == DEC_FAILED) ||
-			    (rc == 0 &&
-			     strcmp(err.msg, "JPEG file ends without "
-					     "its EOI marker") != 0) ||
-			    (rc != 0 &&
-			     strcmp(err.msg, "truncated JPEG data") != 0))
+			    (rc == 0 && strcmp(err.msg, "JPEG file ends without "
+							"its EOI marker") != 0) ||
+			    (rc != 0 && strcmp(err.msg, "truncated JPEG data") != 0))
 				fail_msg("%s cut to %zu bytes: rc %d, '%s'",
 					 cases[i].path, keep[k], rc, err.msg);
 		}
@@ -749,8 +746,7 @@ test_codec_jpeg_variants_agree(void **state)
 			fail_msg("%s: %s", others[i], err.msg);
 		image_meta_release(&meta);
 		if (test_psnr(&base, &im) <= 30)
-			fail_msg("%s: PSNR %.2f", others[i],
-				 test_psnr(&base, &im));
+			fail_msg("%s: PSNR %.2f", others[i], test_psnr(&base, &im));
 	}
 	image_release(&base);
 	image_release(&im);
@@ -898,7 +894,6 @@ check_cmyk(const unsigned char stored[4], J_COLOR_SPACE space, int adobe,
 	struct imgpipe_error err;
 	int c;
 	double want;
-
 	unsigned char rgb[3];
 
 	image_init(&im);
@@ -1148,8 +1143,7 @@ test_codec_jpeg_exif_orientation(void **state)
 			assert_int_equal(info.w, 24);
 			assert_int_equal(info.h, 16);
 			assert_int_equal(decode_mem(b.data, b.len, 1, &im,
-						    &meta, NULL, &err),
-					 0);
+						    &meta, NULL, &err), 0);
 			image_meta_release(&meta);
 			free(b.data);
 		}
@@ -1206,13 +1200,12 @@ test_codec_png_exif_orientation(void **state)
 	for (after = 0; after <= 1; after++) {
 		for (o = 1; o <= 8; o++) {
 			b = png_with_exif(o, after);
-			assert_int_equal(
-				codec_png.probe(b.data, b.len, &info, &err), 0);
+			assert_int_equal(codec_png.probe(b.data, b.len, &info,
+							 &err), 0);
 			/* Before or after IDAT, the probe finds it. */
 			assert_int_equal(info.orientation, o);
 			assert_int_equal(decode_mem(b.data, b.len, 1, &im,
-						    &meta, NULL, &err),
-					 0);
+						    &meta, NULL, &err), 0);
 			assert_string_equal(err.msg, "");
 			image_meta_release(&meta);
 			free(b.data);

@@ -60,8 +60,7 @@ fuzz_decode(const struct codec *codec, const uint8_t *data, size_t size)
 	(void)codec->probe(data, size, &info, &err);
 	opts.scale_denom = 1 << (opt & 3);
 	opts.max_pixels = limits[(opt >> 2) & 3];
-	/* Shares its bits with the cancel point: both still take every value.
-	 */
+	/* Shares its bits with the cancel point: both still take every value. */
 	opts.fail_on = (enum fail_on)((int)((opt >> 5) & 3) - 1);
 	/* 16-bit PNG samples kept: shares the lowest bit with the scale. */
 	opts.keep16 = (int)(opt & 1);
@@ -213,9 +212,8 @@ fuzz_task(const uint8_t *data, size_t size)
 	fuzz_job(&job, opt);
 	t.in_path = t.out_path = t.rel_in = t.rel_out = "fuzz";
 	t.in_codec = c != NULL ? c->id : CODEC_JPEG;
-	t.out_codec = (opt >> 5) & 1 ? t.in_codec
-				     : (t.in_codec == CODEC_JPEG ? CODEC_PNG
-								 : CODEC_JPEG);
+	t.out_codec = (opt >> 5) & 1 ? t.in_codec :
+		      (t.in_codec == CODEC_JPEG ? CODEC_PNG : CODEC_JPEG);
 	t.in_bytes = size;
 	worker_init(&w, 0, 0.0);
 	w.io = &io;

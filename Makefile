@@ -159,6 +159,16 @@ $(B)/tests/%: tests/%.c $(LIB) | $(B)/tests
 $(B)/tests/test_exec: FINAL_LDFLAGS += \
 	-Wl,--wrap=pthread_create,--wrap=fork
 
+# The end-to-end tests' own tools: mkicc writes the ICC profiles no package
+# ships (Display P3), psnr (bench's) compares a result with a reference.
+TEST_TOOLS := $(B)/tests/mkicc $(B)/tests/psnr
+$(B)/tests/mkicc: tests/mkicc.c | $(B)/tests
+	$(say) CC $<
+	$(Q)$(CC) $(FINAL_CFLAGS) $(FINAL_LDFLAGS) -o $@ $< $(LIBS)
+$(B)/tests/psnr: bench/psnr.c | $(B)/tests
+	$(say) CC $<
+	$(Q)$(CC) $(FINAL_CFLAGS) $(FINAL_LDFLAGS) -o $@ $< $(LIBS)
+
 $(B)/obj $(B)/tests:
 	$(Q)mkdir -p $@
 
@@ -181,11 +191,13 @@ do-unit-test: $(TEST_BINS)
 	  (cd tests && ../$$t) || fail=1; \
 	done; exit $$fail
 
-do-cli-test: do-build
-	@IMGPIPE=$(CURDIR)/$(BIN) IMGPIPE_SAN=$(SAN) sh tests/cli/run.sh
+do-cli-test: do-build $(TEST_TOOLS)
+	@IMGPIPE=$(CURDIR)/$(BIN) IMGPIPE_SAN=$(SAN) \
+	  IMGPIPE_TOOLS=$(CURDIR)/$(B)/tests sh tests/cli/run.sh
 
-do-bench: do-build
-	@IMGPIPE=$(CURDIR)/$(BIN) CFLAGS_USED="$(FINAL_CFLAGS)" sh bench/run.sh
+do-bench: do-build $(B)/tests/mkicc
+	@IMGPIPE=$(CURDIR)/$(BIN) CFLAGS_USED="$(FINAL_CFLAGS)" \
+	  MKICC=$(CURDIR)/$(B)/tests/mkicc sh bench/run.sh
 
 do-install: do-build
 	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(PREFIX)/share/man/man1
@@ -209,7 +221,7 @@ format-check: tool-clang-format
 clean:
 	rm -rf build out
 
--include $(OBJS:.o=.d) $(TEST_BINS:=.d)
+-include $(OBJS:.o=.d) $(TEST_BINS:=.d) $(TEST_TOOLS:=.d)
 
 # The peers `make bench` measures imgpipe against (installed as root).  The SVGs
 # are drawn by bench/charts.py, so no plotting package is needed.

@@ -5,7 +5,8 @@
 # bench/results/<date>-<host>/ (-2, -3, ... if that folder exists, unless
 # BENCH_REPLACE=1) and prints one key=value line per configuration; see
 # bench/README.md.
-# BENCH_QUICK=1: the reduced sweep (about three minutes).
+# BENCH_QUICK=1: the reduced sweep (about three minutes).  Then
+# bench/colour.py times --export-profile srgb on P3 copies of the corpus.
 set -eu
 
 cd "$(dirname "$0")/.."
@@ -24,4 +25,11 @@ for h in floor psnr ceiling; do
 	fi
 done
 IMGPIPE=$IMGPIPE BENCH_HELPERS=$helpers CORPUS_STATUS=${corpus#corpus=} \
-    exec python3 -B bench/study.py
+    python3 -B bench/study.py
+# The colour configuration: --export-profile srgb on P3 copies of std/.
+if [ -x "${MKICC:-}" ]; then
+	python3 -B bench/colour.py "$IMGPIPE" "$MKICC" bench/corpus/std \
+	    bench/out/colour "${RUNS:-5}"
+else
+	echo "colour=skipped reason=no_mkicc (run through make bench)"
+fi

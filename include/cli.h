@@ -37,6 +37,10 @@ struct cli_options {
 	int null_sep;		/* -0: --files-from is NUL-separated */
 	int shard_k, shard_n;	/* 0, 0: no sharding */
 
+	/* ICC profile files the runner loads into job.colour, or NULL. */
+	const char *export_profile; /* --export-profile FILE */
+	const char *import_profile; /* --import-profile FILE */
+
 	int dry_run;
 	const char *report; /* JSON report path or NULL */
 	const char *trace;  /* Chrome trace path or NULL */

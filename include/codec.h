@@ -25,7 +25,7 @@ enum codec_id {
 /* What a header says, without decoding pixels. */
 struct image_info {
 	int w, h;	 /* stored size, before orientation */
-	int channels;	 /* what decode will produce: 1..4 */
+	int channels;	 /* what decode will produce: 1..4 (4: CMYK) */
 	int orientation; /* EXIF Orientation 1..8; 1 when absent or invalid */
 };
 
@@ -108,6 +108,11 @@ struct decode_opts {
 	int scale_denom;     /* 1, 2, 4 or 8: JPEG DCT scaling; others ignore */
 	uint64_t max_pixels; /* checked against the header before allocating */
 	enum fail_on fail_on;
+	/*
+	 * PNG: 16-bit samples come out as PIXFMT_U16 for the colour step to
+	 * transform before it reduces them; 0 (the default): reduced to 8.
+	 */
+	int keep16;
 };
 
 struct encode_opts {
@@ -133,17 +138,19 @@ struct codec {
 
 	/*
 	 * Decode into out (reshaped with image_alloc, so a worker's buffer is
-	 * reused) as PIXFMT_U8 with 1..4 channels; CMYK becomes RGB, 16 bits
-	 * become 8, palettes and tRNS are expanded.  Fills meta (caller
-	 * releases it with image_meta_release) with every block read, each
-	 * within its limit (metafix.h's, META_TEXTS_*); a block over it, or
-	 * one that cannot be carried (extended XMP, an ICC profile whose APP2
-	 * segments are out of order), is left out with a warning.  Calls
-	 * hook_rows as rows are produced and stops with its code when it
-	 * returns non-zero.  On success err->msg is "" or the warning: the
-	 * worst damage that opts->fail_on let through (err->code stays 0),
-	 * then the blocks left out, joined by "; ".  On failure, meta owns
-	 * nothing and out's contents are undefined.
+	 * reused) as PIXFMT_U8 with 1..4 channels; CMYK stays 4 channels as
+	 * stored (meta->cmyk, meta->cmyk_inverted: the colour step converts
+	 * it), 16 bits become 8 (unless opts->keep16), palettes and tRNS are
+	 * expanded.  Fills meta (caller releases it with image_meta_release)
+	 * with every block read, each within its limit (metafix.h's,
+	 * META_TEXTS_*); a block over it, or one that cannot be carried
+	 * (extended XMP, an ICC profile whose APP2 segments are out of
+	 * order), is left out with a warning.  Calls hook_rows as rows are
+	 * produced and stops with its code when it returns non-zero.  On
+	 * success err->msg is "" or the warning: the worst damage that
+	 * opts->fail_on let through (err->code stays 0), then the blocks left
+	 * out, joined by "; ".  On failure, meta owns nothing and out's
+	 * contents are undefined.
 	 */
 	int (*decode)(const unsigned char *buf, size_t len,
 		      const struct decode_opts *opts, struct image *out,

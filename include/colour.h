@@ -8,6 +8,13 @@
 #define IMGPIPE_COLOUR_H
 
 #include <stddef.h>
+#include <stdint.h>
+
+struct hook;
+struct image;
+struct image_meta;
+struct imgpipe_error;
+struct stage_runner;
 
 enum export_profile {
 	EXPORT_KEEP = 0, /* copy an embedded RGB or grey profile through */
@@ -17,24 +24,108 @@ enum export_profile {
 
 /* ICC rendering intents, in ICC's own numbering. */
 enum colour_intent {
-	INTENT_PERCEPTUAL = 0,
-	INTENT_RELATIVE = 1,
-	INTENT_SATURATION = 2,
-	INTENT_ABSOLUTE = 3
+	COLOUR_INTENT_PERCEPTUAL = 0,
+	COLOUR_INTENT_RELATIVE = 1,
+	COLOUR_INTENT_SATURATION = 2,
+	COLOUR_INTENT_ABSOLUTE = 3
 };
 
 /*
  * A batch's colour options, fixed before the executors start and shared
  * read-only by every worker (a procs worker inherits them by fork).  The
- * profile bytes are the batch's (malloc()ed by whoever filled them in).
+ * profile bytes are the batch's: colour_opts_setup malloc()s them and
+ * colour_opts_release frees them.
  */
 struct colour_opts {
 	enum export_profile export_mode;
-	const unsigned char *export_icc; /* EXPORT_FILE's profile */
+	unsigned char *export_icc; /* EXPORT_FILE's profile */
 	size_t export_icc_len;
-	const unsigned char *import_icc; /* --import-profile; NULL = sRGB */
+	unsigned char *import_icc; /* --import-profile; NULL = sRGB */
 	size_t import_icc_len;
-	enum colour_intent intent; /* default INTENT_RELATIVE */
+	int import_space; /* colour_opts_setup's note of import_icc's space */
+	enum colour_intent intent; /* default COLOUR_INTENT_RELATIVE */
+	/* The compact profiles embedded for sRGB: colour_make_profile's. */
+	unsigned char *srgb_icc, *grey_icc;
+	size_t srgb_icc_len, grey_icc_len;
 };
+
+/* Where one image's colour step runs and what it may write. */
+struct colour_req {
+	int keep_icc; /* the output may carry a profile (--keep has icc) */
+	/*
+	 * A channel-mixing op (grayscale, sepia, edges) comes after this step:
+	 * its weights are sRGB's, so the pixels must be in the output space.
+	 */
+	int mixing;
+};
+
+/* A worker's transforms, kept across its images (opaque). */
+struct colour_cache;
+
+/*
+ * Make the batch's profiles: the compact sRGB and grey ones, and the
+ * files of --export-profile and --import-profile (each NULL when not
+ * given; export_path only with EXPORT_FILE).  A file that is missing,
+ * unreadable, not an ICC profile, or of a colour space imgpipe cannot use
+ * there (export: RGB or grey; import: grey, RGB or CMYK) fails with a
+ * one-line reason naming it: a setup error.  On failure o owns nothing
+ * new.  Not thread-safe; call before any executor starts.
+ */
+int colour_opts_setup(struct colour_opts *o, const char *export_path,
+		      const char *import_path, struct imgpipe_error *err);
+
+/* Free what colour_opts_setup made; o's other fields stay. */
+void colour_opts_release(struct colour_opts *o);
+
+/*
+ * The compact profile imgpipe embeds for sRGB (grey 0: RGB, sRGB primaries
+ * and curve, D65) or for grey under sRGB (grey 1: the sRGB curve), made by
+ * lcms with a fixed creation date, so that every run writes the same
+ * bytes.  *out is malloc()ed (the caller frees it).  0 or IMGPIPE_ENOMEM.
+ */
+int colour_make_profile(int grey, unsigned char **out, size_t *len);
+
+/*
+ * The colour step of one image, whose pixels are im (PIXFMT_U8, or
+ * PIXFMT_U16 from a 16-bit PNG; CMYK as stored when meta->cmyk) and whose
+ * profile is meta->icc (meta->srgb: the PNG sRGB chunk).  Decides by the
+ * README's policy whether a transform runs; when one does (or im is
+ * 16-bit: then at least the reduction to 8 bits runs, as libpng's), writes
+ * dst (PIXFMT_U8, reshaped with image_alloc, maybe to another channel
+ * count) through the stage runner and returns 0; otherwise returns 1 and
+ * im is unchanged.  Either way meta->icc then
+ * describes the resulting pixels (or is NULL: untagged) and meta->cmyk is
+ * 0; desc (desc_len bytes) says what ran, e.g. "Display P3 → sRGB,
+ * relative", or "".  A broken, unsupported or mismatched embedded profile
+ * is one warning (error_warn_more, "ICC profile ignored: ...") and the
+ * image is untagged.  *cache is the worker's (created on first use; free
+ * it with colour_cache_free).  Negative IMGPIPE_E* on failure (memory, the
+ * hook's code).  Thread-safe for distinct caches.
+ */
+int colour_convert(const struct colour_opts *o, const struct colour_req *rq,
+		   struct image_meta *meta, const struct image *im,
+		   struct image *dst, struct colour_cache **cache,
+		   const struct stage_runner *runner, struct hook *hook,
+		   uint64_t max_pixels, char *desc, size_t desc_len,
+		   struct imgpipe_error *err);
+
+/*
+ * After channel-mixing ops: make meta->icc fit the final channels.  An RGB
+ * tag on grey pixels becomes the grey sRGB profile when it was sRGB's,
+ * otherwise it is dropped.  0 or IMGPIPE_ENOMEM.
+ */
+int colour_fit_tag(const struct colour_opts *o, struct image_meta *meta,
+		   int channels);
+
+/* Free a worker's cache; NULL is a no-op. */
+void colour_cache_free(struct colour_cache *c);
+
+/*
+ * CMYK to RGB without a profile (as libvips and ImageMagick do): R =
+ * (1 - C)(1 - K), and so on; inverted (Adobe) data stores 1 - C.  n pixels
+ * of 4 bytes in, 3 bytes out.
+ */
+void colour_cmyk_formula(const unsigned char *src, unsigned char *dst, size_t n,
+			 int inverted);
 
 #endif

@@ -12,8 +12,10 @@
 struct imgpipe_error;
 
 enum pixfmt {
-	PIXFMT_U8, /* one byte a sample, 0..255 */
-	PIXFMT_F32 /* one float a sample: intermediate luma of edges */
+	PIXFMT_U8,  /* one byte a sample, 0..255 */
+	PIXFMT_F32, /* one float a sample: intermediate luma of edges */
+	PIXFMT_U16  /* uint16_t a sample, host order: a 16-bit PNG until the
+		       colour step reduces it (ops never see it) */
 };
 
 /*
@@ -34,7 +36,7 @@ struct image {
 void image_init(struct image *im);
 
 /*
- * Bytes per sample of fmt (1 or 4).
+ * Bytes per sample of fmt (1, 2 or 4).
  */
 size_t image_sample_size(enum pixfmt fmt);
 

@@ -1,6 +1,7 @@
 /*
  * One task, start to finish: read -> decode (shrinking on load when the
- * first op allows) -> orient -> ops -> flatten for JPEG -> encode -> write
+ * first op allows) -> orient -> ops, with the colour step among them
+ * (colour_point in pipeline.c) -> flatten for JPEG -> encode -> write
  * to a temporary file beside the target -> rename.  This is the function
  * every executor calls; executors decide only where and when it runs and
  * pass their hook, stage runner and I/O functions through struct worker.
@@ -123,6 +124,7 @@ struct worker {
 	struct worker_bufs *lent; /* NULL = own */
 	struct membuf in, out;
 	struct image_meta meta;
+	struct colour_cache *colour; /* its ICC transforms; NULL until used */
 };
 
 /*

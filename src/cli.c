@@ -47,7 +47,10 @@ enum {
 	OPT_NO_PROGRESS,
 	OPT_QUIET,
 	OPT_VERSION,
-	OPT_ROUNDS
+	OPT_ROUNDS,
+	OPT_EXPORT_PROFILE,
+	OPT_IMPORT_PROFILE,
+	OPT_INTENT
 };
 
 static const struct option long_opts[] = {
@@ -86,6 +89,9 @@ static const struct option long_opts[] = {
 	{ "help", no_argument, NULL, 'h' },
 	{ "version", no_argument, NULL, OPT_VERSION },
 	{ "rounds", required_argument, NULL, OPT_ROUNDS },
+	{ "export-profile", required_argument, NULL, OPT_EXPORT_PROFILE },
+	{ "import-profile", required_argument, NULL, OPT_IMPORT_PROFILE },
+	{ "intent", required_argument, NULL, OPT_INTENT },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -127,6 +133,11 @@ cli_usage(FILE *f)
 	      "      --keep LIST          metadata to keep: none, or some of exif, xmp,\n"
 	      "                           iptc, icc, other, all, comma-separated (all)\n"
 	      "      --strip-gps          remove the GPS position from EXIF and XMP\n"
+	      "      --export-profile P   output colour: keep (the input's profile),\n"
+	      "                           srgb, or an ICC profile FILE (keep)\n"
+	      "      --import-profile F   ICC profile of untagged inputs (sRGB)\n"
+	      "      --intent INTENT      perceptual, relative, saturation or absolute\n"
+	      "                           (relative)\n"
 	      "  -r, --recursive          walk sub-folders\n"
 	      "      --skip-existing      leave outputs that are newer than their input\n"
 	      "      --files-from FILE    inputs relative to INPUT_DIR, one a line ('-': stdin)\n"
@@ -285,6 +296,41 @@ opt_keep(const char *arg, unsigned *out, struct imgpipe_error *err)
 	return 0;
 }
 
+/* keep, srgb, or a profile's path (read by the runner's colour setup). */
+static void
+opt_export(const char *arg, struct cli_options *o)
+{
+	o->export_profile = NULL;
+	if (strcmp(arg, "keep") == 0)
+		o->job.colour.export_mode = EXPORT_KEEP;
+	else if (strcmp(arg, "srgb") == 0)
+		o->job.colour.export_mode = EXPORT_SRGB;
+	else {
+		o->job.colour.export_mode = EXPORT_FILE;
+		o->export_profile = arg;
+	}
+}
+
+/* The ICC rendering intents, by libvips' names. */
+static int
+opt_intent(const char *arg, enum colour_intent *out, struct imgpipe_error *err)
+{
+	static const char *const names[] = { "perceptual", "relative",
+					     "saturation", "absolute" };
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(names); i++) {
+		if (strcmp(arg, names[i]) == 0) {
+			*out = (enum colour_intent)i;
+			return 0;
+		}
+	}
+	return error_set(
+		err, IMGPIPE_ESPEC,
+		"bad value '%s' for --intent (use perceptual, relative, saturation or absolute)",
+		arg);
+}
+
 /* RRGGBB in hex, with an optional leading '#'. */
 static int
 opt_background(const char *arg, unsigned char rgb[3], struct imgpipe_error *err)
@@ -354,7 +400,7 @@ set_defaults(struct cli_options *o)
 	o->job.auto_orient = 1;
 	o->job.shrink_on_load = 1;
 	o->job.keep = META_ALL;
-	o->job.colour.intent = INTENT_RELATIVE;
+	o->job.colour.intent = COLOUR_INTENT_RELATIVE;
 	o->job.max_pixels = 100000000;
 	o->job.fail_on = FAIL_ON_TRUNCATED;
 	o->exec.jobs = cpus < 1		     ? 1
@@ -397,6 +443,7 @@ parse_tuning(int c, const char *arg, struct cli_options *o, struct seen *s,
 		return opt_max_pixels(arg, &o->job.max_pixels, err);
 	case OPT_FAIL_ON: return opt_fail_on(arg, &o->job.fail_on, err);
 	case OPT_KEEP: return opt_keep(arg, &o->job.keep, err);
+	case OPT_INTENT: return opt_intent(arg, &o->job.colour.intent, err);
 	case OPT_SHARD: return opt_shard(arg, &o->shard_k, &o->shard_n, err);
 	case OPT_ROUNDS:
 		return opt_int("--rounds", arg, 1, CLI_MAX_ROUNDS, &o->rounds,
@@ -451,6 +498,8 @@ parse_flag(int c, const char *arg, struct cli_options *o, struct seen *s,
 	case '0': o->null_sep = 1; break;
 	case 'n': o->dry_run = 1; break;
 	case OPT_REPORT: o->report = arg; break;
+	case OPT_EXPORT_PROFILE: opt_export(arg, o); break;
+	case OPT_IMPORT_PROFILE: o->import_profile = arg; break;
 	case OPT_TRACE: o->trace = arg; break;
 	case OPT_TIMELINE: o->timeline = 1; break;
 	case OPT_PROGRESS: o->progress = 1; break;

@@ -519,7 +519,9 @@ probe_body(void *arg)
 	read_header(d);
 	d->info->w = (int)d->cinfo.image_width;
 	d->info->h = (int)d->cinfo.image_height;
-	d->info->channels = d->cinfo.jpeg_color_space == JCS_GRAYSCALE ? 1 : 3;
+	d->info->channels = d->cinfo.jpeg_color_space == JCS_GRAYSCALE ? 1
+			    : d->cmyk				       ? 4
+								       : 3;
 	d->info->orientation = d->orientation;
 	return 0;
 }
@@ -545,30 +547,9 @@ jpeg_probe(const unsigned char *buf, size_t len, struct image_info *info,
 	return rc;
 }
 
-/*
- * CMYK to RGB without a profile, as libvips and ImageMagick do:
- * R = (1 - C)(1 - K).  Inverted (Adobe) data stores 1 - C, so R = C * K.
- */
-static void
-cmyk_to_rgb(const JSAMPLE *src, unsigned char *dst, JDIMENSION w, int inverted)
-{
-	unsigned c, m, y, k;
-	JDIMENSION x;
-
-	for (x = 0; x < w; x++, src += 4, dst += 3) {
-		c = src[0], m = src[1], y = src[2], k = src[3];
-		if (!inverted) {
-			c = 255 - c, m = 255 - m, y = 255 - y, k = 255 - k;
-		}
-		dst[0] = (unsigned char)((c * k + 127) / 255);
-		dst[1] = (unsigned char)((m * k + 127) / 255);
-		dst[2] = (unsigned char)((y * k + 127) / 255);
-	}
-}
-
 /* Read one band of up to n rows starting at output_scanline. */
 static void
-read_band(struct jdec *d, JSAMPARRAY tmp, int n)
+read_band(struct jdec *d, int n)
 {
 	j_decompress_ptr cinfo = &d->cinfo;
 	JDIMENSION y0 = cinfo->output_scanline, got = 0, r;
@@ -576,7 +557,7 @@ read_band(struct jdec *d, JSAMPARRAY tmp, int n)
 	int i;
 
 	for (i = 0; i < n; i++)
-		rows[i] = tmp != NULL ? tmp[i] : image_row(d->out, (int)y0 + i);
+		rows[i] = image_row(d->out, (int)y0 + i);
 	while (got < (JDIMENSION)n) {
 		r = jpeg_read_scanlines(cinfo, rows + got, (JDIMENSION)n - got);
 		/* A memory source never suspends: no progress is bad data. */
@@ -584,10 +565,6 @@ read_band(struct jdec *d, JSAMPARRAY tmp, int n)
 			ERREXIT(cinfo, JERR_BAD_STATE);
 		got += r;
 	}
-	if (tmp != NULL)
-		for (i = 0; i < n; i++)
-			cmyk_to_rgb(tmp[i], image_row(d->out, (int)y0 + i),
-				    cinfo->output_width, d->inverted);
 }
 
 static int
@@ -595,17 +572,12 @@ read_rows(struct jdec *d)
 {
 	j_decompress_ptr cinfo = &d->cinfo;
 	int band = hook_band(d->hook, BAND_ROWS), n, rc;
-	JSAMPARRAY tmp = NULL;
 
-	if (d->cmyk)
-		tmp = (*cinfo->mem->alloc_sarray)(
-			(j_common_ptr)cinfo, JPOOL_IMAGE,
-			cinfo->output_width * 4, (JDIMENSION)band);
 	while (cinfo->output_scanline < cinfo->output_height) {
 		n = (int)UTIL_MIN((JDIMENSION)band,
 				  cinfo->output_height -
 					  cinfo->output_scanline);
-		read_band(d, tmp, n);
+		read_band(d, n);
 		d->rows_done += n;
 		rc = hook_rows(d->hook, n);
 		if (rc != 0)
@@ -693,18 +665,19 @@ decode_body(void *arg)
 	 * file's coefficients) scale with, so that is what is limited.
 	 */
 	rc = image_check_size((int)cinfo->image_width, (int)cinfo->image_height,
-			      3, PIXFMT_U8, d->opts->max_pixels, d->jerr.err);
+			      d->cmyk ? 4 : 3, PIXFMT_U8, d->opts->max_pixels,
+			      d->jerr.err);
 	if (rc != 0)
 		return rc;
 	/*
-	 * A CMYK profile no longer describes the pixels once they are
-	 * converted to RGB without it, so it is not passed on.
+	 * CMYK comes out as stored, with its profile: the colour step
+	 * converts the pixels through it.
 	 */
 	d->icc_bad = icc_problem(cinfo);
-	if (!d->cmyk && d->icc_bad == NULL)
+	if (d->icc_bad == NULL)
 		jpeg_read_icc_profile(cinfo, &d->icc, &d->icc_len);
 	set_output(d);
-	ch = cinfo->out_color_space == JCS_GRAYSCALE ? 1 : 3;
+	ch = cinfo->out_color_space == JCS_GRAYSCALE ? 1 : d->cmyk ? 4 : 3;
 	rc = image_alloc(d->out, (int)cinfo->output_width,
 			 (int)cinfo->output_height, ch, PIXFMT_U8,
 			 d->opts->max_pixels, d->jerr.err);
@@ -736,7 +709,7 @@ jpeg_decode(const unsigned char *buf, size_t len,
 	    struct image_meta *meta, struct hook *hook,
 	    struct imgpipe_error *err)
 {
-	static const struct decode_opts dflt = { 1, 0, FAIL_ON_TRUNCATED };
+	static const struct decode_opts dflt = { 1, 0, FAIL_ON_TRUNCATED, 0 };
 	struct imgpipe_error mw;
 	struct jdec d;
 	int rc, kept;
@@ -759,6 +732,8 @@ jpeg_decode(const unsigned char *buf, size_t len,
 	if (rc == 0 || kept) {
 		meta->icc = d.icc;
 		meta->icc_len = d.icc_len;
+		meta->cmyk = d.cmyk;
+		meta->cmyk_inverted = d.inverted;
 		d.icc = NULL;
 		if (take_meta(&d, meta, &mw) != 0) {
 			image_meta_release(meta);

@@ -61,6 +61,7 @@ struct png_state {
 	struct image *out;
 	unsigned char *icc;
 	size_t icc_len;
+	int srgb; /* an sRGB chunk: the pixels are sRGB */
 	/* encode */
 	const struct image *im;
 	const struct image_meta *meta;
@@ -73,7 +74,7 @@ struct png_state {
 /* Chunks that imgpipe never uses: libpng discards them unread. */
 static const png_byte ignored_chunks[] =
 	"bKGD\0cHRM\0gAMA\0hIST\0oFFs\0pCAL\0pHYs\0sBIT\0sCAL\0"
-	"sPLT\0sRGB\0sTER\0tIME";
+	"sPLT\0sTER\0tIME";
 
 static int
 png_sniff(const unsigned char *buf, size_t len)
@@ -355,8 +356,10 @@ copy_icc(struct png_state *st)
 	png_charp name;
 	png_bytep prof;
 	png_uint_32 n;
-	int comp;
+	int comp, intent;
 
+	/* gAMA and cHRM stay unread, as libvips, Pillow and sharp do. */
+	st->srgb = png_get_sRGB(st->png, st->info, &intent) != 0;
 	if (png_get_iCCP(st->png, st->info, &name, &comp, &prof, &n) == 0 ||
 	    n == 0)
 		return 0;
@@ -369,7 +372,19 @@ copy_icc(struct png_state *st)
 	return 0;
 }
 
-/* Expand to 8-bit grey, grey+alpha, RGB or RGBA; returns the pass count. */
+/* Whether uint16_t is stored least significant byte first here. */
+static int
+little_endian(void)
+{
+	const uint16_t one = 1;
+
+	return *(const unsigned char *)&one == 1;
+}
+
+/*
+ * Expand to 8-bit grey, grey+alpha, RGB or RGBA (16-bit in host order
+ * with keep16); returns the pass count.
+ */
 static int
 set_transforms(struct png_state *st)
 {
@@ -377,8 +392,13 @@ set_transforms(struct png_state *st)
 
 	/* Palette to RGB, grey below 8 bits to 8, tRNS to alpha. */
 	png_set_expand(st->png);
-	/* v / 257 rounded, the reduction the simplified API uses too. */
-	png_set_scale_16(st->png);
+	if (st->opts->keep16 && png_get_bit_depth(st->png, st->info) == 16) {
+		if (little_endian())
+			png_set_swap(st->png);
+	} else {
+		/* v / 257 rounded, as the simplified API reduces too. */
+		png_set_scale_16(st->png);
+	}
 	passes = png_set_interlace_handling(st->png);
 	png_read_update_info(st->png, st->info);
 	return passes;
@@ -409,7 +429,7 @@ static int
 decode_body(struct png_state *st)
 {
 	png_uint_32 w, h;
-	int rc, ch, passes;
+	int rc, ch, passes, depth;
 
 	png_read_info(st->png, st->info);
 	w = png_get_image_width(st->png, st->info);
@@ -423,11 +443,14 @@ decode_body(struct png_state *st)
 		return rc;
 	passes = set_transforms(st);
 	ch = png_get_channels(st->png, st->info);
-	if (png_get_bit_depth(st->png, st->info) != 8 || ch < 1 || ch > 4 ||
-	    png_get_rowbytes(st->png, st->info) != (size_t)w * (size_t)ch)
+	depth = png_get_bit_depth(st->png, st->info);
+	if ((depth != 8 && depth != 16) || ch < 1 || ch > 4 ||
+	    png_get_rowbytes(st->png, st->info) !=
+		    (size_t)w * (size_t)ch * (size_t)(depth / 8))
 		return error_set(st->err, IMGPIPE_EFORMAT,
 				 "unsupported PNG pixel layout");
-	rc = image_alloc(st->out, (int)w, (int)h, ch, PIXFMT_U8,
+	rc = image_alloc(st->out, (int)w, (int)h, ch,
+			 depth == 16 ? PIXFMT_U16 : PIXFMT_U8,
 			 st->opts->max_pixels, st->err);
 	if (rc != 0)
 		return rc;
@@ -534,7 +557,7 @@ png_decode(const unsigned char *buf, size_t len, const struct decode_opts *opts,
 	   struct image *out, struct image_meta *meta, struct hook *hook,
 	   struct imgpipe_error *err)
 {
-	static const struct decode_opts dflt = { 1, 0, FAIL_ON_TRUNCATED };
+	static const struct decode_opts dflt = { 1, 0, FAIL_ON_TRUNCATED, 0 };
 	struct imgpipe_error mw;
 	struct png_state st;
 	int rc;
@@ -552,6 +575,7 @@ png_decode(const unsigned char *buf, size_t len, const struct decode_opts *opts,
 	if (rc == 0 || (rc == IMGPIPE_EFORMAT && st.kept)) {
 		meta->icc = st.icc;
 		meta->icc_len = st.icc_len;
+		meta->srgb = st.srgb;
 		st.icc = NULL;
 		/* libpng's getters do not fail: no setjmp is needed here. */
 		if (take_meta(&st, meta, &mw) != 0) {

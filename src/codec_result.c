@@ -79,16 +79,19 @@ void
 codec_fill_missing(struct image *out, int y0)
 {
 	int alpha = out->channels == 2 || out->channels == 4;
+	size_t ss = image_sample_size(out->fmt), at;
 	unsigned char *row;
 	int y, x;
 
+	/* 16 bits: 0x8080 and 0xffff, which reduce to 128 and 255. */
 	for (y = UTIL_MAX(y0, 0); y < out->h; y++) {
 		row = image_row(out, y);
-		memset(row, 128, (size_t)out->w * (size_t)out->channels);
-		if (alpha)
-			for (x = 0; x < out->w; x++)
-				row[(size_t)x * out->channels + out->channels -
-				    1] = 255;
+		memset(row, 128, (size_t)out->w * (size_t)out->channels * ss);
+		for (x = 0; alpha && x < out->w; x++) {
+			at = ((size_t)x * out->channels + out->channels - 1) *
+			     ss;
+			memset(row + at, 255, ss);
+		}
 	}
 }
 

@@ -26,7 +26,9 @@ image_init(struct image *im)
 size_t
 image_sample_size(enum pixfmt fmt)
 {
-	return fmt == PIXFMT_F32 ? sizeof(float) : 1;
+	return fmt == PIXFMT_F32   ? sizeof(float)
+	       : fmt == PIXFMT_U16 ? sizeof(uint16_t)
+				   : 1;
 }
 
 static int

@@ -7,9 +7,11 @@
 
 #include <string.h>
 
+#include "colour.h"
 #include "fileio.h"
 #include "membuf.h"
 #include "meta_policy.h"
+#include "spec.h"
 #include "util.h"
 
 /* The default io (w->io NULL): blocking POSIX calls; ctx unused. */
@@ -74,6 +76,8 @@ worker_release(struct worker *w)
 	membuf_release(&w->in);
 	membuf_release(&w->out);
 	image_meta_release(&w->meta);
+	colour_cache_free(w->colour);
+	w->colour = NULL;
 	w->own.resolved = NULL;
 	w->own.resolved_cap = 0;
 }
@@ -200,16 +204,64 @@ resize_first(const struct job *job, const struct worker_bufs *b,
 	return 1;
 }
 
+/*
+ * Where the colour step runs, the one rule (README, Colour): CMYK and
+ * 16-bit pixels right after the decode (-1), since every op works on 8-bit
+ * RGB and a transform before the reduction keeps every level; otherwise
+ * before the
+ * first op that mixes channels with sRGB's weights (grayscale's luma,
+ * sepia's matrix, edges' luma), so that it mixes output-space values;
+ * otherwise after the last op (n), on the output-size image, as libvips
+ * transforms after the shrink: a thumbnail costs a fraction of the photo.
+ * Every other op is pointwise per channel or spatial, and commutes with
+ * the transform closely enough.
+ */
+static long
+colour_point(const struct job *job, const struct image_meta *meta,
+	     const struct image *im)
+{
+	enum op_kind k;
+	size_t i;
+
+	if (meta->cmyk || im->fmt == PIXFMT_U16)
+		return -1;
+	for (i = 0; i < job->spec->n; i++) {
+		k = job->spec->ops[i].kind;
+		if (k == OP_GRAYSCALE || k == OP_SEPIA || k == OP_EDGES)
+			return (long)i;
+	}
+	return (long)job->spec->n;
+}
+
+static int
+colour_step(const struct job *job, struct worker *w, int mixing,
+	    struct task_result *res, struct imgpipe_error *err)
+{
+	struct worker_bufs *b = bufs(w);
+	struct colour_req rq;
+
+	rq.keep_icc = (job->keep & META_ICC) != 0;
+	rq.mixing = mixing;
+	return keep(b, colour_convert(&job->colour, &rq, &w->meta, &b->a, &b->b,
+				      &w->colour, w->runner, &w->hook,
+				      job->max_pixels, res->colour,
+				      sizeof(res->colour), err));
+}
+
 static int
 transform(const struct job *job, struct worker *w, int orientation,
-	  const struct codec *out, struct imgpipe_error *err)
+	  const struct codec *out, struct task_result *res,
+	  struct imgpipe_error *err)
 {
 	struct worker_bufs *b = bufs(w);
 	struct op_resolved first;
+	long at = colour_point(job, &w->meta, &b->a);
 	size_t i = 0;
 	int rc = 0;
 
-	if (resize_first(job, b, orientation, &first)) {
+	if (at < 0)
+		rc = colour_step(job, w, job->spec->n > 0, res, err);
+	if (rc == 0 && resize_first(job, b, orientation, &first)) {
 		rc = op_apply(&first, &b->a, &b->b, &b->scratch, w->runner,
 			      &w->hook, job->max_pixels, err);
 		rc = keep(b, rc);
@@ -219,10 +271,18 @@ transform(const struct job *job, struct worker *w, int orientation,
 		rc = keep(b, ops_orient(orientation, &b->a, &b->b, w->runner,
 					&w->hook, job->max_pixels, err));
 	for (; rc == 0 && i < job->spec->n; i++) {
+		if ((long)i == at)
+			rc = colour_step(job, w, 1, res, err);
+		if (rc != 0)
+			break;
 		rc = op_apply(&b->resolved[i], &b->a, &b->b, &b->scratch,
 			      w->runner, &w->hook, job->max_pixels, err);
 		rc = keep(b, rc);
 	}
+	if (rc == 0 && at == (long)job->spec->n)
+		rc = colour_step(job, w, 0, res, err);
+	else if (rc == 0)
+		rc = colour_fit_tag(&job->colour, &w->meta, b->a.channels);
 	if (rc == 0 && out->id == CODEC_JPEG) {
 		rc = ops_flatten(&b->a, job->background, &b->b, w->runner,
 				 &w->hook, err);
@@ -283,6 +343,7 @@ run(const struct job *job, const struct task *t, struct worker *w,
 	dopts.max_pixels = job->max_pixels;
 	dopts.fail_on = job->fail_on;
 	dopts.scale_denom = 1;
+	dopts.keep16 = 1;
 	if (job->shrink_on_load && in->id == CODEC_JPEG && job->spec->n > 0)
 		dopts.scale_denom =
 			pipeline_shrink_denom(info.w, info.h, &b->resolved[0]);
@@ -291,7 +352,7 @@ run(const struct job *job, const struct task *t, struct worker *w,
 			&w->hook, err);
 	mark(w, res, PIPE_DECODE);
 	if (rc == 0)
-		rc = transform(job, w, info.orientation, out, err);
+		rc = transform(job, w, info.orientation, out, res, err);
 	mark(w, res, PIPE_OPS);
 	if (rc != 0)
 		return rc;

@@ -228,6 +228,8 @@ json_task(FILE *f, const struct task *t, const struct task_result *r)
 	fputs(", ", f);
 	json_int_or_null(f, "height_out", r->h_out, r->h_out > 0);
 	json_meta(f, r->status == 0 ? r->meta : 0);
+	fputs(", \"colour\": ", f);
+	json_write_string(f, r->colour[0] != '\0' ? r->colour : NULL);
 	fputs("}", f);
 }
 
@@ -243,7 +245,8 @@ json_failure(FILE *f, const struct batch_failure *bf)
 	json_write_string(f, bf->error);
 	fputs(", \"worker\": null, \"start_s\": null, \"end_s\": null, "
 	      "\"width_in\": null, \"height_in\": null, "
-	      "\"width_out\": null, \"height_out\": null, \"meta\": []}",
+	      "\"width_out\": null, \"height_out\": null, \"meta\": [], "
+	      "\"colour\": null}",
 	      f);
 }
 

@@ -10,6 +10,7 @@
 
 #include "batch.h"
 #include "cancel.h"
+#include "colour.h"
 #include "error.h"
 #include "report.h"
 #include "spec.h"
@@ -146,8 +147,15 @@ runner_run(struct cli_options *o, struct run_stats *st)
 	error_clear(&err);
 	if (st != NULL)
 		memset(st, 0, sizeof(*st));
+	/* Before any executor: procs workers inherit the profiles by fork. */
+	if (colour_opts_setup(&o->job.colour, o->export_profile,
+			      o->import_profile, &err) != 0) {
+		util_warn("%s", err.msg);
+		return CLI_EXIT_USAGE;
+	}
 	if (build(o, &b, &err) != 0) {
 		util_warn("%s", err.msg);
+		colour_opts_release(&o->job.colour);
 		return CLI_EXIT_USAGE;
 	}
 	if (o->dry_run)
@@ -156,5 +164,6 @@ runner_run(struct cli_options *o, struct run_stats *st)
 	else
 		rc = run(o, &b, st);
 	batch_release(&b);
+	colour_opts_release(&o->job.colour);
 	return rc;
 }

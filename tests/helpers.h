@@ -112,7 +112,7 @@ test_job_init(struct job *job, const struct spec *spec, int quality)
 	job->auto_orient = 1;
 	job->shrink_on_load = 1;
 	job->keep = META_ALL;
-	job->colour.intent = INTENT_RELATIVE;
+	job->colour.intent = COLOUR_INTENT_RELATIVE;
 	job->max_pixels = 100000000;
 }
 

@@ -19,6 +19,7 @@
 #include <jpeglib.h>
 
 #include "codec.h"
+#include "colour.h"
 #include "error.h"
 #include "hook.h"
 #include "image.h"
@@ -56,7 +57,7 @@ load(const char *path)
 static struct decode_opts
 dopts(int denom)
 {
-	struct decode_opts o = { denom, MAX_PIXELS, FAIL_ON_TRUNCATED };
+	struct decode_opts o = { denom, MAX_PIXELS, FAIL_ON_TRUNCATED, 0 };
 
 	return o;
 }
@@ -498,7 +499,7 @@ decode_level(const char *path, enum fail_on level, struct image *im,
 {
 	struct blob b = load(path);
 	const struct codec *c = codec_sniff(b.data, b.len);
-	struct decode_opts o = { 1, MAX_PIXELS, level };
+	struct decode_opts o = { 1, MAX_PIXELS, level, 0 };
 	struct image_meta meta;
 	int rc;
 
@@ -626,7 +627,7 @@ test_codec_jpeg_data_end(void **state)
 		{ "data/jpeg/testimgint.jpg", DEC_WARNED },
 		{ "data/jpeg/testimgari.jpg", DEC_FAILED },
 	};
-	struct decode_opts o = { 1, MAX_PIXELS, FAIL_ON_TRUNCATED };
+	struct decode_opts o = { 1, MAX_PIXELS, FAIL_ON_TRUNCATED, 0 };
 	struct imgpipe_error err;
 	struct image_meta meta;
 	struct image im;
@@ -893,18 +894,27 @@ check_cmyk(const unsigned char stored[4], J_COLOR_SPACE space, int adobe,
 	struct imgpipe_error err;
 	int c;
 	double want;
+	unsigned char rgb[3];
 
 	image_init(&im);
 	if (decode_mem(b.data, b.len, 1, &im, &meta, NULL, &err) != 0)
 		fail_msg("%s", err.msg);
-	assert_int_equal(im.channels, 3);
+	/* The pixels come out as stored; the colour step converts them. */
+	assert_int_equal(im.channels, 4);
+	assert_int_equal(meta.cmyk, 1);
+	assert_int_equal(meta.cmyk_inverted, adobe);
+	for (c = 0; c < 4; c++)
+		assert_near(image_row(&im, 8)[8 * 4 + c], stored[c], 4);
+	colour_cmyk_formula(image_row(&im, 8) + 8 * 4, rgb, 1, adobe);
 	for (c = 0; c < 3; c++) {
 		/* R = (1 - C)(1 - K) on the real ink amounts. */
 		want = (255.0 - ink[c]) * (255.0 - ink[3]) / 255.0;
-		assert_near(image_row(&im, 8)[8 * 3 + c], want, 4);
+		assert_near(rgb[c], want, 4);
 	}
-	/* The CMYK profile does not describe the RGB result. */
-	assert_null(meta.icc);
+	/* ... through the profile the file carries, passed on. */
+	assert_non_null(meta.icc);
+	assert_int_equal(meta.icc_len, icc.len);
+	assert_memory_equal(meta.icc, icc.data, icc.len);
 	image_meta_release(&meta);
 	image_release(&im);
 	free(b.data);

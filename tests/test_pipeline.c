@@ -192,7 +192,7 @@ write_png_oriented(const struct image *im, int o, const char *path)
 static void
 decode_file(const char *path, struct image *im)
 {
-	struct decode_opts d = { 1, 0, FAIL_ON_TRUNCATED };
+	struct decode_opts d = { 1, 0, FAIL_ON_TRUNCATED, 0 };
 	struct image_meta meta;
 	const struct codec *c;
 	struct membuf buf;

@@ -103,7 +103,7 @@ count_turn(void *ctx)
 static int
 decode(const struct membuf *b, int *turns, struct imgpipe_error *err)
 {
-	struct decode_opts opts = { 1, 1u << 20, FAIL_ON_TRUNCATED };
+	struct decode_opts opts = { 1, 1u << 20, FAIL_ON_TRUNCATED, 0 };
 	struct hook h = { count_turn, turns, 1, 0 };
 	struct image_meta meta;
 	struct image im;

@@ -64,6 +64,8 @@ fuzz_decode(const struct codec *codec, const uint8_t *data, size_t size)
 	/* Shares its bits with the cancel point: both still take every value.
 	 */
 	opts.fail_on = (enum fail_on)((int)((opt >> 5) & 3) - 1);
+	/* 16-bit PNG samples kept: shares the lowest bit with the scale. */
+	opts.keep16 = (int)(opt & 1);
 	if (opt & 0x10) {
 		cancel.rows_left = (int)(opt >> 5) * 8;
 		hook.fn = fuzz_cancel_hook;
@@ -294,7 +296,7 @@ fuzz_job(struct job *job, unsigned opt)
 	job->auto_orient = 1;
 	/* Every block read is fixed up and written, as by default. */
 	job->keep = META_ALL;
-	job->colour.intent = INTENT_RELATIVE;
+	job->colour.intent = COLOUR_INTENT_RELATIVE;
 	job->shrink_on_load = !((opt >> 3) & 1);
 	job->max_pixels = (opt >> 4) & 1 ? 4096 : 1u << 18;
 }

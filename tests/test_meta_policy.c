@@ -240,7 +240,7 @@ round_trip(const struct codec *c, unsigned want)
 	struct image_meta m, got;
 	struct membuf out;
 	struct imgpipe_error err;
-	struct decode_opts o = { 1, 0, FAIL_ON_TRUNCATED };
+	struct decode_opts o = { 1, 0, FAIL_ON_TRUNCATED, 0 };
 
 	image_init(&im);
 	image_init(&back);

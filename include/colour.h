@@ -2,7 +2,8 @@
  * Colour management with Little CMS 2: what the input's pixels mean (its
  * embedded ICC profile, --import-profile for untagged ones) and what the
  * output's pixels should mean (--export-profile), turned into one transform
- * per image.  Only colour.c includes lcms2.h.
+ * per image.  Only colour*.c include lcms2.h (through colour_impl.h, their
+ * private header).
  */
 #ifndef IMGPIPE_COLOUR_H
 #define IMGPIPE_COLOUR_H

@@ -1,5 +1,5 @@
 /*
- * Unit tests for colour.c: profile checks, the transforms against values
+ * Unit tests for colour*.c: profile checks, the transforms against values
  * worked out here from the colorimetry, alpha, the fixed-date profiles, the
  * CMYK formula, and the same bytes whatever the row bands.
  */

@@ -62,6 +62,10 @@ struct png_state {
 	unsigned char *icc;
 	size_t icc_len;
 	int srgb; /* an sRGB chunk: the pixels are sRGB */
+	/* chunk types skipped whole (skip_oversized), NUL-separated */
+	png_byte skipped[4 * 5 + 1];
+	int n_skipped;
+	char skip_why[96]; /* the first of them, for the warning */
 	/* encode */
 	const struct image *im;
 	const struct image_meta *meta;
@@ -231,6 +235,69 @@ guarded(struct png_state *st, int (*body)(struct png_state *))
 	return body(st);
 }
 
+/*
+ * Chunks that libpng would read whole into one buffer of their declared
+ * length: with libpng 1.6's default, an over-long one is only a benign
+ * error, after which it allocates that length anyway (up to 2 GiB for a
+ * 300-byte file).  Such a chunk type, over CHUNK_MALLOC_MAX or running
+ * past the end of the data, is skipped instead, every chunk of it.
+ */
+static const char *const whole_chunks[] = { "tEXt", "zTXt", "iTXt", "eXIf" };
+
+static uint32_t
+be32(const unsigned char *p)
+{
+	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
+	       (uint32_t)p[2] << 8 | p[3];
+}
+
+static void
+skip_type(struct png_state *st, const unsigned char *name, uint32_t n,
+	  int past_end)
+{
+	int i;
+
+	for (i = 0; i < st->n_skipped; i++)
+		if (memcmp(st->skipped + 5 * i, name, 4) == 0)
+			return;
+	if (st->n_skipped == 0)
+		util_fmt(st->skip_why, sizeof(st->skip_why),
+			 "PNG %.4s chunks dropped: one of %u bytes %s", name,
+			 (unsigned)n,
+			 past_end ? "runs past the end of the file"
+				  : "is over the 16 MiB limit");
+	memcpy(st->skipped + 5 * st->n_skipped, name, 4);
+	st->skipped[5 * st->n_skipped + 4] = '\0';
+	st->n_skipped++;
+}
+
+static void
+skip_oversized(struct png_state *st)
+{
+	size_t pos = 8, i;
+	uint32_t n;
+	int past_end;
+
+	while (st->len >= pos + 8) {
+		n = be32(st->buf + pos);
+		if (memcmp(st->buf + pos + 4, "IEND", 4) == 0)
+			break;
+		past_end = (uint64_t)n + 4 > st->len - pos - 8;
+		for (i = 0; i < sizeof(whole_chunks) / sizeof(whole_chunks[0]);
+		     i++)
+			if (memcmp(st->buf + pos + 4, whole_chunks[i], 4) ==
+				    0 &&
+			    (past_end || n > CHUNK_MALLOC_MAX))
+				skip_type(st, st->buf + pos + 4, n, past_end);
+		if (past_end)
+			break;
+		pos += 12 + (size_t)n;
+	}
+	if (st->n_skipped > 0)
+		png_set_keep_unknown_chunks(st->png, PNG_HANDLE_CHUNK_NEVER,
+					    st->skipped, st->n_skipped);
+}
+
 static int
 create_read(struct png_state *st)
 {
@@ -252,6 +319,7 @@ create_read(struct png_state *st)
 	png_set_keep_unknown_chunks(st->png, PNG_HANDLE_CHUNK_NEVER,
 				    ignored_chunks,
 				    (int)(sizeof(ignored_chunks) / 5));
+	skip_oversized(st);
 	return 0;
 }
 
@@ -267,13 +335,6 @@ out_channels(png_structp png, png_infop info)
 	case PNG_COLOR_TYPE_RGB_ALPHA: return 4;
 	default: /* RGB, palette */ return trns ? 4 : 3;
 	}
-}
-
-static uint32_t
-be32(const unsigned char *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 |
-	       (uint32_t)p[2] << 8 | p[3];
 }
 
 /*
@@ -511,6 +572,8 @@ take_meta(const struct png_state *st, struct image_meta *meta,
 		else
 			meta->exif_len = n;
 	}
+	if (st->n_skipped > 0)
+		error_warn_more(mw, "%s", st->skip_why);
 	nt = png_get_text(st->png, st->info, &t, NULL);
 	for (i = 0; i < nt; i++) {
 		len = t[i].compression >= PNG_ITXT_COMPRESSION_NONE

@@ -30,7 +30,8 @@ struct meta_fix {
  * through libexif: Orientation 1 when fix->reset_orientation,
  * PixelXDimension/PixelYDimension set to the output size, IFD1 and its
  * thumbnail removed, the GPS IFD removed when fix->strip_gps, every other
- * tag kept.  Returns 0 with *out (a TIFF structure) and *out_len, or
+ * tag kept.  Returns 0 with *out (a TIFF structure) and *out_len
+ * (*out NULL and *out_len 0 when no tag is left: write nothing), or
  * IMGPIPE_EFORMAT / IMGPIPE_ELIMIT / IMGPIPE_ENOMEM with err->msg saying
  * why the block is dropped ("EXIF dropped: ...").
  */

@@ -559,15 +559,16 @@ exif_rewrite(const unsigned char *tiff, size_t len, const struct meta_fix *fix,
 	/*
 	 * IFD0 may hold nothing but the pointer to the Exif IFD (libexif
 	 * keeps no entry for pointers); a block with no tag at all, or only
-	 * GPS under strip_gps, is nothing to write.
+	 * GPS under strip_gps (a thumbnail and nothing else, as some
+	 * wallpapers and exports carry), is nothing to write.
 	 */
 	if (ed->ifd[EXIF_IFD_0]->count + ed->ifd[EXIF_IFD_EXIF]->count +
 		    ed->ifd[EXIF_IFD_GPS]->count +
 		    ed->ifd[EXIF_IFD_INTEROPERABILITY]->count ==
 	    0) {
+		/* Nothing was lost, so nothing to warn about: no block. */
 		exif_data_unref(ed);
-		return error_set(err, IMGPIPE_EFORMAT,
-				 "EXIF dropped: no tag left to write");
+		return 0;
 	}
 	rc = save(ed, out, out_len, err);
 	if (rc == 0)

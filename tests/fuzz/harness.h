@@ -113,8 +113,11 @@ fuzz_exif_rewrite(const uint8_t *tiff, size_t size, const struct meta_fix *fix)
 			abort();
 		return;
 	}
-	if (out == NULL || len == 0 || len > META_EXIF_MAX)
+	/* No tag left: no block at all. */
+	if ((out == NULL) != (len == 0) || len > META_EXIF_MAX)
 		abort();
+	if (out == NULL)
+		return;
 	error_clear(&err);
 	if (exif_rewrite(out, len, fix, &again, &alen, &err) != 0)
 		abort();

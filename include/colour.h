@@ -87,6 +87,14 @@ void colour_opts_release(struct colour_opts *o);
 int colour_make_profile(int grey, unsigned char **out, size_t *len);
 
 /*
+ * Whether colour_convert can transform any pixels of a job with these
+ * options: keep_icc (the ICC block is written) and mixing (the pipeline
+ * has an op that mixes channels with sRGB's weights).  Only then is a
+ * 16-bit PNG worth decoding at 16 bits (decode_opts.keep16).
+ */
+int colour_may_convert(const struct colour_opts *o, int keep_icc, int mixing);
+
+/*
  * The colour step of one image, whose pixels are im (PIXFMT_U8, or
  * PIXFMT_U16 from a 16-bit PNG; CMYK as stored when meta->cmyk) and whose
  * profile is meta->icc (meta->srgb: the PNG sRGB chunk).  Decides by the

@@ -388,6 +388,13 @@ decide_output(const struct colour_opts *o, const struct colour_req *rq,
 		d->tag = NULL, d->tag_len = 0;
 }
 
+int
+colour_may_convert(const struct colour_opts *o, int keep_icc, int mixing)
+{
+	/* decide_output's rule, for a PNG (never CMYK) and a tagged input. */
+	return o->export_mode != EXPORT_KEEP || !keep_icc || mixing;
+}
+
 /* Replace meta->icc by a copy of tag (NULL: untagged). */
 static int
 retag(struct image_meta *meta, const unsigned char *tag, size_t len)

@@ -216,21 +216,27 @@ resize_first(const struct job *job, const struct worker_bufs *b,
  * Every other op is pointwise per channel or spatial, and commutes with
  * the transform closely enough.
  */
-static long
-colour_point(const struct job *job, const struct image_meta *meta,
-	     const struct image *im)
+static size_t
+first_mixing_op(const struct spec *spec)
 {
 	enum op_kind k;
 	size_t i;
 
+	for (i = 0; i < spec->n; i++) {
+		k = spec->ops[i].kind;
+		if (k == OP_GRAYSCALE || k == OP_SEPIA || k == OP_EDGES)
+			break;
+	}
+	return i;
+}
+
+static long
+colour_point(const struct job *job, const struct image_meta *meta,
+	     const struct image *im)
+{
 	if (meta->cmyk || im->fmt == PIXFMT_U16)
 		return -1;
-	for (i = 0; i < job->spec->n; i++) {
-		k = job->spec->ops[i].kind;
-		if (k == OP_GRAYSCALE || k == OP_SEPIA || k == OP_EDGES)
-			return (long)i;
-	}
-	return (long)job->spec->n;
+	return (long)first_mixing_op(job->spec);
 }
 
 static int
@@ -343,7 +349,10 @@ run(const struct job *job, const struct task *t, struct worker *w,
 	dopts.max_pixels = job->max_pixels;
 	dopts.fail_on = job->fail_on;
 	dopts.scale_denom = 1;
-	dopts.keep16 = 1;
+	/* 16 bits only for a transform: they cost twice the memory. */
+	dopts.keep16 =
+		colour_may_convert(&job->colour, (job->keep & META_ICC) != 0,
+				   first_mixing_op(job->spec) < job->spec->n);
 	if (job->shrink_on_load && in->id == CODEC_JPEG && job->spec->n > 0)
 		dopts.scale_denom =
 			pipeline_shrink_denom(info.w, info.h, &b->resolved[0]);

@@ -1,6 +1,7 @@
 # imgpipe: GNU make.  Objects and binaries under build/ (one folder per
 # configuration).  Knobs: WERROR=1, SAN=address,undefined | SAN=thread,
-# NATIVE=1, OPENMP=0, V=1 (full compiler lines), CC, CFLAGS, PREFIX, DESTDIR.
+# NATIVE=1, OPENMP=0, HEIF=0 (no HEIC/AVIF), WEBP=0, V=1 (full compiler
+# lines), CC, CFLAGS, PREFIX, DESTDIR.
 # SAN=thread runs the threads, procs and coop modes only: libgomp is not
 # built for TSan.
 #
@@ -15,15 +16,22 @@ CFLAGS ?= -O2 -g
 PKG_CONFIG ?= pkg-config
 PREFIX ?= /usr/local
 OPENMP ?= 1
+HEIF ?= 1
+WEBP ?= 1
 
-PKGS := libpng libjpeg libexif libuv lcms2
+PKGS := libpng libjpeg libexif libuv lcms2 \
+	$(if $(filter 1,$(HEIF)),libheif) \
+	$(if $(filter 1,$(WEBP)),libwebp libwebpmux libwebpdemux)
 # Building the binary needs DEB_BUILD only; the tests need DEB_TEST too.
+# Both knobs' packages are always installed, so that one machine builds
+# every configuration.
 DEB_BUILD := libpng-dev libjpeg62-turbo-dev libexif-dev libuv1-dev \
-	liblcms2-dev pkg-config
+	liblcms2-dev libheif-dev libwebp-dev pkg-config
 # ExifTool and lcms2's own tools are the tests' independent readers and
-# converters; colord-data and libgs-common hold the RGB and CMYK profiles.
+# converters; colord-data and libgs-common hold the RGB and CMYK profiles;
+# dwebp and heif-convert are the independent WebP and HEIF decoders.
 DEB_TEST := libcmocka-dev python3 libimage-exiftool-perl liblcms2-utils \
-	colord-data libgs-common
+	colord-data libgs-common webp libheif-examples
 DEPS := sh build-aux/deps.sh
 SUB := $(MAKE) --no-print-directory
 
@@ -79,13 +87,16 @@ PKG_LIBS = $(eval PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) \
 CMOCKA_LIBS = $(eval CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs cmocka \
 	2>/dev/null))$(CMOCKA_LIBS)
 
+FORMATS := -DIMGPIPE_HEIF=$(if $(filter 1,$(HEIF)),1,0) \
+	-DIMGPIPE_WEBP=$(if $(filter 1,$(WEBP)),1,0)
 FINAL_CFLAGS = $(STD) $(WARN) $(CFLAGS) $(ARCHFLAGS) $(SIMDFLAGS) $(OMPFLAGS) \
-	$(SANFLAGS) \
+	$(SANFLAGS) $(FORMATS) \
 	-Iinclude $(PKG_CFLAGS) -MMD -MP
 FINAL_LDFLAGS = -pthread $(OMPFLAGS) $(SANFLAGS) $(LDFLAGS)
 LIBS = $(PKG_LIBS) -lm
 
-SRCS := $(wildcard src/*.c)
+SRCS := $(filter-out $(if $(filter 1,$(HEIF)),,src/codec_heif.c) \
+	$(if $(filter 1,$(WEBP)),,src/codec_webp.c),$(wildcard src/*.c))
 OBJS := $(SRCS:src/%.c=$(B)/obj/%.o)
 LIB_OBJS := $(filter-out $(B)/obj/main.o,$(OBJS))
 LIB := $(B)/libimgpipe.a

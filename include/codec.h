@@ -1,6 +1,7 @@
 /*
  * Image codecs behind one interface, chosen by magic bytes.  Only
- * codec_jpeg.c and codec_png.c include the libraries.  Codecs read from and
+ * codec_<format>.c includes its library (codec_heif.c serves HEIC and
+ * AVIF).  Codecs read from and
  * write to memory; the pipeline owns all file I/O.  Every function is
  * thread-safe (no shared state) and reports failures through err with
  * messages such as "truncated JPEG data" or "12-bit JPEG is not supported".
@@ -19,14 +20,18 @@ struct membuf;
 enum codec_id {
 	CODEC_NONE = 0,
 	CODEC_JPEG,
-	CODEC_PNG
+	CODEC_PNG,
+	CODEC_WEBP,
+	CODEC_HEIC, /* HEIF with HEVC (and any other non-AV1 HEIF): read only */
+	CODEC_AVIF  /* HEIF with AV1 */
 };
 
 /* What a header says, without decoding pixels. */
 struct image_info {
 	int w, h;	 /* stored size, before orientation */
 	int channels;	 /* what decode will produce: 1..4 (4: CMYK) */
-	int orientation; /* EXIF Orientation 1..8; 1 when absent or invalid */
+	int orientation; /* EXIF Orientation 1..8; 1 when absent or invalid,
+			    and always 1 from an upright codec (HEIF) */
 };
 
 /*
@@ -89,6 +94,14 @@ struct image_meta {
 	int srgb;	   /* a PNG sRGB chunk: the pixels are sRGB */
 	int cmyk;	   /* pixels are CMYK, 4 channels as stored */
 	int cmyk_inverted; /* ... Adobe's way: 0 is full ink */
+	/*
+	 * A HEIF nclx colour box without an ICC profile: its colour
+	 * primaries and transfer characteristics (ISO/IEC 23091-2 codes:
+	 * 1 BT.709, 12 Display P3, 13 sRGB, ...); 0 when absent.  The
+	 * colour step makes a profile of them.
+	 */
+	int nclx_primaries;
+	int nclx_transfer;
 };
 
 /*
@@ -105,7 +118,12 @@ enum fail_on {
 };
 
 struct decode_opts {
-	int scale_denom;     /* 1, 2, 4 or 8: JPEG DCT scaling; others ignore */
+	/*
+	 * 1, 2, 4 or 8: decode at ceil(w / d) x ceil(h / d), from a codec
+	 * with scales set (JPEG's DCT scaling, WebP's scaled decode); the
+	 * others ignore it.
+	 */
+	int scale_denom;
 	uint64_t max_pixels; /* checked against the header before allocating */
 	enum fail_on fail_on;
 	/*
@@ -115,16 +133,45 @@ struct decode_opts {
 	int keep16;
 };
 
+/* Quality 0 and effort -1 ask for the format's own default (README). */
+#define CODEC_JPEG_QUALITY 85
+#define CODEC_WEBP_QUALITY 80
+#define CODEC_AVIF_QUALITY 50
+#define CODEC_WEBP_METHOD  4 /* libwebp's default */
+#define CODEC_AVIF_EFFORT  4 /* AV1 speed 9 - 4 = 5, as libvips */
+
 struct encode_opts {
-	int quality;	 /* JPEG 1..100 */
+	int quality;	 /* JPEG, WebP, AVIF 1..100; 0: the format's default */
 	int progressive; /* JPEG progressive when non-zero */
 	int png_level;	 /* zlib 0..9 */
+	int lossless;	 /* WebP, AVIF (4:4:4) lossless when non-zero */
+	int effort;	 /* WebP, AVIF 0..9 (CPU for size); -1: default */
 };
+
+/* Every format's defaults (an encoder given NULL options uses these). */
+#define ENCODE_OPTS_DEFAULT                                                    \
+	{                                                                      \
+		.quality = 0, .progressive = 0, .png_level = 6, .lossless = 0, \
+		.effort = -1                                                   \
+	}
 
 struct codec {
 	enum codec_id id;
-	const char *name; /* "jpeg", "png" */
+	const char *name; /* "jpeg", "png", "webp", "heic", "avif" */
 	const char *ext;  /* preferred extension, no dot: "jpg", "png" */
+	/*
+	 * 0 when this build leaves the format out (HEIF=0, WEBP=0): sniff
+	 * still knows it, probe and decode fail with "... not built", and
+	 * encode is NULL.
+	 */
+	int built;
+	int scales; /* decode honours decode_opts.scale_denom */
+	/*
+	 * The decoder applies the file's own transforms (HEIF irot, imir,
+	 * clap), so the pixels come out upright; an EXIF orientation is
+	 * informational (probe says 1) and is written as 1.
+	 */
+	int upright;
 
 	/* Non-zero when buf (the first len bytes of a file) has our magic. */
 	int (*sniff)(const unsigned char *buf, size_t len);
@@ -158,18 +205,24 @@ struct codec {
 		      struct imgpipe_error *err);
 
 	/*
+	 * NULL for a format imgpipe reads only (HEIC) or did not build.
 	 * Append the encoded image to out.  JPEG accepts 1 or 3 channels (the
-	 * pipeline flattens alpha first); PNG accepts 1..4.  Every block of
-	 * meta is embedded as the format carries it (README, Metadata): JPEG
-	 * APP1 Exif and XMP, APP2 ICC, APP13 IPTC, COM for texts of kind 'C';
-	 * PNG eXIf, iTXt XMP, iCCP and each text as its kind (IPTC has no PNG
-	 * container and is not written).  A JPEG block over its
-	 * CODEC_JPEG_*_MAX is left out.  Calls hook_rows as rows are written.
+	 * pipeline flattens alpha first); PNG, WebP and AVIF accept 1..4. Every
+	 * block of meta is embedded as the format carries it (README,
+	 * Metadata): JPEG APP1 Exif and XMP, APP2 ICC, APP13 IPTC, COM for
+	 * texts of kind 'C'; PNG eXIf, iTXt XMP, iCCP and each text as its kind
+	 * (IPTC has no PNG container and is not written); WebP ICCP, EXIF and
+	 * XMP chunks; AVIF colr prof, Exif and XMP items (never a text or
+	 * IPTC).  A JPEG block over its CODEC_JPEG_*_MAX is left out.  Calls
+	 * hook_rows as rows are written.
 	 */
 	int (*encode)(const struct image *im, const struct image_meta *meta,
 		      const struct encode_opts *opts, struct membuf *out,
 		      struct hook *hook, struct imgpipe_error *err);
 };
+
+/* What a file no codec's magic matches is (the message of its failure). */
+#define CODEC_NOT_AN_IMAGE "not a JPEG, PNG, WebP, HEIC or AVIF file"
 
 /* The codec whose magic matches buf, or NULL. */
 const struct codec *codec_sniff(const unsigned char *buf, size_t len);
@@ -177,8 +230,24 @@ const struct codec *codec_sniff(const unsigned char *buf, size_t len);
 /* The codec for id, or NULL for CODEC_NONE. */
 const struct codec *codec_get(enum codec_id id);
 
-/* How many leading bytes codec_sniff needs to decide. */
-#define CODEC_SNIFF_BYTES 8
+/*
+ * How many leading bytes codec_sniff needs to decide: an ISO-BMFF ftyp box
+ * lists its compatible brands after 16 bytes.
+ */
+#define CODEC_SNIFF_BYTES 64
+
+/* The default encoder for a job's -f same: the input's own, or JPEG. */
+enum codec_id codec_output_for(enum codec_id in);
+
+/*
+ * What codec_sniff.c holds, below the codecs (the registry's stubs for a
+ * format not built use it too): CODEC_HEIC or CODEC_AVIF for an ISO-BMFF
+ * ftyp box whose major or a compatible brand is a HEIF or AVIF one (AVIF
+ * when an AVIF brand is there), CODEC_WEBP for RIFF....WEBP, or
+ * CODEC_NONE.
+ */
+enum codec_id codec_sniff_heif(const unsigned char *buf, size_t len);
+int codec_sniff_webp(const unsigned char *buf, size_t len);
 
 /* What codec_result.c holds: shared by the codecs, below them. */
 void image_meta_init(struct image_meta *m);
@@ -208,5 +277,8 @@ void codec_warn(struct imgpipe_error *err, const char *msg);
 
 extern const struct codec codec_jpeg;
 extern const struct codec codec_png;
+extern const struct codec codec_webp; /* codec_webp.c or, WEBP=0, codec.c */
+extern const struct codec codec_heic; /* codec_heif.c or, HEIF=0, codec.c */
+extern const struct codec codec_avif;
 
 #endif

@@ -28,7 +28,8 @@ struct meta_policy {
  * (iptc_filter) for JPEG to JPEG and dropped otherwise (PNG has no
  * container for it); the ICC profile is kept as it is; texts stay those
  * the output's format can carry (JPEG: comments, and PNG "Comment" texts
- * as comments; PNG: every text, comments as "Comment" chunks).  A block
+ * as comments; PNG: every text, comments as "Comment" chunks; WebP and
+ * AVIF: none).  A block
  * a fix-up refuses, or one too large for the output (CODEC_JPEG_*_MAX),
  * is dropped and its reason added to err with error_warn_more, so that a
  * file's warnings stay one line.  Never fails: an allocation that fails

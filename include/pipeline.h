@@ -23,8 +23,16 @@
 enum out_format {
 	OUT_SAME,
 	OUT_JPEG,
-	OUT_PNG
+	OUT_PNG,
+	OUT_WEBP,
+	OUT_AVIF
 };
+
+/*
+ * The codec that writes f for an input read by in: f's own, or for
+ * OUT_SAME the input's when imgpipe writes that format, else JPEG (HEIC).
+ */
+enum codec_id pipeline_out_codec(enum out_format f, enum codec_id in);
 
 /* What every task of a batch does.  Read-only while executors run. */
 struct job {

@@ -126,7 +126,18 @@ named_like_image(const char *path)
 {
 	const char *ext = extension(path);
 
-	return ext != NULL && (is_jpeg_ext(ext) || strcasecmp(ext, "png") == 0);
+	static const char *const exts[] = { "png",  "webp", "heic",
+					    "heif", "hif",  "avif" };
+	size_t i;
+
+	if (ext == NULL)
+		return 0;
+	if (is_jpeg_ext(ext))
+		return 1;
+	for (i = 0; i < ARRAY_SIZE(exts); i++)
+		if (strcasecmp(ext, exts[i]) == 0)
+			return 1;
+	return 0;
 }
 
 /* Our own temporary outputs: ".NAME.imgpipe-PID.tmp" (fileio.h). */
@@ -367,9 +378,7 @@ add_task(struct builder *bd, char *rel, char *full, const struct codec *c,
 	 const struct stat *st)
 {
 	struct batch *b = bd->b;
-	enum codec_id out = bd->o->format == OUT_JPEG  ? CODEC_JPEG
-			    : bd->o->format == OUT_PNG ? CODEC_PNG
-						       : c->id;
+	enum codec_id out = pipeline_out_codec(bd->o->format, c->id);
 	struct task *t;
 
 	if (b->n == bd->cap_tasks) {
@@ -431,7 +440,7 @@ classify(struct builder *bd, char *rel)
 		add_errno_failure(bd, rel, "cannot read", errno);
 	else if (named_like_image(rel))
 		add_failure(bd, rel, NULL,
-			    got == 0 ? "empty file" : "not a JPEG or PNG file");
+			    got == 0 ? "empty file" : CODEC_NOT_AN_IMAGE);
 	else
 		bd->b->skipped_other++;
 drop:

@@ -50,7 +50,9 @@ enum {
 	OPT_ROUNDS,
 	OPT_EXPORT_PROFILE,
 	OPT_IMPORT_PROFILE,
-	OPT_INTENT
+	OPT_INTENT,
+	OPT_LOSSLESS,
+	OPT_EFFORT
 };
 
 static const struct option long_opts[] = {
@@ -66,6 +68,8 @@ static const struct option long_opts[] = {
 	{ "format", required_argument, NULL, 'f' },
 	{ "quality", required_argument, NULL, 'q' },
 	{ "png-level", required_argument, NULL, OPT_PNG_LEVEL },
+	{ "lossless", no_argument, NULL, OPT_LOSSLESS },
+	{ "effort", required_argument, NULL, OPT_EFFORT },
 	{ "background", required_argument, NULL, OPT_BACKGROUND },
 	{ "no-auto-orient", no_argument, NULL, OPT_NO_AUTO_ORIENT },
 	{ "no-shrink-on-load", no_argument, NULL, OPT_NO_SHRINK },
@@ -109,7 +113,8 @@ cli_usage(FILE *f)
 	      "       imgpipe compare [OPTIONS] INPUT_DIR OUTPUT_DIR\n"
 	      "       imgpipe --help | --version\n"
 	      "\n"
-	      "Resize and filter every JPEG and PNG file of INPUT_DIR into OUTPUT_DIR.\n"
+	      "Resize and filter every JPEG, PNG, WebP, HEIC and AVIF file of INPUT_DIR\n"
+	      "into OUTPUT_DIR.\n"
 	      "\n"
 	      "  -p, --pipeline SPEC      operations in order, e.g. 'resize=800x800,sharpen=0.6'\n"
 	      "  -m, --mode MODE          seq, threads, procs, omp or coop"
@@ -121,12 +126,17 @@ cli_usage(FILE *f)
 	      "      --yield-rows N       coop: yield every N rows inside each stage (0)\n"
 	      "      --offload            coop: run CPU work on a worker pool\n"
 	      "      --tick MS            coop: heartbeat timer period (10)\n"
-	      "  -f, --format FMT         same, jpeg or png (default same)\n"
-	      "  -q, --quality N          JPEG quality 1..100 (85)\n"
+	      "  -f, --format FMT         same, jpeg, png, webp or avif (default same;\n"
+	      "                           a HEIC input becomes JPEG)\n"
+	      "  -q, --quality N          JPEG, WebP, AVIF quality 1..100\n"
+	      "                           (85, 80, 50)\n"
+	      "      --lossless           WebP and AVIF: lossless\n"
+	      "      --effort N           WebP and AVIF: CPU spent on size, 0..9\n"
+	      "                           (WebP method 4, AVIF 4)\n"
 	      "      --png-level N        zlib level 0..9 (6)\n"
 	      "      --background RRGGBB  colour alpha is flattened onto for JPEG (ffffff)\n"
 	      "      --no-auto-orient     do not apply the EXIF Orientation tag\n"
-	      "      --no-shrink-on-load  decode JPEGs at full size before resizing\n"
+	      "      --no-shrink-on-load  decode JPEG and WebP at full size before resizing\n"
 	      "      --max-pixels N       refuse larger images (100000000; 0 = no limit)\n"
 	      "      --fail-on LEVEL      damage that fails an image: none, truncated,\n"
 	      "                           error or warning (truncated)\n"
@@ -372,17 +382,49 @@ opt_shard(const char *arg, int *k, int *n, struct imgpipe_error *err)
 static int
 opt_format(const char *arg, enum out_format *f, struct imgpipe_error *err)
 {
+	const struct codec *c;
+
 	if (strcmp(arg, "same") == 0)
 		*f = OUT_SAME;
 	else if (strcmp(arg, "jpeg") == 0 || strcmp(arg, "jpg") == 0)
 		*f = OUT_JPEG;
 	else if (strcmp(arg, "png") == 0)
 		*f = OUT_PNG;
+	else if (strcmp(arg, "webp") == 0)
+		*f = OUT_WEBP;
+	else if (strcmp(arg, "avif") == 0)
+		*f = OUT_AVIF;
 	else
 		return error_set(err, IMGPIPE_ESPEC,
-				 "bad format '%s' (use same, jpeg or png)",
+				 "bad format '%s' (use same, jpeg, png, webp "
+				 "or avif)",
 				 arg);
+	c = codec_get(pipeline_out_codec(*f, CODEC_JPEG));
+	if (c->encode == NULL)
+		return error_set(err, IMGPIPE_ESPEC,
+				 "-f %s: %s output is not built into this "
+				 "imgpipe",
+				 arg, c->name);
 	return 0;
+}
+
+/* The version, and the formats this build reads and writes. */
+static void
+print_version(void)
+{
+	static const enum codec_id ids[] = { CODEC_JPEG, CODEC_PNG, CODEC_WEBP,
+					     CODEC_HEIC, CODEC_AVIF };
+	const struct codec *c;
+	size_t i;
+
+	printf("imgpipe %s\nformats:", IMGPIPE_VERSION);
+	for (i = 0; i < ARRAY_SIZE(ids); i++) {
+		c = codec_get(ids[i]);
+		if (c->built)
+			printf(" %s%s", c->name,
+			       c->encode == NULL ? "(read)" : "");
+	}
+	putchar('\n');
 }
 
 static void
@@ -394,8 +436,8 @@ set_defaults(struct cli_options *o)
 	o->pipeline = "";
 	o->mode = CLI_DEFAULT_MODE;
 	o->job.format = OUT_SAME;
-	o->job.enc.quality = 85;
 	o->job.enc.png_level = 6;
+	o->job.enc.effort = -1;
 	memset(o->job.background, 0xff, sizeof(o->job.background));
 	o->job.auto_orient = 1;
 	o->job.shrink_on_load = 1;
@@ -438,6 +480,8 @@ parse_tuning(int c, const char *arg, struct cli_options *o, struct seen *s,
 	case OPT_PNG_LEVEL:
 		return opt_int("--png-level", arg, 0, 9, &o->job.enc.png_level,
 			       err);
+	case OPT_EFFORT:
+		return opt_int("--effort", arg, 0, 9, &o->job.enc.effort, err);
 	case OPT_BACKGROUND: return opt_background(arg, o->job.background, err);
 	case OPT_MAX_PIXELS:
 		return opt_max_pixels(arg, &o->job.max_pixels, err);
@@ -491,6 +535,7 @@ parse_flag(int c, const char *arg, struct cli_options *o, struct seen *s,
 		break;
 	case OPT_NO_AUTO_ORIENT: o->job.auto_orient = 0; break;
 	case OPT_NO_SHRINK: o->job.shrink_on_load = 0; break;
+	case OPT_LOSSLESS: o->job.enc.lossless = 1; break;
 	case OPT_STRIP_GPS: o->job.strip_gps = 1; break;
 	case 'r': o->recursive = 1; break;
 	case OPT_SKIP_EXISTING: o->skip_existing = 1; break;
@@ -617,7 +662,7 @@ cli_parse(int argc, char **argv, struct cli_options *o,
 			return CLI_DONE;
 		}
 		if (c == OPT_VERSION) {
-			printf("imgpipe %s\n", IMGPIPE_VERSION);
+			print_version();
 			return CLI_DONE;
 		}
 		rc = parse_flag(c, optarg, o, &s, err);

@@ -866,7 +866,9 @@ encode_body(void *arg)
 {
 	struct jenc *e = arg;
 	j_compress_ptr cinfo = &e->cinfo;
-	int q = UTIL_MAX(1, UTIL_MIN(100, e->opts->quality)), rc;
+	int q = e->opts->quality > 0 ? UTIL_MIN(100, e->opts->quality)
+				     : CODEC_JPEG_QUALITY,
+	    rc;
 
 	jpeg_create_compress(cinfo);
 	cinfo->dest = &e->dest.pub;
@@ -897,7 +899,7 @@ jpeg_encode(const struct image *im, const struct image_meta *meta,
 	    const struct encode_opts *opts, struct membuf *out,
 	    struct hook *hook, struct imgpipe_error *err)
 {
-	static const struct encode_opts dflt = { 85, 0, 6 };
+	static const struct encode_opts dflt = ENCODE_OPTS_DEFAULT;
 	struct jenc e;
 	size_t start = out->len;
 	int rc;
@@ -935,6 +937,8 @@ const struct codec codec_jpeg = {
 	.id = CODEC_JPEG,
 	.name = "jpeg",
 	.ext = "jpg",
+	.built = 1,
+	.scales = 1,
 	.sniff = jpeg_sniff,
 	.probe = jpeg_probe,
 	.decode = jpeg_decode,

@@ -760,7 +760,7 @@ png_encode(const struct image *im, const struct image_meta *meta,
 	   const struct encode_opts *opts, struct membuf *out,
 	   struct hook *hook, struct imgpipe_error *err)
 {
-	static const struct encode_opts dflt = { 85, 0, 6 };
+	static const struct encode_opts dflt = ENCODE_OPTS_DEFAULT;
 	struct png_state st;
 	size_t start = out->len;
 	int rc = 0;
@@ -798,6 +798,7 @@ const struct codec codec_png = {
 	.id = CODEC_PNG,
 	.name = "png",
 	.ext = "png",
+	.built = 1,
 	.sniff = png_sniff,
 	.probe = png_probe,
 	.decode = png_decode,

@@ -269,7 +269,9 @@ meta_policy_apply(struct image_meta *m, const struct meta_policy *p,
 		fix_iptc(m, err);
 	if (!(p->keep & META_ICC))
 		drop(&m->icc, &m->icc_len);
-	if (!(p->keep & META_OTHER))
+	/* WebP and AVIF have no container for a text. */
+	if (!(p->keep & META_OTHER) ||
+	    (p->out_codec != CODEC_JPEG && p->out_codec != CODEC_PNG))
 		drop_texts(m);
 	else
 		fit_texts(m, p->out_codec, err);

@@ -108,6 +108,19 @@ scaled(int n, int d)
 	return (n + d - 1) / d;
 }
 
+enum codec_id
+pipeline_out_codec(enum out_format f, enum codec_id in)
+{
+	switch (f) {
+	case OUT_JPEG: return CODEC_JPEG;
+	case OUT_PNG: return CODEC_PNG;
+	case OUT_WEBP: return CODEC_WEBP;
+	case OUT_AVIF: return CODEC_AVIF;
+	case OUT_SAME: break;
+	}
+	return codec_output_for(in);
+}
+
 int
 pipeline_shrink_denom(int w, int h, const struct op_resolved *r)
 {
@@ -311,7 +324,7 @@ output_meta(const struct job *job, const struct codec *in,
 
 	p.keep = job->keep;
 	p.strip_gps = job->strip_gps;
-	p.reset_orientation = job->auto_orient;
+	p.reset_orientation = job->auto_orient || in->upright;
 	p.width = im->w;
 	p.height = im->h;
 	p.in_codec = in->id;
@@ -337,8 +350,7 @@ run(const struct job *job, const struct task *t, struct worker *w,
 		return rc;
 	in = codec_sniff(w->in.data, w->in.len);
 	if (in == NULL || out == NULL)
-		return error_set(err, IMGPIPE_EFORMAT,
-				 "not a JPEG or PNG file");
+		return error_set(err, IMGPIPE_EFORMAT, CODEC_NOT_AN_IMAGE);
 	if (reserve_resolved(b, job->spec->n) != 0)
 		return error_set(err, IMGPIPE_ENOMEM, "out of memory");
 	rc = plan(job, in, &w->in, &info, b->resolved, err);
@@ -353,7 +365,7 @@ run(const struct job *job, const struct task *t, struct worker *w,
 	dopts.keep16 =
 		colour_may_convert(&job->colour, (job->keep & META_ICC) != 0,
 				   first_mixing_op(job->spec) < job->spec->n);
-	if (job->shrink_on_load && in->id == CODEC_JPEG && job->spec->n > 0)
+	if (job->shrink_on_load && in->scales && job->spec->n > 0)
 		dopts.scale_denom =
 			pipeline_shrink_denom(info.w, info.h, &b->resolved[0]);
 	image_meta_release(&w->meta);
@@ -432,7 +444,7 @@ pipeline_plan(const struct job *job, const struct task *t,
 	rc = fileio_read(t->in_path, &buf, &err);
 	in = rc == 0 ? codec_sniff(buf.data, buf.len) : NULL;
 	if (rc == 0 && in == NULL)
-		rc = error_set(&err, IMGPIPE_EFORMAT, "not a JPEG or PNG file");
+		rc = error_set(&err, IMGPIPE_EFORMAT, CODEC_NOT_AN_IMAGE);
 	if (rc == 0)
 		rc = plan(job, in, &buf, &info, resolved, &err);
 	if (rc == 0) {

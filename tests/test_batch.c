@@ -165,7 +165,7 @@ test_batch_walk_order_and_skipping(void **state)
 	assert_string_equal(f->b.failed[0].rel_in, "empty.jpg");
 	assert_string_equal(f->b.failed[0].error, "empty file");
 	assert_string_equal(f->b.failed[1].rel_in, "fake.png");
-	assert_string_equal(f->b.failed[1].error, "not a JPEG or PNG file");
+	assert_string_equal(f->b.failed[1].error, CODEC_NOT_AN_IMAGE);
 	assert_true(is_dir(f->out));
 }
 

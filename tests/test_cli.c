@@ -77,8 +77,11 @@ test_cli_defaults(void **state)
 	assert_int_equal(o.exec.jobs, cpus > 1024 ? 1024 : cpus);
 	assert_int_equal(o.workers, o.exec.jobs);
 	assert_int_equal(o.job.format, OUT_SAME);
-	assert_int_equal(o.job.enc.quality, 85);
+	/* 0: each format's own default (JPEG 85, WebP 80, AVIF 50). */
+	assert_int_equal(o.job.enc.quality, 0);
 	assert_int_equal(o.job.enc.png_level, 6);
+	assert_int_equal(o.job.enc.effort, -1);
+	assert_int_equal(o.job.enc.lossless, 0);
 	assert_memory_equal(o.job.background, "\xff\xff\xff", 3);
 	assert_int_equal(o.job.auto_orient, 1);
 	assert_int_equal(o.job.shrink_on_load, 1);

@@ -108,7 +108,8 @@ static int
 encode_as(enum codec_id id, const struct image *im,
 	  const struct image_meta *meta, int quality, struct membuf *out)
 {
-	struct encode_opts o = { quality, 0, 6 };
+	struct encode_opts o = { .quality = quality, .progressive = 0,
+				.png_level = 6, .effort = -1 };
 
 	return codec_get(id)->encode(im, meta, &o, out, NULL, NULL);
 }
@@ -187,7 +188,8 @@ test_codec_png_round_trip_rgba(void **state)
 static void
 jpeg_round_trip(int ch, int progressive)
 {
-	struct encode_opts o = { 95, progressive, 6 };
+	struct encode_opts o = { .quality = 95, .progressive = progressive,
+				.png_level = 6, .effort = -1 };
 	struct image src, dst;
 	struct image_meta meta;
 	struct membuf mb;
@@ -243,7 +245,7 @@ test_codec_jpeg_encode_refuses_alpha(void **state)
 	membuf_init(&mb);
 	fill_gradient(&im, 8, 8, 4);
 	assert_int_equal(codec_jpeg.encode(&im, NULL,
-					   &(struct encode_opts){ 85, 0, 6 },
+					   &(struct encode_opts)ENCODE_OPTS_DEFAULT,
 					   &mb, NULL, &err),
 			 IMGPIPE_EFORMAT);
 	assert_int_equal(mb.len, 0);
@@ -1384,7 +1386,8 @@ static void
 test_codec_hook_cancels_encode(void **state)
 {
 	static const enum codec_id ids[] = { CODEC_JPEG, CODEC_PNG };
-	struct encode_opts o = { 85, 1, 6 };
+	struct encode_opts o = { .quality = 85, .progressive = 1,
+				.png_level = 6, .effort = -1 };
 	struct cancel_after ca;
 	struct hook h = { cancel_second, &ca, 1, 0 };
 	struct image im;
@@ -1445,7 +1448,8 @@ test_codec_hook_counts_rows(void **state)
 static void
 test_codec_hook_runs_while_progressive_scans_load(void **state)
 {
-	struct encode_opts eo = { 90, 1, 6 };
+	struct encode_opts eo = { .quality = 90, .progressive = 1,
+				.png_level = 6, .effort = -1 };
 	struct image im, back;
 	struct image_meta meta;
 	struct imgpipe_error err;

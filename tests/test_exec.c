@@ -112,7 +112,8 @@ static void
 write_input(struct fixture *f, int i, int w, int h, int ch,
 	    const struct codec *codec)
 {
-	struct encode_opts eo = { 90, 0, 6 };
+	struct encode_opts eo = { .quality = 90, .progressive = 0,
+				.png_level = 6, .effort = -1 };
 	struct image_meta meta;
 	struct membuf b;
 	struct image im;

@@ -167,7 +167,8 @@ put32(unsigned char *p, uint32_t v)
 static void
 write_png_oriented(const struct image *im, int o, const char *path)
 {
-	struct encode_opts eo = { 90, 0, 6 };
+	struct encode_opts eo = { .quality = 90, .progressive = 0,
+				.png_level = 6, .effort = -1 };
 	struct image_meta meta;
 	unsigned char chunk[64], tiff[32];
 	struct membuf png, out;

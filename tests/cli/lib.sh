@@ -53,6 +53,18 @@ need_omp()
 	fi
 }
 
+# need_format NAME: true if this build reads NAME (webp, heic, avif: the
+# names --version lists); otherwise that part is recorded as skipped.
+need_format()
+{
+	if "$IMGPIPE" --version | sed -n 's/^formats://p' |
+	    tr ' ' '\n' | grep -E "^$1(\(read\))?\$" >/dev/null; then
+		return 0
+	fi
+	skip_part "$1: not in this build (HEIF=0 or WEBP=0)"
+	return 1
+}
+
 # set_modes: $modes is every mode this build runs.
 set_modes()
 {

@@ -17,11 +17,8 @@
 #ifndef IMGPIPE_HEIF
 #define IMGPIPE_HEIF 1
 #endif
-/* PLACEHOLDER: until codec_webp.c and codec_heif.c land */
-#define IMGPIPE_WEBP_STUB 1
-#define IMGPIPE_HEIF_STUB 1
 
-#if !IMGPIPE_WEBP || !IMGPIPE_HEIF || IMGPIPE_WEBP_STUB || IMGPIPE_HEIF_STUB
+#if !IMGPIPE_WEBP || !IMGPIPE_HEIF
 static int
 not_built(struct imgpipe_error *err, const char *what)
 {
@@ -30,7 +27,7 @@ not_built(struct imgpipe_error *err, const char *what)
 }
 #endif
 
-#if !IMGPIPE_WEBP || IMGPIPE_WEBP_STUB
+#if !IMGPIPE_WEBP
 static int
 webp_sniff(const unsigned char *buf, size_t len)
 {
@@ -65,7 +62,7 @@ const struct codec codec_webp = {
 };
 #endif
 
-#if !IMGPIPE_HEIF || IMGPIPE_HEIF_STUB
+#if !IMGPIPE_HEIF
 static int
 heic_sniff(const unsigned char *buf, size_t len)
 {

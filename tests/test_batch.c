@@ -187,6 +187,11 @@ test_batch_output_names(void **state)
 		{ "dir.v2/a", CODEC_PNG, "dir.v2/a.png" },
 		{ "sub/a.b.jpg", CODEC_PNG, "sub/a.b.png" },
 		{ ".hidden", CODEC_JPEG, ".hidden.jpg" },
+		{ "IMG_0001.HEIC", CODEC_JPEG, "IMG_0001.jpg" },
+		{ "a.jpg", CODEC_WEBP, "a.webp" },
+		{ "a.WebP", CODEC_WEBP, "a.WebP" },
+		{ "a.heic", CODEC_AVIF, "a.avif" },
+		{ "a.avif", CODEC_AVIF, "a.avif" },
 	};
 	size_t i;
 	char *s;
@@ -197,6 +202,17 @@ test_batch_output_names(void **state)
 		assert_string_equal(s, cases[i].want);
 		free(s);
 	}
+	/* -f same: each input's own format, but HEIC (never written) JPEG. */
+	assert_int_equal(pipeline_out_codec(OUT_SAME, CODEC_HEIC), CODEC_JPEG);
+	assert_int_equal(pipeline_out_codec(OUT_SAME, CODEC_PNG), CODEC_PNG);
+	assert_int_equal(pipeline_out_codec(OUT_WEBP, CODEC_HEIC), CODEC_WEBP);
+	assert_int_equal(pipeline_out_codec(OUT_AVIF, CODEC_JPEG), CODEC_AVIF);
+	if (codec_get(CODEC_AVIF)->encode != NULL)
+		assert_int_equal(pipeline_out_codec(OUT_SAME, CODEC_AVIF),
+				 CODEC_AVIF);
+	else
+		assert_int_equal(pipeline_out_codec(OUT_SAME, CODEC_AVIF),
+				 CODEC_JPEG);
 }
 
 static void

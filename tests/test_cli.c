@@ -132,6 +132,24 @@ test_cli_values(void **state)
 	assert_string_equal(o.input_dir, "in");
 	assert_string_equal(o.output_dir, "out");
 
+	parse_ok("-f png --lossless --effort 9 in out", &o);
+	assert_int_equal(o.job.enc.lossless, 1);
+	assert_int_equal(o.job.enc.effort, 9);
+	/* -f of a format this build left out is a usage error (exit 2). */
+	if (codec_get(CODEC_WEBP)->encode != NULL) {
+		parse_ok("-f webp in out", &o);
+		assert_int_equal(o.job.format, OUT_WEBP);
+	} else {
+		refuse("-f webp in out", "not built");
+	}
+	if (codec_get(CODEC_AVIF)->encode != NULL) {
+		parse_ok("-f avif --effort 0 in out", &o);
+		assert_int_equal(o.job.format, OUT_AVIF);
+		assert_int_equal(o.job.enc.effort, 0);
+	} else {
+		refuse("-f avif in out", "not built");
+	}
+
 	parse_ok("--quiet in out", &o);
 	assert_int_equal(o.quiet, 1);
 	assert_int_equal(o.progress, 0);
@@ -150,6 +168,8 @@ test_cli_bad_values(void **state)
 		{ "-q 101 in out", "'101'" },
 		{ "-q 9x in out", "'9x'" },
 		{ "--png-level 10 in out", "'10'" },
+		{ "--effort 10 in out", "'10'" },
+		{ "--effort -1 in out", "'-1'" },
 		{ "-j 0 in out", "'0'" },
 		{ "-j many in out", "'many'" },
 		{ "-f gif in out", "'gif'" },

@@ -132,6 +132,58 @@ test_codec_sniff(void **state)
 	assert_null(codec_get(CODEC_NONE));
 }
 
+/* One ftyp box: size, "ftyp", major brand, minor version, compatibles. */
+static size_t
+ftyp(unsigned char *b, const char *major, const char *compat)
+{
+	size_t n = 16 + strlen(compat);
+
+	b[0] = b[1] = b[2] = 0;
+	b[3] = (unsigned char)n;
+	memcpy(b + 4, "ftyp", 4);
+	memcpy(b + 8, major, 4);
+	memset(b + 12, 0, 4);
+	memcpy(b + 16, compat, strlen(compat));
+	return n;
+}
+
+static void
+test_codec_sniff_containers(void **state)
+{
+	static const unsigned char webp[] = "RIFF\x24\0\0\0WEBPVP8 ";
+	static const unsigned char wav[] = "RIFF\x24\0\0\0WAVEfmt ";
+	unsigned char b[64];
+	size_t n;
+
+	(void)state;
+	assert_ptr_equal(codec_sniff(webp, sizeof(webp) - 1), &codec_webp);
+	assert_null(codec_sniff(webp, 11));
+	assert_null(codec_sniff(wav, sizeof(wav) - 1));
+	/* iPhone: major heic, compatible mif1 heic. */
+	n = ftyp(b, "heic", "mif1heic");
+	assert_ptr_equal(codec_sniff(b, n), &codec_heic);
+	/* A generic major brand: the compatible ones decide, AVIF first. */
+	n = ftyp(b, "mif1", "mif1miafMA1Bavif");
+	assert_ptr_equal(codec_sniff(b, n), &codec_avif);
+	n = ftyp(b, "avif", "");
+	assert_ptr_equal(codec_sniff(b, n), &codec_avif);
+	n = ftyp(b, "msf1", "hevc");
+	assert_ptr_equal(codec_sniff(b, n), &codec_heic);
+	/* An MP4 video, a QuickTime file: not images. */
+	n = ftyp(b, "isom", "isomiso2avc1mp41");
+	assert_null(codec_sniff(b, n));
+	n = ftyp(b, "qt  ", "qt  ");
+	assert_null(codec_sniff(b, n));
+	/* A brand past the box's own size does not count. */
+	n = ftyp(b, "isom", "avif");
+	b[3] = 16;
+	assert_null(codec_sniff(b, n));
+	/* Cut before the major brand. */
+	n = ftyp(b, "heic", "");
+	assert_null(codec_sniff(b, 11));
+	assert_int_equal(codec_output_for(CODEC_HEIC), CODEC_JPEG);
+}
+
 /* Encode a gradient with ch channels as PNG; decoding gives it back. */
 static void
 png_round_trip(int ch)
@@ -1485,6 +1537,7 @@ main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_codec_sniff),
+		cmocka_unit_test(test_codec_sniff_containers),
 		cmocka_unit_test(test_codec_png_round_trip_grey),
 		cmocka_unit_test(test_codec_png_round_trip_grey_alpha),
 		cmocka_unit_test(test_codec_png_round_trip_rgb),

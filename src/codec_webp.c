@@ -38,6 +38,7 @@ struct layout {
 	int x, y, fw, fh;    /* the first frame's place on the canvas */
 	const uint8_t *data; /* what the decoder reads: file or frame */
 	size_t len;
+	int cut; /* the file is shorter than its RIFF header says */
 };
 
 static int
@@ -128,6 +129,15 @@ read_layout(const unsigned char *buf, size_t len, WebPDemuxer *dmux,
 	lo->frames = 1;
 	lo->data = buf;
 	lo->len = len;
+	/*
+	 * The incremental decoder stops once it has its last row, so a file
+	 * missing only its last bytes decodes whole; WebPDecode calls that
+	 * truncated, and so does imgpipe.
+	 */
+	lo->cut = len < 12 || (uint32_t)buf[4] + ((uint32_t)buf[5] << 8) +
+					      ((uint32_t)buf[6] << 16) +
+					      ((uint32_t)buf[7] << 24) >
+				      len - 8;
 	if (lo->w <= 0 || lo->h <= 0)
 		return error_set(err, IMGPIPE_EFORMAT, "corrupt WebP header");
 	return lo->animated ? first_frame(dmux, state, lo, err) : 0;
@@ -322,6 +332,10 @@ decode_pixels(const struct layout *lo, const struct decode_opts *opts,
 	if (lo->fw != lo->w || lo->fh != lo->h)
 		memset(out->data, 0, out->stride * (size_t)out->h);
 	rc = decode_into(lo, d, out, hook, &st, &rows, err);
+	if (rc == 0 && st == VP8_STATUS_OK && lo->cut) {
+		st = VP8_STATUS_SUSPENDED;
+		rows = out->h - lo->y;
+	}
 	if (rc != 0 || st == VP8_STATUS_OK)
 		return rc;
 	if (st == VP8_STATUS_OUT_OF_MEMORY || rows == 0 ||

@@ -21,6 +21,12 @@
 #include "membuf.h"
 #include "util.h"
 
+/*
+ * The effort of libwebp's lossless search, which it calls quality: its
+ * default, as cwebp's.  With --lossless, -q is ignored (imgpipe.1).
+ */
+#define LOSSLESS_QUALITY 75
+
 /* The encoder's progress (hook) and output (writer) state. */
 struct save_state {
 	struct membuf *dst;
@@ -72,8 +78,12 @@ set_config(WebPConfig *cfg, const struct encode_opts *o,
 	if (!WebPConfigInit(cfg))
 		return error_set(err, IMGPIPE_EFORMAT,
 				 "libwebp is not the version built against");
-	cfg->quality = (float)(o->quality > 0 ? UTIL_MIN(o->quality, 100)
-					      : CODEC_WEBP_QUALITY);
+	if (o->lossless)
+		cfg->quality = LOSSLESS_QUALITY;
+	else
+		cfg->quality =
+			(float)(o->quality > 0 ? UTIL_MIN(o->quality, 100)
+					       : CODEC_WEBP_QUALITY);
 	cfg->method = method(o->effort);
 	cfg->lossless = o->lossless != 0;
 	/* Lossless means every sample, also under transparent alpha. */

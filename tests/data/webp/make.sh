@@ -47,3 +47,25 @@ webpmux -set xmp "$T/xmp.xml" "$T/p2.webp" -o meta.webp 2>/dev/null
 # Some writers put JPEG's "Exif\0\0" before the TIFF structure.
 { printf 'Exif\000\000'; cat "$T/exif.tiff"; } >"$T/exif.app1"
 webpmux -set exif "$T/exif.app1" lossy.webp -o exif-header.webp 2>/dev/null
+
+# Seeds for fuzz_webp: the same kinds of file, tiny, so that libFuzzer
+# runs many of them a second.
+F=$TOP/tests/fuzz/seeds/webp
+mkdir -p "$F"
+cwebp -quiet -metadata none -q 50 -resize 24 17 "$S/dandelions.jpg" \
+	-o "$F/small-lossy.webp"
+cwebp -quiet -metadata none -lossless -resize 19 13 "$S/dragonfly.jpg" \
+	-o "$F/small-lossless.webp"
+cwebp -quiet -metadata none -q 50 -resize 23 17 \
+	"$S/nuthatch-vignette-alpha.png" -o "$F/small-alpha.webp"
+cwebp -quiet -metadata none -lossless -exact -resize 21 15 \
+	"$S/nuthatch-vignette-alpha.png" -o "$F/small-alpha-lossless.webp"
+webpmux -frame "$F/small-lossless.webp" +100+2+2 \
+	-frame "$F/small-lossy.webp" +100+0+0 -loop 0 \
+	-o "$F/small-animated.webp" 2>/dev/null
+webpmux -set exif "$T/exif.tiff" "$F/small-lossy.webp" -o "$T/s1.webp" \
+	2>/dev/null
+webpmux -set xmp "$T/xmp.xml" "$T/s1.webp" -o "$F/small-meta.webp" \
+	2>/dev/null
+webpmux -set exif "$T/exif.app1" "$F/small-alpha.webp" \
+	-o "$F/small-exif-header.webp" 2>/dev/null

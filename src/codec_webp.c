@@ -268,15 +268,13 @@ take_chunk(WebPDemuxer *dmux, const char *fourcc, const char *name, size_t max,
 	if (strcmp(fourcc, "EXIF") == 0 && n >= 6 &&
 	    memcmp(p, "Exif\0\0", 6) == 0)
 		p += 6, n -= 6;
-	if (n == 0)
-		;
-	else if (n > max)
+	if (n > max)
 		error_warn_more(mw,
 				"%s dropped: %zu bytes, over the limit of %zu",
 				name, n, max);
-	else if ((*dst = codec_copy_block(p, n)) == NULL)
+	else if (n > 0 && (*dst = codec_copy_block(p, n)) == NULL)
 		rc = IMGPIPE_ENOMEM;
-	else
+	else if (n > 0)
 		*dst_len = n;
 	WebPDemuxReleaseChunkIterator(&it);
 	return rc;

@@ -20,6 +20,7 @@
 #include "hook.h"
 #include "image.h"
 #include "membuf.h"
+#include "metafix.h"
 
 #include "helpers.h"
 
@@ -492,6 +493,40 @@ test_codec_webp_huge_canvas(void **state)
 	assert_null(im.data);
 }
 
+/* A chunk over its limit (metafix.h) is left out, with a warning. */
+static void
+test_codec_webp_meta_limit(void **state)
+{
+	struct image im, got;
+	struct image_meta meta, back;
+	struct imgpipe_error err;
+	struct membuf out;
+	struct blob b;
+
+	(void)state;
+	image_init(&im);
+	test_fill(&im, 16, 16, 3, 100);
+	image_meta_init(&meta);
+	meta.xmp_len = META_XMP_MAX + 1;
+	meta.xmp = malloc(meta.xmp_len);
+	assert_non_null(meta.xmp);
+	memset(meta.xmp, ' ', meta.xmp_len);
+	encode(&im, &meta, 0, 0, -1, &out);
+	b.data = out.data;
+	b.len = out.len;
+	image_init(&got);
+	assert_int_equal(
+		decode(&b, b.len, 1, FAIL_ON_WARNING, &got, &back, NULL, &err),
+		0);
+	assert_null(back.xmp);
+	assert_non_null(strstr(err.msg, "XMP dropped: 1048577 bytes"));
+	image_meta_release(&back);
+	image_meta_release(&meta);
+	membuf_release(&out);
+	image_release(&im);
+	image_release(&got);
+}
+
 struct cancel {
 	int calls, stop_after;
 };
@@ -624,6 +659,7 @@ main(void)
 		cmocka_unit_test(test_codec_webp_metadata),
 		cmocka_unit_test(test_codec_webp_animated),
 		cmocka_unit_test(test_codec_webp_truncated),
+		cmocka_unit_test(test_codec_webp_meta_limit),
 		cmocka_unit_test(test_codec_webp_huge_canvas),
 		cmocka_unit_test(test_codec_webp_hook),
 		cmocka_unit_test(test_codec_webp_options),

@@ -134,6 +134,15 @@ pattern(int x, int y, int c, int w, int h, int seed)
 	return (unsigned char)((x * 3 + y * 5 + c * 70 + seed) % 256);
 }
 
+/* Noise: what compresses worst, for a file of many decoder slices. */
+static unsigned char
+noise(int x, int y, int c, int w, int h, int seed)
+{
+	uint32_t v = (uint32_t)(x + y * w + c * w * h + seed) * 2654435761u;
+
+	return (unsigned char)(v >> 24);
+}
+
 /* A smooth picture, as photos are, for the lossy codec. */
 static unsigned char
 smooth(int x, int y, int c, int w, int h, int seed)
@@ -585,6 +594,42 @@ test_codec_webp_hook(void **state)
 	free(b.data);
 }
 
+/*
+ * A file of several decoder slices reaches the hook more than once while
+ * it decodes (a single report at the end would call it once): coop can
+ * yield inside a WebP decode.
+ */
+static void
+test_codec_webp_hook_during_decode(void **state)
+{
+	struct cancel cn = { 0, 1000000 };
+	struct hook h = { cancel_hook, &cn, 8, 0 };
+	struct image_meta meta;
+	struct image src, im;
+	struct membuf out;
+	struct blob b;
+
+	(void)state;
+	image_init(&src);
+	test_paint(&src, 400, 300, 3, noise, 0);
+	encode(&src, NULL, 100, 0, -1, &out);
+	if (out.len <= ((size_t)96 << 10))
+		fail_msg("only %zu bytes", out.len);
+	b.data = out.data;
+	b.len = out.len;
+	image_init(&im);
+	assert_int_equal(
+		decode(&b, b.len, 1, FAIL_ON_TRUNCATED, &im, &meta, &h, NULL),
+		0);
+	image_meta_release(&meta);
+	if (cn.calls < 2)
+		fail_msg("%d hook call(s) in a %zu-byte decode", cn.calls,
+			 out.len);
+	membuf_release(&out);
+	image_release(&src);
+	image_release(&im);
+}
+
 /* The same input gives the same bytes; -q and --effort change them. */
 static void
 test_codec_webp_options(void **state)
@@ -662,6 +707,7 @@ main(void)
 		cmocka_unit_test(test_codec_webp_meta_limit),
 		cmocka_unit_test(test_codec_webp_huge_canvas),
 		cmocka_unit_test(test_codec_webp_hook),
+		cmocka_unit_test(test_codec_webp_hook_during_decode),
 		cmocka_unit_test(test_codec_webp_options),
 		cmocka_unit_test(test_codec_webp_not_built),
 	};

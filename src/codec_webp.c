@@ -21,10 +21,11 @@
 #include "util.h"
 
 /*
- * Bytes handed to the decoder at a time: a few dozen rows of a lossy
- * photo, so that the hook runs often, at a cost too small to measure.
+ * Bytes handed to the decoder at a time: some dozens of rows of a photo,
+ * so that the hook runs often.  Lossless decoding restarts the row where
+ * a slice ends, so much smaller slices cost it time.
  */
-#define SLICE_BYTES ((size_t)32 << 10)
+#define SLICE_BYTES ((size_t)64 << 10)
 
 /* An ICC profile is bounded as PNG's iCCP is: 16 MiB, far above any. */
 #define ICC_MAX ((size_t)16 << 20)

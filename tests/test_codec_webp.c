@@ -611,9 +611,9 @@ test_codec_webp_hook_during_decode(void **state)
 
 	(void)state;
 	image_init(&src);
-	test_paint(&src, 400, 300, 3, noise, 0);
+	test_paint(&src, 640, 480, 3, noise, 0);
 	encode(&src, NULL, 100, 0, -1, &out);
-	if (out.len <= ((size_t)96 << 10))
+	if (out.len <= ((size_t)192 << 10))
 		fail_msg("only %zu bytes", out.len);
 	b.data = out.data;
 	b.len = out.len;

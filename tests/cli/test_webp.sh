@@ -103,6 +103,14 @@ if command -v exiftool >/dev/null; then
 else
 	skip_part "ExifTool checks: no exiftool (make deps)"
 fi
+# Grey is written as RGB: a grey sRGB tag becomes sRGB's RGB profile.
+if command -v exiftool >/dev/null; then
+	expect 0 "$src" "$T/grey" -f webp -p resize=200x200 --export-profile srgb
+	cs=$(exiftool -s3 -ProfileDescription -ColorSpaceData "$T/grey/wood-grey.webp" |
+	    tr '\n' ' ')
+	[ "$cs" = "sRGB RGB " ] ||
+	    fail "grey -f webp --export-profile srgb: profile '$cs', want 'sRGB RGB'"
+fi
 # --keep exif writes no ICCP chunk; --keep none no VP8X at all.
 expect 0 "$src" "$T/keep-exif" -f webp -p resize=200x200 --keep exif
 case $(chunks "$T/keep-exif/phone.webp") in

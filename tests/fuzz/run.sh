@@ -27,7 +27,7 @@ seeds()
 	jpeg) echo "$S/jpeg" "$D"/jpeg/*.jpg "$D"/damaged/*.jpg ;;
 	png) echo "$S/png" "$D/pngsuite" "$D/crashers" "$D"/damaged/*.png ;;
 	webp) echo "$S/webp" "$D/webp" ;;
-	task) echo "$S/jpeg" "$S/png" "$D"/jpeg/*.jpg "$D/pngsuite" \
+	task) echo "$S/jpeg" "$S/png" "$S/webp" "$D"/jpeg/*.jpg "$D/pngsuite" \
 	    "$D"/damaged/*.jpg "$D"/damaged/*.png ;;
 	*) echo "$S/$1" ;;
 	esac

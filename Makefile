@@ -96,7 +96,7 @@ FINAL_LDFLAGS = -pthread $(OMPFLAGS) $(SANFLAGS) $(LDFLAGS)
 LIBS = $(PKG_LIBS) -lm
 
 SRCS := $(filter-out $(if $(filter 1,$(HEIF)),,src/codec_heif%.c) \
-	$(if $(filter 1,$(WEBP)),,src/codec_webp.c),$(wildcard src/*.c))
+	$(if $(filter 1,$(WEBP)),,src/codec_webp%.c),$(wildcard src/*.c))
 OBJS := $(SRCS:src/%.c=$(B)/obj/%.o)
 LIB_OBJS := $(filter-out $(B)/obj/main.o,$(OBJS))
 LIB := $(B)/libimgpipe.a

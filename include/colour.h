@@ -121,7 +121,8 @@ int colour_convert(const struct colour_opts *o, const struct colour_req *rq,
 /*
  * After channel-mixing ops: make meta->icc fit the final channels.  An RGB
  * tag on grey pixels becomes the grey sRGB profile when it was sRGB's,
- * otherwise it is dropped.  0 or IMGPIPE_ENOMEM.
+ * otherwise it is dropped; a grey tag on RGB (grey that an encoder writes
+ * as RGB) likewise becomes sRGB or is dropped.  0 or IMGPIPE_ENOMEM.
  */
 int colour_fit_tag(const struct colour_opts *o, struct image_meta *meta,
 		   int channels);

@@ -547,5 +547,8 @@ colour_fit_tag(const struct colour_opts *o, struct image_meta *meta,
 	if (channels <= 2 &&
 	    same_bytes(meta->icc, meta->icc_len, o->srgb_icc, o->srgb_icc_len))
 		return retag(meta, o->grey_icc, o->grey_icc_len);
+	if (channels >= 3 &&
+	    same_bytes(meta->icc, meta->icc_len, o->grey_icc, o->grey_icc_len))
+		return retag(meta, o->srgb_icc, o->srgb_icc_len);
 	return retag(meta, NULL, 0);
 }

@@ -302,6 +302,10 @@ transform(const struct job *job, struct worker *w, int orientation,
 		rc = colour_step(job, w, 0, res, err);
 	else if (rc == 0)
 		rc = colour_fit_tag(&job->colour, &w->meta, b->a.channels);
+	/* WebP has no grey: its encoder writes RGB, which a grey tag misfits.
+	 */
+	if (rc == 0 && out->id == CODEC_WEBP && b->a.channels <= 2)
+		rc = colour_fit_tag(&job->colour, &w->meta, b->a.channels + 2);
 	if (rc == 0 && out->id == CODEC_JPEG) {
 		rc = ops_flatten(&b->a, job->background, &b->b, w->runner,
 				 &w->hook, err);

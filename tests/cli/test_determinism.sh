@@ -8,6 +8,12 @@ put_samples "$in" dragonfly.jpg wood-grey.jpg sunset-progressive.jpg \
 cp "$DATA/pngsuite/basn3p08.png" "$DATA/jpeg/testorig.jpg" "$in/"
 # A real phone photo: Display P3 profile, GPS, a maker note, Orientation 6.
 cp "$DATA/photos/apple-iphone7.jpg" "$in/"
+# WebP with alpha, and with ICC, EXIF (Orientation 6) and XMP chunks: read
+# and written as WebP (-f same) by libwebp in every mode.
+if need_format webp; then
+	cp "$DATA/webp/alpha.webp" "$in/webp-alpha.webp"
+	cp "$DATA/webp/meta.webp" "$in/webp-meta.webp"
+fi
 job="-p resize=300x300,sharpen=0.6 -q 85"
 # A photo with every metadata block (EXIF with GPS and a thumbnail, XMP,
 # IPTC, ICC, a comment): the rewritten blocks must be the same bytes too.

@@ -336,4 +336,52 @@ fuzz_task(const uint8_t *data, size_t size)
 	return 0;
 }
 
+/*
+ * WebP: as fuzz_decode, then what decodes at full size is encoded (lossy
+ * or lossless, picked by the last byte) with its metadata and decoded
+ * again: the encoder must take any image the decoder gives, keep its
+ * size, and lossless must keep every sample.
+ */
+static int
+fuzz_webp(const uint8_t *data, size_t size)
+{
+	struct decode_opts opts = { 1, 1u << 16, FAIL_ON_NONE, 0 };
+	struct encode_opts eo = ENCODE_OPTS_DEFAULT;
+	unsigned opt = size > 0 ? data[size - 1] : 0;
+	struct image_meta meta, meta2;
+	struct imgpipe_error err;
+	struct image im, im2;
+	struct membuf out;
+	int y;
+
+	fuzz_decode(&codec_webp, data, size);
+	if (codec_webp.encode == NULL)
+		return 0;
+	image_init(&im);
+	image_init(&im2);
+	membuf_init(&out);
+	error_clear(&err);
+	if (codec_webp.decode(data, size, &opts, &im, &meta, NULL, &err) != 0)
+		goto out;
+	eo.lossless = (int)(opt >> 7);
+	eo.effort = (int)(opt % 3);
+	if (codec_webp.encode(&im, &meta, &eo, &out, NULL, &err) != 0)
+		abort();
+	if (codec_webp.decode(out.data, out.len, &opts, &im2, &meta2, NULL,
+			      &err) != 0 ||
+	    im2.w != im.w || im2.h != im.h)
+		abort();
+	for (y = 0; eo.lossless && im2.channels == im.channels && y < im.h; y++)
+		if (memcmp(image_row(&im, y), image_row(&im2, y),
+			   image_row_bytes(&im)) != 0)
+			abort();
+	image_meta_release(&meta2);
+	image_meta_release(&meta);
+out:
+	membuf_release(&out);
+	image_release(&im2);
+	image_release(&im);
+	return 0;
+}
+
 #endif

@@ -15,7 +15,7 @@ TOP=$(cd "$(dirname "$0")/../.." && pwd)
 TIMEOUT=${FUZZ_TIMEOUT:-10}
 RSS_MB=${FUZZ_RSS_MB:-2048}
 JOBS=${FUZZ_JOBS:-1}
-TARGETS=${*:-jpeg png exif xmp iptc spec task}
+TARGETS=${*:-jpeg png webp exif xmp iptc spec task}
 
 # seeds TARGET: the folders and files to start from.
 seeds()
@@ -26,7 +26,8 @@ seeds()
 	case $1 in
 	jpeg) echo "$S/jpeg" "$D"/jpeg/*.jpg "$D"/damaged/*.jpg ;;
 	png) echo "$S/png" "$D/pngsuite" "$D/crashers" "$D"/damaged/*.png ;;
-	task) echo "$S/jpeg" "$S/png" "$D"/jpeg/*.jpg "$D/pngsuite" \
+	webp) echo "$S/webp" "$D/webp" ;;
+	task) echo "$S/jpeg" "$S/png" "$S/webp" "$D"/jpeg/*.jpg "$D/pngsuite" \
 	    "$D"/damaged/*.jpg "$D"/damaged/*.png ;;
 	*) echo "$S/$1" ;;
 	esac

@@ -119,6 +119,10 @@ s90=$(wc -c <"$T/q90/dragonfly.avif")
 [ "$s20" -lt "$s90" ] || fail "-q 20 output ($s20) not smaller than -q 90 ($s90)"
 cmp -s "$T/e1/dragonfly.avif" "$T/avif/dragonfly.avif" &&
     fail "--effort 1 wrote the bytes of the default effort 4"
+# shellcheck disable=SC2086
+expect 0 "$in" "$T/llq" -f avif --lossless -q 20 $job
+cmp -s "$T/llq/dragonfly.avif" "$T/ll/dragonfly.avif" ||
+    fail "--lossless: -q changed the file"
 
 # --dry-run: the planned names and sizes, and nothing written.
 # shellcheck disable=SC2086

@@ -20,9 +20,9 @@
 #include "metafix.h"
 
 /*
- * One aom thread per imgpipe worker: imgpipe already runs one image per
- * core, and aom's threads would multiply the encoder's memory per worker
- * (README, AVIF output) without making a batch any faster.
+ * One aom thread per imgpipe worker: the workers already use every core,
+ * aom's threads would add memory per worker (README, AVIF output), and
+ * aom's bytes depend on its thread count, which must not vary by machine.
  */
 #define AVIF_THREADS 1
 
@@ -110,6 +110,8 @@ make_image(const struct image *im, struct hook *hook, struct heif_image **out,
 	p[1] = grey && alpha ? heif_image_get_plane(img, heif_channel_Alpha,
 						    &stride[1])
 			     : NULL;
+	if (p[0] == NULL || (grey && alpha && p[1] == NULL))
+		return error_set(err, IMGPIPE_ENOMEM, "out of memory for AVIF");
 	for (y0 = 0; y0 < im->h; y0 = y1) {
 		y1 = y0 + hook_band(hook, AVIF_BAND);
 		y1 = y1 < im->h ? y1 : im->h;

@@ -141,14 +141,17 @@ expect 1 "$T/col" "$T/colout" -f avif $job
 [ "$(grep -c "would overwrite the output of 'a.jpg'" "$T/stderr")" -eq 1 ] ||
     fail "collision: no one line for a.png"
 
-# The same bytes in every mode, at two workers.
+# The same bytes in every mode, at two workers, and at one and three.
 set_modes
-for m in $modes; do
+for run in $modes "threads 1" "threads 3" "procs 3"; do
+	m=${run% *}
+	j=2
+	[ "$m" = "$run" ] || j=${run#* }
 	# shellcheck disable=SC2086
-	expect 0 "$in" "$T/m-$m" -f avif -m $m -j 2 $job
+	expect 0 "$in" "$T/m-$m-$j" -f avif -m $m -j $j $job
 	for f in "$T"/avif/*.avif; do
-		cmp -s "$f" "$T/m-$m/$(basename "$f")" ||
-		    fail "-m $m: $(basename "$f") differs from the first run"
+		cmp -s "$f" "$T/m-$m-$j/$(basename "$f")" ||
+		    fail "-m $m -j $j: $(basename "$f") differs from the first run"
 	done
 done
 finish

@@ -438,12 +438,13 @@ test_codec_avif_untagged_is_srgb(void **state)
 }
 
 /*
- * Pixels as stored with EXIF Orientation 6 (--no-auto-orient): the file
- * turns them with irot (a reader shows them upright: 90 degrees
- * clockwise), its ispe keeps the coded size, and its EXIF and XMP say 1.
+ * Pixels as stored with EXIF orientation o, 6 or 8 (--no-auto-orient): the
+ * file turns them with irot (a reader shows them upright), its ispe keeps
+ * the coded size, and its EXIF and XMP say 1.  ch 4: the alpha image is
+ * turned with the colour.
  */
 static void
-test_codec_avif_orientation_boxes(void **state)
+check_turned(int ch, int o)
 {
 	unsigned char tiff[26], *xmp;
 	struct image_meta m;
@@ -451,14 +452,13 @@ test_codec_avif_orientation_boxes(void **state)
 	struct image im, got;
 	struct membuf b;
 	size_t len;
-	int x, y;
+	int x, y, sx, sy;
 
-	(void)state;
 	image_init(&im);
 	image_init(&got);
 	image_meta_init(&m);
-	test_paint(&im, 40, 24, 3, photo, 7);
-	m.exif = codec_copy_block(tiff, tiff_with_orientation(tiff, 6));
+	test_paint(&im, 40, 24, ch, photo, 7);
+	m.exif = codec_copy_block(tiff, tiff_with_orientation(tiff, o));
 	m.exif_len = 26;
 	m.xmp = codec_copy_block((const unsigned char *)xmp_packet,
 				 strlen(xmp_packet));
@@ -474,19 +474,33 @@ test_codec_avif_orientation_boxes(void **state)
 	assert_non_null(strstr((char *)xmp, "tiff:Orientation=\"1\""));
 	free(xmp);
 	heif_close(&f);
-	decode(&b, 3, &got);
+	decode(&b, ch, &got);
 	assert_int_equal(got.w, 24);
 	assert_int_equal(got.h, 40);
-	/* Turned 90 degrees clockwise: out(x, y) = in(y, H - 1 - x). */
+	/*
+	 * 6, turned 90 degrees clockwise: out(x, y) = in(y, H - 1 - x);
+	 * 8, turned 90 degrees anticlockwise: out(x, y) = in(W - 1 - y, x).
+	 */
 	for (y = 0; y < got.h; y++)
-		for (x = 0; x < got.w; x++)
-			assert_memory_equal(
-				image_row(&got, y) + 3 * x,
-				image_row(&im, im.h - 1 - x) + 3 * y, 3);
+		for (x = 0; x < got.w; x++) {
+			sx = o == 6 ? y : im.w - 1 - y;
+			sy = o == 6 ? im.h - 1 - x : x;
+			assert_memory_equal(image_row(&got, y) + ch * x,
+					    image_row(&im, sy) + ch * sx, ch);
+		}
 	membuf_release(&b);
 	image_meta_release(&m);
 	image_release(&im);
 	image_release(&got);
+}
+
+static void
+test_codec_avif_orientation_boxes(void **state)
+{
+	(void)state;
+	check_turned(3, 6);
+	check_turned(4, 8);
+	check_turned(1, 8);
 }
 
 /* Orientation 1 (auto-orientation ran): no transform, the size as is. */

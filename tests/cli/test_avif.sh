@@ -107,6 +107,22 @@ else
 	fail "no-auto-orient: heif-convert cannot decode it"
 fi
 
+# ... and with alpha, whose auxiliary image is turned the same way.
+mkdir -p "$T/rin"
+cp "$SAMPLES/nuthatch-vignette-alpha.png" "$T/rin/turned.png"
+exiftool -q -q -overwrite_original -n -Orientation=8 "$T/rin/turned.png" ||
+    fail "exiftool cannot set the orientation"
+# shellcheck disable=SC2086
+expect 0 "$T/rin" "$T/rpng" -f png $job
+# shellcheck disable=SC2086
+expect 0 "$T/rin" "$T/ravif" -f avif --lossless --no-auto-orient $job
+if decodes "$T/ravif/turned.avif" "$T/turned.png"; then
+	[ "$(pixels "$T/turned.png")" = "$(pixels "$T/rpng/turned.png")" ] ||
+	    fail "no-auto-orient, alpha: not the auto-oriented picture"
+else
+	fail "no-auto-orient, alpha: heif-convert cannot decode it"
+fi
+
 # -q and --effort change the file; a lower quality is smaller.
 # shellcheck disable=SC2086
 expect 0 "$in" "$T/q20" -f avif -q 20 $job

@@ -6,7 +6,8 @@
 # BENCH_REPLACE=1) and prints one key=value line per configuration; see
 # bench/README.md.
 # BENCH_QUICK=1: the reduced sweep (about three minutes).  Then
-# bench/colour.py times --export-profile srgb on P3 copies of the corpus.
+# bench/colour.py times --export-profile srgb on P3 copies of the corpus,
+# and bench/formats.py the WebP, AVIF and HEIC jobs against vipsthumbnail.
 set -eu
 
 cd "$(dirname "$0")/.."
@@ -14,7 +15,7 @@ IMGPIPE=${IMGPIPE:-build/imgpipe}
 CC=${CC:-cc}
 helpers=build/bench
 
-corpus=$(python3 bench/make-corpus --big)
+corpus=$(python3 bench/make-corpus --big --heic)
 mkdir -p "$helpers"
 for h in floor psnr ceiling; do
 	if [ ! -x "$helpers/$h" ] || [ "bench/$h.c" -nt "$helpers/$h" ]; then
@@ -33,3 +34,5 @@ if [ -x "${MKICC:-}" ]; then
 else
 	echo "colour=skipped reason=no_mkicc (run through make bench)"
 fi
+# The formats: WebP and AVIF thumbnails, HEIC inputs (bench/corpus/heic/).
+IMGPIPE=$IMGPIPE python3 -B bench/formats.py

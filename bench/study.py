@@ -121,28 +121,32 @@ def ceiling_config():
                   argv)
 
 
+def vips_configs(w, files, n, save):
+    """vipsthumbnail's thumbnail job at N threads, and for N > 1 also as N
+    single-threaded processes side by side (the shell-loop way), each on an
+    equal share of the files; SAVE is the output suffix, "jpg[Q=85]"."""
+    vips = ["vipsthumbnail", "--size", "800x800", "-o"]
+    d = os.path.join(OUT, w, f"vips-t{n}")
+    out = [Config(f"vips-t{n}", "peer", "vipsthumbnail", n, "no sharpen",
+                  vips + [d + "/%s." + save] + files["names"],
+                  {"VIPS_CONCURRENCY": str(n)}, files["dir"])]
+    if n > 1:
+        d = os.path.join(OUT, w, f"vips-p{n}")
+        k = -(-len(files["names"]) // n)
+        out.append(Config(f"vips-p{n}", "peer", "vipsthumbnail", n,
+                          f"{n} processes", ["xargs", "-a", files["list"],
+                                             "-P", str(n), "-n", str(k)] +
+                          vips + [d + "/%s." + save],
+                          {"VIPS_CONCURRENCY": "1"}, files["dir"]))
+    return out
+
+
 def peer_configs(w, files, job):
     """vipsthumbnail, ImageMagick and GraphicsMagick at 1 and nproc threads."""
     out = []
-    vips = ["vipsthumbnail", "--size", "800x800", "-o"]
     for n in sorted({1, NPROC}):
-        d = os.path.join(OUT, w, f"vips-t{n}")
         if shutil.which("vipsthumbnail") and job == "thumb":
-            out.append(Config(f"vips-t{n}", "peer", "vipsthumbnail", n,
-                              "no sharpen", vips + [d + "/%s.jpg[Q=85]"] +
-                              files["names"], {"VIPS_CONCURRENCY": str(n)},
-                              files["dir"]))
-            if n > 1:
-                # the shell-loop way: n single-threaded processes side by
-                # side, each on an equal share of the files
-                d = os.path.join(OUT, w, f"vips-p{n}")
-                k = -(-len(files["names"]) // n)
-                out.append(Config(f"vips-p{n}", "peer", "vipsthumbnail", n,
-                                  f"{n} processes", ["xargs", "-a",
-                                                     files["list"], "-P",
-                                                     str(n), "-n", str(k)] +
-                                  vips + [d + "/%s.jpg[Q=85]"],
-                                  {"VIPS_CONCURRENCY": "1"}, files["dir"]))
+            out += vips_configs(w, files, n, "jpg[Q=85]")
         ops = (["-define", "jpeg:size=1600x1600", "-resize", "800x800",
                 "-unsharp", "0x0.6"] if job == "thumb" else
                ["-blur", "0x4", "-unsharp", "0x1", "-resize", "1600x1600"])
@@ -184,11 +188,12 @@ def same_job_reference(work):
     return refs
 
 
-def file_set(w, sub, count):
-    """The inputs of workload W: the first COUNT files of bench/corpus/SUB,
-    taken evenly over the sorted list so a subset mixes sizes and PNGs."""
+def file_set(w, sub, count, exts=(".jpg", ".png")):
+    """The inputs of workload W: the first COUNT files of bench/corpus/SUB
+    named *EXTS, taken evenly over the sorted list so a subset mixes sizes
+    and PNGs."""
     d = os.path.join(ROOT, "bench", "corpus", sub)
-    names = sorted(f for f in os.listdir(d) if f.endswith((".jpg", ".png")))
+    names = sorted(f for f in os.listdir(d) if f.endswith(exts))
     if count and count < len(names):
         names = [names[i * len(names) // count] for i in range(count)]
     os.makedirs(os.path.join(OUT, w), exist_ok=True)

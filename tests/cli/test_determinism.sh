@@ -1,5 +1,6 @@
 # The same job twice gives byte-identical files, and so does every mode that
-# this build provides, and every set of kernel cores the CPU can run.
+# this build provides, and every set of kernel cores the CPU can run; the
+# same holds for HEIC, AVIF and WebP inputs and for WebP and AVIF outputs.
 . "$(dirname "$0")/lib.sh"
 
 in=$T/in
@@ -57,6 +58,37 @@ else
 	skip_part "P3 photo: no mkicc (run through make cli-test)"
 fi
 
+# The new formats, each only where this build reads it.  The HEIC is a real
+# iPhone photo: a grid of 48 HEVC tiles with a Display P3 profile, which
+# libheif may decode on threads of its own.  The AVIF (with alpha) and the
+# WebP (EXIF Orientation 6) are made here from samples by libheif's and
+# libwebp's own tools, which make deps installs.
+if need_format heic; then
+	cp "$DATA/photos/apple-iphone11pro.heic" "$in/"
+fi
+if need_format avif; then
+	if command -v heif-enc >/dev/null 2>&1; then
+		# Small: -f same writes it back as AVIF in every run.
+		put_samples "$T/avifsrc" nuthatch-vignette-alpha.png
+		"$IMGPIPE" "$T/avifsrc" "$T/avifpng" -p resize=200x200 -f png \
+		    --quiet || fail "cannot make the AVIF's source"
+		heif-enc -A -q 60 -o "$in/nuthatch-alpha.avif" \
+		    "$T/avifpng/nuthatch-vignette-alpha.png" >/dev/null ||
+		    fail "heif-enc cannot make the AVIF input"
+	else
+		skip_part "AVIF input: heif-enc is not installed"
+	fi
+fi
+if need_format webp; then
+	if command -v cwebp >/dev/null 2>&1; then
+		cwebp -quiet -q 80 -metadata exif \
+		    "$SAMPLES/wine-portrait-orient6.jpg" -o "$in/wine-orient6.webp" ||
+		    fail "cwebp cannot make the WebP input"
+	else
+		skip_part "WebP input: cwebp is not installed"
+	fi
+fi
+
 # shellcheck disable=SC2086
 expect 0 "$in" "$T/one" -m seq $job
 # shellcheck disable=SC2086
@@ -74,15 +106,18 @@ for f in $(listfiles "$T/one"); do
 done
 
 # Every mode, worker count and option that changes where work runs must
-# give seq's bytes.
+# give seq's bytes: those of $ref, from the files in $src with $job.
+src=$in
+ref=$T/one
 same_as_seq()
 {
-	_tag=$(printf '%s' "$*" | tr -c 'a-z0-9' '_')
+	_tag=$(printf '%s' "${ref##*/} $*" | tr -c 'a-z0-9' '_')
 	# shellcheck disable=SC2086
-	run "$in" "$T/$_tag" "$@" $job
-	[ "$rc" -eq 0 ] || { fail "$*: exit $rc"; return; }
-	for f in $(listfiles "$T/one"); do
-		cmp -s "$T/one/$f" "$T/$_tag/$f" || fail "$f: $* differs from seq"
+	run "$src" "$T/$_tag" "$@" $job
+	[ "$rc" -eq 0 ] || { fail "$job $*: exit $rc"; return; }
+	for f in $(listfiles "$ref"); do
+		cmp -s "$ref/$f" "$T/$_tag/$f" ||
+		    fail "$f: $job $* differs from seq"
 	done
 }
 
@@ -117,17 +152,72 @@ if need_omp; then
 	has_omp=1
 	modes="$modes omp"
 fi
-for mode in $modes; do
-	for j in 1 2 3 7; do
-		same_as_seq -m "$mode" -j "$j"
+# sweep [modes]: every mode at every worker count, then the variants;
+# with "modes", only --offload of them (the AV1 encoder sees no row hook,
+# lock or row split: the other variants would run the same encodes again).
+sweep()
+{
+	for mode in $modes; do
+		for j in 1 2 3 7; do
+			same_as_seq -m "$mode" -j "$j"
+		done
 	done
-done
-for j in 2 3; do
-	same_as_seq -m threads -j "$j" --split rows
-	same_as_seq -m threads -j "$j" --gil
-	[ "$has_omp" -eq 0 ] || same_as_seq -m omp -j "$j" --split rows
-	same_as_seq -m coop -j "$j" --yield-rows 16
-	same_as_seq -m coop -j "$j" --yield-rows 1
-	same_as_seq -m coop -j "$j" --offload
+	for j in 2 3; do
+		same_as_seq -m coop -j "$j" --offload
+		[ "${1:-}" != modes ] || continue
+		same_as_seq -m threads -j "$j" --split rows
+		same_as_seq -m threads -j "$j" --gil
+		[ "$has_omp" -eq 0 ] || same_as_seq -m omp -j "$j" --split rows
+		same_as_seq -m coop -j "$j" --yield-rows 16
+		same_as_seq -m coop -j "$j" --yield-rows 1
+	done
+}
+sweep
+
+# is_format FILE webp|avif: FILE begins as that container does.
+is_format()
+{
+	case $2 in
+	webp)
+		[ "$(dd if="$1" bs=4 count=1 2>/dev/null)" = RIFF ] &&
+		    [ "$(dd if="$1" bs=4 skip=2 count=1 2>/dev/null)" = WEBP ]
+		;;
+	avif) [ "$(dd if="$1" bs=4 skip=1 count=2 2>/dev/null)" = ftypavif ] ;;
+	*) return 1 ;;
+	esac
+}
+
+# The same for WebP and AVIF written: alpha, a palette, a Display P3 photo
+# with EXIF and (WebP only: AV1 encodes are slow) a plain JPEG, each
+# encoder at its default effort.  An encoder may run threads of its own
+# inside each worker.
+put_samples "$T/enc-avif" nuthatch-vignette-alpha.png
+cp "$DATA/pngsuite/basn3p08.png" "$DATA/photos/apple-iphone7.jpg" \
+    "$T/enc-avif/"
+cp -R "$T/enc-avif" "$T/enc-webp"
+put_samples "$T/enc-webp" dragonfly.jpg
+base_job=$job
+for fmt in webp avif; do
+	need_format "$fmt" || continue
+	job="$base_job -f $fmt"
+	enc=$T/enc-$fmt
+	src=$enc
+	ref=$T/$fmt-one
+	# shellcheck disable=SC2086
+	expect 0 "$enc" "$ref" -m seq $job
+	# shellcheck disable=SC2086
+	expect 0 "$enc" "$T/$fmt-two" -m seq $job
+	[ "$(nfiles "$ref")" -eq "$(nfiles "$enc")" ] ||
+	    fail "-f $fmt: the first run wrote $(nfiles "$ref") files"
+	for f in $(listfiles "$ref"); do
+		is_format "$ref/$f" "$fmt" || fail "$f: not a $fmt file"
+		cmp -s "$ref/$f" "$T/$fmt-two/$f" ||
+		    fail "$f: differs between two seq runs with -f $fmt"
+	done
+	if [ "$fmt" = avif ]; then
+		sweep modes
+	else
+		sweep
+	fi
 done
 finish

@@ -329,8 +329,7 @@ decode_image(const struct heif_read *r, const struct decode_opts *opts,
 
 /* The ICC profile (colr prof or rICC), or else the nclx colour codes. */
 static int
-take_colour(const struct heif_read *r, const struct heif_image *img,
-	    struct image_meta *meta)
+take_colour(const struct heif_read *r, struct image_meta *meta)
 {
 	struct heif_color_profile_nclx *nclx = NULL;
 	size_t n = heif_image_handle_get_raw_color_profile_size(r->handle);
@@ -350,12 +349,10 @@ take_colour(const struct heif_read *r, const struct heif_image *img,
 		meta->icc = NULL;
 	}
 	/*
-	 * The colr nclx box, or what the coded stream says (HEVC VUI, the AV1
-	 * sequence header): libheif gives the decoded image whichever holds.
+	 * The colr nclx box.  What the coded stream says (HEVC VUI, the AV1
+	 * sequence header) libheif 1.15 drops in its conversion to RGB.
 	 */
-	he = heif_image_get_nclx_color_profile(img, &nclx);
-	if (he.code != heif_error_Ok || nclx == NULL)
-		he = heif_image_handle_get_nclx_color_profile(r->handle, &nclx);
+	he = heif_image_handle_get_nclx_color_profile(r->handle, &nclx);
 	if (he.code == heif_error_Ok && nclx != NULL) {
 		meta->nclx_primaries = (int)nclx->color_primaries;
 		meta->nclx_transfer = (int)nclx->transfer_characteristics;
@@ -490,10 +487,10 @@ take_xmp(const struct heif_read *r, struct image_meta *meta,
  * and the output's says 1 (the codec is upright).
  */
 static int
-take_meta(const struct heif_read *r, const struct heif_image *img,
-	  struct image_meta *meta, struct imgpipe_error *mw)
+take_meta(const struct heif_read *r, struct image_meta *meta,
+	  struct imgpipe_error *mw)
 {
-	int rc = take_colour(r, img, meta);
+	int rc = take_colour(r, meta);
 
 	if (rc == 0)
 		rc = take_exif(r, meta, mw);
@@ -527,7 +524,7 @@ heif_decode(const unsigned char *buf, size_t len,
 	if (rc == 0)
 		rc = copy_rows(&r, img, out, hook, err);
 	if (rc == 0)
-		rc = take_meta(&r, img, meta, &mw);
+		rc = take_meta(&r, meta, &mw);
 	if (rc == 0) {
 		codec_warn(err, "");
 		rc = take_warning(&r, img, opts->fail_on, err);

@@ -329,7 +329,9 @@ def main():
     # and BT.2020 with PQ (an HDR transfer).
     open(out("p3-nclx.avif"), "wb").write(set_nclx(avif, 12, 13))
     open(out("pq-nclx.avif"), "wb").write(set_nclx(avif, 9, 16))
-    # 90 degrees anticlockwise; mirrored about the vertical axis; both.
+    # irot 1: 90 degrees anticlockwise; imir 0, which libheif 1.15 (and so
+    # heif-convert) reads as swapping top and bottom; irot 3 then imir 1
+    # (left and right swapped): the transpose.
     open(out("irot.heic"), "wb").write(edit_props(base, [irot(1)]))
     open(out("imir.heic"), "wb").write(edit_props(base, [imir(0)]))
     open(out("irot-imir.heic"), "wb").write(
@@ -362,6 +364,9 @@ def main():
         tiles.append(single_image(open(hp, "rb").read()))
     open(out("grid.heic"), "wb").write(
         grid_file(tiles, 64, 64, 2, 2, 128, 96))
+    # The picture the tiles were cut from, to check where each one went.
+    run("vips", "jpegsave", big, out("grid-source.jpg"), "--Q", "90",
+        "--strip")
 
 
 if __name__ == "__main__":

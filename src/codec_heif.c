@@ -511,6 +511,7 @@ heif_decode(const unsigned char *buf, size_t len,
 	int rc, w, h, ch;
 
 	error_clear(&mw);
+	image_meta_init(meta);
 	rc = open_primary(buf, len, opts->max_pixels, &r, err);
 	if (rc != 0)
 		return rc;

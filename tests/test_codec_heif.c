@@ -13,6 +13,7 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -198,6 +199,52 @@ test_codec_heif_alpha(void **state)
 		image_meta_release(&meta);
 	}
 	image_release(&im);
+}
+
+/*
+ * premultiplied.heic holds alpha.heic's picture premultiplied: divided
+ * out, its colours are near the straight ones, far from the premultiplied
+ * ones, where alpha leaves enough bits to tell (a >= 64).
+ */
+static void
+test_codec_heif_premultiplied(void **state)
+{
+	struct image im, ref;
+	struct image_meta meta, rmeta;
+	double straight = 0, premul = 0, r;
+	int x, y, c, n = 0;
+	unsigned a;
+
+	(void)state;
+	need_heif();
+	image_init(&im);
+	image_init(&ref);
+	decode_ok(HEIF "premultiplied.heic", &im, &meta);
+	decode_ok(HEIF "alpha.heic", &ref, &rmeta);
+	assert_int_equal(im.channels, 4);
+	for (y = 0; y < im.h; y++)
+		for (x = 0; x < im.w; x++) {
+			a = image_row(&ref, y)[4 * x + 3];
+			if (a < 64 || a > 240)
+				continue;
+			n++;
+			for (c = 0; c < 3; c++) {
+				r = image_row(&ref, y)[4 * x + c];
+				straight +=
+					fabs(image_row(&im, y)[4 * x + c] - r);
+				premul += fabs(image_row(&im, y)[4 * x + c] -
+					       r * a / 255.0);
+			}
+		}
+	assert_true(n > 100);
+	if (straight / n > 12 || straight * 3 > premul)
+		fail_msg(
+			"%d pixels: %.1f from straight, %.1f from premultiplied",
+			n, straight / n, premul / n);
+	image_meta_release(&meta);
+	image_meta_release(&rmeta);
+	image_release(&im);
+	image_release(&ref);
 }
 
 #if IMGPIPE_HEIF
@@ -650,6 +697,7 @@ main(void)
 		cmocka_unit_test(test_codec_heif_sniff),
 		cmocka_unit_test(test_codec_heif_probe_sizes),
 		cmocka_unit_test(test_codec_heif_alpha),
+		cmocka_unit_test(test_codec_heif_premultiplied),
 		cmocka_unit_test(test_codec_heif_high_bit_depth),
 		cmocka_unit_test(test_codec_heif_transforms),
 		cmocka_unit_test(test_codec_heif_grid),

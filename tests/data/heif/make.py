@@ -3,7 +3,7 @@
 
 Encoded with Debian 12's heif-enc (libheif 1.15.1: x265 for HEVC, aom for
 AV1) from thumbnails that vipsthumbnail makes of the repository's own
-images; then some are edited box by box (below), for what heif-enc cannot
+images (and two tiny seeds for tests/fuzz/seeds/heif/); then some are edited box by box (below), for what heif-enc cannot
 write: irot and imir transforms, a 2x2 grid of separately encoded tiles,
 headers that lie about the size, a cut file.  The README of tests/data
 says what each file is for.
@@ -311,6 +311,13 @@ def main():
     run("heif-enc", "-A", "-q", "60", rgb, "-o", out("rgb-av1.avif"))
     run("heif-enc", "-q", "60", alpha, "-o", out("alpha.heic"))
     run("heif-enc", "-A", "-q", "60", alpha, "-o", out("alpha-av1.avif"))
+    # The same picture premultiplied, and marked so (libheif hands it out
+    # premultiplied; imgpipe divides it out).
+    pm = os.path.join(tmp, "premul.v")
+    run("vips", "premultiply", alpha, pm)
+    run("vips", "cast", pm, pm + ".png", "uchar")
+    run("heif-enc", "--premultiplied-alpha", "-q", "60", pm + ".png", "-o",
+        out("premultiplied.heic"))
     run("heif-enc", "-b", "10", "-q", "60", src("tests/data/jpeg/monkey16.png"),
         "-o", out("10bit.heic"))
     run("heif-enc", "-A", "-b", "12", "-q", "60",
@@ -364,6 +371,14 @@ def main():
         tiles.append(single_image(open(hp, "rb").read()))
     open(out("grid.heic"), "wb").write(
         grid_file(tiles, 64, 64, 2, 2, 128, 96))
+    # Tiny seeds for fuzz_heif (tests/fuzz/seeds/heif/): 16x12, HEVC and
+    # AV1 with alpha.
+    seeds = os.path.join(TOP, "tests", "fuzz", "seeds", "heif")
+    os.makedirs(seeds, exist_ok=True)
+    tiny = thumb("tiny.png", "16x12", "samples/nuthatch-vignette-alpha.png")
+    run("heif-enc", "-q", "30", tiny, "-o", os.path.join(seeds, "tiny.heic"))
+    run("heif-enc", "-A", "-q", "30", tiny, "-o",
+        os.path.join(seeds, "tiny-alpha.avif"))
     # The picture the tiles were cut from, to check where each one went.
     run("vips", "jpegsave", big, out("grid-source.jpg"), "--Q", "90",
         "--strip")

@@ -10,7 +10,6 @@
 #include "codec.h"
 
 #include <libheif/heif.h>
-#include <limits.h>
 #include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -286,14 +285,15 @@ static int
 take_warning(const struct heif_read *r, struct heif_image *img,
 	     enum fail_on fail_on, struct imgpipe_error *err)
 {
+	struct imgpipe_error said;
 	struct heif_error w;
 
 	if (heif_image_get_decoding_warnings(img, 0, &w, 1) < 1)
 		return 0;
 	if (fail_on >= FAIL_ON_WARNING)
 		return heif_fail(err, r->fmt, w);
-	heif_fail(err, r->fmt, w);
-	codec_warn(err, err->msg);
+	heif_fail(&said, r->fmt, w);
+	codec_warn(err, said.msg);
 	return 0;
 }
 
@@ -308,7 +308,7 @@ decode_image(const struct heif_read *r, const struct decode_opts *opts,
 	if (o == NULL)
 		return error_set(err, IMGPIPE_ENOMEM,
 				 "out of memory in libheif");
-	/* 10 and 12 bits to 8, by libheif (rounded shifts). */
+	/* 10 and 12 bits to 8, by libheif. */
 	o->convert_hdr_to_8bit = 1;
 	/*
 	 * --fail-on warning: what libheif would work around (an invalid
@@ -524,8 +524,9 @@ heif_decode(const unsigned char *buf, size_t len,
 		rc = decode_image(&r, opts, &img, err);
 	if (rc == 0)
 		rc = copy_rows(&r, img, out, hook, err);
-	if (rc == 0)
-		rc = take_meta(&r, meta, &mw);
+	if (rc == 0 && take_meta(&r, meta, &mw) != 0)
+		rc = error_set(err, IMGPIPE_ENOMEM,
+			       "out of memory for metadata");
 	if (rc == 0) {
 		codec_warn(err, "");
 		rc = take_warning(&r, img, opts->fail_on, err);
@@ -535,9 +536,7 @@ heif_decode(const unsigned char *buf, size_t len,
 	heif_read_release(&r);
 	if (rc != 0) {
 		image_meta_release(meta);
-		return rc == IMGPIPE_ENOMEM && err->msg[0] == '\0'
-			       ? error_set(err, rc, "out of memory")
-			       : rc;
+		return rc;
 	}
 	if (mw.msg[0] != '\0')
 		error_warn_more(err, "%s", mw.msg);

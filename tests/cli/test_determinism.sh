@@ -9,6 +9,11 @@ cp "$DATA/pngsuite/basn3p08.png" "$DATA/jpeg/testorig.jpg" "$in/"
 # A real phone photo: Display P3 profile, GPS, a maker note, Orientation 6.
 cp "$DATA/photos/apple-iphone7.jpg" "$in/"
 job="-p resize=300x300,sharpen=0.6 -q 85"
+# A HEIC (Display P3, EXIF Orientation 6 over upright pixels): decoded by
+# libheif, then the same steps.
+if need_format heic; then
+	cp "$DATA/heif/iphone-p3-exif.heic" "$in/"
+fi
 # A photo with every metadata block (EXIF with GPS and a thumbnail, XMP,
 # IPTC, ICC, a comment): the rewritten blocks must be the same bytes too.
 if command -v exiftool >/dev/null 2>&1; then

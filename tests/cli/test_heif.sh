@@ -39,6 +39,12 @@ clean "$T/same" "$(echo "$want" | tr ' ' '\n' | grep . | LC_ALL=C sort |
     tr '\n' ' ')"
 set -- $(imginfo "$T/same/irot.jpg")
 [ "$2x$3" = 72x96 ] || fail "irot.heic: JPEG is $2x$3, want 72x96 (turned)"
+# The container's transforms are the image's: --no-auto-orient keeps them.
+expect 0 "$T/heic" "$T/noauto" --no-auto-orient
+set -- $(imginfo "$T/noauto/irot.jpg")
+[ "$2x$3" = 72x96 ] || fail "irot.heic --no-auto-orient: $2x$3, want 72x96"
+cmp -s "$T/noauto/irot.jpg" "$T/same/irot.jpg" ||
+    fail "irot.heic: --no-auto-orient changed the output"
 # Stored 320x240 with EXIF Orientation 6: libheif's pixels are final, the
 # tag is informational, so the output is not turned again.
 set -- $(imginfo "$T/same/iphone-p3-exif.jpg")

@@ -192,7 +192,10 @@ check_sizes(const struct heif_read *r, int ch, uint64_t max_pixels, int *w,
 static int
 channels_of(const struct heif_read *r)
 {
-	/* Grey HEIFs (rare: no phone writes one) come out as RGB too. */
+	/*
+	 * Grey HEIFs (rare) come out as RGB too: libheif has no interleaved
+	 * grey with alpha.
+	 */
 	return heif_image_handle_has_alpha_channel(r->handle) ? 4 : 3;
 }
 

@@ -143,8 +143,9 @@ static const struct nclx_primaries nclx_prims[] = {
 /*
  * The curve a transfer code stands for, as a gamma: 0 for the sRGB curve.
  * The SDR video curves (BT.709, BT.601, BT.2020, 1, 6, 14, 15, and their
- * kin 7, 11, 12) are taken as sRGB's, as viewers take them for stills;
- * so are PQ and HLG (16, 18), with *why saying so, and any other code.
+ * kin 7, 11, 12) are taken as sRGB's, since BT.709 primaries with the
+ * BT.709 curve already count as untagged sRGB; so are PQ and HLG (16, 18),
+ * with *why saying so, and any other code.
  */
 static double
 nclx_gamma(int transfer, const char **why)

@@ -301,8 +301,8 @@ take_warning(const struct heif_read *r, struct heif_image *img,
 }
 
 static int
-decode_image(const struct heif_read *r, const struct decode_opts *opts,
-	     struct heif_image **img, struct imgpipe_error *err)
+decode_image(const struct heif_read *r, struct heif_image **img,
+	     struct imgpipe_error *err)
 {
 	struct heif_decoding_options *o = heif_decoding_options_alloc();
 	struct heif_error he;
@@ -314,10 +314,12 @@ decode_image(const struct heif_read *r, const struct decode_opts *opts,
 	/* 10 and 12 bits to 8, by libheif. */
 	o->convert_hdr_to_8bit = 1;
 	/*
-	 * --fail-on warning: what libheif would work around (an invalid
-	 * nclx value, say) fails instead.
+	 * Never strict, even for --fail-on warning: strict decoding only
+	 * turns the decoding warnings (an invalid nclx value in the coded
+	 * stream, say) into errors, and on that path libheif 1.15's decoder
+	 * plugins leak the image; take_warning fails on the same warnings.
 	 */
-	o->strict_decoding = opts->fail_on >= FAIL_ON_WARNING;
+	o->strict_decoding = 0;
 	he = heif_decode_image(r->handle, img, heif_colorspace_RGB,
 			       alpha ? heif_chroma_interleaved_RGBA
 				     : heif_chroma_interleaved_RGB,
@@ -524,7 +526,7 @@ heif_decode(const unsigned char *buf, size_t len,
 		rc = image_alloc(out, w, h, ch, PIXFMT_U8, opts->max_pixels,
 				 err);
 	if (rc == 0)
-		rc = decode_image(&r, opts, &img, err);
+		rc = decode_image(&r, &img, err);
 	if (rc == 0)
 		rc = copy_rows(&r, img, out, hook, err);
 	if (rc == 0 && take_meta(&r, meta, &mw) != 0)

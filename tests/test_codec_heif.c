@@ -614,6 +614,37 @@ test_codec_heif_truncated(void **state)
 	image_release(&im);
 }
 
+/*
+ * A HEVC stream whose colour matrix code is invalid (found by fuzz_heif):
+ * libheif decodes it with a warning, which is the image's warning, and
+ * fails it under --fail-on warning.
+ */
+static void
+test_codec_heif_fail_on_warning(void **state)
+{
+	static const char path[] = "data/regress/heif-bad-vui-nclx.heic";
+	struct image im;
+	struct image_meta meta;
+	struct imgpipe_error err;
+
+	(void)state;
+	need_heif();
+	image_init(&im);
+	assert_int_equal(decode_with(path, MAX_PIXELS, FAIL_ON_ERROR, &im,
+				     &meta, NULL, &err),
+			 0);
+	assert_int_equal(err.code, 0);
+	assert_non_null(strstr(err.msg, "corrupt HEIF: "));
+	assert_non_null(strstr(err.msg, "NCLX matrix coefficients"));
+	image_meta_release(&meta);
+	assert_int_equal(decode_with(path, MAX_PIXELS, FAIL_ON_WARNING, &im,
+				     &meta, NULL, &err),
+			 IMGPIPE_EFORMAT);
+	assert_non_null(strstr(err.msg, "NCLX matrix coefficients"));
+	assert_null(meta.icc);
+	image_release(&im);
+}
+
 static int
 cancel_at_once(void *ctx)
 {
@@ -705,6 +736,7 @@ main(void)
 		cmocka_unit_test(test_codec_heif_nclx),
 		cmocka_unit_test(test_codec_heif_max_pixels),
 		cmocka_unit_test(test_codec_heif_truncated),
+		cmocka_unit_test(test_codec_heif_fail_on_warning),
 		cmocka_unit_test(test_codec_heif_hook),
 		cmocka_unit_test(test_codec_heif_not_built),
 	};

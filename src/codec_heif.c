@@ -9,6 +9,7 @@
  */
 #include "codec.h"
 
+#include <inttypes.h>
 #include <libheif/heif.h>
 #include <pthread.h>
 #include <stdint.h>
@@ -32,7 +33,9 @@
 struct heif_read {
 	struct heif_context *ctx;
 	struct heif_image_handle *handle;
-	const char *fmt; /* "HEIF" or "AVIF", for messages */
+	const char *fmt;	  /* "HEIF" or "AVIF", for messages */
+	const unsigned char *buf; /* the file, borrowed */
+	size_t len;
 };
 
 static pthread_once_t heif_once = PTHREAD_ONCE_INIT;
@@ -138,6 +141,8 @@ open_primary(const unsigned char *buf, size_t len, uint64_t max_pixels,
 
 	memset(r, 0, sizeof(*r));
 	r->fmt = format_name(buf, len);
+	r->buf = buf;
+	r->len = len;
 	heif_lib_init();
 	r->ctx = heif_context_alloc();
 	if (r->ctx == NULL)
@@ -168,7 +173,9 @@ open_primary(const unsigned char *buf, size_t len, uint64_t max_pixels,
 /*
  * The primary image's size after libheif's transforms, and the stored
  * (ispe) size its planes are decoded at before clap crops them; both
- * must fit max_pixels.
+ * must fit max_pixels.  A grid must be its ispe's size: libheif 1.15
+ * allocates what the grid box says, and crashes on some files where the
+ * two differ.
  */
 static int
 check_sizes(const struct heif_read *r, int ch, uint64_t max_pixels, int *w,
@@ -176,7 +183,15 @@ check_sizes(const struct heif_read *r, int ch, uint64_t max_pixels, int *w,
 {
 	int iw = heif_image_handle_get_ispe_width(r->handle);
 	int ih = heif_image_handle_get_ispe_height(r->handle);
+	uint32_t gw, gh;
 	int rc;
+
+	if (heif_grid_size(r->buf, r->len, &gw, &gh) == 1 &&
+	    (iw < 0 || ih < 0 || gw != (uint32_t)iw || gh != (uint32_t)ih))
+		return error_set(err, IMGPIPE_EFORMAT,
+				 "corrupt %s: its grid is %" PRIu32 "x%" PRIu32
+				 ", its ispe %dx%d",
+				 r->fmt, gw, gh, iw, ih);
 
 	*w = heif_image_handle_get_width(r->handle);
 	*h = heif_image_handle_get_height(r->handle);

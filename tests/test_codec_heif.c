@@ -23,6 +23,7 @@
 #endif
 
 #include "codec.h"
+#include "codec_heif.h"
 #include "error.h"
 #include "exif.h"
 #include "hook.h"
@@ -645,6 +646,57 @@ test_codec_heif_fail_on_warning(void **state)
 	image_release(&im);
 }
 
+#if IMGPIPE_HEIF
+static int
+grid_of(const char *path, uint32_t *w, uint32_t *h)
+{
+	struct blob b = load(path);
+	size_t n;
+	int rc;
+
+	/* Cut anywhere, the walk stays inside the bytes (ASan watches). */
+	for (n = 0; n < b.len; n += 7)
+		(void)heif_grid_size(b.data, n, w, h);
+	rc = heif_grid_size(b.data, b.len, w, h);
+	free(b.data);
+	return rc;
+}
+#endif
+
+/*
+ * The grid box's size is read from the boxes and must be the grid's ispe:
+ * libheif 1.15 allocates what the box says and crashes when they differ.
+ */
+static void
+test_codec_heif_grid_box(void **state)
+{
+	struct image_info info;
+	struct imgpipe_error err;
+#if IMGPIPE_HEIF
+	uint32_t w = 0, h = 0;
+#endif
+
+	(void)state;
+	need_heif();
+#if IMGPIPE_HEIF
+	assert_int_equal(grid_of(HEIF "grid.heic", &w, &h), 1);
+	assert_int_equal(w, 128);
+	assert_int_equal(h, 96);
+	assert_int_equal(grid_of(HEIF "canon-xmp.heic", &w, &h), 1);
+	assert_int_equal(w, 213);
+	assert_int_equal(h, 320);
+	assert_int_equal(grid_of(HEIF "rgb.heic", &w, &h), 0);
+	assert_int_equal(grid_of(HEIF "rgb-av1.avif", &w, &h), 0);
+	assert_int_equal(grid_of(HEIF "grid-lies.heic", &w, &h), 1);
+	assert_int_equal(w, 30000);
+#endif
+	assert_int_equal(probe_file(HEIF "grid-lies.heic", &info, &err),
+			 IMGPIPE_EFORMAT);
+	assert_string_equal(err.msg,
+			    "corrupt HEIF: its grid is 30000x30000, its ispe "
+			    "128x96");
+}
+
 static int
 cancel_at_once(void *ctx)
 {
@@ -732,6 +784,7 @@ main(void)
 		cmocka_unit_test(test_codec_heif_high_bit_depth),
 		cmocka_unit_test(test_codec_heif_transforms),
 		cmocka_unit_test(test_codec_heif_grid),
+		cmocka_unit_test(test_codec_heif_grid_box),
 		cmocka_unit_test(test_codec_heif_metadata),
 		cmocka_unit_test(test_codec_heif_nclx),
 		cmocka_unit_test(test_codec_heif_max_pixels),

@@ -141,7 +141,7 @@ grep -q '^grid.heic -> grid.jpg 48x36$' "$T/stdout" ||
 # Bad files: one line each, no output, the good file still written.
 mkdir -p "$T/bad"
 cp "$H/truncated.heic" "$H/ispe-20000.heic" "$H/ispe-100000.heic" \
-    "$H/rgb.heic" "$T/bad/"
+    "$H/grid-lies.heic" "$H/rgb.heic" "$T/bad/"
 head -c 40 "$H/rgb-av1.avif" >"$T/bad/header-only.avif"
 for level in none truncated warning; do
 	tag="bad files, --fail-on $level"
@@ -150,6 +150,7 @@ for level in none truncated warning; do
 	oneline header-only.avif "corrupt AVIF: "
 	oneline ispe-20000.heic "image is 20000x20000, over --max-pixels"
 	oneline ispe-100000.heic "over libheif's limits"
+	oneline grid-lies.heic "its grid is 30000x30000, its ispe 128x96"
 	clean "$T/bad-$level" "rgb.jpg "
 done
 

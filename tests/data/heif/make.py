@@ -379,6 +379,12 @@ def main():
     run("heif-enc", "-q", "30", tiny, "-o", os.path.join(seeds, "tiny.heic"))
     run("heif-enc", "-A", "-q", "30", tiny, "-o",
         os.path.join(seeds, "tiny-alpha.avif"))
+    # The same grid whose grid box says 30000x30000 while its ispe says
+    # 128x96: libheif 1.15 allocates the former and then crashes.
+    g = bytearray(open(out("grid.heic"), "rb").read())
+    p = g.find(b"idat") + 4
+    g[p + 4:p + 8] = struct.pack(">HH", 30000, 30000)
+    open(out("grid-lies.heic"), "wb").write(bytes(g))
     # The picture the tiles were cut from, to check where each one went.
     run("vips", "jpegsave", big, out("grid-source.jpg"), "--Q", "90",
         "--strip")

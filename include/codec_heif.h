@@ -1,10 +1,13 @@
 /*
  * Private to the HEIF codec: codec_heif.c reads HEIC and AVIF and holds
- * the codec records, codec_heif_save.c writes AVIF.  Only these two files
- * include libheif.
+ * the codec records (codec_heif_grid.c reads one box it needs),
+ * codec_heif_save.c writes AVIF.  Only codec_heif*.c include libheif.
  */
 #ifndef IMGPIPE_CODEC_HEIF_H
 #define IMGPIPE_CODEC_HEIF_H
+
+#include <stddef.h>
+#include <stdint.h>
 
 struct hook;
 struct image;
@@ -13,8 +16,16 @@ struct encode_opts;
 struct imgpipe_error;
 struct membuf;
 
-/* heif_init once per process, from any thread. */
+/* heif_init once per process, from any thread (codec_heif_lib.c). */
 void heif_lib_init(void);
+
+/*
+ * The output size that buf's primary item declares in its grid box, read
+ * without libheif: 1 with *w and *h, 0 when the primary item is not a
+ * grid, -1 when the boxes cannot say (libheif then judges the file).
+ */
+int heif_grid_size(const unsigned char *buf, size_t len, uint32_t *w,
+		   uint32_t *h);
 
 /* codec_avif's encode (codec.h's contract). */
 int heif_save_avif(const struct image *im, const struct image_meta *meta,

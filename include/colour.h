@@ -97,7 +97,8 @@ int colour_may_convert(const struct colour_opts *o, int keep_icc, int mixing);
 /*
  * The colour step of one image, whose pixels are im (PIXFMT_U8, or
  * PIXFMT_U16 from a 16-bit PNG; CMYK as stored when meta->cmyk) and whose
- * profile is meta->icc (meta->srgb: the PNG sRGB chunk).  Decides by the
+ * profile is meta->icc (meta->srgb: the PNG sRGB chunk; without either,
+ * meta->nclx_*: first made a profile by colour_nclx_profile).  Decides by the
  * README's policy whether a transform runs; when one does (or im is
  * 16-bit: then at least the reduction to 8 bits runs, as libpng's), writes
  * dst (PIXFMT_U8, reshaped with image_alloc, maybe to another channel
@@ -126,6 +127,20 @@ int colour_convert(const struct colour_opts *o, const struct colour_req *rq,
  */
 int colour_fit_tag(const struct colour_opts *o, struct image_meta *meta,
 		   int channels);
+
+/*
+ * The profile that a HEIF's nclx colour (ISO/IEC 23091-2 colour primaries
+ * and transfer characteristics, image_meta.nclx_*) stands for: a
+ * matrix-shaper made by lcms with a fixed date (the same bytes every run),
+ * described "Display P3 (nclx)" and so on, in *out (malloc()ed, the
+ * caller frees it).  *out is NULL when nothing is needed: sRGB's (or
+ * BT.709's) primaries with an SDR transfer, which untagged already means.
+ * Every SDR video transfer is taken as the sRGB curve; PQ, HLG and codes
+ * lcms cannot describe set *why (the warning: "HDR transfer (PQ) treated
+ * as SDR"), else *why is NULL.  0 or IMGPIPE_ENOMEM.
+ */
+int colour_nclx_profile(int primaries, int transfer, unsigned char **out,
+			size_t *len, const char **why);
 
 /* Free a worker's cache; NULL is a no-op. */
 void colour_cache_free(struct colour_cache *c);

@@ -7,7 +7,6 @@
 #include "codec.h"
 
 #include <libheif/heif.h>
-#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,21 +25,6 @@
  * aom's bytes depend on its thread count, which must not vary by machine.
  */
 #define AVIF_THREADS 1
-
-/*
- * The writer's own reference to libheif, taken once per process.  Not
- * heif_lib_init(): that lives in codec_heif.c, whose codec_avif record
- * points here, and calling back up would make the two modules a call
- * cycle (make check-layers).  heif_init counts its callers, so two
- * references are harmless.
- */
-static pthread_once_t lib_once = PTHREAD_ONCE_INIT;
-
-static void
-lib_init(void)
-{
-	heif_init(NULL);
-}
 
 /* Rows copied between two calls of the row hook. */
 #define AVIF_BAND 64
@@ -486,7 +470,7 @@ heif_save_avif(const struct image *im, const struct image_meta *meta,
 	if (im->fmt != PIXFMT_U8 || im->channels < 1 || im->channels > 4)
 		return error_set(err, IMGPIPE_EFORMAT,
 				 "AVIF cannot store %d channels", im->channels);
-	pthread_once(&lib_once, lib_init);
+	heif_lib_init();
 	memset(&st, 0, sizeof(st));
 	st.orientation = 1;
 	rc = encode(&st, im, meta, opts != NULL ? opts : &dflt, out, hook, err);

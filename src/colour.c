@@ -456,6 +456,30 @@ vet_embedded(struct colour_cache *c, struct image_meta *meta, enum pclass pc,
 	return retag(meta, NULL, 0);
 }
 
+/*
+ * A HEIF's nclx colour, without an ICC profile, becomes the profile it
+ * stands for, so that it is kept (--keep icc) or converted like any
+ * embedded one; the codes are then spent.
+ */
+static int
+tag_nclx(struct image_meta *meta, struct imgpipe_error *err)
+{
+	const char *why = NULL;
+	int rc = 0;
+
+	if (meta->icc == NULL &&
+	    (meta->nclx_primaries != 0 || meta->nclx_transfer != 0))
+		rc = colour_nclx_profile(meta->nclx_primaries,
+					 meta->nclx_transfer, &meta->icc,
+					 &meta->icc_len, &why);
+	meta->nclx_primaries = meta->nclx_transfer = 0;
+	if (rc != 0)
+		return error_set(err, rc, "out of memory");
+	if (why != NULL)
+		error_warn_more(err, "%s", why);
+	return 0;
+}
+
 int
 colour_convert(const struct colour_opts *o, const struct colour_req *rq,
 	       struct image_meta *meta, const struct image *im,
@@ -476,6 +500,9 @@ colour_convert(const struct colour_opts *o, const struct colour_req *rq,
 		desc[0] = '\0';
 	if (c == NULL)
 		return error_set(err, IMGPIPE_ENOMEM, "out of memory");
+	rc = tag_nclx(meta, err);
+	if (rc != 0)
+		return rc;
 	d.pc = meta->cmyk ? PC_CMYK : im->channels <= 2 ? PC_GREY : PC_RGB;
 	alpha = d.pc != PC_CMYK && (im->channels == 2 || im->channels == 4);
 	rc = vet_embedded(c, meta, d.pc, err);

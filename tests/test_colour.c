@@ -620,6 +620,116 @@ test_colour_grey(void **state)
 	free(grey18);
 }
 
+/* The description lcms reads from an RGB profile's bytes. */
+static void
+profile_desc(const unsigned char *icc, size_t len, char *buf, size_t n)
+{
+	cmsHPROFILE h = cmsOpenProfileFromMem(icc, (cmsUInt32Number)len);
+
+	assert_non_null(h);
+	assert_int_equal(cmsGetColorSpace(h), cmsSigRgbData);
+	assert_true(cmsGetProfileInfoASCII(h, cmsInfoDescription, "en", "US",
+					   buf, (cmsUInt32Number)n) > 0);
+	cmsCloseProfile(h);
+}
+
+/* nclx codes and the profile each stands for (NULL: sRGB, none needed). */
+static void
+check_nclx(int prim, int trc, const char *desc, const char *why)
+{
+	unsigned char *icc = (unsigned char *)"", *again = NULL;
+	const char *w = "unset";
+	size_t n = 1, n2 = 0;
+	char buf[64];
+
+	assert_int_equal(colour_nclx_profile(prim, trc, &icc, &n, &w), 0);
+	if (why == NULL)
+		assert_null(w);
+	else
+		assert_string_equal(w, why);
+	if (desc == NULL) {
+		assert_null(icc);
+		assert_int_equal(n, 0);
+		return;
+	}
+	assert_non_null(icc);
+	profile_desc(icc, n, buf, sizeof(buf));
+	assert_string_equal(buf, desc);
+	/* Made with a fixed date: the same bytes every time. */
+	assert_int_equal(colour_nclx_profile(prim, trc, &again, &n2, &w), 0);
+	assert_int_equal(n2, n);
+	assert_memory_equal(again, icc, n);
+	free(icc);
+	free(again);
+}
+
+static void
+test_colour_nclx_profiles(void **state)
+{
+	(void)state;
+	/* sRGB's primaries with an SDR curve: untagged already means it. */
+	check_nclx(1, 13, NULL, NULL);
+	check_nclx(1, 1, NULL, NULL);
+	check_nclx(2, 2, NULL, NULL);
+	check_nclx(1, 6, NULL, NULL);
+	check_nclx(12, 13, "Display P3 (nclx)", NULL);
+	check_nclx(12, 1, "Display P3 (nclx)", NULL);
+	check_nclx(9, 14, "BT.2020 (nclx)", NULL);
+	check_nclx(11, 13, "DCI-P3 (nclx)", NULL);
+	check_nclx(9, 16, "BT.2020 (nclx)", "HDR transfer (PQ) treated as SDR");
+	check_nclx(9, 18, "BT.2020 (nclx)",
+		   "HDR transfer (HLG) treated as SDR");
+	check_nclx(1, 8, "BT.709, gamma 1.0 (nclx)", NULL);
+	check_nclx(1, 4, "BT.709, gamma 2.2 (nclx)", NULL);
+	check_nclx(10, 13, NULL, "unsupported nclx primaries treated as sRGB");
+	check_nclx(12, 99, "Display P3 (nclx)",
+		   "unsupported nclx transfer treated as sRGB");
+}
+
+/*
+ * An nclx Display P3 image is converted as one with a Display P3 ICC
+ * profile is, and under keep its profile is what the output carries.
+ */
+static void
+test_colour_nclx_convert(void **state)
+{
+	struct fx *f = *state;
+	struct image by_icc;
+	char buf[64];
+	int rc;
+
+	image_init(&by_icc);
+	f->o.export_mode = EXPORT_SRGB;
+	test_paint(&f->src, 16, 4, 3, mixed, 3);
+	tag(f, f->p3, f->p3_len);
+	assert_int_equal(convert(f, NULL), 0);
+	image_swap(&by_icc, &f->dst);
+	tag(f, NULL, 0);
+	f->meta.nclx_primaries = 12;
+	f->meta.nclx_transfer = 13;
+	assert_int_equal(convert(f, NULL), 0);
+	assert_true(test_psnr(&by_icc, &f->dst) > 50);
+	assert_string_equal(f->desc, "Display P3 (nclx) \xe2\x86\x92 sRGB, "
+				     "relative");
+	assert_memory_equal(f->meta.icc, f->o.srgb_icc, f->o.srgb_icc_len);
+	assert_int_equal(f->meta.nclx_primaries, 0);
+	assert_string_equal(f->err.msg, "");
+
+	/* keep: no transform, and the profile made of the codes is the tag. */
+	f->o.export_mode = EXPORT_KEEP;
+	tag(f, NULL, 0);
+	f->meta.nclx_primaries = 9;
+	f->meta.nclx_transfer = 16;
+	rc = convert(f, NULL);
+	assert_int_equal(rc, 1);
+	assert_non_null(f->meta.icc);
+	profile_desc(f->meta.icc, f->meta.icc_len, buf, sizeof(buf));
+	assert_string_equal(buf, "BT.2020 (nclx)");
+	assert_string_equal(f->err.msg, "HDR transfer (PQ) treated as SDR");
+	assert_int_equal(f->err.code, 0);
+	image_release(&by_icc);
+}
+
 int
 main(void)
 {
@@ -647,6 +757,9 @@ main(void)
 		cmocka_unit_test_setup_teardown(test_colour_bands, setup,
 						teardown),
 		cmocka_unit_test_setup_teardown(test_colour_grey, setup,
+						teardown),
+		cmocka_unit_test(test_colour_nclx_profiles),
+		cmocka_unit_test_setup_teardown(test_colour_nclx_convert, setup,
 						teardown),
 	};
 

@@ -207,6 +207,8 @@ replay(const char *name, const unsigned char *p, size_t n)
 		return fuzz_decode(&codec_png, p, n);
 	if (strncmp(name, "webp-", 5) == 0)
 		return fuzz_webp(p, n);
+	if (strncmp(name, "heif-", 5) == 0)
+		return fuzz_decode(&codec_heic, p, n);
 	if (strncmp(name, "exif-", 5) == 0)
 		return fuzz_exif(p, n);
 	if (strncmp(name, "xmp-", 4) == 0)

@@ -16,6 +16,11 @@ if need_format webp; then
 	cp "$DATA/webp/meta.webp" "$in/webp-meta.webp"
 fi
 job="-p resize=300x300,sharpen=0.6 -q 85"
+# A HEIC (Display P3, EXIF Orientation 6 over upright pixels): decoded by
+# libheif, then the same steps.
+if need_format heic; then
+	cp "$DATA/heif/iphone-p3-exif.heic" "$in/"
+fi
 # A photo with every metadata block (EXIF with GPS and a thumbnail, XMP,
 # IPTC, ICC, a comment): the rewritten blocks must be the same bytes too.
 if command -v exiftool >/dev/null 2>&1; then

@@ -324,7 +324,8 @@ fuzz_task(const uint8_t *data, size_t size)
 	fuzz_job(&job, opt);
 	t.in_path = t.out_path = t.rel_in = t.rel_out = "fuzz";
 	t.in_codec = c != NULL ? c->id : CODEC_JPEG;
-	t.out_codec = (opt >> 5) & 1 ? t.in_codec
+	/* -f same's codec: HEIC, which imgpipe does not write, gives JPEG. */
+	t.out_codec = (opt >> 5) & 1 ? codec_output_for(t.in_codec)
 				     : (t.in_codec == CODEC_JPEG ? CODEC_PNG
 								 : CODEC_JPEG);
 	t.in_bytes = size;

@@ -15,7 +15,10 @@ TOP=$(cd "$(dirname "$0")/../.." && pwd)
 TIMEOUT=${FUZZ_TIMEOUT:-10}
 RSS_MB=${FUZZ_RSS_MB:-2048}
 JOBS=${FUZZ_JOBS:-1}
-TARGETS=${*:-jpeg png webp exif xmp iptc spec task}
+TARGETS=${*:-jpeg png webp heif exif xmp iptc spec task}
+# Leaks inside Debian's codec libraries are theirs (lsan.supp says which).
+LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$TOP/tests/fuzz/lsan.supp}
+export LSAN_OPTIONS
 
 # seeds TARGET: the folders and files to start from.
 seeds()
@@ -27,7 +30,8 @@ seeds()
 	jpeg) echo "$S/jpeg" "$D"/jpeg/*.jpg "$D"/damaged/*.jpg ;;
 	png) echo "$S/png" "$D/pngsuite" "$D/crashers" "$D"/damaged/*.png ;;
 	webp) echo "$S/webp" "$D/webp" ;;
-	task) echo "$S/jpeg" "$S/png" "$S/webp" "$D"/jpeg/*.jpg "$D/pngsuite" \
+	heif) echo "$S/heif" "$D"/heif/*.heic "$D"/heif/*.avif ;;
+	task) echo "$S/jpeg" "$S/png" "$S/webp" "$S/heif" "$D"/jpeg/*.jpg "$D/pngsuite" \
 	    "$D"/damaged/*.jpg "$D"/damaged/*.png ;;
 	*) echo "$S/$1" ;;
 	esac

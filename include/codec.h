@@ -248,6 +248,9 @@ enum codec_id codec_output_for(enum codec_id in);
  */
 enum codec_id codec_sniff_heif(const unsigned char *buf, size_t len);
 int codec_sniff_webp(const unsigned char *buf, size_t len);
+/* The two sides of codec_sniff_heif, as struct codec's sniff. */
+int codec_sniff_heic(const unsigned char *buf, size_t len);
+int codec_sniff_avif(const unsigned char *buf, size_t len);
 
 /* What codec_result.c holds: shared by the codecs, below them. */
 void image_meta_init(struct image_meta *m);

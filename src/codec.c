@@ -29,12 +29,6 @@ not_built(struct imgpipe_error *err, const char *what)
 
 #if !IMGPIPE_WEBP
 static int
-webp_sniff(const unsigned char *buf, size_t len)
-{
-	return codec_sniff_webp(buf, len);
-}
-
-static int
 webp_probe(const unsigned char *buf, size_t len, struct image_info *info,
 	   struct imgpipe_error *err)
 {
@@ -56,25 +50,13 @@ const struct codec codec_webp = {
 	.id = CODEC_WEBP,
 	.name = "webp",
 	.ext = "webp",
-	.sniff = webp_sniff,
+	.sniff = codec_sniff_webp,
 	.probe = webp_probe,
 	.decode = webp_decode,
 };
 #endif
 
 #if !IMGPIPE_HEIF
-static int
-heic_sniff(const unsigned char *buf, size_t len)
-{
-	return codec_sniff_heif(buf, len) == CODEC_HEIC;
-}
-
-static int
-avif_sniff(const unsigned char *buf, size_t len)
-{
-	return codec_sniff_heif(buf, len) == CODEC_AVIF;
-}
-
 static int
 heif_probe(const unsigned char *buf, size_t len, struct image_info *info,
 	   struct imgpipe_error *err)
@@ -98,7 +80,7 @@ const struct codec codec_heic = {
 	.name = "heic",
 	.ext = "heic",
 	.upright = 1,
-	.sniff = heic_sniff,
+	.sniff = codec_sniff_heic,
 	.probe = heif_probe,
 	.decode = heif_decode,
 };
@@ -108,7 +90,7 @@ const struct codec codec_avif = {
 	.name = "avif",
 	.ext = "avif",
 	.upright = 1,
-	.sniff = avif_sniff,
+	.sniff = codec_sniff_avif,
 	.probe = heif_probe,
 	.decode = heif_decode,
 };

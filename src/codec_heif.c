@@ -37,18 +37,6 @@ struct heif_read {
 	size_t len;
 };
 
-static int
-heic_sniff(const unsigned char *buf, size_t len)
-{
-	return codec_sniff_heif(buf, len) == CODEC_HEIC;
-}
-
-static int
-avif_sniff(const unsigned char *buf, size_t len)
-{
-	return codec_sniff_heif(buf, len) == CODEC_AVIF;
-}
-
 /* The format's name in messages, by what the file's brands say. */
 static const char *
 format_name(const unsigned char *buf, size_t len)
@@ -554,7 +542,7 @@ const struct codec codec_heic = {
 	.ext = "heic",
 	.built = 1,
 	.upright = 1,
-	.sniff = heic_sniff,
+	.sniff = codec_sniff_heic,
 	.probe = heif_probe,
 	.decode = heif_decode,
 };
@@ -565,7 +553,7 @@ const struct codec codec_avif = {
 	.ext = "avif",
 	.built = 1,
 	.upright = 1,
-	.sniff = avif_sniff,
+	.sniff = codec_sniff_avif,
 	.probe = heif_probe,
 	.decode = heif_decode,
 	.encode = heif_save_avif,

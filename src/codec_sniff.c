@@ -55,6 +55,18 @@ codec_sniff_heif(const unsigned char *buf, size_t len)
 }
 
 int
+codec_sniff_heic(const unsigned char *buf, size_t len)
+{
+	return codec_sniff_heif(buf, len) == CODEC_HEIC;
+}
+
+int
+codec_sniff_avif(const unsigned char *buf, size_t len)
+{
+	return codec_sniff_heif(buf, len) == CODEC_AVIF;
+}
+
+int
 codec_sniff_webp(const unsigned char *buf, size_t len)
 {
 	return buf != NULL && len >= 12 && memcmp(buf, "RIFF", 4) == 0 &&

@@ -42,12 +42,6 @@ struct layout {
 	int cut; /* the file is shorter than its RIFF header says */
 };
 
-static int
-webp_sniff(const unsigned char *buf, size_t len)
-{
-	return codec_sniff_webp(buf, len);
-}
-
 /* A libwebp status as our error; what names a corrupt file. */
 static int
 status_error(VP8StatusCode s, const char *what, struct imgpipe_error *err)
@@ -389,7 +383,7 @@ const struct codec codec_webp = {
 	.ext = "webp",
 	.built = 1,
 	.scales = 1,
-	.sniff = webp_sniff,
+	.sniff = codec_sniff_webp,
 	.probe = webp_probe,
 	.decode = webp_decode,
 	.encode = webp_save,

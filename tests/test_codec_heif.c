@@ -34,31 +34,6 @@
 #define MAX_PIXELS 100000000u
 #define HEIF	   "data/heif/"
 
-struct blob {
-	unsigned char *data;
-	size_t len;
-};
-
-static struct blob
-load(const char *path)
-{
-	struct blob b = { NULL, 0 };
-	FILE *f = fopen(path, "rb");
-	long n;
-
-	if (f == NULL)
-		fail_msg("cannot open %s", path);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	b.len = (size_t)n;
-	b.data = malloc(b.len ? b.len : 1);
-	assert_non_null(b.data);
-	assert_int_equal(fread(b.data, 1, b.len, f), b.len);
-	fclose(f);
-	return b;
-}
-
 /* Skip the test when this build has no HEIF reader. */
 static void
 need_heif(void)

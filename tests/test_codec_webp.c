@@ -27,11 +27,6 @@
 #define DATA	   "data/webp/"
 #define MAX_PIXELS 100000000u
 
-struct blob {
-	unsigned char *data;
-	size_t len;
-};
-
 static const struct codec *
 webp(void)
 {
@@ -43,27 +38,14 @@ webp(void)
 	return c;
 }
 
+/* A file of tests/data/webp/. */
 static struct blob
-load(const char *name)
+load_webp(const char *name)
 {
 	char path[256];
-	struct blob b = { NULL, 0 };
-	FILE *f;
-	long n;
 
 	snprintf(path, sizeof(path), DATA "%s", name);
-	f = fopen(path, "rb");
-	if (f == NULL)
-		fail_msg("cannot open %s", path);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	b.len = (size_t)n;
-	b.data = malloc(b.len);
-	assert_non_null(b.data);
-	assert_int_equal(fread(b.data, 1, b.len, f), b.len);
-	fclose(f);
-	return b;
+	return load(path);
 }
 
 static int
@@ -83,7 +65,7 @@ decode_ok(const char *name, int denom, struct image *im,
 	  struct image_meta *meta, const char *want_warning)
 {
 	struct imgpipe_error err;
-	struct blob b = load(name);
+	struct blob b = load_webp(name);
 
 	image_init(im);
 	if (decode(&b, b.len, denom, FAIL_ON_TRUNCATED, im, meta, NULL, &err) !=
@@ -98,7 +80,7 @@ probe_case(const char *name, int w, int h, int ch, int orientation)
 {
 	struct image_info info;
 	struct imgpipe_error err;
-	struct blob b = load(name);
+	struct blob b = load_webp(name);
 
 	error_clear(&err);
 	assert_int_equal(webp()->probe(b.data, b.len, &info, &err), 0);
@@ -403,7 +385,7 @@ test_codec_webp_animated(void **state)
 static void
 truncated_case(const char *name)
 {
-	struct blob b = load(name);
+	struct blob b = load_webp(name);
 	size_t cuts[] = { 8,
 			  12,
 			  16,
@@ -555,7 +537,7 @@ test_codec_webp_hook(void **state)
 	struct cancel cn = { 0, 1000000 };
 	struct hook h = { cancel_hook, &cn, 8, 0 };
 	struct encode_opts o = ENCODE_OPTS_DEFAULT;
-	struct blob b = load("lossy.webp");
+	struct blob b = load_webp("lossy.webp");
 	struct imgpipe_error err;
 	struct image_meta meta;
 	struct image im, src;
@@ -677,7 +659,7 @@ test_codec_webp_not_built(void **state)
 
 	(void)state;
 	assert_non_null(c);
-	b = load("lossy.webp");
+	b = load_webp("lossy.webp");
 	assert_ptr_equal(codec_sniff(b.data, b.len), c);
 	if (c->built) {
 		assert_non_null(c->encode);

@@ -27,6 +27,16 @@ void heif_lib_init(void);
 int heif_grid_size(const unsigned char *buf, size_t len, uint32_t *w,
 		   uint32_t *h);
 
+/*
+ * Whether libheif 1.15 may decode buf's primary image without recursing
+ * without end (codec_heif_grid.c): 0 when its item references (dimg
+ * tiles, auxl alpha and depth images) form no cycle and no chain deeper
+ * than 8 below it, or when the boxes cannot say (libheif then judges the
+ * file); -1 for a cycle, a deeper chain or over 65536 references; -2
+ * when out of memory.
+ */
+int heif_refs_check(const unsigned char *buf, size_t len);
+
 /* codec_avif's encode (codec.h's contract). */
 int heif_save_avif(const struct image *im, const struct image_meta *meta,
 		   const struct encode_opts *opts, struct membuf *out,

@@ -116,6 +116,15 @@ open_primary(const unsigned char *buf, size_t len, uint64_t max_pixels,
 	r->fmt = format_name(buf, len);
 	r->buf = buf;
 	r->len = len;
+	switch (heif_refs_check(buf, len)) {
+	case -1:
+		return error_set(err, IMGPIPE_EFORMAT,
+				 "corrupt %s: item references that cannot be "
+				 "followed (a cycle, or tiles nested deeper "
+				 "than 8)",
+				 r->fmt);
+	case -2: return error_set(err, IMGPIPE_ENOMEM, "out of memory");
+	}
 	heif_lib_init();
 	r->ctx = heif_context_alloc();
 	if (r->ctx == NULL)

@@ -672,6 +672,120 @@ test_codec_heif_grid_box(void **state)
 			    "128x96");
 }
 
+#if IMGPIPE_HEIF
+static size_t
+put32(unsigned char *p, size_t at, uint32_t v)
+{
+	p[at] = (unsigned char)(v >> 24);
+	p[at + 1] = (unsigned char)(v >> 16);
+	p[at + 2] = (unsigned char)(v >> 8);
+	p[at + 3] = (unsigned char)v;
+	return at + 4;
+}
+
+static size_t
+put16(unsigned char *p, size_t at, unsigned v)
+{
+	p[at] = (unsigned char)(v >> 8);
+	p[at + 1] = (unsigned char)v;
+	return at + 2;
+}
+
+/*
+ * ftyp, then a meta box holding pitm (item 1) and an iref whose dimg
+ * references are from[i] -> from[i] + 1 for i < n, plus one from last
+ * back to back_to when back_to != 0.
+ */
+static size_t
+refs_file(unsigned char *p, int n, unsigned back_to)
+{
+	size_t at = 0, meta, iref;
+	int i;
+
+	at = put32(p, at, 16);
+	memcpy(p + at, "ftypheic", 8), at += 8;
+	at = put32(p, at, 0);
+	meta = at;
+	at += 4;
+	memcpy(p + at, "meta", 4), at += 4;
+	at = put32(p, at, 0);
+	at = put32(p, at, 14);
+	memcpy(p + at, "pitm", 4), at += 4;
+	at = put32(p, at, 0);
+	at = put16(p, at, 1);
+	iref = at;
+	at += 4;
+	memcpy(p + at, "iref", 4), at += 4;
+	at = put32(p, at, 0);
+	for (i = 0; i < n + (back_to != 0); i++) {
+		at = put32(p, at, 14);
+		memcpy(p + at, "dimg", 4), at += 4;
+		at = put16(p, at, (unsigned)(i < n ? i + 1 : n + 1));
+		at = put16(p, at, 1);
+		at = put16(p, at, i < n ? (unsigned)i + 2 : back_to);
+	}
+	put32(p, iref, (uint32_t)(at - iref));
+	put32(p, meta, (uint32_t)(at - meta));
+	return at;
+}
+
+static int
+refs_of(const char *path)
+{
+	struct blob b = load(path);
+	size_t n;
+	int rc;
+
+	for (n = 0; n < b.len; n += 5)
+		(void)heif_refs_check(b.data, n);
+	rc = heif_refs_check(b.data, b.len);
+	free(b.data);
+	return rc;
+}
+#endif
+
+/*
+ * libheif 1.15's decoder follows dimg and auxl references recursively
+ * without a guard: a cycle (an alpha image whose tile is its own master)
+ * took the whole process down with a stack overflow, after starting
+ * thousands of decoder threads.  Such files are refused before libheif
+ * reads them.
+ */
+static void
+test_codec_heif_refs(void **state)
+{
+	struct image_info info;
+	struct imgpipe_error err;
+#if IMGPIPE_HEIF
+	unsigned char b[1024];
+	size_t n, k;
+#endif
+
+	(void)state;
+	need_heif();
+#if IMGPIPE_HEIF
+	assert_int_equal(refs_of(HEIF "grid.heic"), 0);
+	assert_int_equal(refs_of(HEIF "alpha.heic"), 0);
+	assert_int_equal(refs_of("data/photos/apple-iphone11pro.heic"), 0);
+	assert_int_equal(refs_of("data/photos/samsung-galaxys10plus.heic"), 0);
+	assert_int_equal(refs_of("data/regress/heif-ref-cycle.heic"), -1);
+	/* Eight nested levels are followed; nine, or a loop, are not. */
+	assert_int_equal(heif_refs_check(b, refs_file(b, 8, 0)), 0);
+	assert_int_equal(heif_refs_check(b, refs_file(b, 9, 0)), -1);
+	assert_int_equal(heif_refs_check(b, refs_file(b, 3, 1)), -1);
+	assert_int_equal(heif_refs_check(b, refs_file(b, 3, 2)), -1);
+	/* A loop that does not reach back to the primary's chain is a loop. */
+	n = refs_file(b, 1, 2);
+	assert_int_equal(heif_refs_check(b, n), -1);
+	for (k = 0; k < n; k++)
+		(void)heif_refs_check(b, k);
+#endif
+	assert_int_equal(probe_file("data/regress/heif-ref-cycle.heic", &info,
+				    &err),
+			 IMGPIPE_EFORMAT);
+	assert_non_null(strstr(err.msg, "item references"));
+}
+
 static int
 cancel_at_once(void *ctx)
 {
@@ -760,6 +874,7 @@ main(void)
 		cmocka_unit_test(test_codec_heif_transforms),
 		cmocka_unit_test(test_codec_heif_grid),
 		cmocka_unit_test(test_codec_heif_grid_box),
+		cmocka_unit_test(test_codec_heif_refs),
 		cmocka_unit_test(test_codec_heif_metadata),
 		cmocka_unit_test(test_codec_heif_nclx),
 		cmocka_unit_test(test_codec_heif_max_pixels),

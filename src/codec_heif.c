@@ -279,7 +279,11 @@ copy_rows(const struct heif_read *r, const struct heif_image *img,
 /*
  * What fail_on makes of libheif's decoding warnings (damage it worked
  * around in non-strict mode): under FAIL_ON_WARNING a failure, else the
- * first one is the image's warning.
+ * last one is the image's warning.  Only the last can be read: libheif
+ * 1.15 fills every warning from first_warning_idx on whatever the buffer's
+ * size, and each entry's message replaces the one before it in the
+ * image, so asking for one from the start overflows the buffer and leaves
+ * a freed message (found by fuzz_heif).
  */
 static int
 take_warning(const struct heif_read *r, struct heif_image *img,
@@ -287,8 +291,9 @@ take_warning(const struct heif_read *r, struct heif_image *img,
 {
 	struct imgpipe_error said;
 	struct heif_error w;
+	int n = heif_image_get_decoding_warnings(img, 0, NULL, 0);
 
-	if (heif_image_get_decoding_warnings(img, 0, &w, 1) < 1)
+	if (n < 1 || heif_image_get_decoding_warnings(img, n - 1, &w, 1) != 1)
 		return 0;
 	if (fail_on >= FAIL_ON_WARNING)
 		return heif_fail(err, r->fmt, w);

@@ -1,6 +1,7 @@
 # imgpipe: GNU make.  Objects and binaries under build/ (one folder per
 # configuration).  Knobs: WERROR=1, SAN=address,undefined | SAN=thread,
-# NATIVE=1, OPENMP=0, HEIF=0 (no HEIC/AVIF), WEBP=0, V=1 (full compiler
+# NATIVE=1, OPENMP=0, HEIF=0 (no HEIC/AVIF), WEBP=0, CURL=0 (no URL
+# inputs), V=1 (full compiler
 # lines), CC, CFLAGS, PREFIX, DESTDIR.
 # SAN=thread runs the threads, procs and coop modes only: libgomp is not
 # built for TSan.
@@ -18,15 +19,17 @@ PREFIX ?= /usr/local
 OPENMP ?= 1
 HEIF ?= 1
 WEBP ?= 1
+CURL ?= 1
 
 PKGS := libpng libjpeg libexif libuv lcms2 \
 	$(if $(filter 1,$(HEIF)),libheif) \
-	$(if $(filter 1,$(WEBP)),libwebp libwebpmux libwebpdemux)
+	$(if $(filter 1,$(WEBP)),libwebp libwebpmux libwebpdemux) \
+	$(if $(filter 1,$(CURL)),libcurl)
 # Building the binary needs DEB_BUILD only; the tests need DEB_TEST too.
 # Both knobs' packages are always installed, so that one machine builds
 # every configuration.
 DEB_BUILD := libpng-dev libjpeg62-turbo-dev libexif-dev libuv1-dev \
-	liblcms2-dev libheif-dev libwebp-dev pkg-config
+	liblcms2-dev libheif-dev libwebp-dev libcurl4-openssl-dev pkg-config
 # ExifTool and lcms2's own tools are the tests' independent readers and
 # converters; colord-data and libgs-common hold the RGB and CMYK profiles;
 # dwebp and heif-convert are the independent WebP and HEIF decoders.
@@ -88,15 +91,20 @@ CMOCKA_LIBS = $(eval CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs cmocka \
 	2>/dev/null))$(CMOCKA_LIBS)
 
 FORMATS := -DIMGPIPE_HEIF=$(if $(filter 1,$(HEIF)),1,0) \
-	-DIMGPIPE_WEBP=$(if $(filter 1,$(WEBP)),1,0)
+	-DIMGPIPE_WEBP=$(if $(filter 1,$(WEBP)),1,0) \
+	-DIMGPIPE_CURL=$(if $(filter 1,$(CURL)),1,0)
 FINAL_CFLAGS = $(STD) $(WARN) $(CFLAGS) $(ARCHFLAGS) $(SIMDFLAGS) $(OMPFLAGS) \
 	$(SANFLAGS) $(FORMATS) \
 	-Iinclude $(PKG_CFLAGS) -MMD -MP
 FINAL_LDFLAGS = -pthread $(OMPFLAGS) $(SANFLAGS) $(LDFLAGS)
 LIBS = $(PKG_LIBS) -lm
 
+# CURL=0 builds http_none.c (URL inputs refused) instead of the libcurl
+# client and its libuv driver.
 SRCS := $(filter-out $(if $(filter 1,$(HEIF)),,src/codec_heif%.c) \
-	$(if $(filter 1,$(WEBP)),,src/codec_webp%.c),$(wildcard src/*.c))
+	$(if $(filter 1,$(WEBP)),,src/codec_webp%.c) \
+	$(if $(filter 1,$(CURL)),src/http_none.c,src/http.c src/http_uv.c), \
+	$(wildcard src/*.c))
 OBJS := $(SRCS:src/%.c=$(B)/obj/%.o)
 LIB_OBJS := $(filter-out $(B)/obj/main.o,$(OBJS))
 LIB := $(B)/libimgpipe.a
@@ -172,11 +180,16 @@ $(B)/tests/test_exec: FINAL_LDFLAGS += \
 
 # The end-to-end tests' own tools: mkicc writes the ICC profiles no package
 # ships (Display P3), psnr (bench's) compares a result with a reference.
-TEST_TOOLS := $(B)/tests/mkicc $(B)/tests/psnr
+# photoserv (bench's) is the loopback HTTP server the URL tests, the demo
+# and the bench download from.
+TEST_TOOLS := $(B)/tests/mkicc $(B)/tests/psnr $(B)/tests/photoserv
 $(B)/tests/mkicc: tests/mkicc.c | $(B)/tests
 	$(say) CC $<
 	$(Q)$(CC) $(FINAL_CFLAGS) $(FINAL_LDFLAGS) -o $@ $< $(LIBS)
 $(B)/tests/psnr: bench/psnr.c | $(B)/tests
+	$(say) CC $<
+	$(Q)$(CC) $(FINAL_CFLAGS) $(FINAL_LDFLAGS) -o $@ $< $(LIBS)
+$(B)/tests/photoserv: bench/photoserv.c | $(B)/tests
 	$(say) CC $<
 	$(Q)$(CC) $(FINAL_CFLAGS) $(FINAL_LDFLAGS) -o $@ $< $(LIBS)
 

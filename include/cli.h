@@ -22,6 +22,7 @@ struct spec;
 
 struct cli_options {
 	const char *input_dir, *output_dir; /* borrowed from argv */
+	const char *urls; /* --urls FILE ("-": stdin); input_dir is NULL */
 	const char *pipeline;		    /* -p text; "" = no ops */
 	const char *mode;		    /* -m, a name of the README */
 	int workers; /* workers the mode really uses (seq: 1) */
@@ -49,9 +50,20 @@ struct cli_options {
 	int verbose;
 	int quiet;
 	int rounds; /* compare's --rounds; 0 = not given */
+	/* compare's --workload cpu|io|mixed|all; NULL = cpu */
+	const char *workload;
+	const char *io_urls;	 /* compare --io-urls; NULL: --urls */
+	const char *io_pipeline; /* compare --io-pipeline; NULL: default */
 };
 
 #define CLI_MAX_ROUNDS 100
+
+/*
+ * -j's cap: local files, and URL inputs with procs; URL inputs with
+ * threads or coop (transfers in flight, README "URL inputs").
+ */
+#define CLI_MAX_JOBS 1024
+#define CLI_MAX_URL_JOBS 4096
 
 /* What cli_parse found the user asked for. */
 enum cli_action {

@@ -13,7 +13,8 @@ enum imgpipe_err {
 	IMGPIPE_ESPEC = -4,   /* bad pipeline text or option value */
 	IMGPIPE_ELIMIT = -5,  /* over --max-pixels or another size limit */
 	IMGPIPE_ECHILD = -6,  /* a worker process died */
-	IMGPIPE_ECANCEL = -7  /* interrupted by SIGINT/SIGTERM */
+	IMGPIPE_ECANCEL = -7, /* interrupted by SIGINT/SIGTERM */
+	IMGPIPE_ENET = -8     /* a download failed (status, timeout, limit) */
 };
 
 #define IMGPIPE_ERR_MSG_LEN 256

@@ -18,10 +18,18 @@ struct task;
 struct task_result;
 struct worker;
 
+/* --gil: how the simulated interpreter lock is held (gil.h). */
+enum gil_mode {
+	GIL_OFF,
+	GIL_HOLD,	  /* through all pipeline code: pure Python */
+	GIL_RELEASE_IN_C /* dropped inside decode, ops, encode: Pillow */
+};
+
 struct exec_config {
 	int jobs;		   /* workers; coop: images in flight */
+	int urls;		   /* inputs are URLs: jobs = transfers */
 	int split_rows;		   /* also split each image's rows */
-	int gil;		   /* threads: simulated interpreter lock */
+	int gil;		   /* threads: enum gil_mode */
 	int cpus;		   /* images computing at once; 0 = CPUs */
 	double switch_interval_ms; /* --gil: hold time before offering */
 	int yield_rows;		   /* coop: rows between yields, 0 = none */

@@ -16,6 +16,7 @@
 #include "colour.h"
 #include "error.h"
 #include "hook.h"
+#include "http.h"
 #include "image.h"
 #include "membuf.h"
 #include "ops.h"
@@ -48,18 +49,22 @@ struct job {
 	int strip_gps; /* --strip-gps */
 	struct colour_opts
 		colour; /* --export-profile, --import-profile, --intent */
+	struct http_opts http; /* URL inputs: --timeout, --max-body, ... */
 };
 
 /* One input image and where its output goes.  Strings are the batch's. */
 struct task {
-	const char *in_path;  /* path to open */
+	const char *in_path;  /* path to open; NULL for a URL */
+	const char *url;      /* http(s) URL to download, or NULL */
 	const char *out_path; /* final output path */
-	const char *rel_in;   /* input relative to INPUT_DIR, for messages */
+	const char *rel_in;   /* input relative to INPUT_DIR (or the URL) */
 	const char *rel_out;  /* output relative to OUTPUT_DIR */
 	enum codec_id in_codec;
 	enum codec_id out_codec;
 	uint64_t in_bytes;
 };
+
+#define TASK_SPANS 16
 
 /* Stage boundaries recorded for --trace and the timeline. */
 enum pipe_stage {
@@ -87,19 +92,46 @@ struct task_result {
 	uint64_t bytes_out;
 	unsigned meta;	 /* META_* blocks written to the output */
 	char colour[64]; /* the colour transform that ran, "" for none */
+	/* URL inputs: the download (http.h); all 0 for files. */
+	int http_status;
+	double dl_s;
+	uint64_t dl_bytes;
+	/*
+	 * When the CPU work began (pipeline_finish: after the read and any
+	 * wait for a CPU slot), and the CPU time this thread spent on it.
+	 */
+	double compute_start_s;
+	double cpu_s;
+	/*
+	 * The spans in which the task really computed, for coop, where an
+	 * image that yields mid-image shares the one thread with others:
+	 * [from, to] seconds since the batch start, the last span extended
+	 * when there are more.  nspans 0: one span, compute_start_s to the
+	 * end of PIPE_ENCODE (every other mode).
+	 */
+	int nspans;
+	float spans[TASK_SPANS][2];
 };
 
 /*
  * File I/O of a task, replaceable by the executor (coop reads and writes on
  * its loop; --gil releases its lock around I/O).  write_file must be atomic:
  * temporary file in the target's folder, then rename, and no file at all
- * left behind on failure.
+ * left behind on failure.  fetch downloads a URL input (coop: on its loop;
+ * NULL: the blocking http_fetch).  c_enter and c_leave, when set, are
+ * called around the work a C extension does without holding an
+ * interpreter's lock (decode, the ops, encode): --gil=release-in-c.
  */
 struct pipeline_io {
 	int (*read_file)(void *ctx, const char *path, struct membuf *out,
 			 struct imgpipe_error *err);
 	int (*write_file)(void *ctx, const char *path,
 			  const struct membuf *data, struct imgpipe_error *err);
+	int (*fetch)(void *ctx, const struct http_opts *o, const char *url,
+		     struct membuf *out, struct http_info *info,
+		     struct imgpipe_error *err);
+	void (*c_enter)(void *ctx);
+	void (*c_leave)(void *ctx);
 	void *ctx;
 };
 
@@ -177,6 +209,22 @@ void worker_share_bufs(struct worker *w, struct worker *owner);
  */
 int pipeline_run(const struct job *job, const struct task *t, struct worker *w,
 		 struct task_result *res);
+
+/*
+ * pipeline_run in two halves, for executors that wait for an input outside
+ * a CPU slot (URL inputs): pipeline_fetch starts the task (res reset, the
+ * file read or URL downloaded into w->in through w->io); when it returns 0,
+ * pipeline_finish does the rest from in (usually that w->in) on worker c,
+ * whose buffers, hook and io (for the write) it uses, and which may be
+ * another worker than w, on another thread, as the executor decides (c's
+ * own in is untouched).  Each fills *res as pipeline_run does and returns
+ * res->status; pipeline_run(job, t, w, res) is the two on w.
+ */
+int pipeline_fetch(const struct job *job, const struct task *t,
+		   struct worker *w, struct task_result *res);
+int pipeline_finish(const struct job *job, const struct task *t,
+		    const struct membuf *in, struct worker *c,
+		    struct task_result *res);
 
 /*
  * Dry run: read only the header of t's input and fill res's sizes (the

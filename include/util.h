@@ -30,6 +30,9 @@ int util_cmp_double(const void *a, const void *b);
 /* Seconds from an arbitrary fixed point, CLOCK_MONOTONIC. */
 double util_now_s(void);
 
+/* CPU seconds the calling thread has used, CLOCK_THREAD_CPUTIME_ID. */
+double util_thread_cpu_s(void);
+
 /* CPUs this process may run on (its affinity mask), at least 1. */
 int util_cpus(void);
 

@@ -20,7 +20,6 @@
 
 /* The default mode (README, imgpipe(1)). */
 #define CLI_DEFAULT_MODE "threads"
-#define CLI_MAX_JOBS	 1024
 
 enum {
 	OPT_SPLIT = 256,

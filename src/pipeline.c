@@ -34,6 +34,9 @@ posix_write(void *ctx, const char *path, const struct membuf *data,
 static const struct pipeline_io posix_io = {
 	.read_file = posix_read,
 	.write_file = posix_write,
+	.fetch = NULL,
+	.c_enter = NULL,
+	.c_leave = NULL,
 	.ctx = NULL,
 };
 
@@ -336,9 +339,24 @@ output_meta(const struct job *job, const struct codec *in,
 	return meta_policy_apply(meta, &p, err);
 }
 
+/* The io's c_enter/c_leave around C-library work, when set. */
+static void
+c_enter(const struct pipeline_io *io)
+{
+	if (io->c_enter != NULL)
+		io->c_enter(io->ctx);
+}
+
+static void
+c_leave(const struct pipeline_io *io)
+{
+	if (io->c_leave != NULL)
+		io->c_leave(io->ctx);
+}
+
 static int
-run(const struct job *job, const struct task *t, struct worker *w,
-    struct task_result *res, struct imgpipe_error *err)
+compute(const struct job *job, const struct task *t, const struct membuf *src,
+	struct worker *w, struct task_result *res, struct imgpipe_error *err)
 {
 	const struct pipeline_io *io = w->io ? w->io : &posix_io;
 	const struct codec *in, *out = codec_get(t->out_codec);
@@ -348,16 +366,12 @@ run(const struct job *job, const struct task *t, struct worker *w,
 	struct image_info info = { 0 };
 	int rc;
 
-	rc = io->read_file(io->ctx, t->in_path, &w->in, err);
-	mark(w, res, PIPE_READ);
-	if (rc != 0)
-		return rc;
-	in = codec_sniff(w->in.data, w->in.len);
+	in = codec_sniff(src->data, src->len);
 	if (in == NULL || out == NULL)
 		return error_set(err, IMGPIPE_EFORMAT, CODEC_NOT_AN_IMAGE);
 	if (reserve_resolved(b, job->spec->n) != 0)
 		return error_set(err, IMGPIPE_ENOMEM, "out of memory");
-	rc = plan(job, in, &w->in, &info, b->resolved, err);
+	rc = plan(job, in, src, &info, b->resolved, err);
 	res->w_in = info.w;
 	res->h_in = info.h;
 	if (rc != 0)
@@ -373,11 +387,16 @@ run(const struct job *job, const struct task *t, struct worker *w,
 		dopts.scale_denom =
 			pipeline_shrink_denom(info.w, info.h, &b->resolved[0]);
 	image_meta_release(&w->meta);
-	rc = in->decode(w->in.data, w->in.len, &dopts, &b->a, &w->meta,
+	c_enter(io);
+	rc = in->decode(src->data, src->len, &dopts, &b->a, &w->meta,
 			&w->hook, err);
+	c_leave(io);
 	mark(w, res, PIPE_DECODE);
-	if (rc == 0)
+	if (rc == 0) {
+		c_enter(io);
 		rc = transform(job, w, info.orientation, out, res, err);
+		c_leave(io);
+	}
 	mark(w, res, PIPE_OPS);
 	if (rc != 0)
 		return rc;
@@ -385,48 +404,102 @@ run(const struct job *job, const struct task *t, struct worker *w,
 	res->h_out = b->a.h;
 	res->meta = output_meta(job, in, out, &b->a, &w->meta, err);
 	membuf_reset(&w->out);
+	c_enter(io);
 	rc = out->encode(&b->a, &w->meta, &job->enc, &w->out, &w->hook, err);
+	c_leave(io);
 	mark(w, res, PIPE_ENCODE);
-	if (rc != 0)
-		return rc;
-	rc = io->write_file(io->ctx, t->out_path, &w->out, err);
-	mark(w, res, PIPE_WRITE);
-	res->bytes_out = rc == 0 ? w->out.len : 0;
+	return rc;
+}
+
+/* Fill res's status, error and end from rc and err (every task's end). */
+static int
+conclude(const struct worker *w, struct task_result *res, int rc,
+	 struct imgpipe_error *err)
+{
+	/* On success err holds the decoder's warning, if any. */
+	if (rc == 0)
+		util_fmt(res->error, sizeof(res->error), "%s", err->msg);
+	res->end_s = util_now_s() - w->t0;
+	res->status = rc;
+	if (rc != 0) {
+		if (rc == IMGPIPE_ECANCEL && err->msg[0] == '\0')
+			util_fmt(err->msg, sizeof(err->msg), "interrupted");
+		/*
+		 * Robustness: copy the string only, not the whole array: the
+		 * bytes after err.msg's NUL are uninitialised, and procs sends
+		 * res through a pipe (valgrind flags it).  res is zeroed at
+		 * the start.
+		 */
+		util_fmt(res->error, sizeof(res->error), "%s", err->msg);
+		res->w_out = res->h_out = 0;
+		res->meta = 0;
+	}
 	return rc;
 }
 
 int
-pipeline_run(const struct job *job, const struct task *t, struct worker *w,
-	     struct task_result *res)
+pipeline_fetch(const struct job *job, const struct task *t, struct worker *w,
+	       struct task_result *res)
 {
+	const struct pipeline_io *io = w->io ? w->io : &posix_io;
 	struct imgpipe_error err;
+	struct http_info info = { 0 };
 	int rc;
 
 	memset(res, 0, sizeof(*res));
 	error_clear(&err);
 	res->worker = w->id;
 	res->start_s = util_now_s() - w->t0;
-	w->hook.pending = 0;
-	rc = run(job, t, w, res, &err);
-	/* On success err holds the decoder's warning, if any. */
-	if (rc == 0)
-		util_fmt(res->error, sizeof(res->error), "%s", err.msg);
-	image_meta_release(&w->meta);
-	res->end_s = util_now_s() - w->t0;
-	res->status = rc;
-	if (rc != 0) {
-		if (rc == IMGPIPE_ECANCEL && err.msg[0] == '\0')
-			util_fmt(err.msg, sizeof(err.msg), "interrupted");
-		/*
-		 * Robustness: copy the string only, not the whole array: the
-		 * bytes after err.msg's NUL are uninitialised, and procs sends
-		 * res through a pipe (valgrind flags it).  res is zeroed above.
-		 */
-		util_fmt(res->error, sizeof(res->error), "%s", err.msg);
-		res->w_out = res->h_out = 0;
-		res->meta = 0;
+	if (t->url != NULL) {
+		rc = io->fetch != NULL
+			     ? io->fetch(io->ctx, &job->http, t->url, &w->in,
+					 &info, &err)
+			     : http_fetch(&job->http, t->url, &w->in, &info,
+					  &err);
+		res->http_status = info.status;
+		res->dl_s = info.seconds;
+		res->dl_bytes = info.bytes;
+	} else {
+		rc = io->read_file(io->ctx, t->in_path, &w->in, &err);
 	}
-	return rc;
+	mark(w, res, PIPE_READ);
+	if (rc != 0)
+		return conclude(w, res, rc, &err);
+	return 0;
+}
+
+int
+pipeline_finish(const struct job *job, const struct task *t,
+		const struct membuf *in, struct worker *c,
+		struct task_result *res)
+{
+	const struct pipeline_io *io = c->io ? c->io : &posix_io;
+	struct imgpipe_error err;
+	double cpu0;
+	int rc;
+
+	error_clear(&err);
+	c->hook.pending = 0;
+	res->compute_start_s = util_now_s() - c->t0;
+	cpu0 = util_thread_cpu_s();
+	rc = compute(job, t, in, c, res, &err);
+	res->cpu_s = util_thread_cpu_s() - cpu0;
+	image_meta_release(&c->meta);
+	if (rc == 0) {
+		rc = io->write_file(io->ctx, t->out_path, &c->out, &err);
+		mark(c, res, PIPE_WRITE);
+		res->bytes_out = rc == 0 ? c->out.len : 0;
+	}
+	return conclude(c, res, rc, &err);
+}
+
+int
+pipeline_run(const struct job *job, const struct task *t, struct worker *w,
+	     struct task_result *res)
+{
+	int rc = pipeline_fetch(job, t, w, res);
+
+	return rc != 0 ? rc : pipeline_finish(job, t, &w->in, w, res);
 }
 
 int
@@ -445,7 +518,18 @@ pipeline_plan(const struct job *job, const struct task *t,
 	error_clear(&err);
 	membuf_init(&buf);
 	resolved = xcalloc(job->spec->n + 1, sizeof(*resolved));
-	rc = fileio_read(t->in_path, &buf, &err);
+	if (t->url != NULL) {
+		struct http_opts o = job->http;
+		struct http_info hi = { 0 };
+
+		o.head_only = 1;
+		rc = http_fetch(&o, t->url, &buf, &hi, &err);
+		res->http_status = hi.status;
+		res->dl_s = hi.seconds;
+		res->dl_bytes = hi.bytes;
+	} else {
+		rc = fileio_read(t->in_path, &buf, &err);
+	}
 	in = rc == 0 ? codec_sniff(buf.data, buf.len) : NULL;
 	if (rc == 0 && in == NULL)
 		rc = error_set(&err, IMGPIPE_EFORMAT, CODEC_NOT_AN_IMAGE);

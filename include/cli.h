@@ -22,10 +22,10 @@ struct spec;
 
 struct cli_options {
 	const char *input_dir, *output_dir; /* borrowed from argv */
-	const char *urls; /* --urls FILE ("-": stdin); input_dir is NULL */
-	const char *pipeline;		    /* -p text; "" = no ops */
-	const char *mode;		    /* -m, a name of the README */
-	int workers; /* workers the mode really uses (seq: 1) */
+	const char *urls;     /* --urls FILE ("-": stdin); input_dir is NULL */
+	const char *pipeline; /* -p text; "" = no ops */
+	const char *mode;     /* -m, a name of the README */
+	int workers;	      /* workers the mode really uses (seq: 1) */
 
 	/* Everything of struct job but the spec, which main parses. */
 	struct job job;
@@ -62,7 +62,7 @@ struct cli_options {
  * -j's cap: local files, and URL inputs with procs; URL inputs with
  * threads or coop (transfers in flight, README "URL inputs").
  */
-#define CLI_MAX_JOBS 1024
+#define CLI_MAX_JOBS	 1024
 #define CLI_MAX_URL_JOBS 4096
 
 /* What cli_parse found the user asked for. */

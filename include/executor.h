@@ -21,7 +21,7 @@ struct worker;
 /* --gil: how the simulated interpreter lock is held (gil.h). */
 enum gil_mode {
 	GIL_OFF,
-	GIL_HOLD,	  /* through all pipeline code: pure Python */
+	GIL_HOLD,	 /* through all pipeline code: pure Python */
 	GIL_RELEASE_IN_C /* dropped inside decode, ops, encode: Pillow */
 };
 

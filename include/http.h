@@ -21,32 +21,34 @@
 struct imgpipe_error;
 struct membuf;
 
-#define HTTP_TIMEOUT_S	   30.0			   /* --timeout */
+#define HTTP_TIMEOUT_S	   30.0			  /* --timeout */
 #define HTTP_MAX_BODY	   (256ull * 1024 * 1024) /* --max-body */
-#define HTTP_RETRIES	   2			   /* --retries */
+#define HTTP_RETRIES	   2			  /* --retries */
 #define HTTP_MAX_REDIRECTS 5
 /* Bytes --dry-run asks for (a range request) to read an image's header. */
-#define HTTP_PLAN_BYTES (256u * 1024)
+#define HTTP_PLAN_BYTES	   (256u * 1024)
 
 /* What every download of a batch obeys.  Read-only while workers run. */
 struct http_opts {
-	double timeout_s;  /* connect, and the whole transfer, each attempt */
-	uint64_t max_body; /* bytes; checked on Content-Length and streaming */
-	int retries;	   /* further attempts after a retryable failure */
+	double timeout_s;   /* connect, and the whole transfer, each attempt */
+	uint64_t max_body;  /* bytes; checked on Content-Length and streaming */
+	int retries;	    /* further attempts after a retryable failure */
 	const char *cacert; /* PEM bundle to verify against; NULL: system */
 	/* Non-zero: only the first HTTP_PLAN_BYTES (Range), for --dry-run. */
 	int head_only;
 };
 
-#define HTTP_OPTS_DEFAULT                                                  \
-	{ HTTP_TIMEOUT_S, HTTP_MAX_BODY, HTTP_RETRIES, NULL, 0 }
+#define HTTP_OPTS_DEFAULT                                            \
+	{                                                            \
+		HTTP_TIMEOUT_S, HTTP_MAX_BODY, HTTP_RETRIES, NULL, 0 \
+	}
 
 /* What a download did: the report's fields.  Filled also on failure. */
 struct http_info {
-	int status;	   /* last HTTP status; 0 when none arrived */
-	double seconds;	   /* all attempts and backoff waits together */
-	uint64_t bytes;	   /* body bytes of the attempt that counted */
-	int attempts;	   /* 1 + retries used */
+	int status;	/* last HTTP status; 0 when none arrived */
+	double seconds; /* all attempts and backoff waits together */
+	uint64_t bytes; /* body bytes of the attempt that counted */
+	int attempts;	/* 1 + retries used */
 };
 
 /*
@@ -65,9 +67,8 @@ int http_is_url(const char *s);
  * the caller's to name), or IMGPIPE_ECANCEL.  On failure out holds no
  * partial body the caller could mistake for the image (len 0).
  */
-int http_fetch(const struct http_opts *o, const char *url,
-	       struct membuf *out, struct http_info *info,
-	       struct imgpipe_error *err);
+int http_fetch(const struct http_opts *o, const char *url, struct membuf *out,
+	       struct http_info *info, struct imgpipe_error *err);
 
 /*
  * One attempt of a download, for a multi driver: http_xfer_new sets up an

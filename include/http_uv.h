@@ -23,20 +23,19 @@ struct http_uv {
 	uv_loop_t *loop;
 	void *multi; /* CURLM * */
 	uv_timer_t timer;
-	int running;   /* transfers curl still runs */
-	int closing;   /* http_uv_close called */
+	int running; /* transfers curl still runs */
+	int closing; /* http_uv_close called */
 };
 
 /* Set d up on loop: 0, or IMGPIPE_ENOMEM / IMGPIPE_EIO with the reason. */
-int http_uv_init(struct http_uv *d, uv_loop_t *loop,
-		 struct imgpipe_error *err);
+int http_uv_init(struct http_uv *d, uv_loop_t *loop, struct imgpipe_error *err);
 
 /*
  * Start x's current attempt; done(ctx, result) runs once, on the loop,
  * when it ends (also when http_uv_abort cut it short).  0 or IMGPIPE_EIO.
  */
-int http_uv_start(struct http_uv *d, struct http_xfer *x,
-		  http_uv_done_fn *done, void *ctx, struct imgpipe_error *err);
+int http_uv_start(struct http_uv *d, struct http_xfer *x, http_uv_done_fn *done,
+		  void *ctx, struct imgpipe_error *err);
 
 /*
  * Cancellation: end every transfer in flight now (each owner's done sees

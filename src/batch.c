@@ -389,6 +389,7 @@ add_task(struct builder *bd, char *rel, char *full, const struct codec *c,
 				      bd->cap_tasks * sizeof(*bd->mtimes));
 	}
 	t = &b->tasks[b->n];
+	memset(t, 0, sizeof(*t));
 	t->rel_in = rel;
 	t->in_path = full;
 	t->rel_out = batch_output_name(rel, out);

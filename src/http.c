@@ -18,8 +18,8 @@
 #include "util.h"
 
 /* Backoff before retry k (0-based): 0.5 s doubling, at most 8 s. */
-#define HTTP_BACKOFF_S	   0.5
-#define HTTP_BACKOFF_MAX_S 8.0
+#define HTTP_BACKOFF_S	       0.5
+#define HTTP_BACKOFF_MAX_S     8.0
 /* A Retry-After beyond this is not waited for: the attempt fails. */
 #define HTTP_RETRY_AFTER_MAX_S 30
 
@@ -127,8 +127,8 @@ setup(struct http_xfer *x, const char *url)
 	bad |= curl_easy_setopt(e, CURLOPT_URL, url) != CURLE_OK;
 	bad |= curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https") !=
 	       CURLE_OK;
-	bad |= curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR,
-				"http,https") != CURLE_OK;
+	bad |= curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https") !=
+	       CURLE_OK;
 	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
 	curl_easy_setopt(e, CURLOPT_MAXREDIRS, (long)HTTP_MAX_REDIRECTS);
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, ms);
@@ -212,17 +212,14 @@ retryable(CURLcode rc, long code)
 	case CURLE_RECV_ERROR:
 	case CURLE_SEND_ERROR:
 	case CURLE_GOT_NOTHING:
-	case CURLE_PARTIAL_FILE:
-		return 1;
-	default:
-		return 0;
+	case CURLE_PARTIAL_FILE: return 1;
+	default: return 0;
 	}
 }
 
 /* The one line for a failed attempt. */
 static int
-describe(struct http_xfer *x, CURLcode rc, long code,
-	 struct imgpipe_error *err)
+describe(struct http_xfer *x, CURLcode rc, long code, struct imgpipe_error *err)
 {
 	const char *why = x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc);
 
@@ -242,8 +239,7 @@ describe(struct http_xfer *x, CURLcode rc, long code,
 	case CURLE_TOO_MANY_REDIRECTS:
 		return error_set(err, IMGPIPE_ENET, "more than %d redirects",
 				 HTTP_MAX_REDIRECTS);
-	default:
-		return error_set(err, IMGPIPE_ENET, "%s", why);
+	default: return error_set(err, IMGPIPE_ENET, "%s", why);
 	}
 }
 

@@ -388,8 +388,8 @@ compute(const struct job *job, const struct task *t, const struct membuf *src,
 			pipeline_shrink_denom(info.w, info.h, &b->resolved[0]);
 	image_meta_release(&w->meta);
 	c_enter(io);
-	rc = in->decode(src->data, src->len, &dopts, &b->a, &w->meta,
-			&w->hook, err);
+	rc = in->decode(src->data, src->len, &dopts, &b->a, &w->meta, &w->hook,
+			err);
 	c_leave(io);
 	mark(w, res, PIPE_DECODE);
 	if (rc == 0) {
@@ -451,11 +451,10 @@ pipeline_fetch(const struct job *job, const struct task *t, struct worker *w,
 	res->worker = w->id;
 	res->start_s = util_now_s() - w->t0;
 	if (t->url != NULL) {
-		rc = io->fetch != NULL
-			     ? io->fetch(io->ctx, &job->http, t->url, &w->in,
-					 &info, &err)
-			     : http_fetch(&job->http, t->url, &w->in, &info,
-					  &err);
+		rc = io->fetch != NULL ? io->fetch(io->ctx, &job->http, t->url,
+						   &w->in, &info, &err)
+				       : http_fetch(&job->http, t->url, &w->in,
+						    &info, &err);
 		res->http_status = info.status;
 		res->dl_s = info.seconds;
 		res->dl_bytes = info.bytes;

@@ -314,7 +314,9 @@ fuzz_task(const uint8_t *data, size_t size)
 {
 	unsigned opt = size > 0 ? data[size - 1] : 0;
 	struct fuzz_input in = { data, size };
-	struct pipeline_io io = { fuzz_mem_read, fuzz_mem_write, &in };
+	struct pipeline_io io = { .read_file = fuzz_mem_read,
+				  .write_file = fuzz_mem_write,
+				  .ctx = &in };
 	const struct codec *c = codec_sniff(data, size);
 	struct task_result res;
 	struct task t = { 0 };

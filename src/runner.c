@@ -50,6 +50,10 @@ build(const struct cli_options *o, struct batch *b, struct imgpipe_error *err)
 		.create_dirs = !o->dry_run,
 	};
 
+	/* Until batch_build reads URL lists. */
+	if (o->urls != NULL)
+		return error_set(err, IMGPIPE_ESPEC,
+				 "--urls: URL lists are not read yet");
 	return batch_build(&bo, b, err);
 }
 

@@ -231,7 +231,8 @@ http_uv_start(struct http_uv *d, struct http_xfer *x, http_uv_done_fn *done,
 	r->ctx = ctx;
 	curl_easy_setopt(r->easy, CURLOPT_PRIVATE, (char *)(void *)r);
 	/* The multi handle calls on_curl_timer (0): the start is queued. */
-	if (d->closing || curl_multi_add_handle(d->multi, r->easy) != CURLM_OK) {
+	if (d->closing ||
+	    curl_multi_add_handle(d->multi, r->easy) != CURLM_OK) {
 		free(r);
 		return error_set(err, IMGPIPE_EIO, "cannot start the download");
 	}

@@ -1,7 +1,8 @@
 # Hostile servers, in every mode, in one batch with good URLs: a 404, a 500,
 # a redirect loop, a drip past --timeout, a body shorter than its
 # Content-Length, a body over --max-body (by Content-Length and chunked), a
-# reset mid-body and an HTML page each give one error line naming the URL;
+# reset mid-body and an HTML page each give one error line naming the URL,
+# the same line in every mode;
 # the good URLs are written, exit 1, no partial and no temporary file.
 # Then the retries: 503 twice is overcome by the default --retries 2 and
 # not by --retries 1.
@@ -44,7 +45,7 @@ for cfg in $configs; do
 	mode=${cfg%%:*}
 	extra=
 	[ "$cfg" = "$mode" ] || extra=${cfg#*:}
-	tag="$mode $extra"
+	tag="$mode${extra:+ $extra}"
 	out=$T/out-$(echo "$cfg" | tr -c 'a-z0-9\n' _)
 	# shellcheck disable=SC2086
 	expect 1 -m "$mode" $extra -j 4 -p "$job" --no-progress \
@@ -59,6 +60,16 @@ for cfg in $configs; do
 		cat "$T/checks"
 		nfail=$((nfail + $(wc -l <"$T/checks")))
 		sed 's/^/  | /' "$T/stderr"
+	fi
+	# The same server gives the same line in every mode (one client
+	# code judges both the blocking and the multi transfers).
+	grep -F "$base/" "$T/stderr" | LC_ALL=C sort >"$T/lines-$mode$extra"
+	if [ -z "${ref_lines:-}" ]; then
+		ref_lines=$T/lines-$mode$extra
+		ref_tag=$tag
+	elif ! cmp -s "$ref_lines" "$T/lines-$mode$extra"; then
+		fail "$tag: error lines differ from $ref_tag's:"
+		diff "$ref_lines" "$T/lines-$mode$extra" | sed 's/^/  | /'
 	fi
 	# Only the good ones, whole; nothing of a bad one, not even a
 	# temporary file.

@@ -47,7 +47,7 @@ for cfg in $configs; do
 	mode=${cfg%%:*}
 	extra=
 	[ "$cfg" = "$mode" ] || extra=${cfg#*:}
-	tag="$mode $extra"
+	tag="$mode${extra:+ $extra}"
 	out=$T/out-$(echo "$cfg" | tr -c 'a-z0-9\n' _)
 	# shellcheck disable=SC2086
 	expect 0 -m "$mode" $extra -j 4 -p "$job" --no-progress \
@@ -145,12 +145,19 @@ grep -q "sub/dogs-portrait-orient8" "$T/stdout" ||
 tag=report
 expect 0 -p "$job" --no-progress --report "$T/r.json" --urls "$T/urls" \
     "$T/outr"
-ok=$(report_get "$T/r.json" "all(f['url'].startswith('$base/') and
-    f['http_status'] == 200 and f['download_s'] > 0 and f['cpu_s'] > 0 and
-    f['download_bytes'] == __import__('os').path.getsize(
-    '$in/' + f['url'][len('$base/'):]) for f in r['files'])
-    and len(r['files']) == $(nfiles "$in")" 2>&1)
-[ "$ok" = True ] || fail "$tag: url, http_status, download_s, download_bytes or cpu_s wrong ($ok)"
+ok=$(python3 - "$T/r.json" "$base/" "$in/" <<'EOF'
+import json, os, sys
+r = json.load(open(sys.argv[1]))
+base, root = sys.argv[2], sys.argv[3]
+bad = [f for f in r["files"]
+       if not f["url"].startswith(base) or f["http_status"] != 200
+       or not f["download_s"] > 0 or not f["cpu_s"] > 0
+       or f["download_bytes"] != os.path.getsize(root + f["url"][len(base):])]
+print(len(r["files"]), [f["url"] for f in bad])
+EOF
+)
+[ "$ok" = "$(nfiles "$in") []" ] ||
+    fail "$tag: url, http_status, download_s, download_bytes or cpu_s wrong (files, wrong ones: $ok)"
 
 # "--urls -" reads the list from stdin.
 tag=stdin

@@ -26,6 +26,7 @@ struct http_uv_req {
 struct http_uv_sock {
 	uv_poll_t poll;
 	curl_socket_t fd;
+	int events; /* UV_READABLE, UV_WRITABLE: what curl waits for */
 	struct http_uv *d;
 	struct http_uv_sock *prev, *next;
 };
@@ -85,14 +86,20 @@ on_poll(uv_poll_t *h, int status, int events)
 	struct http_uv *d = s->d;
 	int flags = 0;
 
-	if (status < 0)
+	/*
+	 * An error (libuv: POLLERR, a reset) comes with what curl waited
+	 * for: curl then reads or writes, meets the socket's own errno, and
+	 * gives the line the blocking modes give ("connection reset"); the
+	 * error bit alone would be "select/poll returned error".
+	 */
+	if (status < 0) {
 		flags = CURL_CSELECT_ERR;
-	else {
-		if (events & UV_READABLE)
-			flags |= CURL_CSELECT_IN;
-		if (events & UV_WRITABLE)
-			flags |= CURL_CSELECT_OUT;
+		events = s->events;
 	}
+	if (events & UV_READABLE)
+		flags |= CURL_CSELECT_IN;
+	if (events & UV_WRITABLE)
+		flags |= CURL_CSELECT_OUT;
 	curl_multi_socket_action(d->multi, s->fd, flags, &d->running);
 	drain(d);
 }
@@ -187,6 +194,7 @@ on_curl_socket(CURL *easy, curl_socket_t fd, int what, void *userp,
 		events |= UV_READABLE;
 	if (what == CURL_POLL_OUT || what == CURL_POLL_INOUT)
 		events |= UV_WRITABLE;
+	s->events = events;
 	uv_poll_start(&s->poll, events, on_poll);
 	return 0;
 }

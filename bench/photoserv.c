@@ -785,6 +785,7 @@ try_request(struct conn *c)
 {
 	char *end, req[MAX_HEADER + 1];
 	size_t i;
+	int nul;
 
 	if (c->busy || c->closing)
 		return;
@@ -795,7 +796,12 @@ try_request(struct conn *c)
 	for (i = 0; i < (end ? (size_t)(end - req) : c->len); i++)
 		if (req[i] == '\n' && (i == 0 || req[i - 1] != '\r'))
 			break;
-	if (!end && i == c->len && c->len < sizeof(c->buf)) {
+	/*
+	 * strstr stops at a NUL byte, so an end found has none before it;
+	 * without an end, a NUL is refused at once rather than waited past.
+	 */
+	nul = !end && memchr(c->buf, '\0', c->len) != NULL;
+	if (!nul && !end && i == c->len && c->len < sizeof(c->buf)) {
 		if (!c->reading && uv_read_start((uv_stream_t *)&c->tcp,
 						 on_alloc, on_read) == 0)
 			c->reading = 1;
@@ -803,8 +809,7 @@ try_request(struct conn *c)
 	}
 	c->busy = 1;
 	nrequests++;
-	if (end && i == (size_t)(end - req) &&
-	    memchr(req, '\0', c->len) == NULL) {
+	if (end && i == (size_t)(end - req)) {
 		end[2] = '\0';
 		c->reqlen = (size_t)(end - req) + 4;
 		if (parse_request(c, req) == 0)

@@ -13,10 +13,19 @@ T=$(mktemp -d "${TMPDIR:-/tmp}/imgpipe-cli.XXXXXX")
 _stop_pids=""
 _at_exit()
 {
+	_st=$?
 	for _p in $_stop_pids; do
 		kill "$_p" 2>/dev/null && wait "$_p" 2>/dev/null
 	done
+	# A sanitizer report from a server fails the test too.
+	if grep -l -e 'Sanitizer' -e 'runtime error:' "$T"/serve.*.out \
+	    >/dev/null 2>&1; then
+		echo "FAIL: sanitizer report from photoserv:"
+		sed 's/^/  | /' "$T"/serve.*.out
+		_st=1
+	fi
 	rm -rf "$T"
+	exit "$_st"
 }
 trap '_at_exit' EXIT
 trap 'exit 129' HUP INT TERM

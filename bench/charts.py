@@ -163,9 +163,38 @@ def bar_chart(title, subtitle, xlabel, items):
     return _doc(W, H, body)
 
 
+def trace_spans(events):
+    """The timeline's spans from --trace events: per task one pale span
+    from its start to its end (waiting: the read or download, a CPU slot,
+    the write) and a solid one per "compute" phase inside it, as
+    (tid, start_s, end_s, name, kind) with kind "wait" or "compute".  A
+    trace without phases gives each task one solid span."""
+    tasks = [e for e in events if e.get("cat") == "task"]
+    phases = {}
+    for e in events:
+        if e.get("cat") == "phase" and e.get("name") == "compute":
+            phases.setdefault(e["tid"], []).append(e)
+    has_phases = any(e.get("cat") == "phase" for e in events)
+    out = []
+    for t in tasks:
+        s, e = t["ts"] / 1e6, (t["ts"] + t["dur"]) / 1e6
+        if not has_phases:
+            out.append((t["tid"], s, e, t["name"], "compute"))
+            continue
+        out.append((t["tid"], s, e, t["name"], "wait"))
+        for p in phases.get(t["tid"], []):
+            if t["ts"] <= p["ts"] <= t["ts"] + t["dur"]:
+                out.append((t["tid"], p["ts"] / 1e6,
+                            (p["ts"] + p["dur"]) / 1e6, t["name"],
+                            "compute"))
+    return out
+
+
 def timeline_chart(title, subtitle, panels, names):
-    """PANELS: [(label, wall_s, workers, [(tid, start_s, end_s, name)])];
-    each input keeps one colour (by its index in NAMES) in every panel."""
+    """PANELS: [(label, wall_s, workers, spans)], each span (tid, start_s,
+    end_s, name) or with a fifth field, kind: "wait" (drawn pale) or
+    "compute" (solid, the default; trace_spans makes them); each input
+    keeps one colour (by its index in NAMES) in every panel."""
     W, L, R, T, lane = 860, 130, 20, 60, 13
     tmax = max(p[1] for p in panels) or 1
     pw = W - L - R
@@ -183,13 +212,16 @@ def timeline_chart(title, subtitle, panels, names):
                           color="#555"))
         rows = max(workers, 1)
         body.append(_rect(L, y + 4, pw, rows * lane, "#f4f4f4"))
-        for tid, s, e, name in spans:
+        for tid, s, e, name, *kind in spans:
             i = names.index(name) if name in names else 0
             hue = (i * 137.508) % 360
+            wait = kind == ["wait"]
             body.append(_rect(X(s), y + 4 + (tid % rows) * lane + 1,
                               X(e) - X(s), lane - 2,
                               f"hsl({hue:.0f},65%,{45 + 10 * (i % 3)}%)",
-                              f"{name}: {s:.3f}-{e:.3f} s, worker {tid}"))
+                              f"{name}: {'waiting' if wait else 'computing'}"
+                              f" {s:.3f}-{e:.3f} s, worker {tid}",
+                              0.25 if wait else 1.0))
         if rows <= 16:
             for r in range(rows):
                 body.append(_text(L + 3, y + 4 + r * lane + lane - 3,
@@ -202,7 +234,8 @@ def timeline_chart(title, subtitle, panels, names):
                  _text(X(t), y + 14, f"{t:g}", 10, "middle")]
     body.append(_text(L + pw / 2, y + 34, "seconds since the batch started;"
                       " rows: workers (coop: images in flight); one colour"
-                      " per image", 11, "middle"))
+                      " per image: pale waiting, solid computing", 11,
+                      "middle"))
     return _doc(W, H, body)
 
 

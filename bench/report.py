@@ -235,8 +235,7 @@ def timeline_svg(study, sums):
         if not os.path.exists(path):
             continue
         ev = json.load(open(path))["traceEvents"]
-        spans = [(e["tid"], e["ts"] / 1e6, (e["ts"] + e["dur"]) / 1e6,
-                  e["name"]) for e in ev if e.get("cat") == "task"]
+        spans = charts.trace_spans(ev)
         if names is None:
             names = sorted({s[3] for s in spans})
         wall = max(s[2] for s in spans) if spans else 0
@@ -244,7 +243,8 @@ def timeline_svg(study, sums):
         panels.append((tag, wall, workers, spans))
     return charts.timeline_chart(
         "Who ran which image when: one run per mode (from --trace)",
-        "thumbnail job, last round; each bar is one image from start to end",
+        "thumbnail job, last round; each bar is one image from start to end,"
+        " solid while it computes",
         panels, names or [])
 
 

@@ -96,13 +96,12 @@ run_urls(struct exec_batch *b)
 #pragma omp parallel num_threads(j)
 	{
 		struct worker *w = &own[omp_get_thread_num()];
-		int ran = 0;
 
 #pragma omp for schedule(dynamic, 1) nowait
 		for (k = 0; k < n; k++)
-			ran |= exec_task_gated(b, b->order[k], w, &gate);
-		if (ran)
-			worker_retire(w);
+			exec_task_gated(b, b->order[k], w, &gate);
+		/* its body buffer only: no heap trim (exec_threads.c) */
+		worker_release(w);
 	}
 	for (int i = 0; i < j; i++)
 		worker_release(&own[i]);

@@ -180,16 +180,20 @@ static void
 url_loop(struct thread_ctx *t)
 {
 	struct pool *p = t->pool;
-	size_t i, ran = 0;
+	size_t i;
 
 	if (p->ec->gil)
 		gil_acquire(&t->gh);
 	while (exec_take(p->b, &i))
-		ran += (size_t)exec_task_gated(p->b, i, &t->w, &t->gate);
+		exec_task_gated(p->b, i, &t->w, &t->gate);
 	if (p->ec->gil)
 		gil_release(&t->gh);
-	if (ran > 0)
-		worker_retire(&t->w);
+	/*
+	 * Only the body buffer is this worker's: no heap trim (worker_retire),
+	 * which thousands of threads ending one after another would each run
+	 * over the shared heap, in the kernel, while the others still work.
+	 */
+	worker_release(&t->w);
 }
 
 /*

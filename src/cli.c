@@ -461,6 +461,7 @@ parse_tuning(int c, const char *arg, struct cli_options *o, struct seen *s,
 
 	switch (c) {
 	case 'j':
+		o->jobs_given = 1;
 		return opt_int("--jobs", arg, 1, CLI_MAX_JOBS, &ec->jobs, err);
 	case OPT_SWITCH_INTERVAL:
 		s->switch_interval = 1;

@@ -1,7 +1,8 @@
 /*
- * The batch: which files of INPUT_DIR become which outputs.  Built once,
- * before any worker starts, in a deterministic order (relative paths sorted
- * with strcmp), so every mode and every shard sees the same list.
+ * The batch: which files of INPUT_DIR (or URLs of a --urls list) become
+ * which outputs.  Built once, before any worker starts, in a deterministic
+ * order (relative paths or URLs sorted with strcmp), so every mode and
+ * every shard sees the same list.
  */
 #ifndef IMGPIPE_BATCH_H
 #define IMGPIPE_BATCH_H
@@ -12,7 +13,8 @@
 #include "pipeline.h"
 
 struct batch_opts {
-	const char *in_dir, *out_dir;
+	const char *in_dir, *out_dir; /* in_dir unused with urls */
+	const char *urls; /* --urls list ("-": stdin), or NULL: files */
 	int recursive;
 	enum out_format format;
 	const char *files_from; /* NULL: walk in_dir; "-": stdin */
@@ -43,13 +45,18 @@ struct batch {
 };
 
 /*
- * Build b from o: list the inputs (walk or --files-from), take the shard,
- * sniff each with codec_sniff, map outputs, drop existing ones and, with
- * create_dirs, create every output folder (so workers never race on
- * mkdir).  Returns 0 (per-file problems are in b->failed), or a setup error
- * for exit status 2: INPUT_DIR unreadable, OUTPUT_DIR equal to INPUT_DIR or
- * not writable, --files-from unreadable.  On failure b is empty.  The
- * caller releases b with batch_release.
+ * Build b from o: list the inputs (walk, --files-from or --urls), take the
+ * shard, sniff each with codec_sniff, map outputs, drop existing ones and,
+ * with create_dirs, create every output folder (so workers never race on
+ * mkdir).  URLs are not downloaded: each becomes a task with url set,
+ * in_path NULL, rel_in the URL, in_bytes 0, the output named by
+ * urlname_parse (under a host folder when the list names several hosts)
+ * and, for -f same, the format urlname_codec reads from its extension; a
+ * line that is not an http(s) URL or cannot name a safe output is a
+ * failure.  Returns 0 (per-input problems are in b->failed), or a setup
+ * error for exit status 2: INPUT_DIR unreadable, OUTPUT_DIR equal to
+ * INPUT_DIR or not writable, --files-from or --urls unreadable.  On
+ * failure b is empty.  The caller releases b with batch_release.
  */
 int batch_build(const struct batch_opts *o, struct batch *b,
 		struct imgpipe_error *err);

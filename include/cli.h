@@ -51,17 +51,21 @@ struct cli_options {
 	int quiet;
 	int rounds; /* compare's --rounds; 0 = not given */
 	int jobs_given; /* -j was given (compare's io and mixed default) */
-	/* compare's --workload cpu|io|mixed|all; NULL = cpu */
+	/* compare's --workload: "cpu", "io", "mixed" or "all"; NULL = cpu */
 	const char *workload;
 	const char *io_urls;	 /* compare --io-urls; NULL: --urls */
 	const char *io_pipeline; /* compare --io-pipeline; NULL: default */
 };
 
-#define CLI_MAX_ROUNDS 100
+#define CLI_MAX_ROUNDS	  100
+#define CLI_MAX_RETRIES	  10
+/* --timeout's largest value, seconds. */
+#define CLI_MAX_TIMEOUT_S 3600
 
 /*
- * -j's cap: local files, and URL inputs with procs; URL inputs with
- * threads or coop (transfers in flight, README "URL inputs").
+ * -j's cap: local files, and URL inputs with procs, omp and seq; URL
+ * inputs with threads or coop (transfers in flight, README "URL inputs").
+ * compare with --urls takes up to CLI_MAX_URL_JOBS and caps procs itself.
  */
 #define CLI_MAX_JOBS	 1024
 #define CLI_MAX_URL_JOBS 4096
@@ -73,14 +77,27 @@ enum cli_action {
 };
 
 /*
- * Parse argv into o.  Returns CLI_RUN or CLI_DONE, or IMGPIPE_ESPEC with a
- * one-line reason in err (the caller prints it with cli_usage_error and
- * exits 2).  A mode the README defines but this build lacks is
- * refused with "mode 'X' is not built yet".  Uses getopt_long, so it is not
- * thread-safe.
+ * Parse argv (the words of 'imgpipe', argv[0] included) into o.  Returns
+ * CLI_RUN or CLI_DONE, or IMGPIPE_ESPEC with a one-line reason in err (the
+ * caller prints it with cli_usage_error and exits 2).  A mode the README
+ * defines but this build lacks is refused with "mode 'X' is not built
+ * yet"; compare's own options (--rounds, --workload, --io-urls,
+ * --io-pipeline) are refused, and so are the URL-only ones (--timeout,
+ * --max-body, --retries, --cacert) without --urls, and --urls in a CURL=0
+ * build.  With --urls the one operand is OUTPUT_DIR (input_dir NULL) and
+ * exec.urls is 1.  Uses getopt_long, so it is not thread-safe.
  */
 int cli_parse(int argc, char **argv, struct cli_options *o,
 	      struct imgpipe_error *err);
+
+/*
+ * cli_parse for the words after 'imgpipe compare': its own options are
+ * accepted, and INPUT_DIR and OUTPUT_DIR are both needed also with --urls
+ * (the URL-only options then need --urls or --io-urls; --workload mixed
+ * and all need --urls, io --io-urls or --urls).
+ */
+int cli_parse_compare(int argc, char **argv, struct cli_options *o,
+		      struct imgpipe_error *err);
 
 /*
  * The whole command line, for main and compare alike: cli_parse, then the

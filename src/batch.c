@@ -1,7 +1,8 @@
 /*
- * The task list: list the inputs (walk or --files-from), sort them with
- * strcmp, take the shard, sniff each file's magic, map outputs and create
- * the output folders, all before any worker starts.
+ * The task list: list the inputs (walk, --files-from or --urls), sort them
+ * with strcmp, take the shard, sniff each file's magic (a URL's name
+ * stands in for it), map outputs and create the output folders, all
+ * before any worker starts.
  */
 #include "batch.h"
 
@@ -20,6 +21,7 @@
 #include "codec.h"
 #include "error.h"
 #include "fileio.h"
+#include "urlname.h"
 #include "util.h"
 
 /* A growable list of malloc()ed strings. */
@@ -252,17 +254,20 @@ normalise_listed(const char *in_dir, const char *s)
 	return xstrdup(s);
 }
 
-/* The whole of path ("-": stdin) into a malloc()ed, NUL-ended buffer. */
+/*
+ * The whole of path ("-": stdin) into a malloc()ed, NUL-ended buffer;
+ * opt names the option that gave it, for the message.
+ */
 static char *
-slurp(const char *path, size_t *len, struct imgpipe_error *err)
+slurp(const char *path, const char *opt, size_t *len, struct imgpipe_error *err)
 {
 	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
 	size_t n = 0, cap = 4096, got;
 	char *buf;
 
 	if (f == NULL) {
-		error_set_errno(err, IMGPIPE_EIO, errno,
-				"cannot open --files-from '%s'", path);
+		error_set_errno(err, IMGPIPE_EIO, errno, "cannot open %s '%s'",
+				opt, path);
 		return NULL;
 	}
 	buf = xmalloc(cap);
@@ -272,8 +277,7 @@ slurp(const char *path, size_t *len, struct imgpipe_error *err)
 			buf = xrealloc(buf, cap *= 2);
 	}
 	if (ferror(f)) {
-		error_set(err, IMGPIPE_EIO, "cannot read --files-from '%s'",
-			  path);
+		error_set(err, IMGPIPE_EIO, "cannot read %s '%s'", opt, path);
 		free(buf);
 		buf = NULL;
 	}
@@ -292,7 +296,7 @@ read_list(const struct batch_opts *o, struct strlist *l,
 {
 	char sep = o->null_sep ? '\0' : '\n';
 	size_t len, i, start = 0, end;
-	char *buf = slurp(o->files_from, &len, err);
+	char *buf = slurp(o->files_from, "--files-from", &len, err);
 
 	if (buf == NULL)
 		return IMGPIPE_EIO;
@@ -313,9 +317,40 @@ read_list(const struct batch_opts *o, struct strlist *l,
 	return 0;
 }
 
-/* Sort, drop repeats (a file listed twice is one input) and shard. */
+/*
+ * --urls: one URL a line (CR LF too); blank lines and lines starting with
+ * '#' are skipped, and blanks around a URL, which cannot hold one, are
+ * dropped.
+ */
+static int
+read_urls(const struct batch_opts *o, struct strlist *l,
+	  struct imgpipe_error *err)
+{
+	size_t len, i, start = 0, end;
+	char *buf = slurp(o->urls, "--urls", &len, err);
+
+	if (buf == NULL)
+		return IMGPIPE_EIO;
+	for (i = 0; i <= len; i++) {
+		if (i < len && buf[i] != '\n')
+			continue;
+		end = i;
+		while (end > start && strchr(" \t\r", buf[end - 1]) != NULL)
+			end--;
+		while (start < end && strchr(" \t", buf[start]) != NULL)
+			start++;
+		buf[end] = '\0';
+		if (end > start && buf[start] != '#')
+			strlist_push(l, xstrdup(buf + start));
+		start = i + 1;
+	}
+	free(buf);
+	return 0;
+}
+
+/* Sort and drop repeats (a file listed twice is one input). */
 static void
-sort_and_shard(const struct batch_opts *o, struct strlist *l)
+sort_unique(struct strlist *l)
 {
 	size_t i, kept = 0;
 
@@ -328,6 +363,14 @@ sort_and_shard(const struct batch_opts *o, struct strlist *l)
 			l->v[kept++] = l->v[i];
 	}
 	l->n = kept;
+}
+
+/* Keep the K-th of N shares of the sorted list. */
+static void
+shard(const struct batch_opts *o, struct strlist *l)
+{
+	size_t i, kept;
+
 	if (o->shard_n <= 1)
 		return;
 	for (i = 0, kept = 0; i < l->n; i++) {
@@ -373,12 +416,11 @@ read_magic(const char *path, unsigned char *buf, size_t n)
 	return got;
 }
 
-static void
-add_task(struct builder *bd, char *rel, char *full, const struct codec *c,
-	 const struct stat *st)
+/* A zeroed task at the end of the list, with a zero input mtime. */
+static struct task *
+new_task(struct builder *bd)
 {
 	struct batch *b = bd->b;
-	enum codec_id out = pipeline_out_codec(bd->o->format, c->id);
 	struct task *t;
 
 	if (b->n == bd->cap_tasks) {
@@ -390,6 +432,18 @@ add_task(struct builder *bd, char *rel, char *full, const struct codec *c,
 	}
 	t = &b->tasks[b->n];
 	memset(t, 0, sizeof(*t));
+	memset(&bd->mtimes[b->n], 0, sizeof(bd->mtimes[b->n]));
+	return t;
+}
+
+static void
+add_task(struct builder *bd, char *rel, char *full, const struct codec *c,
+	 const struct stat *st)
+{
+	struct batch *b = bd->b;
+	enum codec_id out = pipeline_out_codec(bd->o->format, c->id);
+	struct task *t = new_task(bd);
+
 	t->rel_in = rel;
 	t->in_path = full;
 	t->rel_out = batch_output_name(rel, out);
@@ -449,9 +503,70 @@ drop:
 	free(rel);
 }
 
+/*
+ * A URL of the list: a task named by urlname_parse, or a failure.  The
+ * format -f same writes must be known before the body is, so the URL's
+ * extension decides it (urlname_codec).  Takes ownership of url.
+ */
+static void
+classify_url(struct builder *bd, char *url, int host_folders)
+{
+	struct imgpipe_error err;
+	struct urlname u;
+	struct task *t;
+	char *rel;
+
+	error_clear(&err);
+	if (urlname_parse(url, &u, &err) != 0) {
+		add_failure(bd, url, NULL, err.msg);
+		free(url);
+		return;
+	}
+	rel = host_folders ? path_join(u.host, u.path) : xstrdup(u.path);
+	t = new_task(bd);
+	t->url = url;
+	t->rel_in = xstrdup(url);
+	t->in_codec = urlname_codec(u.path);
+	t->out_codec = pipeline_out_codec(bd->o->format, t->in_codec);
+	t->rel_out = batch_output_name(rel, t->out_codec);
+	t->out_path = path_join(bd->o->out_dir, t->rel_out);
+	bd->b->n++;
+	free(rel);
+	urlname_release(&u);
+}
+
+/*
+ * Whether the list names more than one host (host:port), which makes the
+ * host the first folder of every output.  Over the whole list, before the
+ * shard, so that every shard names outputs alike.
+ */
+static int
+several_hosts(const struct strlist *l)
+{
+	struct urlname u;
+	char *first = NULL;
+	int several = 0;
+	size_t i;
+
+	for (i = 0; i < l->n && !several; i++) {
+		if (urlname_parse(l->v[i], &u, NULL) != 0)
+			continue;
+		if (first == NULL) {
+			first = u.host;
+			u.host = NULL;
+		} else {
+			several = strcmp(first, u.host) != 0;
+		}
+		urlname_release(&u);
+	}
+	free(first);
+	return several;
+}
+
 static void
 free_task(struct task *t)
 {
+	free((char *)t->url);
 	free((char *)t->in_path);
 	free((char *)t->out_path);
 	free((char *)t->rel_in);
@@ -537,7 +652,8 @@ newer(const struct timespec *a, const struct timespec *b)
 /*
  * --skip-existing: an output newer than its input is done (README); an
  * input touched in the same clock tick as its output is redone, which is
- * the safe side.
+ * the safe side.  A URL has no mtime to compare: its output is done when
+ * it exists.
  */
 static void
 drop_existing(struct builder *bd)
@@ -549,7 +665,9 @@ drop_existing(struct builder *bd)
 
 	for (i = 0; i < b->n; i++) {
 		if (stat(b->tasks[i].out_path, &st) == 0 &&
-		    S_ISREG(st.st_mode) && newer(&st.st_mtim, &bd->mtimes[i])) {
+		    S_ISREG(st.st_mode) &&
+		    (b->tasks[i].url != NULL ||
+		     newer(&st.st_mtim, &bd->mtimes[i]))) {
 			drop[i] = 1;
 			b->skipped_existing++;
 		}
@@ -644,16 +762,32 @@ cmp_failure(const void *a, const void *b)
 	return strcmp(x->rel_in, y->rel_in);
 }
 
-/* The list of inputs, sorted and sharded. */
+/* The list of inputs, sorted and sharded, made into tasks and failures. */
 static int
 list_inputs(struct builder *bd, struct strlist *l, struct imgpipe_error *err)
 {
-	int rc = bd->o->files_from ? read_list(bd->o, l, err)
-				   : walk(bd, "", l, err);
+	const struct batch_opts *o = bd->o;
+	int rc, host_folders = 0;
+	size_t i;
 
-	if (rc == 0)
-		sort_and_shard(bd->o, l);
-	return rc;
+	rc = o->urls	     ? read_urls(o, l, err)
+	     : o->files_from ? read_list(o, l, err)
+			     : walk(bd, "", l, err);
+	if (rc != 0)
+		return rc;
+	sort_unique(l);
+	if (o->urls)
+		host_folders = several_hosts(l);
+	shard(o, l);
+	for (i = 0; i < l->n; i++) {
+		/* Each takes its string. */
+		if (o->urls)
+			classify_url(bd, l->v[i], host_folders);
+		else
+			classify(bd, l->v[i]);
+	}
+	l->n = 0;
+	return 0;
 }
 
 int
@@ -662,23 +796,19 @@ batch_build(const struct batch_opts *o, struct batch *b,
 {
 	struct builder bd;
 	struct strlist l = { NULL, 0, 0 };
-	size_t i;
 	int rc;
 
 	memset(b, 0, sizeof(*b));
 	memset(&bd, 0, sizeof(bd));
 	bd.o = o;
 	bd.b = b;
-	rc = check_folders(o, err);
+	rc = o->urls != NULL ? 0 : check_folders(o, err);
 	if (rc == 0)
 		rc = prepare_output(&bd, err);
 	if (rc == 0)
 		rc = list_inputs(&bd, &l, err);
 	if (rc != 0)
 		goto fail;
-	for (i = 0; i < l.n; i++)
-		classify(&bd, l.v[i]); /* takes the string */
-	l.n = 0;
 	drop_collisions(&bd);
 	if (o->skip_existing)
 		drop_existing(&bd);

@@ -14,6 +14,7 @@
 
 #include "error.h"
 #include "executor.h"
+#include "http.h"
 #include "meta_policy.h"
 #include "spec.h"
 #include "util.h"
@@ -51,7 +52,15 @@ enum {
 	OPT_IMPORT_PROFILE,
 	OPT_INTENT,
 	OPT_LOSSLESS,
-	OPT_EFFORT
+	OPT_EFFORT,
+	OPT_URLS,
+	OPT_TIMEOUT,
+	OPT_MAX_BODY,
+	OPT_RETRIES,
+	OPT_CACERT,
+	OPT_WORKLOAD,
+	OPT_IO_URLS,
+	OPT_IO_PIPELINE
 };
 
 static const struct option long_opts[] = {
@@ -59,7 +68,7 @@ static const struct option long_opts[] = {
 	{ "mode", required_argument, NULL, 'm' },
 	{ "jobs", required_argument, NULL, 'j' },
 	{ "split", required_argument, NULL, OPT_SPLIT },
-	{ "gil", no_argument, NULL, OPT_GIL },
+	{ "gil", optional_argument, NULL, OPT_GIL },
 	{ "switch-interval", required_argument, NULL, OPT_SWITCH_INTERVAL },
 	{ "yield-rows", required_argument, NULL, OPT_YIELD_ROWS },
 	{ "offload", no_argument, NULL, OPT_OFFLOAD },
@@ -95,21 +104,36 @@ static const struct option long_opts[] = {
 	{ "export-profile", required_argument, NULL, OPT_EXPORT_PROFILE },
 	{ "import-profile", required_argument, NULL, OPT_IMPORT_PROFILE },
 	{ "intent", required_argument, NULL, OPT_INTENT },
+	{ "urls", required_argument, NULL, OPT_URLS },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "max-body", required_argument, NULL, OPT_MAX_BODY },
+	{ "retries", required_argument, NULL, OPT_RETRIES },
+	{ "cacert", required_argument, NULL, OPT_CACERT },
+	{ "workload", required_argument, NULL, OPT_WORKLOAD },
+	{ "io-urls", required_argument, NULL, OPT_IO_URLS },
+	{ "io-pipeline", required_argument, NULL, OPT_IO_PIPELINE },
 	{ NULL, 0, NULL, 0 }
 };
 
 static const char short_opts[] = ":p:m:j:f:q:r0nvh";
 
-/* Which mode-specific options were given, to check them against -m. */
+/*
+ * Which mode-specific options were given, to check them against -m; and
+ * the first URL-only and compare-only option, as typed, for the message
+ * that refuses it out of place.
+ */
 struct seen {
 	int mode, gil, switch_interval, coop_only, split_rows, progress;
+	const char *jobs; /* -j's value, checked once the inputs are known */
+	const char *url_only, *compare_only;
 };
 
 void
 cli_usage(FILE *f)
 {
 	fputs("usage: imgpipe [OPTIONS] INPUT_DIR OUTPUT_DIR\n"
-	      "       imgpipe compare [OPTIONS] INPUT_DIR OUTPUT_DIR\n"
+	      "       imgpipe [OPTIONS] --urls FILE OUTPUT_DIR\n"
+	      "       imgpipe compare [OPTIONS] [--urls FILE] INPUT_DIR OUTPUT_DIR\n"
 	      "       imgpipe --help | --version\n"
 	      "\n"
 	      "Resize and filter every JPEG, PNG, WebP, HEIC and AVIF file of INPUT_DIR\n"
@@ -118,9 +142,12 @@ cli_usage(FILE *f)
 	      "  -p, --pipeline SPEC      operations in order, e.g. 'resize=800x800,sharpen=0.6'\n"
 	      "  -m, --mode MODE          seq, threads, procs, omp or coop"
 	      " (default " CLI_DEFAULT_MODE ")\n"
-	      "  -j, --jobs N             workers; coop: images in flight (default: online CPUs)\n"
+	      "  -j, --jobs N             workers; coop: images in flight (default: online CPUs);\n"
+	      "                           with --urls: transfers in flight\n"
 	      "      --split images|rows  parallelise across images, or also inside each image\n"
-	      "      --gil                threads mode with a simulated global interpreter lock\n"
+	      "      --gil[=hold|release-in-c]\n"
+	      "                           threads mode with a simulated global interpreter\n"
+	      "                           lock, held throughout or dropped inside C (hold)\n"
 	      "      --switch-interval MS how long a --gil holder may run before offering (5)\n"
 	      "      --yield-rows N       coop: yield every N rows inside each stage (0)\n"
 	      "      --offload            coop: run CPU work on a worker pool\n"
@@ -147,7 +174,16 @@ cli_usage(FILE *f)
 	      "      --import-profile F   ICC profile of untagged inputs (sRGB)\n"
 	      "      --intent INTENT      perceptual, relative, saturation or absolute\n"
 	      "                           (relative)\n"
-	      "  -r, --recursive          walk sub-folders\n"
+	      "      --urls FILE          the inputs are the http(s) URLs of FILE, one a line\n"
+	      "                           ('-': stdin); no INPUT_DIR\n"
+	      "      --timeout S          URL inputs: connect and transfer limit per attempt (30)\n"
+	      "      --max-body SIZE      URL inputs: largest body, bytes or k, M, G (256M)\n"
+	      "      --retries N          URL inputs: further attempts after 429, 5xx, a reset\n"
+	      "                           or a body cut short, 0..10 (2)\n"
+	      "      --cacert FILE        URL inputs: verify HTTPS against these PEM\n"
+	      "                           certificates (default: the system's store)\n",
+	      f);
+	fputs("  -r, --recursive          walk sub-folders\n"
 	      "      --skip-existing      leave outputs that are newer than their input\n"
 	      "      --files-from FILE    inputs relative to INPUT_DIR, one a line ('-': stdin)\n"
 	      "  -0, --null               --files-from entries are NUL-separated\n"
@@ -161,10 +197,14 @@ cli_usage(FILE *f)
 	      "  -v, --verbose            more on stderr\n"
 	      "      --quiet              no summary line, no progress bar\n"
 	      "      --rounds N           compare: run every mode N times, show medians (3)\n"
+	      "      --workload W         compare: cpu, io, mixed or all (cpu)\n"
+	      "      --io-urls FILE       compare: the io workload's URLs (default --urls)\n"
+	      "      --io-pipeline SPEC   compare: the io workload's pipeline (resize=64x64)\n"
 	      "  -h, --help               this text\n"
 	      "      --version            print the version\n"
-	      "\n"
-	      "Pipeline operations: resize=WxH[:fit|fill|exact][:FILTER][:up] (or W, xH, P%),\n"
+	      "\n",
+	      f);
+	fputs("Pipeline operations: resize=WxH[:fit|fill|exact][:FILTER][:up] (or W, xH, P%),\n"
 	      "crop=WxH+X+Y, rotate=90|180|270, flip, flop, grayscale, sepia, invert,\n"
 	      "brightness=-100..100, contrast=-100..100, gamma=0.1..10, blur=SIGMA,\n"
 	      "sharpen=SIGMA[:AMOUNT[:THRESHOLD]], edges.  Filters: nearest, box, bilinear,\n"
@@ -407,6 +447,94 @@ opt_format(const char *arg, enum out_format *f, struct imgpipe_error *err)
 	return 0;
 }
 
+/* Seconds above 0 and at most an hour: a zero would mean no limit to curl. */
+static int
+opt_timeout(const char *arg, double *out, struct imgpipe_error *err)
+{
+	double v;
+
+	if (util_parse_double(arg, &v) != 0)
+		return error_set(err, IMGPIPE_ESPEC,
+				 "bad value '%s' for --timeout", arg);
+	if (!(v > 0) || v > CLI_MAX_TIMEOUT_S)
+		return error_set(err, IMGPIPE_ESPEC,
+				 "--timeout '%s' is out of range: above 0, "
+				 "at most %d seconds",
+				 arg, CLI_MAX_TIMEOUT_S);
+	*out = v;
+	return 0;
+}
+
+/* Bytes, or with a suffix k, M or G (powers of 1024); at least 1. */
+static int
+opt_max_body(const char *arg, uint64_t *out, struct imgpipe_error *err)
+{
+	static const char suffix[] = "kMG";
+	char digits[32];
+	size_t n = strlen(arg);
+	const char *k;
+	uint64_t v;
+	int shift = 0;
+
+	k = n > 0 ? strchr(suffix, arg[n - 1]) : NULL;
+	if (k != NULL) {
+		shift = 10 * (int)(k - suffix + 1);
+		n--;
+	}
+	if (n < sizeof(digits)) {
+		memcpy(digits, arg, n);
+		digits[n] = '\0';
+	} else {
+		digits[0] = '\0'; /* longer than any u64: refused below */
+	}
+	if (util_parse_u64(digits, &v) != 0 || v > (UINT64_MAX >> shift))
+		return error_set(err, IMGPIPE_ESPEC,
+				 "bad value '%s' for --max-body (use bytes, "
+				 "or a number with k, M or G)",
+				 arg);
+	if (v == 0)
+		return error_set(err, IMGPIPE_ESPEC,
+				 "--max-body '%s' is out of range: at least 1 "
+				 "byte",
+				 arg);
+	*out = v << shift;
+	return 0;
+}
+
+/* --gil alone holds the lock throughout, as pure Python code does. */
+static int
+opt_gil(const char *arg, int *out, struct imgpipe_error *err)
+{
+	if (arg == NULL || strcmp(arg, "hold") == 0)
+		*out = GIL_HOLD;
+	else if (strcmp(arg, "release-in-c") == 0)
+		*out = GIL_RELEASE_IN_C;
+	else
+		return error_set(
+			err, IMGPIPE_ESPEC,
+			"bad value '%s' for --gil (use hold or release-in-c)",
+			arg);
+	return 0;
+}
+
+static int
+opt_workload(const char *arg, const char **out, struct imgpipe_error *err)
+{
+	static const char *const names[] = { "cpu", "io", "mixed", "all" };
+	size_t i;
+
+	for (i = 0; i < ARRAY_SIZE(names); i++) {
+		if (strcmp(arg, names[i]) == 0) {
+			*out = names[i];
+			return 0;
+		}
+	}
+	return error_set(
+		err, IMGPIPE_ESPEC,
+		"bad value '%s' for --workload (use cpu, io, mixed or all)",
+		arg);
+}
+
 /* The version, and the formats this build reads and writes. */
 static void
 print_version(void)
@@ -424,11 +552,14 @@ print_version(void)
 			       c->encode == NULL ? "(read)" : "");
 	}
 	putchar('\n');
+	/* The line the tests' need_urls reads. */
+	puts(IMGPIPE_CURL ? "inputs: files urls" : "inputs: files");
 }
 
 static void
 set_defaults(struct cli_options *o)
 {
+	static const struct http_opts http_defaults = HTTP_OPTS_DEFAULT;
 	long cpus = util_cpus();
 
 	memset(o, 0, sizeof(*o));
@@ -444,6 +575,7 @@ set_defaults(struct cli_options *o)
 	o->job.colour.intent = COLOUR_INTENT_RELATIVE;
 	o->job.max_pixels = 100000000;
 	o->job.fail_on = FAIL_ON_TRUNCATED;
+	o->job.http = http_defaults;
 	o->exec.jobs = cpus < 1		     ? 1
 		       : cpus > CLI_MAX_JOBS ? CLI_MAX_JOBS
 					     : (int)cpus;
@@ -461,8 +593,10 @@ parse_tuning(int c, const char *arg, struct cli_options *o, struct seen *s,
 
 	switch (c) {
 	case 'j':
+		/* The cap depends on the inputs and the mode: check_jobs. */
+		s->jobs = arg;
 		o->jobs_given = 1;
-		return opt_int("--jobs", arg, 1, CLI_MAX_JOBS, &ec->jobs, err);
+		return opt_int("--jobs", arg, 1, INT32_MAX, &ec->jobs, err);
 	case OPT_SWITCH_INTERVAL:
 		s->switch_interval = 1;
 		return opt_double("--switch-interval", arg, 0.01, 60000,
@@ -489,10 +623,57 @@ parse_tuning(int c, const char *arg, struct cli_options *o, struct seen *s,
 	case OPT_KEEP: return opt_keep(arg, &o->job.keep, err);
 	case OPT_INTENT: return opt_intent(arg, &o->job.colour.intent, err);
 	case OPT_SHARD: return opt_shard(arg, &o->shard_k, &o->shard_n, err);
+	case 'f': return opt_format(arg, &o->job.format, err);
+	}
+	return 1;
+}
+
+/* The first URL-only or compare-only option given, for check_places. */
+static void
+seen_place(const char **first, const char *name)
+{
+	if (*first == NULL)
+		*first = name;
+}
+
+/* The options of URL inputs, and compare's workloads. */
+static int
+parse_urls(int c, const char *arg, struct cli_options *o, struct seen *s,
+	   struct imgpipe_error *err)
+{
+	struct http_opts *h = &o->job.http;
+
+	switch (c) {
+	case OPT_URLS: o->urls = arg; return 0;
+	case OPT_CACERT:
+		seen_place(&s->url_only, "--cacert");
+		h->cacert = arg;
+		return 0;
+	case OPT_TIMEOUT:
+		seen_place(&s->url_only, "--timeout");
+		return opt_timeout(arg, &h->timeout_s, err);
+	case OPT_MAX_BODY:
+		seen_place(&s->url_only, "--max-body");
+		return opt_max_body(arg, &h->max_body, err);
+	case OPT_RETRIES:
+		seen_place(&s->url_only, "--retries");
+		return opt_int("--retries", arg, 0, CLI_MAX_RETRIES,
+			       &h->retries, err);
+	case OPT_WORKLOAD:
+		seen_place(&s->compare_only, "--workload");
+		return opt_workload(arg, &o->workload, err);
+	case OPT_IO_URLS:
+		seen_place(&s->compare_only, "--io-urls");
+		o->io_urls = arg;
+		return 0;
+	case OPT_IO_PIPELINE:
+		seen_place(&s->compare_only, "--io-pipeline");
+		o->io_pipeline = arg;
+		return 0;
 	case OPT_ROUNDS:
+		seen_place(&s->compare_only, "--rounds");
 		return opt_int("--rounds", arg, 1, CLI_MAX_ROUNDS, &o->rounds,
 			       err);
-	case 'f': return opt_format(arg, &o->job.format, err);
 	}
 	return 1;
 }
@@ -525,10 +706,7 @@ parse_flag(int c, const char *arg, struct cli_options *o, struct seen *s,
 		s->mode = 1;
 		break;
 	case OPT_SPLIT: return parse_split(arg, o, s, err);
-	case OPT_GIL:
-		o->exec.gil = 1;
-		s->gil = 1;
-		break;
+	case OPT_GIL: s->gil = 1; return opt_gil(arg, &o->exec.gil, err);
 	case OPT_OFFLOAD:
 		o->exec.offload = 1;
 		s->coop_only = 1;
@@ -619,32 +797,129 @@ check_mode(struct cli_options *o, const struct seen *s,
 	return 0;
 }
 
+/*
+ * -j's cap, now that the inputs and the mode are known: for URL inputs -j
+ * counts transfers, which a thread or a coroutine carries cheaply, while
+ * procs forks a process (pipes, page tables) for each.
+ */
+static int
+check_jobs(const struct cli_options *o, const struct seen *s, int compare,
+	   struct imgpipe_error *err)
+{
+	int threads = strcmp(o->mode, "threads") == 0;
+	int coop = strcmp(o->mode, "coop") == 0;
+	int cap = CLI_MAX_JOBS;
+
+	if (o->urls != NULL && (compare || threads || coop))
+		cap = CLI_MAX_URL_JOBS;
+	if (s->jobs == NULL || o->exec.jobs <= cap)
+		return 0;
+	if (o->urls != NULL && cap == CLI_MAX_JOBS)
+		return error_set(err, IMGPIPE_ESPEC,
+				 "--jobs '%s' is out of range 1..%d for "
+				 "--mode %s with --urls (%sthreads and coop "
+				 "carry up to %d transfers)",
+				 s->jobs, cap, o->mode,
+				 strcmp(o->mode, "procs") == 0
+					 ? "a process per transfer; "
+					 : "",
+				 CLI_MAX_URL_JOBS);
+	return error_set(err, IMGPIPE_ESPEC,
+			 "--jobs '%s' is out of range 1..%d", s->jobs, cap);
+}
+
+/* URL-only options need URL inputs; compare's options need compare. */
+static int
+check_places(const struct cli_options *o, const struct seen *s, int compare,
+	     struct imgpipe_error *err)
+{
+	if (s->compare_only != NULL && !compare)
+		return error_set(err, IMGPIPE_ESPEC,
+				 "%s is an option of 'imgpipe compare'",
+				 s->compare_only);
+	if (s->url_only != NULL && o->urls == NULL && o->io_urls == NULL)
+		return error_set(err, IMGPIPE_ESPEC, "%s needs --urls",
+				 s->url_only);
+	if ((o->urls != NULL || o->io_urls != NULL) && !IMGPIPE_CURL)
+		return error_set(err, IMGPIPE_ESPEC,
+				 "URL inputs are not built (CURL=0)");
+	if (o->urls != NULL && o->files_from != NULL)
+		return error_set(
+			err, IMGPIPE_ESPEC,
+			"--urls and --files-from both name the inputs");
+	if (o->urls != NULL && o->recursive)
+		return error_set(err, IMGPIPE_ESPEC,
+				 "-r walks INPUT_DIR; --urls has none");
+	if (o->workload == NULL || !compare)
+		return 0;
+	if ((strcmp(o->workload, "mixed") == 0 ||
+	     strcmp(o->workload, "all") == 0) &&
+	    o->urls == NULL)
+		return error_set(err, IMGPIPE_ESPEC,
+				 "--workload %s needs --urls", o->workload);
+	if (strcmp(o->workload, "io") == 0 && o->urls == NULL &&
+	    o->io_urls == NULL)
+		return error_set(err, IMGPIPE_ESPEC,
+				 "--workload io needs --io-urls or --urls");
+	return 0;
+}
+
+/*
+ * The operands: INPUT_DIR OUTPUT_DIR, or with --urls OUTPUT_DIR alone;
+ * compare always takes both (its cpu workload reads INPUT_DIR).
+ */
+static int
+operands(int argc, char **argv, struct cli_options *o, int compare,
+	 struct imgpipe_error *err)
+{
+	int want = o->urls != NULL && !compare ? 1 : 2;
+	int have = argc - optind;
+
+	if (have > want)
+		return error_set(err, IMGPIPE_ESPEC,
+				 "too many operands, starting at '%s'",
+				 argv[optind + want]);
+	if (have < want)
+		return error_set(err, IMGPIPE_ESPEC,
+				 want == 1 ? "need OUTPUT_DIR after --urls FILE"
+					   : "need INPUT_DIR and OUTPUT_DIR");
+	o->input_dir = want == 2 ? argv[optind] : NULL;
+	o->output_dir = argv[optind + want - 1];
+	if ((o->input_dir != NULL && o->input_dir[0] == '\0') ||
+	    o->output_dir[0] == '\0')
+		return error_set(err, IMGPIPE_ESPEC, "empty folder name");
+	if (o->urls != NULL && o->urls[0] == '\0')
+		return error_set(err, IMGPIPE_ESPEC,
+				 "empty file name for --urls");
+	return 0;
+}
+
 /* Operands and the checks that need every option seen. */
 static int
 finish(int argc, char **argv, struct cli_options *o, const struct seen *s,
-       struct imgpipe_error *err)
+       int compare, struct imgpipe_error *err)
 {
-	if (argc - optind != 2)
-		return error_set(
-			err, IMGPIPE_ESPEC,
-			argc - optind < 2
-				? "need INPUT_DIR and OUTPUT_DIR"
-				: "too many operands, starting at '%s'",
-			argv[optind + (argc - optind > 2 ? 2 : 0)]);
-	o->input_dir = argv[optind];
-	o->output_dir = argv[optind + 1];
-	if (o->input_dir[0] == '\0' || o->output_dir[0] == '\0')
-		return error_set(err, IMGPIPE_ESPEC, "empty folder name");
+	int rc;
+
+	rc = operands(argc, argv, o, compare, err);
+	if (rc == 0)
+		rc = check_places(o, s, compare, err);
+	if (rc != 0)
+		return rc;
 	if (o->null_sep && o->files_from == NULL)
 		return error_set(err, IMGPIPE_ESPEC, "-0 needs --files-from");
 	if (o->progress < 0)
 		o->progress = !o->quiet && isatty(STDERR_FILENO);
-	return check_mode(o, s, err);
+	o->exec.urls = o->urls != NULL;
+	rc = check_mode(o, s, err);
+	if (rc == 0)
+		rc = check_jobs(o, s, compare, err);
+	return rc;
 }
 
-int
-cli_parse(int argc, char **argv, struct cli_options *o,
-	  struct imgpipe_error *err)
+static int
+parse(int argc, char **argv, int compare, struct cli_options *o,
+      struct imgpipe_error *err)
 {
 	struct seen s;
 	int c, rc;
@@ -668,10 +943,26 @@ cli_parse(int argc, char **argv, struct cli_options *o,
 		rc = parse_flag(c, optarg, o, &s, err);
 		if (rc == 1)
 			rc = parse_tuning(c, optarg, o, &s, err);
+		if (rc == 1)
+			rc = parse_urls(c, optarg, o, &s, err);
 		if (rc != 0)
 			return rc;
 	}
-	return finish(argc, argv, o, &s, err);
+	return finish(argc, argv, o, &s, compare, err);
+}
+
+int
+cli_parse(int argc, char **argv, struct cli_options *o,
+	  struct imgpipe_error *err)
+{
+	return parse(argc, argv, 0, o, err);
+}
+
+int
+cli_parse_compare(int argc, char **argv, struct cli_options *o,
+		  struct imgpipe_error *err)
+{
+	return parse(argc, argv, 1, o, err);
 }
 
 int
@@ -682,10 +973,7 @@ cli_setup(int argc, char **argv, int compare, struct cli_options *o,
 	int rc;
 
 	error_clear(&err);
-	rc = cli_parse(argc, argv, o, &err);
-	if (rc == CLI_RUN && o->rounds != 0 && !compare)
-		rc = error_set(&err, IMGPIPE_ESPEC,
-			       "--rounds is an option of 'imgpipe compare'");
+	rc = parse(argc, argv, compare, o, &err);
 	if (rc == CLI_RUN)
 		rc = spec_parse(o->pipeline, spec, &err);
 	if (rc == CLI_RUN)

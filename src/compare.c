@@ -232,6 +232,10 @@ add_configs(struct compare_set *set, int jobs)
 	int url = set->w != COMPARE_CPU;
 	size_t i, m;
 
+	/* Local files: the cap of -j without --urls. */
+	if (!url)
+		jobs = UTIL_MIN(jobs, CLI_MAX_JOBS);
+
 	add(set, "seq", "seq", 1);
 	add(set, "threads", "threads", jobs);
 	add(set, "procs", "procs", url ? UTIL_MIN(jobs, CLI_MAX_JOBS) : jobs);

@@ -40,6 +40,7 @@ build(const struct cli_options *o, struct batch *b, struct imgpipe_error *err)
 	struct batch_opts bo = {
 		.in_dir = o->input_dir,
 		.out_dir = o->output_dir,
+		.urls = o->urls,
 		.recursive = o->recursive,
 		.format = o->job.format,
 		.files_from = o->files_from,

@@ -14,13 +14,18 @@
 
 #include "cli.h"
 #include "error.h"
+#include "http.h"
 #include "util.h"
 
 #define MAX_ARGS 40
 
-/* Parse the words of args (space-separated) after "imgpipe". */
+/*
+ * Parse the words of args (space-separated) after "imgpipe", or after
+ * "imgpipe compare" when compare is set.
+ */
 static int
-parse(const char *args, struct cli_options *o, struct imgpipe_error *err)
+parse_cmd(int compare, const char *args, struct cli_options *o,
+	  struct imgpipe_error *err)
 {
 	static char buf[512], name[] = "imgpipe";
 	char *argv[MAX_ARGS + 1], *p;
@@ -36,29 +41,48 @@ parse(const char *args, struct cli_options *o, struct imgpipe_error *err)
 	}
 	argv[argc] = NULL;
 	error_clear(err);
-	return cli_parse(argc, argv, o, err);
+	return compare ? cli_parse_compare(argc, argv, o, err)
+		       : cli_parse(argc, argv, o, err);
+}
+
+static int
+parse(const char *args, struct cli_options *o, struct imgpipe_error *err)
+{
+	return parse_cmd(0, args, o, err);
+}
+
+static void
+parse_cmd_ok(int compare, const char *args, struct cli_options *o)
+{
+	struct imgpipe_error err;
+
+	if (parse_cmd(compare, args, o, &err) != CLI_RUN)
+		fail_msg("'%s' refused: %s", args, err.msg);
 }
 
 static void
 parse_ok(const char *args, struct cli_options *o)
 {
-	struct imgpipe_error err;
-
-	if (parse(args, o, &err) != CLI_RUN)
-		fail_msg("'%s' refused: %s", args, err.msg);
+	parse_cmd_ok(0, args, o);
 }
 
 /* args must be refused with a message containing want. */
 static void
-refuse(const char *args, const char *want)
+refuse_cmd(int compare, const char *args, const char *want)
 {
 	struct cli_options o;
 	struct imgpipe_error err;
 
-	if (parse(args, &o, &err) != IMGPIPE_ESPEC)
+	if (parse_cmd(compare, args, &o, &err) != IMGPIPE_ESPEC)
 		fail_msg("'%s' was accepted", args);
 	if (strstr(err.msg, want) == NULL)
 		fail_msg("'%s': \"%s\" lacks \"%s\"", args, err.msg, want);
+}
+
+static void
+refuse(const char *args, const char *want)
+{
+	refuse_cmd(0, args, want);
 }
 
 static void
@@ -91,6 +115,18 @@ test_cli_defaults(void **state)
 	assert_int_equal(o.shard_n, 0);
 	assert_null(o.files_from);
 	assert_int_equal(o.recursive + o.skip_existing + o.dry_run, 0);
+	/* URL inputs: off, with http.h's bounds ready for them. */
+	assert_null(o.urls);
+	assert_int_equal(o.exec.urls, 0);
+	assert_int_equal(o.exec.gil, GIL_OFF);
+	assert_true(o.job.http.timeout_s == HTTP_TIMEOUT_S);
+	assert_true(o.job.http.max_body == HTTP_MAX_BODY);
+	assert_int_equal(o.job.http.retries, HTTP_RETRIES);
+	assert_null(o.job.http.cacert);
+	assert_int_equal(o.job.http.head_only, 0);
+	assert_null(o.workload);
+	assert_null(o.io_urls);
+	assert_null(o.io_pipeline);
 }
 
 static void
@@ -263,8 +299,7 @@ test_cli_numbers_one_rule(void **state)
 			fail_msg("%s '%s': \"%s\"", bad[i].opt, bad[i].arg,
 				 err.msg);
 	}
-	assert_int_equal(parse_one_value(NULL, "-j", "007", &o, &err),
-			 CLI_RUN);
+	assert_int_equal(parse_one_value(NULL, "-j", "007", &o, &err), CLI_RUN);
 	assert_int_equal(o.exec.jobs, 7);
 	assert_int_equal(parse_one_value(NULL, "--max-pixels",
 					 "18446744073709551615", &o, &err),
@@ -297,7 +332,8 @@ test_cli_modes(void **state)
 	assert_int_equal(o.workers, 1);
 	refuse("-m nope in out", "unknown mode 'nope'");
 	refuse("--gil --split rows in out", "--split rows");
-	/* Every mode of the README is either built or refused as "not built". */
+	/* Every mode of the README is either built or refused as "not built".
+	 */
 	if (exec_find("threads", &known) == NULL) {
 		assert_true(known);
 		refuse("-m threads in out", "mode 'threads' is not built yet");
@@ -306,7 +342,7 @@ test_cli_modes(void **state)
 		parse_ok("-m threads -j 3 --gil --switch-interval 2 in out",
 			 &o);
 		assert_int_equal(o.workers, 3);
-		assert_int_equal(o.exec.gil, 1);
+		assert_int_equal(o.exec.gil, GIL_HOLD);
 		assert_int_equal(o.exec.switch_interval_ms, 2);
 	}
 	refuse("-m seq --gil in out", "--gil");
@@ -314,6 +350,225 @@ test_cli_modes(void **state)
 	refuse("-m seq --offload in out", "coop");
 	refuse("-m seq --split rows in out", "--split rows");
 	assert_int_equal(parse("--version", &o, &err), CLI_DONE);
+}
+
+/* --urls, its one operand, and the bounds of each download. */
+static void
+test_cli_urls(void **state)
+{
+	struct cli_options o;
+
+	(void)state;
+	if (!IMGPIPE_CURL) {
+		refuse("--urls list out", "URL inputs are not built (CURL=0)");
+		refuse("--urls - out", "not built");
+		return;
+	}
+	parse_ok("--urls list out", &o);
+	assert_string_equal(o.urls, "list");
+	assert_null(o.input_dir);
+	assert_string_equal(o.output_dir, "out");
+	assert_int_equal(o.exec.urls, 1);
+	parse_ok("--urls - --timeout 2.5 --max-body 3k --retries 0 "
+		 "--cacert ca.pem -n out",
+		 &o);
+	assert_string_equal(o.urls, "-");
+	assert_true(o.job.http.timeout_s == 2.5);
+	assert_true(o.job.http.max_body == 3072);
+	assert_int_equal(o.job.http.retries, 0);
+	assert_string_equal(o.job.http.cacert, "ca.pem");
+	assert_int_equal(o.dry_run, 1);
+	parse_ok("--urls l --timeout 3600 --max-body 1 --retries 10 out", &o);
+	assert_true(o.job.http.timeout_s == 3600);
+	assert_true(o.job.http.max_body == 1);
+	assert_int_equal(o.job.http.retries, 10);
+	parse_ok("--urls l --max-body 7M out", &o);
+	assert_true(o.job.http.max_body == 7ull << 20);
+	parse_ok("--urls l --max-body 2G out", &o);
+	assert_true(o.job.http.max_body == 2ull << 30);
+	parse_ok("--urls l --max-body 17179869183G out", &o);
+	assert_true(o.job.http.max_body == 17179869183ull << 30);
+	parse_ok("--urls l --max-body 18446744073709551615 out", &o);
+	assert_true(o.job.http.max_body == UINT64_MAX);
+	parse_ok("--urls l --skip-existing --shard 1/2 out", &o);
+	assert_int_equal(o.skip_existing, 1);
+}
+
+static void
+test_cli_url_refusals(void **state)
+{
+	static const struct {
+		const char *args, *want;
+	} cases[] = {
+		{ "--urls l in out", "too many operands, starting at 'out'" },
+		{ "--urls l", "need OUTPUT_DIR" },
+		{ "--urls", "needs a value" },
+		{ "--urls l -r out", "-r" },
+		{ "--urls l --files-from f out", "--files-from" },
+		{ "--urls l -0 out", "--files-from" },
+		{ "--urls  out", "empty file name" },
+		{ "--urls l --timeout 0 out", "'0'" },
+		{ "--urls l --timeout -1 out", "'-1'" },
+		{ "--urls l --timeout 3600.5 out", "'3600.5'" },
+		{ "--urls l --timeout 1s out", "bad value '1s'" },
+		{ "--urls l --timeout nan out", "bad value 'nan'" },
+		{ "--urls l --max-body 0 out", "'0'" },
+		{ "--urls l --max-body 0k out", "'0k'" },
+		{ "--urls l --max-body k out", "bad value 'k'" },
+		{ "--urls l --max-body 1K out", "bad value '1K'" },
+		{ "--urls l --max-body 1T out", "bad value '1T'" },
+		{ "--urls l --max-body -1 out", "bad value '-1'" },
+		{ "--urls l --max-body 1.5M out", "bad value '1.5M'" },
+		{ "--urls l --max-body 17179869184G out", "bad value" },
+		{ "--urls l --max-body 18446744073709551616 out", "bad value" },
+		{ "--urls l --max-body "
+		  "00000000000000000000000000000000000001 out",
+		  "bad value" },
+		{ "--urls l --retries 11 out", "'11'" },
+		{ "--urls l --retries -1 out", "'-1'" },
+		{ "--urls l --retries x out", "bad value 'x'" },
+	};
+	size_t i;
+
+	(void)state;
+	if (!IMGPIPE_CURL)
+		skip();
+	for (i = 0; i < ARRAY_SIZE(cases); i++)
+		refuse(cases[i].args, cases[i].want);
+}
+
+/* URL-only options without --urls, and compare's outside compare. */
+static void
+test_cli_misplaced(void **state)
+{
+	(void)state;
+	refuse("--timeout 5 in out", "--timeout needs --urls");
+	refuse("--max-body 1M in out", "--max-body needs --urls");
+	refuse("--retries 1 in out", "--retries needs --urls");
+	refuse("--cacert ca.pem in out", "--cacert needs --urls");
+	refuse("--rounds 2 in out",
+	       "--rounds is an option of 'imgpipe compare'");
+	refuse("--workload io in out", "--workload is an option");
+	refuse("--io-urls l in out", "--io-urls is an option");
+	refuse("--io-pipeline resize=8 in out", "--io-pipeline is an option");
+	/* The value is checked before the place. */
+	refuse("--workload gpu in out", "bad value 'gpu' for --workload");
+}
+
+static void
+test_cli_compare_options(void **state)
+{
+	struct cli_options o;
+
+	(void)state;
+	parse_cmd_ok(1, "--rounds 2 --workload cpu in out", &o);
+	assert_int_equal(o.rounds, 2);
+	assert_string_equal(o.workload, "cpu");
+	assert_string_equal(o.input_dir, "in");
+	refuse_cmd(1, "--workload io in out", "--workload io needs");
+	refuse_cmd(1, "--workload mixed in out",
+		   "--workload mixed needs --urls");
+	refuse_cmd(1, "--workload all in out", "--workload all needs --urls");
+	refuse_cmd(1, "--timeout 1 in out", "--timeout needs --urls");
+	if (!IMGPIPE_CURL) {
+		refuse_cmd(1, "--urls l --workload all in out", "CURL=0");
+		refuse_cmd(1, "--io-urls l --workload io in out", "CURL=0");
+		return;
+	}
+	/* compare reads INPUT_DIR for its cpu column, also with --urls. */
+	parse_cmd_ok(1,
+		     "--workload all --urls u --io-urls i --io-pipeline "
+		     "resize=8 --timeout 1 -j 4096 in out",
+		     &o);
+	assert_string_equal(o.workload, "all");
+	assert_string_equal(o.urls, "u");
+	assert_string_equal(o.io_urls, "i");
+	assert_string_equal(o.io_pipeline, "resize=8");
+	assert_string_equal(o.input_dir, "in");
+	assert_string_equal(o.output_dir, "out");
+	assert_int_equal(o.exec.jobs, 4096);
+	assert_int_equal(o.exec.urls, 1);
+	parse_cmd_ok(1, "--workload io --io-urls i --retries 1 in out", &o);
+	assert_null(o.urls);
+	assert_int_equal(o.exec.urls, 0);
+	refuse_cmd(1, "--urls u out", "need INPUT_DIR and OUTPUT_DIR");
+	refuse_cmd(1, "--urls u -j 4097 in out", "1..4096");
+	refuse_cmd(1, "-j 1025 in out", "1..1024");
+}
+
+/* -j: 1024 for files; with --urls 4096 for threads and coop. */
+static void
+test_cli_jobs_caps(void **state)
+{
+	static const char *const modes[] = { "seq", "threads", "procs", "omp",
+					     "coop" };
+	char args[128];
+	struct cli_options o;
+	struct imgpipe_error err;
+	int known, url_cap;
+	size_t i;
+
+	(void)state;
+	refuse("-j 1025 in out", "'1025' is out of range 1..1024");
+	parse_ok("-j 1024 in out", &o);
+	assert_int_equal(o.exec.jobs, 1024);
+	for (i = 0; i < ARRAY_SIZE(modes); i++) {
+		if (exec_find(modes[i], &known) == NULL || !IMGPIPE_CURL)
+			continue;
+		url_cap = strcmp(modes[i], "threads") == 0 ||
+					  strcmp(modes[i], "coop") == 0
+				  ? CLI_MAX_URL_JOBS
+				  : CLI_MAX_JOBS;
+		snprintf(args, sizeof(args), "-m %s -j %d --urls l out",
+			 modes[i], url_cap);
+		parse_ok(args, &o);
+		assert_int_equal(o.exec.jobs, url_cap);
+		assert_int_equal(o.workers,
+				 strcmp(modes[i], "seq") == 0 ? 1 : url_cap);
+		snprintf(args, sizeof(args), "-m %s -j %d --urls l out",
+			 modes[i], url_cap + 1);
+		if (parse(args, &o, &err) != IMGPIPE_ESPEC)
+			fail_msg("'%s' was accepted", args);
+		snprintf(args, sizeof(args), "1..%d", url_cap);
+		assert_non_null(strstr(err.msg, args));
+		snprintf(args, sizeof(args), "-m %s -j 1025 in out", modes[i]);
+		refuse(args, "1..1024");
+	}
+	if (IMGPIPE_CURL && exec_find("procs", &known) != NULL)
+		refuse("-m procs -j 2000 --urls l out",
+		       "a process per transfer");
+}
+
+/* --gil, --gil=hold and --gil=release-in-c; the old checks stay. */
+static void
+test_cli_gil_forms(void **state)
+{
+	struct cli_options o;
+	int known;
+
+	(void)state;
+	refuse("--gil=no in out", "bad value 'no' for --gil");
+	refuse("--gil= in out", "bad value '' for --gil");
+	refuse("-m coop --gil=release-in-c in out",
+	       "--gil needs --mode threads");
+	refuse("--gil=release-in-c --split rows in out", "--split rows");
+	if (exec_find("threads", &known) == NULL)
+		return;
+	parse_ok("--gil in out", &o);
+	assert_int_equal(o.exec.gil, GIL_HOLD);
+	assert_string_equal(o.mode, "threads");
+	parse_ok("--gil=hold in out", &o);
+	assert_int_equal(o.exec.gil, GIL_HOLD);
+	parse_ok("--gil=release-in-c --switch-interval 1 in out", &o);
+	assert_int_equal(o.exec.gil, GIL_RELEASE_IN_C);
+	assert_true(o.exec.switch_interval_ms == 1);
+	/* The argument is optional: a separate word is an operand. */
+	refuse("--gil release-in-c in out", "too many operands");
+	if (IMGPIPE_CURL) {
+		parse_ok("--gil=release-in-c -j 4096 --urls l out", &o);
+		assert_int_equal(o.exec.gil, GIL_RELEASE_IN_C);
+		assert_int_equal(o.exec.jobs, 4096);
+	}
 }
 
 int
@@ -325,6 +580,12 @@ main(void)
 		cmocka_unit_test(test_cli_bad_values),
 		cmocka_unit_test(test_cli_numbers_one_rule),
 		cmocka_unit_test(test_cli_modes),
+		cmocka_unit_test(test_cli_urls),
+		cmocka_unit_test(test_cli_url_refusals),
+		cmocka_unit_test(test_cli_misplaced),
+		cmocka_unit_test(test_cli_compare_options),
+		cmocka_unit_test(test_cli_jobs_caps),
+		cmocka_unit_test(test_cli_gil_forms),
 	};
 
 	return cmocka_run_group_tests_name("cli", tests, NULL, NULL);

@@ -19,12 +19,19 @@ struct imgpipe_error;
 /* Called on the loop's thread when a transfer ends; result is a CURLcode. */
 typedef void http_uv_done_fn(void *ctx, int result);
 
+struct http_uv_req;
+struct http_uv_sock;
+
 struct http_uv {
 	uv_loop_t *loop;
 	void *multi; /* CURLM * */
 	uv_timer_t timer;
 	int running; /* transfers curl still runs */
 	int closing; /* http_uv_close called */
+	/* Transfers started and not yet done: what http_uv_abort ends. */
+	struct http_uv_req *reqs;
+	/* Sockets watched: what http_uv_close closes should curl not. */
+	struct http_uv_sock *socks;
 };
 
 /* Set d up on loop: 0, or IMGPIPE_ENOMEM / IMGPIPE_EIO with the reason. */

@@ -8,10 +8,15 @@
  * long CPU work kept the loop from running anything else.  --offload hands
  * each image's work to the loop's thread pool and awaits it instead, where
  * it runs on a CPU slot's worker state (slots.h) and stands aside for the
- * loop whenever the heartbeat is overdue (pool_hook).
+ * loop whenever the heartbeat is overdue (pool_hook).  URL inputs are
+ * downloaded on the loop itself through curl's multi interface (http_uv.h):
+ * -j fibers keep -j transfers in flight on this one thread, and with
+ * --offload only the CPU work goes to the pool.
  *
  *   fiber: READY --idle cb resumes--> RUNNING --yield--> READY
  *          RUNNING --file I/O / offload--> WAITING --callback--> READY
+ *          RUNNING --download--> WAITING --transfer done--> READY
+ *          RUNNING --retry backoff--> SLEEPING --timer / cancel--> READY
  *          RUNNING --no tasks left--> FINISHED
  */
 #include "executor.h"
@@ -28,6 +33,8 @@
 #include "coro.h"
 #include "error.h"
 #include "fileio.h"
+#include "http.h"
+#include "http_uv.h"
 #include "pipeline.h"
 #include "slots.h"
 #include "util.h"
@@ -54,6 +61,12 @@ struct fiber {
 	uv_work_t work; /* the file job or, with --offload, the image */
 	size_t cur;
 	long ticks_seen; /* ticks at this image's last row hook; -1: none */
+	int xfer_result; /* URL inputs: the attempt's CURLcode */
+	uv_timer_t backoff; /* URL inputs: the wait before a retry */
+	int sleeping;	    /* waiting on backoff */
+	int backoff_ok;	    /* backoff is initialised */
+	/* Computing on the loop thread: the span in results[cur] is open. */
+	int computing;
 };
 
 struct coop {
@@ -72,6 +85,8 @@ struct coop {
 	_Atomic uint64_t due_ns; /* next tick; pool threads read it */
 	int loop_ok, slots_ok;
 	struct slots slots; /* --offload: the pool's CPU slots */
+	struct http_uv http; /* URL inputs: the transfers on this loop */
+	int http_ok, aborted;
 };
 
 static void on_idle(uv_idle_t *h);
@@ -86,12 +101,53 @@ make_ready(struct fiber *f)
 	uv_idle_start(&c->idle, on_idle);
 }
 
+static float
+since_start(const struct fiber *f)
+{
+	return (float)(util_now_s() - f->c->ec->t0);
+}
+
+/*
+ * The timeline's spans: a task computes on the loop thread from its
+ * resume to its next yield, and other fibers run in between.  Past
+ * TASK_SPANS the last span is extended instead.
+ */
+static void
+span_open(struct fiber *f)
+{
+	struct task_result *r = &f->c->b->results[f->cur];
+
+	if (r->nspans < TASK_SPANS)
+		r->spans[r->nspans++][0] = since_start(f);
+	r->spans[r->nspans - 1][1] = since_start(f);
+}
+
+static void
+span_close(struct fiber *f)
+{
+	struct task_result *r = &f->c->b->results[f->cur];
+
+	if (r->nspans > 0)
+		r->spans[r->nspans - 1][1] = since_start(f);
+}
+
+/* Give the thread to the loop; a task computing closes its span. */
+static void
+fiber_switch(struct fiber *f)
+{
+	if (f->computing)
+		span_close(f);
+	coro_yield(&f->co);
+	if (f->computing)
+		span_open(f);
+}
+
 /* Yield to the loop and come back when it is our turn again. */
 static void
 fiber_yield(struct fiber *f)
 {
 	make_ready(f);
-	coro_yield(&f->co);
+	fiber_switch(f);
 }
 
 /*
@@ -156,7 +212,7 @@ await_file(struct fiber *f)
 	if (uv_queue_work(&f->c->loop, &f->work, file_work, after_work) != 0)
 		return error_set(f->file.err, IMGPIPE_EIO,
 				 "cannot queue file I/O");
-	coro_yield(&f->co);
+	fiber_switch(f);
 	return f->file.rc;
 }
 
@@ -176,8 +232,85 @@ coop_write(void *ctx, const char *path, const struct membuf *data,
 {
 	struct fiber *f = ctx;
 
+	/* The encode has ended: the write is I/O, not the task's CPU work. */
+	if (f->computing)
+		span_close(f);
+	f->computing = 0;
 	f->file = (struct file_job){ .path = path, .out = data, .err = err };
 	return await_file(f);
+}
+
+static void
+on_xfer_done(void *ctx, int result)
+{
+	struct fiber *f = ctx;
+
+	f->xfer_result = result;
+	make_ready(f);
+}
+
+static void
+on_backoff(uv_timer_t *t)
+{
+	struct fiber *f = t->data;
+
+	f->sleeping = 0;
+	make_ready(f);
+}
+
+/* Wait s seconds on the loop before a retry; cancellation wakes us early. */
+static int
+fiber_sleep(struct fiber *f, double s)
+{
+	f->sleeping = 1;
+	uv_timer_start(&f->backoff, on_backoff, (uint64_t)llround(s * 1000), 0);
+	fiber_switch(f);
+	return cancel_requested() ? IMGPIPE_ECANCEL : 0;
+}
+
+/*
+ * The pipeline's fetch: one attempt at a time on the loop's multi handle,
+ * the fiber waiting for each, judged by http_xfer_done as http_fetch
+ * judges its own.
+ */
+static int
+coop_fetch(void *ctx, const struct http_opts *o, const char *url,
+	   struct membuf *out, struct http_info *info,
+	   struct imgpipe_error *err)
+{
+	struct fiber *f = ctx;
+	struct http_xfer *x;
+	enum http_next next = HTTP_FAILED;
+	double t0 = util_now_s(), delay = 0;
+	int rc = 0;
+
+	memset(info, 0, sizeof(*info));
+	if (cancel_requested())
+		return error_set(err, IMGPIPE_ECANCEL, "interrupted");
+	x = http_xfer_new(o, url, out, err);
+	if (x == NULL)
+		return err->code;
+	for (;;) {
+		rc = http_uv_start(&f->c->http, x, on_xfer_done, f, err);
+		if (rc != 0)
+			break;
+		fiber_switch(f);
+		next = http_xfer_done(x, f->xfer_result, info, &delay, err);
+		if (next != HTTP_RETRY)
+			break;
+		if (fiber_sleep(f, delay) != 0) {
+			rc = error_set(err, IMGPIPE_ECANCEL, "interrupted");
+			break;
+		}
+		http_xfer_restart(x, err);
+	}
+	if (rc == 0 && next == HTTP_FAILED)
+		rc = err->code;
+	if (rc != 0)
+		membuf_reset(out);
+	info->seconds = util_now_s() - t0;
+	http_xfer_free(x);
+	return rc;
 }
 
 /*
@@ -204,11 +337,53 @@ work_cb(uv_work_t *req)
 {
 	struct fiber *f = req->data;
 	struct coop *c = f->c;
+	const struct task *t = &c->b->tasks[f->cur];
+	struct task_result *res = &c->b->results[f->cur];
 	int s = slots_take(&c->slots);
 
-	pipeline_run(c->b->job, &c->b->tasks[f->cur], &c->slots.w[s],
-		     &c->b->results[f->cur]);
+	if (t->url != NULL) {
+		res->worker = s;
+		pipeline_finish(c->b->job, t, &f->w.in, &c->slots.w[s], res);
+	} else {
+		pipeline_run(c->b->job, t, &c->slots.w[s], res);
+	}
 	slots_give(&c->slots, s);
+}
+
+/* One task on the loop thread, its compute spans recorded. */
+static void
+run_here(struct fiber *f)
+{
+	const struct task *t = &f->c->b->tasks[f->cur];
+	struct task_result *res = &f->c->b->results[f->cur];
+
+	f->ticks_seen = -1;
+	if (pipeline_fetch(f->c->b->job, t, &f->w, res) != 0)
+		return;
+	f->computing = 1;
+	span_open(f);
+	pipeline_finish(f->c->b->job, t, &f->w.in, &f->w, res);
+	if (f->computing)
+		span_close(f);
+	f->computing = 0;
+}
+
+/*
+ * --offload: the image's CPU work on the pool; a URL's download first, on
+ * the loop, so that no pool thread waits for the network.
+ */
+static void
+run_offloaded(struct fiber *f)
+{
+	struct coop *c = f->c;
+	const struct task *t = &c->b->tasks[f->cur];
+
+	if (t->url != NULL &&
+	    pipeline_fetch(c->b->job, t, &f->w, &c->b->results[f->cur]) != 0)
+		return;
+	f->work.data = f;
+	uv_queue_work(&c->loop, &f->work, work_cb, after_work);
+	coro_yield(&f->co);
 }
 
 static void
@@ -218,15 +393,10 @@ fiber_main(void *arg)
 	struct coop *c = f->c;
 
 	while (exec_take(c->b, &f->cur)) {
-		if (c->ec->offload) {
-			f->work.data = f;
-			uv_queue_work(&c->loop, &f->work, work_cb, after_work);
-			coro_yield(&f->co);
-		} else {
-			f->ticks_seen = -1;
-			pipeline_run(c->b->job, &c->b->tasks[f->cur], &f->w,
-				     &c->b->results[f->cur]);
-		}
+		if (c->ec->offload)
+			run_offloaded(f);
+		else
+			run_here(f);
 		exec_done(c->b, f->cur);
 		fiber_yield(f);
 	}
@@ -236,6 +406,46 @@ static void
 on_close(uv_handle_t *h)
 {
 	(void)h;
+}
+
+/* The last fiber has finished: close every handle so that uv_run ends. */
+static void
+close_handles(struct coop *c)
+{
+	int k;
+
+	uv_close((uv_handle_t *)&c->tick, on_close);
+	uv_close((uv_handle_t *)&c->idle, on_close);
+	if (!c->http_ok)
+		return;
+	http_uv_close(&c->http);
+	for (k = 0; k < c->nfibers; k++)
+		if (c->fibers[k].backoff_ok)
+			uv_close((uv_handle_t *)&c->fibers[k].backoff,
+				  on_close);
+}
+
+/*
+ * Cancellation, seen by the heartbeat: every transfer in flight ends now
+ * and every backoff wait is cut short, so that SIGINT ends a URL batch
+ * within a tick even when no byte moves.
+ */
+static void
+abort_transfers(struct coop *c)
+{
+	struct fiber *f;
+	int k;
+
+	c->aborted = 1;
+	http_uv_abort(&c->http);
+	for (k = 0; k < c->nfibers; k++) {
+		f = &c->fibers[k];
+		if (f->sleeping) {
+			f->sleeping = 0;
+			uv_timer_stop(&f->backoff);
+			make_ready(f);
+		}
+	}
 }
 
 static void
@@ -252,10 +462,8 @@ on_idle(uv_idle_t *h)
 	c->rhead = (c->rhead + 1) % c->nfibers;
 	c->rcount--;
 	coro_resume(&f->co);
-	if (f->co.finished && --c->live == 0) {
-		uv_close((uv_handle_t *)&c->tick, on_close);
-		uv_close((uv_handle_t *)&c->idle, on_close);
-	}
+	if (f->co.finished && --c->live == 0)
+		close_handles(c);
 }
 
 static void
@@ -296,6 +504,8 @@ on_tick(uv_timer_t *t)
 	uint64_t due = atomic_load_explicit(&c->due_ns, memory_order_relaxed);
 
 	record_lag(c, now > due ? (double)(now - due) / 1e6 : 0);
+	if (c->http_ok && !c->aborted && cancel_requested())
+		abort_transfers(c);
 	arm_tick(c);
 }
 
@@ -337,6 +547,14 @@ setup_fiber(struct coop *c, struct fiber *f, int id)
 {
 	f->c = c;
 	exec_worker_init(&f->w, id, c->ec->t0);
+	if (c->http_ok) {
+		uv_timer_init(&c->loop, &f->backoff);
+		f->backoff.data = f;
+		f->backoff_ok = 1;
+		f->io.fetch = coop_fetch;
+		f->io.ctx = f;
+		f->w.io = &f->io;
+	}
 	if (!c->ec->offload) {
 		f->w.hook.fn = rows_hook;
 		f->w.hook.ctx = f;
@@ -366,14 +584,18 @@ static int
 start(struct coop *c, struct imgpipe_error *err)
 {
 	char size[16];
-	int k;
+	int k, nslots = slots_for(c->ec->jobs, c->ec->cpus);
 
-	/* The pool is sized once, at its first use: before the loop runs. */
+	/*
+	 * The pool is sized once, at its first use: before the loop runs.
+	 * With URL inputs -j counts transfers, which the loop carries: the
+	 * pool needs one thread per CPU slot only.
+	 */
 	if (c->ec->offload) {
-		util_fmt(size, sizeof(size), "%d", c->ec->jobs);
+		util_fmt(size, sizeof(size), "%d",
+			 c->ec->urls ? nslots : c->ec->jobs);
 		setenv("UV_THREADPOOL_SIZE", size, 1);
-		if (slots_init(&c->slots, slots_for(c->ec->jobs, c->ec->cpus),
-			       c->ec->t0) != 0)
+		if (slots_init(&c->slots, nslots, c->ec->t0) != 0)
 			return error_set(err, IMGPIPE_ENOMEM,
 					 "cannot create the slots");
 		c->slots_ok = 1;
@@ -389,6 +611,11 @@ start(struct coop *c, struct imgpipe_error *err)
 	uv_timer_init(&c->loop, &c->tick);
 	uv_idle_init(&c->loop, &c->idle);
 	c->tick.data = c->idle.data = c;
+	if (c->ec->urls) {
+		if (http_uv_init(&c->http, &c->loop, err) != 0)
+			return err->code;
+		c->http_ok = 1;
+	}
 	for (k = 0; k < c->nfibers; k++) {
 		if (setup_fiber(c, &c->fibers[k], k) != 0)
 			return error_set(err, IMGPIPE_ENOMEM,
@@ -421,6 +648,10 @@ coop_run(struct exec_batch *b, struct loop_stats *loop,
 	if (rc == 0) {
 		uv_run(&c.loop, UV_RUN_DEFAULT);
 		summarise(&c, loop);
+	} else if (c.loop_ok) {
+		/* No fiber has run: close what start opened, then let go. */
+		close_handles(&c);
+		uv_run(&c.loop, UV_RUN_DEFAULT);
 	}
 	if (c.loop_ok)
 		uv_loop_close(&c.loop);

@@ -192,6 +192,11 @@ $(B)/tests/psnr: bench/psnr.c | $(B)/tests
 $(B)/tests/photoserv: bench/photoserv.c | $(B)/tests
 	$(say) CC $<
 	$(Q)$(CC) $(FINAL_CFLAGS) $(FINAL_LDFLAGS) -o $@ $< $(LIBS)
+# fetchall (bench's) downloads with no image work, to time photoserv alone
+# (bench/serve-check.sh); it needs libcurl, so CURL=1 builds only.
+$(B)/tests/fetchall: bench/fetchall.c | $(B)/tests
+	$(say) CC $<
+	$(Q)$(CC) $(FINAL_CFLAGS) $(FINAL_LDFLAGS) -o $@ $< $(LIBS)
 
 $(B)/obj $(B)/tests:
 	$(Q)mkdir -p $@
@@ -245,7 +250,7 @@ format-check: tool-clang-format
 clean:
 	rm -rf build out
 
--include $(OBJS:.o=.d) $(TEST_BINS:=.d) $(TEST_TOOLS:=.d)
+-include $(OBJS:.o=.d) $(TEST_BINS:=.d) $(TEST_TOOLS:=.d) $(B)/tests/fetchall.d
 
 # The peers `make bench` measures imgpipe against (installed as root).  The SVGs
 # are drawn by bench/charts.py, so no plotting package is needed.

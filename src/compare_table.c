@@ -317,5 +317,7 @@ compare_report(const struct cli_options *o, const struct compare_set *set)
 		print_rows(set, rows, sp, &rd, set->table_rows, set->n);
 	}
 	reading_print(stdout, &rd);
+	/* Each table as its workload ends, before the next one's rounds. */
+	fflush(stdout);
 	return rc;
 }

@@ -478,8 +478,9 @@ print_sweep_mode(FILE *f, const char *mode, const struct reading *r,
 		s->level[g], s->row[g].speedup);
 	if (top != g)
 		fprintf(f, ", %.2fx at %d", s->row[top].speedup, s->level[top]);
-	fprintf(f, "; at %d: %d threads, %d processes", s->level[top],
-		s->row[top].threads, s->row[top].procs);
+	fprintf(f, "; at %d: %d thread%s, %d process%s", s->level[top],
+		s->row[top].threads, s->row[top].threads == 1 ? "" : "s",
+		s->row[top].procs, s->row[top].procs == 1 ? "" : "es");
 	if (kb >= 0)
 		fprintf(f, ", %.0f kB a transfer", kb);
 }

@@ -230,8 +230,9 @@ do-cli-test: do-build $(TEST_TOOLS)
 	@IMGPIPE=$(CURDIR)/$(BIN) IMGPIPE_SAN=$(SAN) \
 	  IMGPIPE_TOOLS=$(CURDIR)/$(B)/tests sh tests/cli/run.sh
 
-do-bench: do-build $(B)/tests/mkicc
+do-bench: do-build $(B)/tests/mkicc $(B)/tests/photoserv $(B)/tests/fetchall
 	@IMGPIPE=$(CURDIR)/$(BIN) CFLAGS_USED="$(FINAL_CFLAGS)" \
+	  TOOLS=$(CURDIR)/$(B)/tests \
 	  MKICC=$(CURDIR)/$(B)/tests/mkicc sh bench/run.sh
 
 do-install: do-build

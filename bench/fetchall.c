@@ -221,8 +221,8 @@ main(int argc, char **argv)
 		k = nurls;
 	errors = run(k, &wall_s, &body_s);
 	rounds = (nurls + k - 1) / k;
-	ideal_s = (double)rounds * ((double)latency_ms / 1000.0 +
-				    body_s / (double)nurls);
+	ideal_s = (double)rounds *
+		  ((double)latency_ms / 1000.0 + body_s / (double)nurls);
 	getrusage(RUSAGE_SELF, &ru);
 	printf("urls=%zu inflight=%lu wall_s=%.3f ideal_s=%.3f ratio=%.3f "
 	       "errors=%zu bytes=%llu client_cpu_s=%.3f\n",

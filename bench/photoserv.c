@@ -51,11 +51,11 @@
 #include <unistd.h>
 #include <uv.h>
 
-#define MAX_HEADER   16384 /* request line and headers, CRLFCRLF included */
-#define MAX_FILES    100000
-#define CHUNK	     65536 /* /_/chunked/ chunk size */
-#define RATE_TICK_MS 10	   /* --rate: one write per tick */
-#define RESET_WAIT_MS 50   /* lets the half body reach the client first */
+#define MAX_HEADER    16384 /* request line and headers, CRLFCRLF included */
+#define MAX_FILES     100000
+#define CHUNK	      65536 /* /_/chunked/ chunk size */
+#define RATE_TICK_MS  10    /* --rate: one write per tick */
+#define RESET_WAIT_MS 50    /* lets the half body reach the client first */
 
 struct file {
 	char *name; /* relative to --root, '/'-separated */
@@ -83,9 +83,9 @@ struct conn {
 	uv_write_t wreq;
 	int nclosed;
 	int closing;
-	int busy;     /* a request is being answered */
+	int busy; /* a request is being answered */
 	int reading;
-	size_t len;   /* bytes in buf */
+	size_t len;    /* bytes in buf */
 	size_t reqlen; /* bytes of buf the current request takes */
 	char buf[MAX_HEADER];
 	/* The response being sent. */
@@ -93,7 +93,7 @@ struct conn {
 	size_t headlen;
 	const char *body; /* borrowed: a preloaded file or a static string */
 	size_t bodylen;
-	size_t sent;	  /* body bytes written */
+	size_t sent; /* body bytes written */
 	int head_sent;
 	int close_after;
 	enum fault fault;
@@ -222,7 +222,6 @@ cmp_file(const void *a, const void *b)
 	return strcmp(((const struct file *)a)->name,
 		      ((const struct file *)b)->name);
 }
-
 
 /* How many requests of this exact path came before this one. */
 static long
@@ -382,8 +381,8 @@ find_file(const char *name)
 	return bsearch(&key, files, nfiles, sizeof(*files), cmp_file);
 }
 
-/* Applies "bytes=a-b", "a-" or "-n" to len: 1 with the offset and count set, 0 to ignore
- * (more than one range), -1 when it cannot be satisfied. */
+/* Applies "bytes=a-b", "a-" or "-n" to len: 1 with the offset and count set, 0
+ * to ignore (more than one range), -1 when it cannot be satisfied. */
 static int
 parse_range(const char *r, size_t len, size_t *off, size_t *n)
 {
@@ -420,13 +419,14 @@ serve_file(struct conn *c, const struct file *f, const char *range,
 	   int head_only)
 {
 	size_t off, n;
-	int r = range && c->fault == F_NONE ? parse_range(range, f->len, &off,
-							 &n)
-					    : 0;
+	int r = range && c->fault == F_NONE
+			? parse_range(range, f->len, &off, &n)
+			: 0;
 
 	if (r < 0) {
 		c->headlen = 0;
-		head_add(c, "HTTP/1.1 416 %s\r\nContent-Range: bytes */%zu\r\n"
+		head_add(c,
+			 "HTTP/1.1 416 %s\r\nContent-Range: bytes */%zu\r\n"
 			 "Content-Length: 0\r\n%s\r\n",
 			 reason(416), f->len,
 			 c->close_after ? "Connection: close\r\n" : "");
@@ -440,7 +440,8 @@ serve_file(struct conn *c, const struct file *f, const char *range,
 		return;
 	}
 	c->headlen = 0;
-	head_add(c, "HTTP/1.1 206 %s\r\nContent-Type: %s\r\n"
+	head_add(c,
+		 "HTTP/1.1 206 %s\r\nContent-Type: %s\r\n"
 		 "Content-Range: bytes %zu-%zu/%zu\r\nContent-Length: %zu\r\n%s"
 		 "\r\n",
 		 reason(206), content_type(f->name), off, off + n - 1, f->len,
@@ -587,8 +588,9 @@ parse_request(struct conn *c, char *req)
 		if ((v = header_value(line, "Range")))
 			range = v;
 		else if ((v = header_value(line, "Connection")))
-			c->close_after = !strcasecmp(v, "close") ||
-					 (http10 && strcasecmp(v, "keep-alive"));
+			c->close_after =
+				!strcasecmp(v, "close") ||
+				(http10 && strcasecmp(v, "keep-alive"));
 		else if ((v = header_value(line, "Content-Length")) &&
 			 strcmp(v, "0"))
 			return -1;
@@ -691,10 +693,10 @@ send_more(struct conn *c)
 		last_chunk = c->sent + piece == c->bodylen;
 	}
 	if (piece)
-		b[nb++] = uv_buf_init((char *)c->body + c->sent,
-				      (unsigned)piece);
+		b[nb++] =
+			uv_buf_init((char *)c->body + c->sent, (unsigned)piece);
 	if (c->fault == F_CHUNKED && c->body) {
-		const char *tail = !piece     ? "0\r\n\r\n"
+		const char *tail = !piece	? "0\r\n\r\n"
 				   : last_chunk ? "\r\n0\r\n\r\n"
 						: "\r\n";
 
@@ -794,16 +796,15 @@ try_request(struct conn *c)
 		if (req[i] == '\n' && (i == 0 || req[i - 1] != '\r'))
 			break;
 	if (!end && i == c->len && c->len < sizeof(c->buf)) {
-		if (!c->reading &&
-		    uv_read_start((uv_stream_t *)&c->tcp, on_alloc, on_read) ==
-			    0)
+		if (!c->reading && uv_read_start((uv_stream_t *)&c->tcp,
+						 on_alloc, on_read) == 0)
 			c->reading = 1;
 		return;
 	}
 	c->busy = 1;
 	nrequests++;
-	if (end && i == (size_t)(end - req) && memchr(req, '\0', c->len) ==
-							   NULL) {
+	if (end && i == (size_t)(end - req) &&
+	    memchr(req, '\0', c->len) == NULL) {
 		end[2] = '\0';
 		c->reqlen = (size_t)(end - req) + 4;
 		if (parse_request(c, req) == 0)

@@ -42,6 +42,7 @@ struct batch {
 	size_t nfailed;
 	size_t skipped_other;	 /* not JPEG or PNG */
 	size_t skipped_existing; /* --skip-existing found them done */
+	int urls; /* the inputs are URLs: rel_in of tasks and failures */
 };
 
 /*

@@ -22,7 +22,8 @@ struct task_result;
 struct report_config {
 	const char *mode;
 	int workers;
-	int gil, split_rows;
+	int gil; /* enum gil_mode */
+	int split_rows;
 	int progress; /* draw the bar on stderr */
 	int quiet;    /* no summary, no bar */
 	int verbose;  /* a line per written image too */

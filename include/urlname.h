@@ -23,7 +23,8 @@ struct urlname {
 /*
  * Split url into u's host folder and output path.  0, or IMGPIPE_ESPEC
  * with the reason in err ("not an http(s) URL", "empty segment in the
- * URL path", ...) and u zeroed.  Refused: another scheme, no host, a port
+ * URL path", ...) and u zeroed.  Refused: another scheme, a blank or a
+ * control character anywhere (RFC 3986 has them escaped), no host, a port
  * that is not 1..65535, a host with characters a folder name should not
  * have, a bad %-escape, and decoded segments that are empty (but the
  * last), "." or "..", or hold a NUL or a '/'.  The caller frees u's

@@ -802,6 +802,7 @@ batch_build(const struct batch_opts *o, struct batch *b,
 	memset(&bd, 0, sizeof(bd));
 	bd.o = o;
 	bd.b = b;
+	b->urls = o->urls != NULL;
 	rc = o->urls != NULL ? 0 : check_folders(o, err);
 	if (rc == 0)
 		rc = prepare_output(&bd, err);

@@ -60,8 +60,8 @@ struct fiber {
 	struct file_job file;
 	uv_work_t work; /* the file job or, with --offload, the image */
 	size_t cur;
-	long ticks_seen; /* ticks at this image's last row hook; -1: none */
-	int xfer_result; /* URL inputs: the attempt's CURLcode */
+	long ticks_seen;    /* ticks at this image's last row hook; -1: none */
+	int xfer_result;    /* URL inputs: the attempt's CURLcode */
 	uv_timer_t backoff; /* URL inputs: the wait before a retry */
 	int sleeping;	    /* waiting on backoff */
 	int backoff_ok;	    /* backoff is initialised */
@@ -84,7 +84,7 @@ struct coop {
 	long ticks_mid_image;	 /* loop_stats.ticks_mid_image */
 	_Atomic uint64_t due_ns; /* next tick; pool threads read it */
 	int loop_ok, slots_ok;
-	struct slots slots; /* --offload: the pool's CPU slots */
+	struct slots slots;  /* --offload: the pool's CPU slots */
 	struct http_uv http; /* URL inputs: the transfers on this loop */
 	int http_ok, aborted;
 };
@@ -422,7 +422,7 @@ close_handles(struct coop *c)
 	for (k = 0; k < c->nfibers; k++)
 		if (c->fibers[k].backoff_ok)
 			uv_close((uv_handle_t *)&c->fibers[k].backoff,
-				  on_close);
+				 on_close);
 }
 
 /*

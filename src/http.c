@@ -7,6 +7,7 @@
 #include "http.h"
 
 #include <curl/curl.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -102,6 +103,10 @@ on_header(char *p, size_t size, size_t n, void *ctx)
 	size_t len = size * n;
 	static const char name[] = "retry-after:";
 
+	/*
+	 * Only the delay-seconds form: an HTTP-date needs the server's
+	 * clock to agree with ours, and is taken as no Retry-After at all.
+	 */
 	if (len > sizeof(name) - 1 &&
 	    strncasecmp(p, name, sizeof(name) - 1) == 0)
 		x->retry_after_s = strtol(p + sizeof(name) - 1, NULL, 10);
@@ -151,8 +156,12 @@ setup(struct http_xfer *x, const char *url)
 	if (x->o->cacert != NULL)
 		bad |= curl_easy_setopt(e, CURLOPT_CAINFO, x->o->cacert) !=
 		       CURLE_OK;
-	if (x->o->head_only)
-		curl_easy_setopt(e, CURLOPT_RANGE, "0-262143");
+	if (x->o->head_only) {
+		char range[32];
+
+		util_fmt(range, sizeof(range), "0-%u", HTTP_PLAN_BYTES - 1);
+		bad |= curl_easy_setopt(e, CURLOPT_RANGE, range) != CURLE_OK;
+	}
 	return bad ? -1 : 0;
 }
 
@@ -202,6 +211,11 @@ http_xfer_free(struct http_xfer *x)
 	free(x);
 }
 
+/*
+ * Worth another attempt: what a busy or restarting server gives (429,
+ * 5xx, a reset, a body cut short).  A timeout would only cost another
+ * --timeout, and any other 4xx would be refused again.
+ */
 static int
 retryable(CURLcode rc, long code)
 {
@@ -217,12 +231,81 @@ retryable(CURLcode rc, long code)
 	}
 }
 
-/* The one line for a failed attempt. */
+static int
+is_tls(CURLcode rc)
+{
+	switch (rc) {
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_CIPHER:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_ISSUER_ERROR:
+	case CURLE_SSL_CRL_BADFILE:
+	case CURLE_SSL_INVALIDCERTSTATUS:
+	case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
+	case CURLE_SSL_ENGINE_INITFAILED:
+	case CURLE_SSL_ENGINE_NOTFOUND:
+	case CURLE_SSL_ENGINE_SETFAILED: return 1;
+	default: return 0;
+	}
+}
+
+/* A body cut short: how many bytes the Content-Length still promised. */
+static int
+describe_short(struct http_xfer *x, const char *why, struct imgpipe_error *err)
+{
+	curl_off_t want = -1, got = 0;
+
+	curl_easy_getinfo(x->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &want);
+	curl_easy_getinfo(x->easy, CURLINFO_SIZE_DOWNLOAD_T, &got);
+	if (want < 0 || got >= want)
+		return error_set(err, IMGPIPE_ENET, "%s", why);
+	return error_set(err, IMGPIPE_ENET,
+			 "connection closed %lld bytes before the end of the "
+			 "body",
+			 (long long)(want - got));
+}
+
+/* A send or receive failure: a reset has one line, anything else curl's. */
+static int
+describe_io(struct http_xfer *x, const char *why, struct imgpipe_error *err)
+{
+	long os = 0;
+
+	curl_easy_getinfo(x->easy, CURLINFO_OS_ERRNO, &os);
+	if (os == ECONNRESET || os == EPIPE)
+		return error_set(err, IMGPIPE_ENET, "connection reset");
+	return error_set(err, IMGPIPE_ENET, "%s", why);
+}
+
+/* curl's own line names the time it took: the reason alone is stable. */
+static int
+describe_connect(struct http_xfer *x, const char *why,
+		 struct imgpipe_error *err)
+{
+	long os = 0;
+
+	curl_easy_getinfo(x->easy, CURLINFO_OS_ERRNO, &os);
+	if (os == 0)
+		return error_set(err, IMGPIPE_ENET, "%s", why);
+	return error_set(err, IMGPIPE_ENET, "cannot connect: %s",
+			 strerror((int)os));
+}
+
+/*
+ * The one line for a failed download (README, "URL inputs", lists them):
+ * the URL is the caller's to name.
+ */
 static int
 describe(struct http_xfer *x, CURLcode rc, long code, struct imgpipe_error *err)
 {
-	const char *why = x->errbuf[0] ? x->errbuf : curl_easy_strerror(rc);
+	size_t n = strlen(x->errbuf);
+	const char *why;
 
+	while (n > 0 && (x->errbuf[n - 1] == '\n' || x->errbuf[n - 1] == ' '))
+		x->errbuf[--n] = '\0';
+	why = n > 0 ? x->errbuf : curl_easy_strerror(rc);
 	if (rc == CURLE_ABORTED_BY_CALLBACK && cancel_requested())
 		return error_set(err, IMGPIPE_ECANCEL, "interrupted");
 	if (x->over_limit || rc == CURLE_FILESIZE_EXCEEDED)
@@ -232,6 +315,8 @@ describe(struct http_xfer *x, CURLcode rc, long code, struct imgpipe_error *err)
 	if (code != 0 && !status_ok(x, code) &&
 	    (rc == CURLE_OK || rc == CURLE_WRITE_ERROR))
 		return error_set(err, IMGPIPE_ENET, "HTTP %ld", code);
+	if (is_tls(rc))
+		return error_set(err, IMGPIPE_ENET, "TLS: %s", why);
 	switch (rc) {
 	case CURLE_OPERATION_TIMEDOUT:
 		return error_set(err, IMGPIPE_ENET, "timed out after %g s",
@@ -239,6 +324,13 @@ describe(struct http_xfer *x, CURLcode rc, long code, struct imgpipe_error *err)
 	case CURLE_TOO_MANY_REDIRECTS:
 		return error_set(err, IMGPIPE_ENET, "more than %d redirects",
 				 HTTP_MAX_REDIRECTS);
+	case CURLE_PARTIAL_FILE: return describe_short(x, why, err);
+	case CURLE_RECV_ERROR:
+	case CURLE_SEND_ERROR: return describe_io(x, why, err);
+	case CURLE_GOT_NOTHING:
+		return error_set(err, IMGPIPE_ENET,
+				 "connection closed before any response");
+	case CURLE_COULDNT_CONNECT: return describe_connect(x, why, err);
 	default: return error_set(err, IMGPIPE_ENET, "%s", why);
 	}
 }

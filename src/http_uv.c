@@ -26,6 +26,7 @@ struct http_uv_req {
 struct http_uv_sock {
 	uv_poll_t poll;
 	curl_socket_t fd;
+	int events; /* UV_READABLE, UV_WRITABLE: what curl waits for */
 	struct http_uv *d;
 	struct http_uv_sock *prev, *next;
 };
@@ -85,14 +86,20 @@ on_poll(uv_poll_t *h, int status, int events)
 	struct http_uv *d = s->d;
 	int flags = 0;
 
-	if (status < 0)
+	/*
+	 * An error (libuv: POLLERR, a reset) comes with what curl waited
+	 * for: curl then reads or writes, meets the socket's own errno, and
+	 * gives the line the blocking modes give ("connection reset"); the
+	 * error bit alone would be "select/poll returned error".
+	 */
+	if (status < 0) {
 		flags = CURL_CSELECT_ERR;
-	else {
-		if (events & UV_READABLE)
-			flags |= CURL_CSELECT_IN;
-		if (events & UV_WRITABLE)
-			flags |= CURL_CSELECT_OUT;
+		events = s->events;
 	}
+	if (events & UV_READABLE)
+		flags |= CURL_CSELECT_IN;
+	if (events & UV_WRITABLE)
+		flags |= CURL_CSELECT_OUT;
 	curl_multi_socket_action(d->multi, s->fd, flags, &d->running);
 	drain(d);
 }
@@ -187,6 +194,7 @@ on_curl_socket(CURL *easy, curl_socket_t fd, int what, void *userp,
 		events |= UV_READABLE;
 	if (what == CURL_POLL_OUT || what == CURL_POLL_INOUT)
 		events |= UV_WRITABLE;
+	s->events = events;
 	uv_poll_start(&s->poll, events, on_poll);
 	return 0;
 }
@@ -231,7 +239,8 @@ http_uv_start(struct http_uv *d, struct http_xfer *x, http_uv_done_fn *done,
 	r->ctx = ctx;
 	curl_easy_setopt(r->easy, CURLOPT_PRIVATE, (char *)(void *)r);
 	/* The multi handle calls on_curl_timer (0): the start is queued. */
-	if (d->closing || curl_multi_add_handle(d->multi, r->easy) != CURLM_OK) {
+	if (d->closing ||
+	    curl_multi_add_handle(d->multi, r->easy) != CURLM_OK) {
 		free(r);
 		return error_set(err, IMGPIPE_EIO, "cannot start the download");
 	}

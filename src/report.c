@@ -143,8 +143,10 @@ static void
 describe_mode(char *buf, size_t n, const struct report_config *cfg)
 {
 	util_fmt(buf, n, "%s%s, %d worker%s%s", cfg->mode,
-		 cfg->gil ? " --gil" : "", cfg->workers,
-		 cfg->workers == 1 ? "" : "s",
+		 cfg->gil == GIL_RELEASE_IN_C ? " --gil=release-in-c"
+		 : cfg->gil		      ? " --gil"
+					      : "",
+		 cfg->workers, cfg->workers == 1 ? "" : "s",
 		 cfg->split_rows ? ", split rows" : "");
 }
 
@@ -194,6 +196,25 @@ json_meta(FILE *f, unsigned meta)
 }
 
 /*
+ * The URL input fields: url and http_status null for a file (and the
+ * status null too when no response arrived), the download 0; cpu_s is
+ * the decode, ops and encode of any input.
+ */
+static void
+json_download(FILE *f, const char *url, const struct task_result *r)
+{
+	fputs(", \"url\": ", f);
+	json_write_string(f, url);
+	fputs(", ", f);
+	json_int_or_null(f, "http_status", r->http_status,
+			 url != NULL && r->http_status > 0);
+	fprintf(f,
+		", \"download_s\": %.4f, \"download_bytes\": %llu, "
+		"\"cpu_s\": %.4f",
+		r->dl_s, (unsigned long long)r->dl_bytes, r->cpu_s);
+}
+
+/*
  * One element of files[] for a task that went to an executor.  File names
  * are bytes, not text: json_write_string writes every byte that is not
  * valid UTF-8 as \u00XX of the byte, so the report stays valid JSON.
@@ -230,13 +251,16 @@ json_task(FILE *f, const struct task *t, const struct task_result *r)
 	json_meta(f, r->status == 0 ? r->meta : 0);
 	fputs(", \"colour\": ", f);
 	json_write_string(f, r->colour[0] != '\0' ? r->colour : NULL);
+	json_download(f, t->url, r);
 	fputs("}", f);
 }
 
 /* One element of files[] for an input that failed before running. */
 static void
-json_failure(FILE *f, const struct batch_failure *bf)
+json_failure(FILE *f, const struct batch_failure *bf, int urls)
 {
+	struct task_result none;
+
 	fputs("    {\"input\": ", f);
 	json_write_string(f, bf->rel_in);
 	fputs(", \"output\": ", f);
@@ -246,8 +270,11 @@ json_failure(FILE *f, const struct batch_failure *bf)
 	fputs(", \"worker\": null, \"start_s\": null, \"end_s\": null, "
 	      "\"width_in\": null, \"height_in\": null, "
 	      "\"width_out\": null, \"height_out\": null, \"meta\": [], "
-	      "\"colour\": null}",
+	      "\"colour\": null",
 	      f);
+	memset(&none, 0, sizeof(none));
+	json_download(f, urls ? bf->rel_in : NULL, &none);
+	fputs("}", f);
 }
 
 /* Tasks and early failures merged in input order (both are sorted). */
@@ -266,7 +293,7 @@ json_files(FILE *f, const struct batch *b, const struct task_result *res)
 			json_task(f, &b->tasks[i], &res[i]);
 			i++;
 		} else {
-			json_failure(f, &b->failed[j++]);
+			json_failure(f, &b->failed[j++], b->urls);
 		}
 	}
 	fputs(i + j > 0 ? "\n  ]\n" : "  ]\n", f);
@@ -332,7 +359,10 @@ report_write_json(const char *path, const struct report_config *cfg,
 	fputs("{\n  \"version\": 1, \"mode\": ", f);
 	json_write_string(f, cfg->mode);
 	fprintf(f, ", \"workers\": %d, \"gil\": %s, \"split\": \"%s\",\n",
-		cfg->workers, cfg->gil ? "true" : "false",
+		cfg->workers,
+		cfg->gil == GIL_RELEASE_IN_C ? "\"release-in-c\""
+		: cfg->gil		     ? "\"hold\""
+					     : "false",
 		cfg->split_rows ? "rows" : "images");
 	fprintf(f, "  \"wall_s\": %.3f,", wall_s);
 	json_resources(f);

@@ -4,14 +4,18 @@
  */
 #include "runner.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include "batch.h"
 #include "cancel.h"
 #include "colour.h"
 #include "error.h"
+#include "http.h"
 #include "report.h"
 #include "spec.h"
 #include "timeline.h"
@@ -52,6 +56,65 @@ build(const struct cli_options *o, struct batch *b, struct imgpipe_error *err)
 	};
 
 	return batch_build(&bo, b, err);
+}
+
+/*
+ * Open files URL inputs need beyond one per transfer: the standard three,
+ * the loop's and libcurl's own descriptors, reports and outputs being
+ * written.
+ */
+#define URL_SPARE_FILES 64
+
+/*
+ * URL inputs hold a socket per transfer (threads, omp, coop); procs' parent
+ * holds two pipes per worker, and each child a socket.  Raise the soft
+ * limit to the hard one, and refuse a -j the hard limit cannot serve
+ * rather than fail transfers one by one with EMFILE.
+ */
+static int
+raise_nofile(const struct cli_options *o, struct imgpipe_error *err)
+{
+	int per = strcmp(o->mode, "procs") == 0 ? 2 : 1;
+	rlim_t need = (rlim_t)per * (rlim_t)o->workers + URL_SPARE_FILES;
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0)
+		return 0; /* nothing to go by: let the transfers say */
+	if (rl.rlim_max != RLIM_INFINITY && rl.rlim_max < need)
+		return error_set(err, IMGPIPE_ESPEC,
+				 "-j %d needs about %llu open files, but the "
+				 "hard limit is %llu (ulimit -Hn)",
+				 o->exec.jobs, (unsigned long long)need,
+				 (unsigned long long)rl.rlim_max);
+	if (rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		/*
+		 * Linux refuses a hard limit of RLIM_INFINITY above
+		 * fs.nr_open; the soft one then stays, and a transfer past
+		 * it fails on its own with EMFILE.
+		 */
+		(void)setrlimit(RLIMIT_NOFILE, &rl);
+	}
+	return 0;
+}
+
+/*
+ * What URL inputs need before any executor starts a thread or forks:
+ * libcurl's global set-up, the open-file limit, a readable --cacert.
+ */
+static int
+url_setup(const struct cli_options *o, struct imgpipe_error *err)
+{
+	const char *ca = o->job.http.cacert;
+	int rc;
+
+	rc = http_global_init(err);
+	if (rc == 0)
+		rc = raise_nofile(o, err);
+	if (rc == 0 && ca != NULL && access(ca, R_OK) != 0)
+		rc = error_set_errno(err, IMGPIPE_EIO, errno,
+				     "cannot read --cacert '%s'", ca);
+	return rc;
 }
 
 /* --timeline, --trace, --report; one that cannot be written fails the run. */
@@ -148,6 +211,10 @@ runner_run(struct cli_options *o, struct run_stats *st)
 	error_clear(&err);
 	if (st != NULL)
 		memset(st, 0, sizeof(*st));
+	if (o->urls != NULL && url_setup(o, &err) != 0) {
+		util_warn("%s", err.msg);
+		return CLI_EXIT_USAGE;
+	}
 	/* Before any executor: procs workers inherit the profiles by fork. */
 	if (colour_opts_setup(&o->job.colour, o->export_profile,
 			      o->import_profile, &err) != 0) {

@@ -194,6 +194,12 @@ urlname_parse(const char *url, struct urlname *u, struct imgpipe_error *err)
 	memset(u, 0, sizeof(*u));
 	if (skip == 0)
 		return error_set(err, IMGPIPE_ESPEC, "not an http(s) URL");
+	/* RFC 3986: blanks and controls must be %-escaped in a URL. */
+	for (an = 0; url[an] != '\0'; an++)
+		if ((unsigned char)url[an] <= ' ' || url[an] == 0x7f)
+			return error_set(err, IMGPIPE_ESPEC,
+					 "blank or control character in the "
+					 "URL (write it %%-escaped)");
 	an = strcspn(a, "/?#");
 	pn = strcspn(a + an, "?#");
 	rc = parse_host(a, an, &u->host, err);

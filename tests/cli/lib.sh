@@ -9,7 +9,16 @@ TOP=$(cd "$CLI_DIR/../.." && pwd)
 DATA=$TOP/tests/data
 SAMPLES=$TOP/samples
 T=$(mktemp -d "${TMPDIR:-/tmp}/imgpipe-cli.XXXXXX")
-trap 'rm -rf "$T"' EXIT
+# Servers a test started (serve, stop_at_exit) end with it.
+_stop_pids=""
+_at_exit()
+{
+	for _p in $_stop_pids; do
+		kill "$_p" 2>/dev/null && wait "$_p" 2>/dev/null
+	done
+	rm -rf "$T"
+}
+trap '_at_exit' EXIT
 trap 'exit 129' HUP INT TERM
 nfail=0
 nskip=0
@@ -63,6 +72,56 @@ need_format()
 	fi
 	skip_part "$1: not in this build (HEIF=0 or WEBP=0)"
 	return 1
+}
+
+# need_urls: this build reads URL inputs (--version lists "inputs: files
+# urls"; a CURL=0 build lists "inputs: files") and the loopback server
+# $IMGPIPE_TOOLS/photoserv is there; otherwise the whole test is skipped.
+need_urls()
+{
+	"$IMGPIPE" --version | grep -E '^inputs:.* urls( |$)' >/dev/null ||
+	    skip "URL inputs: not in this build (CURL=0), or no 'inputs:' line in --version"
+	[ -x "${IMGPIPE_TOOLS:-}/photoserv" ] ||
+	    skip "URL inputs: no photoserv in IMGPIPE_TOOLS (${IMGPIPE_TOOLS:-unset})"
+}
+
+# stop_at_exit PID: end the background process PID when the test exits.
+stop_at_exit()
+{
+	_stop_pids="$_stop_pids $1"
+}
+
+# wait_port FILE: wait (10 s at most, a safety bound) until FILE holds the
+# port a server listens on; sets $PORT.
+wait_port()
+{
+	_i=0
+	while [ ! -s "$1" ]; do
+		_i=$((_i + 1))
+		if [ "$_i" -gt 200 ]; then
+			fail "no server port in $1 after 10 s"
+			cat "${1%.port}.out" 2>/dev/null
+			finish
+		fi
+		sleep 0.05
+	done
+	PORT=$(cat "$1")
+}
+
+# serve DIR [PHOTOSERV OPTIONS]: start the loopback photo server on DIR
+# (every file under it, read at start); sets $PORT, and the server stops
+# when the test exits.  Each call starts another server.
+_nserve=0
+serve()
+{
+	_nserve=$((_nserve + 1))
+	_root=$1
+	shift
+	"$IMGPIPE_TOOLS/photoserv" --root "$_root" --port 0 \
+	    --port-file "$T/serve.$_nserve.port" "$@" \
+	    >"$T/serve.$_nserve.out" 2>&1 </dev/null &
+	stop_at_exit $!
+	wait_port "$T/serve.$_nserve.port"
 }
 
 # set_modes: $modes is every mode this build runs.

@@ -38,9 +38,6 @@
 #define SAMPLE_MS	 5
 #define SAMPLE_FACTOR	 4
 
-const char *const compare_workload_name[COMPARE_WORKLOADS] = { "cpu", "io",
-							       "mixed" };
-
 static const int sweep_levels[] = { 1, 8, 64, 256, 1024, 4096 };
 
 static double

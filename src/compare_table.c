@@ -17,6 +17,9 @@
 #include "reading.h"
 #include "util.h"
 
+const char *const compare_workload_name[COMPARE_WORKLOADS] = { "cpu", "io",
+							       "mixed" };
+
 static int
 same_file(const char *a, const char *b, struct membuf *x, struct membuf *y)
 {

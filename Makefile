@@ -173,10 +173,13 @@ $(B)/tests/%: tests/%.c $(LIB) | $(B)/tests
 	$(Q)$(CC) $(FINAL_CFLAGS) $(FINAL_LDFLAGS) -o $@ $< $(LIB) \
 		$(CMOCKA_LIBS) $(LIBS)
 
-# test_exec makes thread and process starts fail: the executors'
-# pthread_create and fork calls go to the test's wrappers.
+# test_exec makes thread and process starts fail, watches how many
+# threads read or run C code at once, and kills a worker process while it
+# computes: those calls of the executors and the pipeline go to the test's
+# wrappers.
 $(B)/tests/test_exec: FINAL_LDFLAGS += \
-	-Wl,--wrap=pthread_create,--wrap=fork
+	-Wl,--wrap=pthread_create,--wrap=fork,--wrap=gil_holder_init \
+	-Wl,--wrap=gil_hook,--wrap=fileio_read,--wrap=codec_sniff
 
 # The end-to-end tests' own tools: mkicc writes the ICC profiles no package
 # ships (Display P3), psnr (bench's) compares a result with a reference.

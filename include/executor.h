@@ -152,6 +152,33 @@ int exec_pending(struct exec_batch *b);
  */
 int exec_task(struct exec_batch *b, size_t i, struct worker *w);
 
+/*
+ * Where a URL input waits for the CPU once it is downloaded (a CPU slot, a
+ * token shared by worker processes): enter blocks until the task may
+ * compute and returns the worker to compute on, w itself or another, or
+ * NULL when cancellation came first; leave hands c back after the encode
+ * and the write.
+ */
+struct exec_gate {
+	struct worker *(*enter)(void *ctx, struct worker *w);
+	void (*leave)(void *ctx, struct worker *c);
+	void *ctx;
+};
+
+/*
+ * pipeline_run in its two halves: pipeline_fetch on w (the download, or
+ * the read, outside any bound on the CPU work), then pipeline_finish from
+ * w's in on the worker g lends.  Fills res; returns res->status.  So -j
+ * transfers wait at once while at most one image per CPU computes.
+ */
+int exec_run_gated(const struct job *job, const struct task *t,
+		   struct worker *w, const struct exec_gate *g,
+		   struct task_result *res);
+
+/* exec_task with exec_run_gated: 1 when it ran, 0 when cancelled. */
+int exec_task_gated(struct exec_batch *b, size_t i, struct worker *w,
+		    const struct exec_gate *g);
+
 /* Tell the observer that results[i] is final.  Thread-safe. */
 void exec_done(struct exec_batch *b, size_t i);
 

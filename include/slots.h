@@ -38,6 +38,15 @@ void slots_destroy(struct slots *s);
 int slots_take(struct slots *s);
 void slots_give(struct slots *s, int i);
 
+/*
+ * slots_take for thread worker w: the slot's worker, set up to compute
+ * for w (w's row hook, runner and io: its lock, its band pool), so that
+ * a thread's image may run on any slot's buffers.  slots_give_worker
+ * hands it back.
+ */
+struct worker *slots_take_for(struct slots *s, const struct worker *w);
+void slots_give_worker(struct slots *s, struct worker *c);
+
 /* How many slots a pool of jobs workers gets: min(jobs, cpus or CPUs). */
 int slots_for(int jobs, int cpus);
 

@@ -3,17 +3,24 @@
  * --split rows, images run one at a time and each stage's row bands are
  * the parallel loop instead (never both: no nested parallelism).  Built
  * without OpenMP, the mode says so instead of running serially in secret.
- * Over images, each runs on a CPU slot's worker state (slots.h).
+ * Over images, each runs on a CPU slot's worker state (slots.h).  With
+ * URL inputs the team has -j threads, one transfer each, and a thread
+ * takes a slot only once its body has arrived (as threads does).
  *
  *   task:  PENDING --next iteration--> RUNNING --pipeline_run--> DONE
  *          PENDING --signal: iteration skips it--> CANCELLED
+ *   URL:   PENDING --next iteration--> DOWNLOADING --body--> WAITING
+ *          --slot--> COMPUTING --written--> DONE
  */
 #include "executor.h"
+
+#include <stdlib.h>
 
 #include "error.h"
 #include "pipeline.h"
 #include "stage.h"
 #include "slots.h"
+#include "util.h"
 
 static int
 omp_at_once(const struct exec_config *ec)
@@ -55,6 +62,55 @@ run_split(struct exec_batch *b)
 	worker_release(&w);
 }
 
+static struct worker *
+gate_enter(void *ctx, struct worker *w)
+{
+	return slots_take_for(ctx, w);
+}
+
+static void
+gate_leave(void *ctx, struct worker *c)
+{
+	slots_give_worker(ctx, c);
+}
+
+/*
+ * URL inputs: each thread of the team downloads on its own worker (only
+ * its in buffer is used), then computes on a slot's.  dynamic, 1: a
+ * thread takes its next URL when its last image is written.
+ */
+static int
+run_urls(struct exec_batch *b)
+{
+	struct slots slots;
+	struct worker *own;
+	struct exec_gate gate = { gate_enter, gate_leave, &slots };
+	long k, n = (long)b->n;
+	int j = b->ec->jobs;
+
+	if (slots_init(&slots, slots_for(j, b->ec->cpus), b->ec->t0) != 0)
+		return IMGPIPE_ENOMEM;
+	own = xcalloc((size_t)j, sizeof(*own));
+	for (int i = 0; i < j; i++)
+		exec_worker_init(&own[i], i, b->ec->t0);
+#pragma omp parallel num_threads(j)
+	{
+		struct worker *w = &own[omp_get_thread_num()];
+		int ran = 0;
+
+#pragma omp for schedule(dynamic, 1) nowait
+		for (k = 0; k < n; k++)
+			ran |= exec_task_gated(b, b->order[k], w, &gate);
+		if (ran)
+			worker_retire(w);
+	}
+	for (int i = 0; i < j; i++)
+		worker_release(&own[i]);
+	free(own);
+	slots_destroy(&slots);
+	return 0;
+}
+
 static int
 run_images(struct exec_batch *b)
 {
@@ -92,9 +148,13 @@ omp_run(struct exec_batch *b, struct loop_stats *loop,
 {
 	(void)loop;
 #ifdef _OPENMP
-	if (b->ec->split_rows)
+	/*
+	 * URL inputs run over images whatever --split says: the team is the
+	 * -j transfers in flight, and one image at a time would make it one.
+	 */
+	if (b->ec->split_rows && !b->ec->urls)
 		run_split(b);
-	else if (run_images(b) != 0)
+	else if ((b->ec->urls ? run_urls(b) : run_images(b)) != 0)
 		return error_set(err, IMGPIPE_ENOMEM,
 				 "cannot create the slots");
 	return 0;

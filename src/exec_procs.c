@@ -6,6 +6,9 @@
  * temporary file is removed, and a new worker takes the slot.  At most
  * one worker per CPU holds a task at once (the others wait idle, as
  * slots.h explains for threads), so -j above the core count costs nothing.
+ * With URL inputs every worker holds a task (one transfer each), and the
+ * CPU work is bounded by tokens instead: a process-shared semaphore that a
+ * worker takes once its body has arrived and gives back after the write.
  *
  *   slot:  EMPTY --fork--> IDLE   (a failed fork: stays EMPTY, the others
  *                                  serve; none at all: a setup error)
@@ -14,15 +17,22 @@
  *          IDLE --no tasks left / cancelled: close cmd--> EXITED (reaped)
  *   task:  PENDING --feed--> SENT --result / death--> DONE
  *          PENDING --no worker left at the end--> DONE (failed)
+ *   token (URL inputs): FREE --worker's sem_wait--> HELD --sem_post--> FREE
+ *          HELD --its worker died--> FREE (the parent posts it on reaping)
  */
+#define _DEFAULT_SOURCE /* MAP_ANONYMOUS (POSIX only from 2024) */
 #include "executor.h"
 
 #include <errno.h>
 #include <poll.h>
+#include <semaphore.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cancel.h"
@@ -39,17 +49,83 @@ struct slot {
 	long task; /* index in flight, -1 when idle */
 };
 
+/*
+ * URL inputs: the CPU tokens, in memory mapped shared before the first
+ * fork.  held[k] says that worker k holds one, so that the parent can give
+ * back the token of a worker that died computing (a crash in a decoder, a
+ * kill); it is set just after sem_wait returns and cleared just before
+ * sem_post, so only a kill between those two steps and the store could
+ * still lose one.
+ */
+struct tokens {
+	sem_t sem;
+	atomic_int held[]; /* one per worker slot */
+};
+
 struct farm {
 	struct exec_batch *b;
 	int busy, cap; /* slots holding a task; the most at once */
 	struct slot *slots;
 	int nslots;
+	struct tokens *tok; /* URL inputs, else NULL */
+	size_t tok_len;	    /* its mapping's length */
 };
+
+/* A child's view of the tokens. */
+struct child_tokens {
+	struct tokens *tok;
+	pid_t parent;
+};
+
+/* How often a worker waiting for a token looks at the flag and its parent. */
+#define TOKEN_POLL_NS (200 * 1000 * 1000L)
+
+/*
+ * A child's wait for a token, given up on cancellation (a SIGTERM the
+ * parent relayed, a SIGINT to the group) or when the parent is gone: a
+ * worker blocked here reads no pipe, so no EOF would ever end it.  In
+ * slices, as a signal between the check and the wait would be missed.
+ */
+static struct worker *
+token_take(void *ctx, struct worker *w)
+{
+	struct child_tokens *ct = ctx;
+	struct timespec until;
+
+	for (;;) {
+		if (cancel_requested() || getppid() != ct->parent)
+			return NULL;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += TOKEN_POLL_NS;
+		if (until.tv_nsec >= 1000000000L) {
+			until.tv_sec++;
+			until.tv_nsec -= 1000000000L;
+		}
+		if (sem_timedwait(&ct->tok->sem, &until) == 0)
+			break;
+		if (errno != EINTR && errno != ETIMEDOUT)
+			return NULL;
+	}
+	atomic_store(&ct->tok->held[w->id], 1);
+	return w;
+}
+
+static void
+token_give(void *ctx, struct worker *c)
+{
+	struct child_tokens *ct = ctx;
+
+	atomic_store(&ct->tok->held[c->id], 0);
+	sem_post(&ct->tok->sem);
+}
 
 /* The child: serial kernels, no allocation freed, leaves with _exit(). */
 static void
 child_main(struct farm *f, int id, int cmd, int res)
 {
+	struct child_tokens ct = { f->tok, getppid() };
+	struct exec_gate gate = { token_take, token_give, &ct };
+	const struct task *t;
 	struct task_result r;
 	struct worker w;
 	long idx;
@@ -58,11 +134,56 @@ child_main(struct farm *f, int id, int cmd, int res)
 	while (fileio_read_full(cmd, &idx, sizeof(idx)) == 0) {
 		if (idx < 0 || (size_t)idx >= f->b->n)
 			break;
-		pipeline_run(f->b->job, &f->b->tasks[idx], &w, &r);
+		t = &f->b->tasks[idx];
+		if (f->tok != NULL)
+			exec_run_gated(f->b->job, t, &w, &gate, &r);
+		else
+			pipeline_run(f->b->job, t, &w, &r);
 		if (fileio_write_full(res, &r, sizeof(r)) != 0)
 			break;
 	}
 	_exit(0);
+}
+
+/*
+ * URL inputs: the tokens, one per CPU slot, before any fork.  0 or the
+ * errno of the mapping or of sem_init.
+ */
+static int
+tokens_init(struct farm *f)
+{
+	int e;
+
+	f->tok_len =
+		sizeof(*f->tok) + (size_t)f->nslots * sizeof(f->tok->held[0]);
+	f->tok = mmap(NULL, f->tok_len, PROT_READ | PROT_WRITE,
+		      MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	if (f->tok == MAP_FAILED) {
+		f->tok = NULL;
+		return errno;
+	}
+	for (int k = 0; k < f->nslots; k++)
+		atomic_init(&f->tok->held[k], 0);
+	if (sem_init(&f->tok->sem, 1,
+		     (unsigned)slots_for(f->b->ec->jobs, f->b->ec->cpus)) !=
+	    0) {
+		e = errno;
+		munmap(f->tok, f->tok_len);
+		f->tok = NULL;
+		return e;
+	}
+	return 0;
+}
+
+/* After every worker is reaped. */
+static void
+tokens_destroy(struct farm *f)
+{
+	if (f->tok == NULL)
+		return;
+	sem_destroy(&f->tok->sem);
+	munmap(f->tok, f->tok_len);
+	f->tok = NULL;
 }
 
 static void
@@ -186,6 +307,9 @@ on_death(struct farm *f, int k)
 	close_fd(&s->res);
 	close_fd(&s->cmd);
 	reap(s->pid, &status);
+	/* A token the dead worker held would be lost to the batch. */
+	if (f->tok != NULL && atomic_exchange(&f->tok->held[k], 0))
+		sem_post(&f->tok->sem);
 	if (s->task >= 0) {
 		r = &f->b->results[s->task];
 		task_result_init(r);
@@ -298,8 +422,12 @@ procs_run(struct exec_batch *b, struct loop_stats *loop,
 	size_t i;
 
 	(void)loop;
-	f.cap = slots_for(b->ec->jobs, b->ec->cpus);
+	/* URL inputs: every worker a transfer; the tokens bound the CPU. */
+	f.cap = b->ec->urls ? b->ec->jobs : slots_for(b->ec->jobs, b->ec->cpus);
 	f.nslots = b->ec->jobs;
+	if (b->ec->urls && (e = tokens_init(&f)) != 0)
+		return error_set_errno(err, IMGPIPE_ECHILD, e,
+				       "cannot create the CPU tokens");
 	f.slots = xcalloc((size_t)f.nslots, sizeof(*f.slots));
 	pfd = xcalloc((size_t)f.nslots, sizeof(*pfd));
 	for (k = 0; k < f.nslots; k++)
@@ -325,6 +453,7 @@ procs_run(struct exec_batch *b, struct loop_stats *loop,
 	for (k = 0; k < f.nslots; k++)
 		if (f.slots[k].pid > 0)
 			reap(f.slots[k].pid, &status);
+	tokens_destroy(&f);
 	free(pfd);
 	free(f.slots);
 	return rc;

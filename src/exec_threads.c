@@ -1,14 +1,18 @@
 /*
  * threads: a pool of -j pthreads taking tasks from a shared atomic index,
  * so uneven image sizes balance.  --split rows also cuts each stage into
- * row bands that threads out of images help with.  --gil
- * makes every thread hold a simulated interpreter lock to run.  Otherwise
- * a thread processes each image on a CPU slot's worker state (slots.h),
- * so at most one image per CPU is processed at once.  A thread that
- * cannot be started leaves its share to those that were.
+ * row bands that threads out of images help with.  --gil makes every
+ * thread hold a simulated interpreter lock to run (gil.h).  Otherwise a
+ * thread processes each image on a CPU slot's worker state (slots.h), so
+ * at most one image per CPU is processed at once.  With URL inputs -j is
+ * the transfers in flight: each thread downloads on its own worker, with
+ * no slot, and takes a slot only for the CPU work.  A thread that cannot
+ * be started leaves its share to those that were.
  *
  *   task:  PENDING --exec_take--> RUNNING --pipeline_run--> DONE
  *          PENDING --signal-----> CANCELLED (never started)
+ *   URL:   PENDING --exec_take--> DOWNLOADING --body--> WAITING (slot)
+ *          --slot taken--> COMPUTING --written--> DONE (slot given back)
  *   band job (split rows): OPEN --bands handed out, all done--> removed
  */
 #include "executor.h"
@@ -128,32 +132,86 @@ struct thread_ctx {
 	struct pool *pool;
 	struct worker w;
 	struct gil_holder gh;
+	struct exec_gate gate; /* URL inputs: a CPU slot */
 	pthread_t tid;
 };
 
-static void *
-task_loop(void *arg)
+/*
+ * A slot for this thread's work.  Under --gil the wait is outside the
+ * lock, as a Python thread blocked on a semaphore drops the GIL: a slot
+ * holder must be able to take the lock back (at c_leave, or at its next
+ * image) to finish and give its slot up.
+ */
+static struct worker *
+take_slot(struct thread_ctx *t)
 {
-	struct thread_ctx *t = arg;
 	struct pool *p = t->pool;
-	struct worker *w = &t->w;
+	struct worker *c;
+
+	if (p->ec->gil)
+		gil_release(&t->gh);
+	c = slots_take_for(&p->slots, &t->w);
+	if (p->ec->gil)
+		gil_acquire(&t->gh);
+	return c;
+}
+
+static struct worker *
+gate_enter(void *ctx, struct worker *w)
+{
+	(void)w;
+	return take_slot(ctx);
+}
+
+static void
+gate_leave(void *ctx, struct worker *c)
+{
+	struct thread_ctx *t = ctx;
+
+	slots_give_worker(&t->pool->slots, c);
+}
+
+/*
+ * URL inputs: no slot is held across images, or -j 64 would leave all but
+ * one thread per CPU idle instead of downloading; a slot is taken once a
+ * body has arrived and given back after its write.
+ */
+static void
+url_loop(struct thread_ctx *t)
+{
+	struct pool *p = t->pool;
 	size_t i, ran = 0;
-	int s = -1;
 
 	if (p->ec->gil)
 		gil_acquire(&t->gh);
-	/*
-	 * A slot is kept for all of the thread's images, and an image is
-	 * taken only with a slot in hand: the extra threads of -j above the
-	 * CPU count wait to the end, so the images still go out largest first
-	 * and each slot's buffers stay in its CPU's caches: handed from thread
-	 * to thread per image, they moved between CPUs and -j above the core
-	 * count lost throughput (bench/README.md).
-	 */
-	if (p->nslots > 0) {
-		s = slots_take(&p->slots);
-		w = &p->slots.w[s];
-	}
+	while (exec_take(p->b, &i))
+		ran += (size_t)exec_task_gated(p->b, i, &t->w, &t->gate);
+	if (p->ec->gil)
+		gil_release(&t->gh);
+	if (ran > 0)
+		worker_retire(&t->w);
+}
+
+/*
+ * Local files: a slot is kept for all of the thread's images, and an
+ * image is taken only with a slot in hand: the extra threads of -j above
+ * the CPU count wait to the end, so the images still go out largest first
+ * and each slot's buffers stay in its CPU's caches: handed from thread to
+ * thread per image, they moved between CPUs and -j above the core count
+ * lost throughput (bench/README.md).  The slot comes before the lock
+ * (--gil=release-in-c), which slot holders need to finish.
+ */
+static void
+file_loop(struct thread_ctx *t)
+{
+	struct pool *p = t->pool;
+	struct worker *w = &t->w;
+	size_t i, ran = 0;
+
+	if (p->nslots > 0)
+		w = slots_take_for(&p->slots, &t->w);
+	if (p->ec->gil)
+		gil_acquire(&t->gh);
 	while (exec_take(p->b, &i))
 		ran += (size_t)exec_task(p->b, i, w);
 	/* The trim runs outside the GIL, not to hold up the others. */
@@ -161,10 +219,21 @@ task_loop(void *arg)
 		gil_release(&t->gh);
 	if (ran > 0)
 		worker_retire(w);
-	if (s >= 0)
-		slots_give(&p->slots, s);
-	if (p->bands != NULL)
-		help_bands(p->bands);
+	if (p->nslots > 0)
+		slots_give_worker(&p->slots, w);
+}
+
+static void *
+task_loop(void *arg)
+{
+	struct thread_ctx *t = arg;
+
+	if (t->pool->ec->urls)
+		url_loop(t);
+	else
+		file_loop(t);
+	if (t->pool->bands != NULL)
+		help_bands(t->pool->bands);
 	return NULL;
 }
 
@@ -174,7 +243,7 @@ setup_thread(struct thread_ctx *t, struct pool *p, int id)
 	t->pool = p;
 	exec_worker_init(&t->w, id, p->ec->t0);
 	if (p->ec->gil) {
-		gil_holder_init(&t->gh, &p->gil);
+		gil_holder_init(&t->gh, &p->gil, p->ec->gil);
 		t->w.hook.fn = gil_hook;
 		t->w.hook.ctx = &t->gh;
 		t->w.hook.every_rows = GIL_HOOK_ROWS;
@@ -182,6 +251,9 @@ setup_thread(struct thread_ctx *t, struct pool *p, int id)
 	}
 	if (p->bands != NULL)
 		t->w.runner = &p->runner;
+	t->gate.enter = gate_enter;
+	t->gate.leave = gate_leave;
+	t->gate.ctx = t;
 }
 
 /*
@@ -227,10 +299,30 @@ run_images(struct pool *p, struct imgpipe_error *err)
 	return 0;
 }
 
+/*
+ * --gil (hold): one image computes at a time.  With release-in-c the CPU
+ * slots bound the C work as without the lock.  URL inputs keep the list
+ * order whatever this says (exec_run).
+ */
 static int
 threads_at_once(const struct exec_config *ec)
 {
-	return ec->gil ? 1 : ec->jobs;
+	return ec->gil == GIL_HOLD ? 1 : ec->jobs;
+}
+
+/*
+ * How many CPU slots: none where a thread keeps its own worker (--split
+ * rows, --gil hold, on local files: as before URL inputs), else one per
+ * CPU.  URL inputs always have slots, so that however many threads wait
+ * for bodies, at most one image per CPU holds pixel buffers; a slot's
+ * worker computes with the thread's hook, lock and band pool.
+ */
+static int
+threads_slots(const struct exec_config *ec)
+{
+	if (!ec->urls && (ec->split_rows || ec->gil == GIL_HOLD))
+		return 0;
+	return slots_for(ec->jobs, ec->cpus);
 }
 
 static int
@@ -248,11 +340,10 @@ threads_run(struct exec_batch *b, struct loop_stats *loop,
 	p.b = b;
 	p.ec = ec;
 	/*
-	 * --gil: one image computes at a time.  --split rows: a thread's own
-	 * worker, as one that waited for a slot could not help with bands.
+	 * --split rows on files: a thread's own worker, as one that waited
+	 * for a slot could not help with bands.
 	 */
-	p.nslots =
-		ec->split_rows || ec->gil ? 0 : slots_for(ec->jobs, ec->cpus);
+	p.nslots = threads_slots(ec);
 	if (ec->gil && gil_init(&p.gil, ec->switch_interval_ms) != 0)
 		return error_set(err, IMGPIPE_ENOMEM, "cannot create the lock");
 	if (ec->split_rows && !ec->gil) {

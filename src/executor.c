@@ -85,7 +85,13 @@ exec_run(const struct executor *ex, const struct exec_config *ec,
 		task_result_init(&results[i]);
 	if (pthread_mutex_init(&b.obs_mu, NULL) != 0)
 		return error_set(err, IMGPIPE_ENOMEM, "cannot create a lock");
-	b.order = exec_dispatch_order(tasks, n, ex->at_once(ec));
+	/*
+	 * URL inputs keep the list order: their sizes are unknown until the
+	 * body arrives (in_bytes 0), and with -j transfers in flight the
+	 * order decides which downloads start first, not which image
+	 * computes next: that is whichever body arrives first.
+	 */
+	b.order = exec_dispatch_order(tasks, n, ec->urls ? 1 : ex->at_once(ec));
 	atomic_init(&b.next, 0);
 	rc = ex->run(&b, loop, err);
 	free(b.order);
@@ -121,6 +127,39 @@ exec_task(struct exec_batch *b, size_t i, struct worker *w)
 	if (cancel_requested())
 		return 0;
 	pipeline_run(b->job, &b->tasks[i], w, &b->results[i]);
+	exec_done(b, i);
+	return 1;
+}
+
+int
+exec_run_gated(const struct job *job, const struct task *t, struct worker *w,
+	       const struct exec_gate *g, struct task_result *res)
+{
+	struct worker *c;
+	int rc = pipeline_fetch(job, t, w, res);
+
+	if (rc != 0)
+		return rc;
+	c = g->enter(g->ctx, w);
+	if (c == NULL) {
+		/* The body is here, but the batch was interrupted meanwhile. */
+		res->status = IMGPIPE_ECANCEL;
+		util_fmt(res->error, sizeof(res->error), "interrupted");
+		res->end_s = util_now_s() - w->t0;
+		return res->status;
+	}
+	rc = pipeline_finish(job, t, &w->in, c, res);
+	g->leave(g->ctx, c);
+	return rc;
+}
+
+int
+exec_task_gated(struct exec_batch *b, size_t i, struct worker *w,
+		const struct exec_gate *g)
+{
+	if (cancel_requested())
+		return 0;
+	exec_run_gated(b->job, &b->tasks[i], w, g, &b->results[i]);
 	exec_done(b, i);
 	return 1;
 }

@@ -1,12 +1,14 @@
 /*
  * The simulated interpreter lock.  Locking rule: mu guards next_ticket
  * and serving; a thread holds the GIL while serving equals the
- * ticket it drew.
+ * ticket it drew.  A holder's held and since are its own thread's.
  */
 #include "gil.h"
 
 #include "cancel.h"
+#include "executor.h"
 #include "fileio.h"
+#include "http.h"
 #include "util.h"
 
 int
@@ -41,6 +43,7 @@ gil_acquire(struct gil_holder *h)
 	while (g->serving != ticket)
 		pthread_cond_wait(&g->turn, &g->mu);
 	pthread_mutex_unlock(&g->mu);
+	h->held = 1;
 	h->since = util_now_s();
 }
 
@@ -49,6 +52,7 @@ gil_release(struct gil_holder *h)
 {
 	struct gil *g = h->gil;
 
+	h->held = 0;
 	pthread_mutex_lock(&g->mu);
 	g->serving++;
 	pthread_cond_broadcast(&g->turn);
@@ -64,7 +68,7 @@ gil_hook(void *ctx)
 
 	if (cancel_requested())
 		return IMGPIPE_ECANCEL;
-	if (util_now_s() - h->since < g->interval_s)
+	if (!h->held || util_now_s() - h->since < g->interval_s)
 		return 0;
 	/* Like CPython, only drop the lock when somebody asked for it. */
 	pthread_mutex_lock(&g->mu);
@@ -103,12 +107,44 @@ gil_write(void *ctx, const char *path, const struct membuf *data,
 	return rc;
 }
 
-void
-gil_holder_init(struct gil_holder *h, struct gil *g)
+/* As CPython drops the GIL around a blocking socket read. */
+static int
+gil_fetch(void *ctx, const struct http_opts *o, const char *url,
+	  struct membuf *out, struct http_info *info, struct imgpipe_error *err)
 {
+	int rc;
+
+	gil_release(ctx);
+	rc = http_fetch(o, url, out, info, err);
+	gil_acquire(ctx);
+	return rc;
+}
+
+/* Pillow's Py_BEGIN_ALLOW_THREADS and Py_END_ALLOW_THREADS. */
+static void
+gil_c_enter(void *ctx)
+{
+	gil_release(ctx);
+}
+
+static void
+gil_c_leave(void *ctx)
+{
+	gil_acquire(ctx);
+}
+
+void
+gil_holder_init(struct gil_holder *h, struct gil *g, int mode)
+{
+	int in_c = mode == GIL_RELEASE_IN_C;
+
 	h->gil = g;
 	h->since = 0;
+	h->held = 0;
 	h->io.read_file = gil_read;
 	h->io.write_file = gil_write;
+	h->io.fetch = gil_fetch;
+	h->io.c_enter = in_c ? gil_c_enter : NULL;
+	h->io.c_leave = in_c ? gil_c_leave : NULL;
 	h->io.ctx = h;
 }

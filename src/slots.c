@@ -69,6 +69,23 @@ slots_give(struct slots *s, int i)
 	pthread_mutex_unlock(&s->mu);
 }
 
+struct worker *
+slots_take_for(struct slots *s, const struct worker *w)
+{
+	struct worker *c = &s->w[slots_take(s)];
+
+	c->hook = w->hook;
+	c->runner = w->runner;
+	c->io = w->io;
+	return c;
+}
+
+void
+slots_give_worker(struct slots *s, struct worker *c)
+{
+	slots_give(s, c->id);
+}
+
 int
 slots_for(int jobs, int cpus)
 {

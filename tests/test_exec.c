@@ -7,8 +7,11 @@
  * The partial start is made here too: this test is linked with
  * -Wl,--wrap=pthread_create,--wrap=fork (Makefile), so the executors'
  * calls come to the wrappers below, which pass every call through until a
- * test sets starts_left, then fail every start after that many.  Without
- * those link flags it does not link.
+ * test sets starts_left, then fail every start after that many.  Likewise
+ * gil_holder_init, fileio_read and codec_sniff are wrapped: to count the
+ * threads inside C code (--gil=release-in-c) or inside a read at once,
+ * holding the first until a second arrives, and to kill a worker process
+ * while it computes.  Without those link flags it does not link.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -30,6 +33,7 @@
 #include "codec.h"
 #include "executor.h"
 #include "fileio.h"
+#include "gil.h"
 #include "image.h"
 #include "membuf.h"
 #include "pipeline.h"
@@ -88,6 +92,173 @@ __wrap_fork(void)
 	return pid;
 }
 
+/*
+ * How many threads are inside a stretch of code at once (C code between
+ * c_enter and c_leave, or a file read), and the most seen.  When armed,
+ * every thread that comes in waits there until `want` are inside, or
+ * until a bound from the first arrival passes; then none waits again.  So
+ * a run that can have `want` inside at once has them, by construction,
+ * whatever the scheduler does, and one that cannot only waits the bound
+ * out.  The bound is a guard against a hang, never what makes a pass.
+ */
+struct gauge {
+	pthread_mutex_t mu;
+	pthread_cond_t more;
+	int inside, most, want, armed, started;
+	double bound_s;
+	struct timespec deadline;
+};
+
+static struct gauge in_c = { .mu = PTHREAD_MUTEX_INITIALIZER,
+			     .more = PTHREAD_COND_INITIALIZER };
+static struct gauge in_read = { .mu = PTHREAD_MUTEX_INITIALIZER,
+				.more = PTHREAD_COND_INITIALIZER };
+
+static void
+gauge_arm(struct gauge *g, int want, double bound_s)
+{
+	pthread_mutex_lock(&g->mu);
+	g->inside = g->most = g->started = 0;
+	g->want = want;
+	g->bound_s = bound_s;
+	g->armed = 1;
+	pthread_mutex_unlock(&g->mu);
+}
+
+static void
+gauge_enter(struct gauge *g)
+{
+	pthread_mutex_lock(&g->mu);
+	if (++g->inside > g->most)
+		g->most = g->inside;
+	if (g->armed && !g->started) {
+		g->started = 1;
+		clock_gettime(CLOCK_REALTIME, &g->deadline);
+		g->deadline.tv_sec += (time_t)g->bound_s;
+	}
+	if (g->inside >= g->want)
+		g->armed = 0;
+	pthread_cond_broadcast(&g->more);
+	while (g->armed)
+		if (pthread_cond_timedwait(&g->more, &g->mu, &g->deadline) ==
+		    ETIMEDOUT)
+			g->armed = 0;
+	pthread_mutex_unlock(&g->mu);
+}
+
+static void
+gauge_leave(struct gauge *g)
+{
+	pthread_mutex_lock(&g->mu);
+	g->inside--;
+	pthread_mutex_unlock(&g->mu);
+}
+
+static int
+gauge_most(struct gauge *g)
+{
+	int most;
+
+	pthread_mutex_lock(&g->mu);
+	most = g->most;
+	g->armed = 0;
+	pthread_mutex_unlock(&g->mu);
+	return most;
+}
+
+void __real_gil_holder_init(struct gil_holder *h, struct gil *g, int mode);
+void __wrap_gil_holder_init(struct gil_holder *h, struct gil *g, int mode);
+int __real_gil_hook(void *ctx);
+int __wrap_gil_hook(void *ctx);
+int __real_fileio_read(const char *path, struct membuf *out,
+		       struct imgpipe_error *err);
+int __wrap_fileio_read(const char *path, struct membuf *out,
+		       struct imgpipe_error *err);
+const struct codec *__real_codec_sniff(const unsigned char *buf, size_t len);
+const struct codec *__wrap_codec_sniff(const unsigned char *buf, size_t len);
+
+/* The lock's own c_enter/c_leave (NULL for GIL_HOLD), around the gauge. */
+static void (*real_c_enter)(void *), (*real_c_leave)(void *);
+
+/* This thread is between c_enter and c_leave. */
+static _Thread_local int in_c_here;
+
+/*
+ * Counted once the lock is dropped, and not while the row hook waits for
+ * the lock (--gil hold hands it over mid-image): only threads that run C
+ * code at the same time count.
+ */
+static void
+gauged_c_enter(void *ctx)
+{
+	if (real_c_enter != NULL)
+		real_c_enter(ctx);
+	in_c_here = 1;
+	gauge_enter(&in_c);
+}
+
+static void
+gauged_c_leave(void *ctx)
+{
+	gauge_leave(&in_c);
+	in_c_here = 0;
+	if (real_c_leave != NULL)
+		real_c_leave(ctx);
+}
+
+int
+__wrap_gil_hook(void *ctx)
+{
+	int rc;
+
+	if (!in_c_here)
+		return __real_gil_hook(ctx);
+	gauge_leave(&in_c);
+	rc = __real_gil_hook(ctx);
+	gauge_enter(&in_c);
+	return rc;
+}
+
+void
+__wrap_gil_holder_init(struct gil_holder *h, struct gil *g, int mode)
+{
+	__real_gil_holder_init(h, g, mode);
+	real_c_enter = h->io.c_enter;
+	real_c_leave = h->io.c_leave;
+	h->io.c_enter = gauged_c_enter;
+	h->io.c_leave = gauged_c_leave;
+}
+
+int
+__wrap_fileio_read(const char *path, struct membuf *out,
+		   struct imgpipe_error *err)
+{
+	int rc;
+
+	gauge_enter(&in_read);
+	rc = __real_fileio_read(path, out, err);
+	gauge_leave(&in_read);
+	return rc;
+}
+
+/* Non-empty: the first worker process to sniff an image dies (status 3). */
+static char die_once[160];
+static pid_t test_pid;
+
+const struct codec *
+__wrap_codec_sniff(const unsigned char *buf, size_t len)
+{
+	int fd;
+
+	/* O_EXCL: one process of all the workers wins the file, and dies. */
+	if (die_once[0] != '\0' && getpid() != test_pid) {
+		fd = open(die_once, O_WRONLY | O_CREAT | O_EXCL, 0600);
+		if (fd >= 0)
+			_exit(3);
+	}
+	return __real_codec_sniff(buf, len);
+}
+
 struct fixture {
 	char dir[64];
 	struct spec spec;
@@ -112,8 +283,9 @@ static void
 write_input(struct fixture *f, int i, int w, int h, int ch,
 	    const struct codec *codec)
 {
-	struct encode_opts eo = { .quality = 90, .progressive = 0,
-				.png_level = 6, .effort = -1 };
+	struct encode_opts eo = {
+		.quality = 90, .progressive = 0, .png_level = 6, .effort = -1
+	};
 	struct image_meta meta;
 	struct membuf b;
 	struct image im;
@@ -165,6 +337,7 @@ teardown(void **state)
 
 	starts_left = -1;
 	children_die = 0;
+	die_once[0] = '\0';
 	if (test_remove_tree(f->dir) != 0)
 		return -1;
 	for (i = 0; i < NIMG; i++)
@@ -248,19 +421,41 @@ by_name(const char *mode)
 static void
 test_exec_all_modes_byte_identical(void **state)
 {
+	/* urls: the URL-input structure (download, then a CPU slot) on files */
 	static const struct {
 		const char *mode;
-		int jobs, split, gil, yield, offload;
+		int jobs, split, gil, yield, offload, urls;
 	} cfgs[] = {
-		{ "threads", 1, 0, 0, 0, 0 }, { "threads", 2, 0, 0, 0, 0 },
-		{ "threads", 3, 0, 0, 0, 0 }, { "threads", 7, 0, 0, 0, 0 },
-		{ "threads", 3, 1, 0, 0, 0 }, { "threads", 2, 0, 1, 0, 0 },
-		{ "threads", 3, 0, 1, 0, 0 }, { "procs", 1, 0, 0, 0, 0 },
-		{ "procs", 2, 0, 0, 0, 0 },   { "procs", 7, 0, 0, 0, 0 },
-		{ "omp", 1, 0, 0, 0, 0 },     { "omp", 3, 0, 0, 0, 0 },
-		{ "omp", 2, 1, 0, 0, 0 },     { "coop", 1, 0, 0, 0, 0 },
-		{ "coop", 3, 0, 0, 0, 0 },    { "coop", 3, 0, 0, 8, 0 },
-		{ "coop", 7, 0, 0, 1, 0 },    { "coop", 2, 0, 0, 0, 1 },
+		{ "threads", 1, 0, 0, 0, 0, 0 },
+		{ "threads", 2, 0, 0, 0, 0, 0 },
+		{ "threads", 3, 0, 0, 0, 0, 0 },
+		{ "threads", 7, 0, 0, 0, 0, 0 },
+		{ "threads", 3, 1, 0, 0, 0, 0 },
+		{ "threads", 2, 0, GIL_HOLD, 0, 0, 0 },
+		{ "threads", 3, 0, GIL_HOLD, 0, 0, 0 },
+		{ "threads", 2, 0, GIL_RELEASE_IN_C, 0, 0, 0 },
+		{ "threads", 3, 0, GIL_RELEASE_IN_C, 0, 0, 0 },
+		{ "threads", 1, 0, 0, 0, 0, 1 },
+		{ "threads", 3, 0, 0, 0, 0, 1 },
+		{ "threads", 7, 0, 0, 0, 0, 1 },
+		{ "threads", 3, 1, 0, 0, 0, 1 },
+		{ "threads", 3, 0, GIL_HOLD, 0, 0, 1 },
+		{ "threads", 7, 0, GIL_RELEASE_IN_C, 0, 0, 1 },
+		{ "procs", 1, 0, 0, 0, 0, 0 },
+		{ "procs", 2, 0, 0, 0, 0, 0 },
+		{ "procs", 7, 0, 0, 0, 0, 0 },
+		{ "procs", 1, 0, 0, 0, 0, 1 },
+		{ "procs", 7, 0, 0, 0, 0, 1 },
+		{ "omp", 1, 0, 0, 0, 0, 0 },
+		{ "omp", 3, 0, 0, 0, 0, 0 },
+		{ "omp", 2, 1, 0, 0, 0, 0 },
+		{ "omp", 3, 0, 0, 0, 0, 1 },
+		{ "omp", 7, 0, 0, 0, 0, 1 },
+		{ "coop", 1, 0, 0, 0, 0, 0 },
+		{ "coop", 3, 0, 0, 0, 0, 0 },
+		{ "coop", 3, 0, 0, 8, 0, 0 },
+		{ "coop", 7, 0, 0, 1, 0, 0 },
+		{ "coop", 2, 0, 0, 0, 1, 0 },
 	};
 	struct fixture *f = *state;
 	/* two CPU slots whatever the machine: -j 3 and 7 oversubscribe */
@@ -292,9 +487,10 @@ test_exec_all_modes_byte_identical(void **state)
 		ec.gil = cfgs[k].gil;
 		ec.yield_rows = cfgs[k].yield;
 		ec.offload = cfgs[k].offload;
-		snprintf(tag, sizeof(tag), "%s-j%d-s%d-g%d-y%d-o%d",
+		ec.urls = cfgs[k].urls;
+		snprintf(tag, sizeof(tag), "%s-j%d-s%d-g%d-y%d-o%d-u%d",
 			 cfgs[k].mode, ec.jobs, ec.split_rows, ec.gil,
-			 ec.yield_rows, ec.offload);
+			 ec.yield_rows, ec.offload, ec.urls);
 		run_mode(f, ex, &ec, tag, &ls);
 		check_same_as_ref(f, tag);
 		assert_int_equal(ls.present, strcmp(cfgs[k].mode, "coop") == 0);
@@ -540,6 +736,151 @@ make_reference(struct fixture *f)
 }
 
 /*
+ * --gil=release-in-c lets two threads run C code (decode, ops, encode) at
+ * once, on files and in the URL structure; --gil (hold) never does, though
+ * the first thread inside waits for a second.  Both write seq's bytes.
+ */
+static void
+test_exec_gil_release_in_c_computes_at_once(void **state)
+{
+	static const struct {
+		int gil, urls, want;
+	} cfgs[] = {
+		{ GIL_RELEASE_IN_C, 0, 2 },
+		{ GIL_RELEASE_IN_C, 1, 2 },
+		{ GIL_HOLD, 0, 1 },
+		{ GIL_HOLD, 1, 1 },
+	};
+	struct fixture *f = *state;
+	struct exec_config ec = { .jobs = 2,
+				  .cpus = 2,
+				  .switch_interval_ms = 5,
+				  .tick_ms = 10,
+				  .t0 = util_now_s() };
+	struct loop_stats ls;
+	char tag[32];
+	int most;
+
+	make_reference(f);
+	for (size_t k = 0; k < ARRAY_SIZE(cfgs); k++) {
+		ec.gil = cfgs[k].gil;
+		ec.urls = cfgs[k].urls;
+		snprintf(tag, sizeof(tag), "gil%d-u%d", ec.gil, ec.urls);
+		/* hold: no second can come, so a short bound suffices */
+		gauge_arm(&in_c, 2, cfgs[k].want == 2 ? 30 : 1);
+		run_mode(f, &exec_threads, &ec, tag, &ls);
+		most = gauge_most(&in_c);
+		print_message("%s: at most %d threads inside C at once\n", tag,
+			      most);
+		assert_int_equal(most, cfgs[k].want);
+		check_same_as_ref(f, tag);
+	}
+}
+
+/*
+ * The URL structure: -j 3 with one CPU slot has all three threads (threads,
+ * omp) in their read at once, where a transfer would be, while the CPU
+ * work of any two images never overlaps: one slot, from the start of the
+ * decode to the end of the write.  On files a thread holds its slot
+ * before its read, so one reads at a time.
+ */
+static void
+test_exec_urls_wait_outside_the_slots(void **state)
+{
+	static const struct {
+		const struct executor *ex;
+		int urls, want;
+	} cfgs[] = {
+		{ &exec_threads, 1, 3 },
+		{ &exec_threads, 0, 1 },
+		{ &exec_omp, 1, 3 },
+	};
+	struct fixture *f = *state;
+	struct exec_config ec = {
+		.jobs = 3, .cpus = 1, .tick_ms = 10, .t0 = util_now_s()
+	};
+	const struct task_result *a, *b;
+	struct loop_stats ls;
+	char tag[32];
+	int most;
+
+	make_reference(f);
+	for (size_t k = 0; k < ARRAY_SIZE(cfgs); k++) {
+#if !defined(_OPENMP) || IMGPIPE_TSAN
+		if (cfgs[k].ex == &exec_omp)
+			continue;
+#endif
+		ec.urls = cfgs[k].urls;
+		snprintf(tag, sizeof(tag), "%s-wait-u%d", cfgs[k].ex->name,
+			 ec.urls);
+		/* files: no second can come, so a short bound suffices */
+		gauge_arm(&in_read, 3, cfgs[k].want == 3 ? 30 : 1);
+		run_mode(f, cfgs[k].ex, &ec, tag, &ls);
+		most = gauge_most(&in_read);
+		print_message("%s: at most %d reads at once\n", tag, most);
+		assert_int_equal(most, cfgs[k].want);
+		check_same_as_ref(f, tag);
+		for (int i = 0; i < NIMG; i++)
+			for (int j = 0; j < NIMG; j++) {
+				a = &f->res[i];
+				b = &f->res[j];
+				if (i != j &&
+				    a->compute_start_s <= b->compute_start_s)
+					assert_true(
+						a->stage_end_s[PIPE_WRITE] <=
+						b->compute_start_s);
+			}
+	}
+}
+
+/*
+ * procs with URL inputs and one CPU token: the worker that dies while
+ * computing holds the only token, so unless the parent gives it back the
+ * other workers wait for it forever (the alarm fails that).  One image
+ * fails as a dead worker's does; the others are seq's bytes.
+ */
+static void
+test_exec_procs_token_of_dead_worker(void **state)
+{
+	struct fixture *f = *state;
+	struct exec_config ec = { .jobs = 3,
+				  .cpus = 1,
+				  .urls = 1,
+				  .tick_ms = 10,
+				  .t0 = util_now_s() };
+	struct imgpipe_error err;
+	struct loop_stats ls;
+	struct membuf b;
+	int i, died = 0;
+
+	make_reference(f);
+	test_pid = getpid();
+	snprintf(die_once, sizeof(die_once), "%s/die-once", f->dir);
+	alarm(120);
+	assert_int_equal(
+		run_into(f, &exec_procs, &ec, "token", NULL, &ls, &err), 0);
+	alarm(0);
+	die_once[0] = '\0';
+	membuf_init(&b);
+	for (i = 0; i < NIMG; i++) {
+		if (f->res[i].status != 0) {
+			assert_int_equal(f->res[i].status, IMGPIPE_ECHILD);
+			assert_string_equal(f->res[i].error,
+					    "worker exited with status 3");
+			assert_int_equal(access(f->out[i], F_OK), -1);
+			died++;
+			continue;
+		}
+		assert_int_equal(fileio_read(f->out[i], &b, NULL), 0);
+		if (b.len != f->ref[i].len ||
+		    memcmp(b.data, f->ref[i].data, b.len) != 0)
+			fail_msg("token: %s differs from seq", f->rel[i]);
+	}
+	membuf_release(&b);
+	assert_int_equal(died, 1);
+}
+
+/*
  * -j 3 with one start allowed: threads has the caller's thread and one
  * more, procs one worker process, and each finishes the batch with seq's
  * bytes and a warning.  threads also with --split rows, whose band pool
@@ -743,6 +1084,13 @@ main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(
 			test_exec_partial_start_reported, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_exec_gil_release_in_c_computes_at_once, setup,
+			teardown),
+		cmocka_unit_test_setup_teardown(
+			test_exec_urls_wait_outside_the_slots, setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_exec_procs_token_of_dead_worker, setup, teardown),
 		cmocka_unit_test(test_loop_hist_buckets),
 		cmocka_unit_test(test_dispatch_order_largest_first),
 	};

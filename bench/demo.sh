@@ -7,7 +7,7 @@
 #
 #   IMGPIPE=build/imgpipe IMGPIPE_TOOLS=build/tests sh bench/demo.sh [OUT]
 #
-# Kept under a minute on 2 cores: 2 rounds (DEMO_ROUNDS), 64 io URLs, so
+# About 30 s on 2 cores (15 s a round): 2 rounds (DEMO_ROUNDS), 64 io URLs, so
 # the io sweep stops at 64 in flight.  Only sh and the built tools: a
 # minimal system has no python3.
 set -eu

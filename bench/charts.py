@@ -130,6 +130,58 @@ def speedup_chart(title, subtitle, series, nproc, xs):
     return _doc(W, H, body)
 
 
+def sweep_chart(title, subtitle, series, xs, ylabel, ideal=False):
+    """The io concurrency sweep: SERIES [(name, colour, [(in_flight, value,
+    _, _)], dashed)] against in-flight transfers (log2 x, linear y); with
+    IDEAL, the line value = in flight (every wait overlapped)."""
+    W, H, L, R, T, B = 860, 480, 70, 200, 60, 60
+    pw, ph = W - L - R, H - T - B
+    xmax = max(xs + [2])
+    top = max([p[1] for s in series for p in s[2]] + [1])
+    ymax = nice_max(top * 1.05)
+
+    def X(p):
+        return L + pw * math.log2(p) / math.log2(xmax)
+
+    def Y(v):
+        return T + ph * (1 - min(v, ymax) / ymax)
+    body = [_text(W / 2, 24, title, 16, "middle", "bold"),
+            _text(W / 2, 43, subtitle, 11, "middle", color="#555")]
+    for i in range(6):
+        v = ymax * i / 5
+        body += [_line(L, Y(v), L + pw, Y(v), "#e5e5e5"),
+                 _text(L - 8, Y(v) + 4, f"{v:g}", 11, "end")]
+    for p in xs:
+        body += [_line(X(p), T + ph, X(p), T + ph + 5),
+                 _text(X(p), T + ph + 19, p, 11, "middle")]
+    body += [_line(L, T + ph, L + pw, T + ph), _line(L, T, L, T + ph),
+             _text(L + pw / 2, H - 14, "transfers in flight (-j), log scale",
+                   12, "middle"),
+             _text(20, T + ph / 2, ylabel, 12, "middle", rot=-90)]
+    legend = []
+    if ideal:
+        pts = " ".join(f"{X(p):.1f},{Y(p):.1f}" for p in sorted(set(xs)))
+        body.append(f"<polyline points='{pts}' fill='none' stroke='#888' "
+                    "stroke-width='2' stroke-dasharray='6,4'/>")
+        legend.append(("ideal: = in flight", "#888", True))
+    for name, color, points, dashed in series:
+        pts = " ".join(f"{X(p):.1f},{Y(v):.1f}" for p, v, _, _ in points)
+        d = " stroke-dasharray='3,3'" if dashed else ""
+        body.append(f"<polyline points='{pts}' fill='none' stroke='{color}' "
+                    f"stroke-width='2'{d}/>")
+        for p, v, _, _ in points:
+            body.append(f"<circle cx='{X(p):.1f}' cy='{Y(v):.1f}' r='4' "
+                        f"fill='{color}'><title>{escape(name)} {p} in "
+                        f"flight: {v:g}</title></circle>")
+        legend.append((name, color, dashed))
+    for i, (name, color, dashed) in enumerate(legend):
+        y = T + 10 + i * 20
+        x = L + pw + 20
+        body += [_line(x, y, x + 28, y, color, 2, "6,4" if dashed else None),
+                 _text(x + 34, y + 4, name, 11)]
+    return _doc(W, H, body)
+
+
 def bar_chart(title, subtitle, xlabel, items):
     """Horizontal bars; ITEMS: [(label, value, lo, hi, colour, note)]."""
     W, L, R, T, row = 860, 250, 90, 60, 26

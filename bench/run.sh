@@ -8,12 +8,32 @@
 # BENCH_QUICK=1: the reduced sweep (about three minutes).  Then
 # bench/colour.py times --export-profile srgb on P3 copies of the corpus,
 # and bench/formats.py the WebP, AVIF and HEIC jobs against vipsthumbnail.
+# Last, bench/urls.py: the io and mixed workloads from the loopback photo
+# server, the concurrency sweep and serve-check (skipped without URL
+# inputs).  `sh bench/run.sh urls` runs that part alone (after make).
 set -eu
 
 cd "$(dirname "$0")/.."
 IMGPIPE=${IMGPIPE:-build/imgpipe}
+TOOLS=${TOOLS:-$(dirname "$IMGPIPE")/tests}
 CC=${CC:-cc}
 helpers=build/bench
+
+# The io and mixed columns, when this build has URL inputs.
+urls()
+{
+	if ! "$IMGPIPE" --version | grep -q '^inputs:.*urls'; then
+		echo "urls=skipped reason=no_url_inputs (CURL=0)"
+		return 0
+	fi
+	python3 bench/make-corpus >/dev/null
+	IMGPIPE=$IMGPIPE TOOLS=$TOOLS python3 -B bench/urls.py
+}
+
+if [ "${1:-}" = urls ]; then
+	urls
+	exit
+fi
 
 corpus=$(python3 bench/make-corpus --big --heic)
 mkdir -p "$helpers"
@@ -36,3 +56,5 @@ else
 fi
 # The formats: WebP and AVIF thumbnails, HEIC inputs (bench/corpus/heic/).
 IMGPIPE=$IMGPIPE python3 -B bench/formats.py
+# The io and mixed workloads (bench/urls.py).
+urls

@@ -49,7 +49,8 @@ struct cli_options {
 	int progress; /* resolved: on when stderr is a terminal */
 	int verbose;
 	int quiet;
-	int rounds; /* compare's --rounds; 0 = not given */
+	int rounds;	/* compare's --rounds; 0 = not given */
+	int jobs_given; /* -j was given (compare's io and mixed default) */
 	/* compare's --workload: "cpu", "io", "mixed" or "all"; NULL = cpu */
 	const char *workload;
 	const char *io_urls;	 /* compare --io-urls; NULL: --urls */

@@ -12,21 +12,41 @@
 
 #include "cpuload.h"
 
+/* Which column of the decision table the figures measure. */
+enum reading_workload {
+	READING_CPU,  /* local files, the full job */
+	READING_IO,   /* small downloads with latency, a small job */
+	READING_MIXED /* the photos downloaded with latency, the full job */
+};
+
 /* One configuration's row of the table, as far as the sentences use it. */
 struct reading_row {
 	int available;		       /* 0: not in this build */
-	int workers;		       /* the table's workers column */
+	int workers;		       /* workers, or transfers in flight */
 	double speedup;		       /* median over rounds, against seq */
 	double wall_s, cpu_s;	       /* of its median run */
 	double lag_p99_ms, lag_max_ms; /* coop configurations */
+	int threads, procs;	       /* peaks of its process tree */
+	double rss_mb;		       /* peak memory of its process tree */
+};
+
+/* One mode's concurrency sweep (io): its levels in increasing order. */
+#define READING_SWEEP_LEVELS 6
+struct reading_sweep {
+	int n;
+	int level[READING_SWEEP_LEVELS]; /* transfers in flight */
+	/* speed-up: per URL, against seq's time per URL */
+	struct reading_row row[READING_SWEEP_LEVELS];
 };
 
 struct reading {
+	enum reading_workload workload;
 	size_t images;
 	int cpus; /* CPUs the modes may compute on at once */
 	struct reading_row seq, threads, procs, omp, coop, coop_yield16,
-		coop_offload, threads_gil;
-	struct cpuload_other other; /* during the whole compare */
+		coop_offload, threads_gil, threads_gil_c;
+	struct reading_sweep sweep_threads, sweep_coop, sweep_procs;
+	struct cpuload_other other; /* during the whole workload */
 };
 
 /*
@@ -38,6 +58,25 @@ struct reading {
  * is worth a warning from 5% of the machine.
  */
 #define READING_OTHER_SHARE 0.05
+
+/*
+ * URL workloads: waiting overlaps when a speed-up reaches 1 + (J - 1) / 5
+ * at J transfers in flight (a fifth of the ideal); a sweep level "gains"
+ * when it is at least 1.25 times as fast per URL as the level below; one
+ * mode is "cheaper" per transfer than another at half its memory or less;
+ * on mixed, a row is "within" the best at 0.9 of its speed-up or more.
+ */
+#define READING_IO_SHARE    5
+#define READING_SWEEP_GAIN  1.25
+#define READING_CHEAPER	    0.5
+#define READING_WITHIN_BEST 0.9
+
+/*
+ * Memory per transfer in flight of a row with j in flight and a peak of
+ * rss_mb: its peak above seq's over the j - 1 transfers more than seq has,
+ * in kB; -1 where j is 1 or seq's peak is not known.
+ */
+double reading_xfer_kb(const struct reading *r, int j, double rss_mb);
 
 /* The best speed-up the run allows: min(workers, CPUs), at least 1. */
 int reading_ideal(const struct reading *r, const struct reading_row *row);

@@ -595,6 +595,7 @@ parse_tuning(int c, const char *arg, struct cli_options *o, struct seen *s,
 	case 'j':
 		/* The cap depends on the inputs and the mode: check_jobs. */
 		s->jobs = arg;
+		o->jobs_given = 1;
 		return opt_int("--jobs", arg, 1, INT32_MAX, &ec->jobs, err);
 	case OPT_SWITCH_INTERVAL:
 		s->switch_interval = 1;

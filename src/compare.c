@@ -1,63 +1,44 @@
 /*
  * compare: one forked child per configuration runs the batch (so that
- * each has its own peak RSS and CPU time, and no mode inherits another's
- * threads), sends back its run_stats, and the parent prints the table.
- * Every configuration runs --rounds times, in a rotated order each round
- * so that machine drift hits all alike; the table shows each one's median
- * run and the median of its per-round speed-ups.  The parent starts no
- * thread and no OpenMP region, so fork() is safe.
+ * each has its own CPU time and process tree, and no mode inherits
+ * another's threads), sends back its run_stats, and the parent, which
+ * samples the child's tree meanwhile (treestat.h), prints the table.
+ * Each workload (cpu, io, mixed) is its own set of configurations and
+ * table; every configuration of one runs --rounds times, in a rotated
+ * order each round so that machine drift hits all alike; the table shows
+ * each one's median run and the median of its per-round speed-ups.  The
+ * parent starts no thread and no OpenMP region, so fork() is safe.
  */
 #include "compare.h"
 
-#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "cancel.h"
 #include "cli.h"
+#include "compare_impl.h"
 #include "cpuload.h"
 #include "fileio.h"
 #include "membuf.h"
-#include "reading.h"
-#include "runner.h"
 #include "spec.h"
 #include "util.h"
 
-struct config {
-	const char *tag, *mode;
-	int yield_rows, offload, gil;
-};
+#define DEFAULT_ROUNDS	 3
+/* io and mixed without -j: one transfer a URL, at most this many. */
+#define URL_JOBS_DEFAULT 64
+/* The sampler: every 5 ms, or 4 times what a sample cost if more. */
+#define SAMPLE_MS	 5
+#define SAMPLE_FACTOR	 4
 
-static const struct config configs[] = {
-	{ "seq", "seq", 0, 0, 0 },
-	{ "threads", "threads", 0, 0, 0 },
-	{ "procs", "procs", 0, 0, 0 },
-	{ "omp", "omp", 0, 0, 0 },
-	{ "coop", "coop", 0, 0, 0 },
-	{ "coop-yield16", "coop", 16, 0, 0 },
-	{ "coop-offload", "coop", 0, 1, 0 },
-	{ "threads-gil", "threads", 0, 0, 1 },
-};
-
-#define NCONFIGS       (sizeof(configs) / sizeof(configs[0]))
-#define DEFAULT_ROUNDS 3
-
-/* What a child sends back, plus what wait4 says about it. */
-struct row {
-	struct run_stats st;
-	long self_rss_kb, child_rss_kb;
-	int status, workers;
-	double cpu_s;
-	long rss_kb;
-	int identical; /* outputs equal to seq's, byte for byte */
-};
+static const int sweep_levels[] = { 1, 8, 64, 256, 1024, 4096 };
 
 static double
 cpu_s(const struct rusage *ru)
@@ -67,18 +48,30 @@ cpu_s(const struct rusage *ru)
 }
 
 static void
-child(struct cli_options o, const struct config *c, const char *out, int fd)
+child(struct cli_options o, const struct compare_set *set,
+      const struct compare_config *c, int fd)
 {
-	struct row r;
+	struct compare_row r;
 	struct rusage ru;
 
 	memset(&r, 0, sizeof(r));
 	o.mode = c->mode;
-	o.output_dir = out;
+	o.output_dir = c->out;
 	o.exec.yield_rows = c->yield_rows;
 	o.exec.offload = c->offload;
 	o.exec.gil = c->gil;
-	o.workers = strcmp(c->mode, "seq") == 0 ? 1 : o.exec.jobs;
+	o.exec.jobs = c->jobs;
+	o.workers = strcmp(c->mode, "seq") == 0 ? 1 : c->jobs;
+	o.exec.urls = set->w != COMPARE_CPU;
+	if (set->w == COMPARE_CPU) {
+		o.urls = NULL;
+	} else {
+		o.urls = c->list;
+		o.input_dir = NULL;
+		o.files_from = NULL;
+	}
+	if (set->w == COMPARE_IO)
+		o.job.spec = &set->spec;
 	o.quiet = 1;
 	o.progress = 0;
 	o.report = o.trace = NULL;
@@ -89,134 +82,84 @@ child(struct cli_options o, const struct config *c, const char *out, int fd)
 	r.self_rss_kb = ru.ru_maxrss;
 	r.cpu_s = cpu_s(&ru);
 	getrusage(RUSAGE_CHILDREN, &ru);
-	r.child_rss_kb = ru.ru_maxrss;
 	r.cpu_s += cpu_s(&ru);
 	r.workers = o.workers;
-	if (write(fd, &r, sizeof(r)) != (ssize_t)sizeof(r))
+	if (fileio_write_full(fd, &r, sizeof(r)) != 0)
 		_exit(CLI_EXIT_USAGE);
 	_exit(r.status);
 }
 
-static int
-run_config(const struct cli_options *o, const struct config *c, const char *out,
-	   struct row *r)
+/*
+ * The child's record from fd, sampling its tree until it comes: the
+ * sampler keeps its own cost under a quarter of a CPU by waiting at least
+ * SAMPLE_FACTOR times what a sample took.  Returns the bytes read.
+ */
+static size_t
+await_record(pid_t pid, int fd, struct compare_row *r, struct treestat *peak)
 {
-	int fd[2], status = 0;
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+	struct treestat now;
+	size_t got = 0;
 	ssize_t n;
+
+	memset(peak, 0, sizeof(*peak));
+	for (;;) {
+		double t0 = util_now_s(), cost_ms;
+		int wait_ms;
+
+		treestat_sample(pid, &now);
+		treestat_peak(peak, &now);
+		cost_ms = (util_now_s() - t0) * 1000;
+		wait_ms = (int)UTIL_MAX(SAMPLE_MS, SAMPLE_FACTOR * cost_ms);
+		if (poll(&p, 1, wait_ms) <= 0)
+			continue;
+		n = read(fd, (char *)r + got, sizeof(*r) - got);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+		if (got == sizeof(*r))
+			break;
+	}
+	return got;
+}
+
+static int
+run_config(const struct cli_options *o, const struct compare_set *set,
+	   const struct compare_config *c, struct compare_row *r)
+{
+	struct treestat peak;
+	int fd[2], status = 0;
+	size_t got;
 	pid_t pid;
 
 	if (pipe(fd) != 0)
 		return -1;
 	fflush(NULL);
 	pid = fork();
-	if (pid < 0)
+	if (pid < 0) {
+		close(fd[0]);
+		close(fd[1]);
 		return -1;
+	}
 	if (pid == 0) {
 		close(fd[0]);
-		child(*o, c, out, fd[1]);
+		child(*o, set, c, fd[1]);
 	}
 	close(fd[1]);
-	do
-		n = read(fd[0], r, sizeof(*r));
-	while (n < 0 && errno == EINTR);
+	got = await_record(pid, fd[0], r, &peak);
 	close(fd[0]);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
-	if (n != (ssize_t)sizeof(*r))
+	if (got != sizeof(*r))
 		memset(r, 0, sizeof(*r));
 	r->status = WIFEXITED(status) ? WEXITSTATUS(status)
 				      : 128 + WTERMSIG(status);
-	/* procs: every worker holds its own copy of its buffers. */
-	r->rss_kb = strcmp(c->mode, "procs") == 0
-			    ? r->self_rss_kb + r->workers * r->child_rss_kb
-			    : r->self_rss_kb;
+	r->tree = peak;
+	/* A sample can miss a short peak the child's own maximum shows. */
+	r->rss_kb = UTIL_MAX(peak.rss_kb, r->self_rss_kb);
 	return 0;
-}
-
-static int
-same_file(const char *a, const char *b, struct membuf *x, struct membuf *y)
-{
-	if (fileio_read(a, x, NULL) != 0 || fileio_read(b, y, NULL) != 0)
-		return 0;
-	return x->len == y->len && memcmp(x->data, y->data, x->len) == 0;
-}
-
-/* Every file under ref has a byte-identical twin under dir (recursive). */
-static int
-same_tree(const char *ref, const char *dir, struct membuf *x, struct membuf *y)
-{
-	char pa[4096], pb[4096];
-	struct dirent *e;
-	struct stat st;
-	DIR *d = opendir(ref);
-	int ok = d != NULL;
-
-	while (ok && (e = readdir(d)) != NULL) {
-		if (e->d_name[0] == '.')
-			continue;
-		if (util_fmt(pa, sizeof(pa), "%s/%s", ref, e->d_name) != 0 ||
-		    util_fmt(pb, sizeof(pb), "%s/%s", dir, e->d_name) != 0 ||
-		    stat(pa, &st) != 0)
-			ok = 0;
-		else if (S_ISDIR(st.st_mode))
-			ok = same_tree(pa, pb, x, y);
-		else
-			ok = same_file(pa, pb, x, y);
-	}
-	if (d != NULL)
-		closedir(d);
-	return ok;
-}
-
-static void
-print_header(void)
-{
-	printf("%-14s %7s %7s %8s %8s %6s %8s %7s %8s %9s %9s %s\n", "mode",
-	       "workers", "wall s", "images/s", "speed-up", "effic.",
-	       "serial f", "CPU s", "RSS MB", "lag p99", "lag max",
-	       "same bytes");
-}
-
-static void
-print_row(const char *tag, const struct row *r, double s)
-{
-	int p = r->workers;
-
-	if (r->status == CLI_EXIT_USAGE) {
-		printf("%-14s (not available in this build)\n", tag);
-		return;
-	}
-	printf("%-14s %7d %7.2f %8.1f %7.2fx %6.2f ", tag, p, r->st.wall_s,
-	       r->st.wall_s > 0 ? (double)r->st.ok / r->st.wall_s : 0, s,
-	       s / p);
-	/* Karp-Flatt: the serial fraction the measured speed-up implies. */
-	if (p > 1 && s > 0)
-		printf("%8.2f ", (1 / s - 1.0 / p) / (1 - 1.0 / p));
-	else
-		printf("%8s ", "-");
-	printf("%7.2f %8.1f ", r->cpu_s, r->rss_kb / 1024.0);
-	if (r->st.loop.present)
-		printf("%6.1f ms %6.1f ms", r->st.loop.p99_ms,
-		       r->st.loop.max_ms);
-	else
-		printf("%9s %9s", "-", "-");
-	printf(" %s\n", r->identical ? "yes" : "NO");
-}
-
-static int
-make_out(const char *base, const char *tag, char *buf, size_t n)
-{
-	if (util_fmt(buf, n, "%s/%s", base, tag) != 0)
-		return -1;
-	return fileio_mkdirs(buf, NULL);
-}
-
-/* Sorts v; for an even n the mean of the two middle values. */
-static double
-median(double *v, int n)
-{
-	qsort(v, (size_t)n, sizeof(*v), util_cmp_double);
-	return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 /*
@@ -224,15 +167,15 @@ median(double *v, int n)
  * Returns -1 if one could not be started.
  */
 static int
-run_round(const struct cli_options *o, char (*out)[4096], struct row *runs,
-	  int round)
+run_round(const struct cli_options *o, const struct compare_set *set,
+	  struct compare_row *runs, int round)
 {
 	size_t k, i;
 
-	for (k = 0; k < NCONFIGS && !cancel_requested(); k++) {
-		i = (k + (size_t)round) % NCONFIGS;
-		if (run_config(o, &configs[i], out[i], &runs[i]) != 0) {
-			util_warn("cannot run mode '%s'", configs[i].tag);
+	for (k = 0; k < set->n && !cancel_requested(); k++) {
+		i = (k + (size_t)round) % set->n;
+		if (run_config(o, set, &set->cfg[i], &runs[i]) != 0) {
+			util_warn("cannot run mode '%s'", set->cfg[i].tag);
 			return -1;
 		}
 		if (runs[i].status == CLI_EXIT_INTERRUPTED)
@@ -241,98 +184,9 @@ run_round(const struct cli_options *o, char (*out)[4096], struct row *runs,
 	return 0;
 }
 
-/*
- * Configuration i's run of median wall time into *med (the lower of the
- * two middle ones for an even count), and the median over rounds of
- * seq's wall time over its own, paired within each round.
- */
-static double
-summarise(const struct row *runs, int rounds, size_t i, struct row *med)
-{
-	double wall[CLI_MAX_ROUNDS] = { 0 }, sp[CLI_MAX_ROUNDS] = { 0 }, mid;
-	int r, pick = 0, n = 0;
-
-	for (r = 0; r < rounds; r++) {
-		const struct row *x = &runs[(size_t)r * NCONFIGS + i];
-		const struct row *seq = &runs[(size_t)r * NCONFIGS];
-
-		wall[r] = x->st.wall_s;
-		if (x->st.wall_s > 0 && seq->st.wall_s > 0)
-			sp[n++] = seq->st.wall_s / x->st.wall_s;
-	}
-	median(wall, rounds);
-	mid = wall[(rounds - 1) / 2];
-	for (r = rounds - 1; r >= 0; r--)
-		if (runs[(size_t)r * NCONFIGS + i].st.wall_s == mid)
-			pick = r;
-	*med = runs[(size_t)pick * NCONFIGS + i];
-	return n > 0 ? median(sp, n) : 0;
-}
-
-static void
-reading_row_of(const struct row *x, double sp, struct reading_row *out)
-{
-	out->available = x->status != CLI_EXIT_USAGE;
-	out->workers = x->workers;
-	out->speedup = sp;
-	out->wall_s = x->st.wall_s;
-	out->cpu_s = x->cpu_s;
-	out->lag_p99_ms = x->st.loop.p99_ms;
-	out->lag_max_ms = x->st.loop.max_ms;
-}
-
-/* The sentences under the table, from its rows in configs[] order. */
-static void
-print_reading(const struct cli_options *o, const struct row *rows,
-	      const double *sp, const struct cpuload_other *other)
-{
-	struct reading rd = { .images = rows[0].st.ok, .other = *other };
-	struct reading_row *const dst[NCONFIGS] = {
-		&rd.seq,  &rd.threads,	    &rd.procs,	      &rd.omp,
-		&rd.coop, &rd.coop_yield16, &rd.coop_offload, &rd.threads_gil,
-	};
-	size_t i;
-
-	rd.cpus = o->exec.cpus > 0 ? o->exec.cpus : util_cpus();
-	for (i = 0; i < NCONFIGS; i++)
-		reading_row_of(&rows[i], sp[i], dst[i]);
-	reading_print(stdout, &rd);
-}
-
-/* The table, its reading, and the exit status the runs add up to. */
-static int
-report(const struct cli_options *o, const struct row *runs, char (*out)[4096],
-       const struct cpuload_other *other)
-{
-	struct row rows[NCONFIGS];
-	double sp[NCONFIGS];
-	struct membuf x, y;
-	size_t i;
-	int r, rc = CLI_EXIT_OK;
-
-	membuf_init(&x);
-	membuf_init(&y);
-	print_header();
-	for (i = 0; i < NCONFIGS; i++) {
-		sp[i] = summarise(runs, o->rounds, i, &rows[i]);
-		/* The last round's outputs are what OUTPUT_DIR holds. */
-		rows[i].identical = same_tree(out[0], out[i], &x, &y);
-		print_row(configs[i].tag, &rows[i], sp[i]);
-		for (r = 0; r < o->rounds; r++)
-			if (runs[(size_t)r * NCONFIGS + i].status ==
-			    CLI_EXIT_FAILED)
-				rc = CLI_EXIT_FAILED;
-	}
-	print_reading(o, rows, sp, other);
-	membuf_release(&x);
-	membuf_release(&y);
-	return rc;
-}
-
 /* All rounds, and other work's CPU use meanwhile: 0 or an exit status. */
 static int
-run_rounds(const struct cli_options *o, char (*out)[4096], struct row *runs,
-	   struct cpuload_other *other)
+run_rounds(const struct cli_options *o, struct compare_set *set)
 {
 	struct cpuload before, after;
 	int r;
@@ -340,51 +194,319 @@ run_rounds(const struct cli_options *o, char (*out)[4096], struct row *runs,
 	cpuload_sample(&before);
 	for (r = 0; r < o->rounds && !cancel_requested(); r++) {
 		if (!o->quiet)
-			fprintf(stderr, "compare: round %d of %d\n", r + 1,
+			fprintf(stderr, "compare: %s: round %d of %d\n",
+				compare_workload_name[set->w], r + 1,
 				o->rounds);
-		if (run_round(o, out, runs + (size_t)r * NCONFIGS, r) != 0)
+		if (run_round(o, set, set->runs + (size_t)r * set->n, r) != 0)
 			return CLI_EXIT_USAGE;
 	}
 	cpuload_sample(&after);
-	cpuload_other(&before, &after, other);
+	cpuload_other(&before, &after, &set->other);
 	return 0;
+}
+
+static struct compare_config *
+add(struct compare_set *set, const char *tag, const char *mode, int jobs)
+{
+	struct compare_config *c = &set->cfg[set->n++];
+
+	memset(c, 0, sizeof(*c));
+	util_fmt(c->tag, sizeof(c->tag), "%s", tag);
+	c->mode = mode;
+	c->jobs = strcmp(mode, "seq") == 0 ? 1 : jobs;
+	c->nurls = set->nurls;
+	return c;
+}
+
+/*
+ * The table's rows: the usual eight (coop-yield16 only where files are
+ * read: it measures the loop's lag under CPU work, which io does not
+ * have), and for io the sweep, each level above the URLs left out.
+ */
+static void
+add_configs(struct compare_set *set, int jobs)
+{
+	int url = set->w != COMPARE_CPU;
+	size_t i, m;
+
+	/* Local files: the cap of -j without --urls. */
+	if (!url)
+		jobs = UTIL_MIN(jobs, CLI_MAX_JOBS);
+
+	add(set, "seq", "seq", 1);
+	add(set, "threads", "threads", jobs);
+	add(set, "procs", "procs", url ? UTIL_MIN(jobs, CLI_MAX_JOBS) : jobs);
+	add(set, "omp", "omp", jobs);
+	add(set, "coop", "coop", jobs);
+	if (!url)
+		add(set, "coop-yield16", "coop", jobs)->yield_rows = 16;
+	add(set, "coop-offload", "coop", jobs)->offload = 1;
+	add(set, "threads-gil", "threads", jobs)->gil = GIL_HOLD;
+	add(set, "threads-gil-c", "threads", jobs)->gil = GIL_RELEASE_IN_C;
+	set->table_rows = set->n;
+	if (set->w != COMPARE_IO)
+		return;
+	for (m = 0; m < 3; m++) {
+		const char *mode = m == 0   ? "threads"
+				   : m == 1 ? "coop"
+					    : "procs";
+
+		for (i = 0; i < sizeof(sweep_levels) / sizeof(*sweep_levels);
+		     i++) {
+			int l = sweep_levels[i];
+			struct compare_config *c;
+			char tag[32];
+
+			if ((size_t)l > set->nurls ||
+			    (m == 2 && l > COMPARE_PROCS_SWEEP_MAX))
+				break;
+			util_fmt(tag, sizeof(tag), "%s-j%d", mode, l);
+			c = add(set, tag, mode, l);
+			c->level = l;
+			/* The same number of waits at every level. */
+			c->nurls = UTIL_MIN(set->nurls,
+					    (size_t)l * COMPARE_SWEEP_WAVES);
+		}
+	}
+}
+
+/* The lines of a URL list that name URLs: not blank, not comments. */
+static int
+is_url_line(const char *s, size_t n)
+{
+	while (n > 0 && (*s == ' ' || *s == '\t' || *s == '\r')) {
+		s++;
+		n--;
+	}
+	return n > 0 && *s != '#';
+}
+
+/*
+ * Write the first max URL lines of list[0..len) to path (with the
+ * comments and blank lines among them); *count gets how many.
+ */
+static int
+write_list(const char *path, const struct membuf *list, size_t max,
+	   size_t *count)
+{
+	const char *s = (const char *)list->data, *end = s + list->len;
+	size_t n = 0;
+
+	while (s < end && n < max) {
+		const char *nl = memchr(s, '\n', (size_t)(end - s));
+		size_t k = (size_t)((nl != NULL ? nl + 1 : end) - s);
+
+		n += is_url_line(s, k - (nl != NULL));
+		s += k;
+	}
+	*count = n;
+	return fileio_write_atomic(
+		path, list->data, (size_t)(s - (const char *)list->data), NULL);
+}
+
+/* The whole URL list: a file, or stdin for "-". */
+static int
+read_list(const char *path, struct membuf *out)
+{
+	unsigned char buf[65536];
+	ssize_t n;
+
+	if (strcmp(path, "-") != 0)
+		return fileio_read(path, out, NULL);
+	while ((n = read(STDIN_FILENO, buf, sizeof(buf))) != 0) {
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 || membuf_append(out, buf, (size_t)n) != 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* OUTPUT_DIR/<workload>/<tag>/ for every row, and the URL lists. */
+static int
+make_dirs(const char *base, struct compare_set *set, const struct membuf *list)
+{
+	const char *w = compare_workload_name[set->w];
+	size_t i, n;
+
+	for (i = 0; i < set->n; i++) {
+		struct compare_config *c = &set->cfg[i];
+
+		if (util_fmt(c->out, sizeof(c->out), "%s/%s/%s", base, w,
+			     c->tag) != 0 ||
+		    fileio_mkdirs(c->out, NULL) != 0) {
+			util_warn("cannot create a folder for mode '%s'",
+				  c->tag);
+			return -1;
+		}
+		if (set->w == COMPARE_CPU)
+			continue;
+		if (util_fmt(c->list, sizeof(c->list), "%s/%s/%s.urls", base, w,
+			     c->tag) != 0 ||
+		    write_list(c->list, list, c->nurls, &n) != 0) {
+			util_warn("cannot write the URL list of '%s'", c->tag);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* How many URLs list holds. */
+static size_t
+count_urls(const struct membuf *list)
+{
+	const char *s = (const char *)list->data, *end = s + list->len;
+	size_t n = 0;
+
+	while (s < end) {
+		const char *nl = memchr(s, '\n', (size_t)(end - s));
+		size_t k = (size_t)((nl != NULL ? nl : end) - s);
+
+		n += is_url_line(s, k);
+		s += k + 1;
+	}
+	return n;
+}
+
+/*
+ * Set up one workload: its list and pipeline, its rows, its folders.
+ * 0, or an exit status after a message.
+ */
+static int
+set_up(const struct cli_options *o, struct compare_set *set)
+{
+	const char *path = set->w == COMPARE_IO && o->io_urls != NULL
+				   ? o->io_urls
+				   : o->urls;
+	struct membuf list;
+	int jobs = o->exec.jobs, rc = 0;
+
+	membuf_init(&list);
+	if (set->w != COMPARE_CPU) {
+		if (path == NULL) {
+			util_warn("--workload %s needs --urls%s",
+				  compare_workload_name[set->w],
+				  set->w == COMPARE_IO ? " or --io-urls" : "");
+			return CLI_EXIT_USAGE;
+		}
+		if (read_list(path, &list) != 0) {
+			util_warn("cannot read the URL list '%s'", path);
+			membuf_release(&list);
+			return CLI_EXIT_USAGE;
+		}
+		set->nurls = count_urls(&list);
+		if (!o->jobs_given)
+			jobs = (int)UTIL_MAX(
+				1, UTIL_MIN(set->nurls, URL_JOBS_DEFAULT));
+	} else if (o->input_dir == NULL) {
+		util_warn("--workload cpu needs INPUT_DIR");
+		return CLI_EXIT_USAGE;
+	}
+	if (set->w == COMPARE_IO) {
+		struct imgpipe_error err;
+		const char *p = o->io_pipeline != NULL ? o->io_pipeline
+						       : COMPARE_IO_PIPELINE;
+
+		if (spec_parse(p, &set->spec, &err) != 0) {
+			util_warn("--io-pipeline: %s", err.msg);
+			rc = CLI_EXIT_USAGE;
+		}
+		set->has_spec = rc == 0;
+	}
+	if (rc == 0) {
+		add_configs(set, jobs);
+		if (make_dirs(o->output_dir, set, &list) != 0)
+			rc = CLI_EXIT_USAGE;
+	}
+	membuf_release(&list);
+	return rc;
+}
+
+static void
+set_release(struct compare_set *set)
+{
+	if (set->has_spec)
+		spec_release(&set->spec);
+	free(set->runs);
+	free(set->cfg);
+}
+
+/* One workload from set-up to table: 0, 1 or an exit status. */
+static int
+run_workload(const struct cli_options *o, enum compare_workload w)
+{
+	struct compare_set set;
+	int rc;
+
+	memset(&set, 0, sizeof(set));
+	set.w = w;
+	set.cfg = calloc(COMPARE_MAX_CONFIGS, sizeof(*set.cfg));
+	if (set.cfg == NULL) {
+		util_warn("out of memory");
+		return CLI_EXIT_USAGE;
+	}
+	rc = set_up(o, &set);
+	if (rc == 0) {
+		set.runs = calloc((size_t)o->rounds * set.n, sizeof(*set.runs));
+		if (set.runs == NULL) {
+			util_warn("out of memory");
+			rc = CLI_EXIT_USAGE;
+		}
+	}
+	if (rc == 0)
+		rc = run_rounds(o, &set);
+	if (rc == 0 && !cancel_requested())
+		rc = compare_report(o, &set);
+	set_release(&set);
+	return rc;
+}
+
+/* --workload's text as a set of workloads: 0, or -1. */
+static int
+workloads_of(const char *s, int *pick)
+{
+	int i;
+
+	if (s == NULL)
+		s = "cpu";
+	for (i = 0; i < COMPARE_WORKLOADS; i++)
+		pick[i] = strcmp(s, "all") == 0 ||
+			  strcmp(s, compare_workload_name[i]) == 0;
+	return pick[COMPARE_CPU] || pick[COMPARE_IO] || pick[COMPARE_MIXED]
+		       ? 0
+		       : -1;
 }
 
 int
 compare_main(int argc, char **argv)
 {
 	struct cli_options o;
-	struct cpuload_other other;
 	struct spec spec;
-	struct row *runs = NULL;
-	char out[NCONFIGS][4096];
-	size_t i;
-	int rc;
+	int pick[COMPARE_WORKLOADS], i, rc, worst = CLI_EXIT_OK;
 
 	rc = cli_setup(argc, argv, 1, &o, &spec);
 	if (rc != CLI_RUN)
 		return rc == CLI_DONE ? CLI_EXIT_OK : CLI_EXIT_USAGE;
 	if (o.rounds == 0)
 		o.rounds = DEFAULT_ROUNDS;
-	cancel_install();
-	for (i = 0; i < NCONFIGS && rc == 0; i++)
-		if (make_out(o.output_dir, configs[i].tag, out[i],
-			     sizeof(out[i])) != 0) {
-			util_warn("cannot create a folder for mode '%s'",
-				  configs[i].tag);
-			rc = CLI_EXIT_USAGE;
-		}
-	runs = rc == 0 ? calloc((size_t)o.rounds * NCONFIGS, sizeof(*runs))
-		       : NULL;
-	if (rc == 0 && runs == NULL) {
-		util_warn("out of memory");
-		rc = CLI_EXIT_USAGE;
+	if (workloads_of(o.workload, pick) != 0) {
+		util_warn("unknown workload '%s' (cpu, io, mixed or all)",
+			  o.workload);
+		spec_release(&spec);
+		return CLI_EXIT_USAGE;
 	}
-	if (rc == 0)
-		rc = run_rounds(&o, out, runs, &other);
-	if (rc == 0 && !cancel_requested())
-		rc = report(&o, runs, out, &other);
-	free(runs);
+	cancel_install();
+	for (i = 0; i < COMPARE_WORKLOADS && !cancel_requested(); i++) {
+		if (!pick[i])
+			continue;
+		rc = run_workload(&o, (enum compare_workload)i);
+		if (rc == CLI_EXIT_USAGE) {
+			worst = rc;
+			break;
+		}
+		if (rc == CLI_EXIT_FAILED)
+			worst = rc;
+	}
 	spec_release(&spec);
-	return cancel_requested() ? CLI_EXIT_INTERRUPTED : rc;
+	return cancel_requested() ? CLI_EXIT_INTERRUPTED : worst;
 }

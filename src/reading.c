@@ -288,14 +288,329 @@ print_other(FILE *f, const struct reading *r)
 		fputs(".\n", f);
 }
 
+/* --gil=release-in-c on CPU work: the C extension's case. */
+static void
+print_gil_c(FILE *f, const struct reading *r)
+{
+	double t = r->threads.speedup, c = r->threads_gil_c.speedup;
+	int p = reading_ideal(r, &r->threads);
+
+	if (!r->threads_gil_c.available)
+		return;
+	fprintf(f,
+		"With the lock dropped inside decode, operations and encode "
+		"(--gil=release-in-c, as Pillow's C code drops the GIL) "
+		"threads reached %.2fx",
+		c);
+	if (p == 1 || !scales(t, p))
+		fputs(": with threads not scaling here, this run cannot show "
+		      "what releasing the lock gives.\n",
+		      f);
+	else if (scales(c, p))
+		fputs(", which scales: \"threads don't help CPU-bound work\" "
+		      "holds for Python code, not for C extensions that "
+		      "release the GIL.\n",
+		      f);
+	else
+		fprintf(f,
+			", under %.2fx: this run does not show releasing the "
+			"lock in C letting threads scale.\n",
+			scale_floor(p));
+}
+
+double
+reading_xfer_kb(const struct reading *r, int j, double rss_mb)
+{
+	if (j <= 1 || !r->seq.available || r->seq.rss_mb <= 0)
+		return -1;
+	return UTIL_MAX(0, rss_mb - r->seq.rss_mb) * 1024 / (j - 1);
+}
+
+/* Waiting overlapped: the io threshold at J in flight. */
+static double
+io_floor(int j)
+{
+	return 1 + (j - 1) / (double)READING_IO_SHARE;
+}
+
+static int
+overlaps(const struct reading_row *row)
+{
+	return row->available && row->workers > 1 &&
+	       row->speedup >= io_floor(row->workers);
+}
+
+/* "downloading many files -> threads", and async for it. */
+static void
+print_io_wait(FILE *f, const struct reading *r)
+{
+	const struct reading_row *t = &r->threads, *c = &r->coop;
+	int j = t->workers, ot = overlaps(t), oc = overlaps(c);
+
+	fprintf(f,
+		"Downloading (%zu URLs, %d in flight, at best %d.00x): "
+		"threads %.2fx and coop %.2fx",
+		r->images, j, j, t->speedup, c->speedup);
+	if (j <= 1)
+		fputs(": with one transfer in flight nothing overlaps, so this "
+		      "run cannot test \"downloading many files -> "
+		      "threads\".\n",
+		      f);
+	else if (ot && oc)
+		fputs(": both overlapped the waits, so \"downloading many "
+		      "files -> threads\" holds, and holds for async as "
+		      "well.\n",
+		      f);
+	else if (ot)
+		fprintf(f,
+			": threads overlapped the waits (\"downloading many "
+			"files -> threads\" holds), coop stayed under %.2fx: "
+			"this run does not show the loop doing as well.\n",
+			io_floor(j));
+	else if (oc)
+		fprintf(f,
+			": coop overlapped the waits, threads stayed under "
+			"%.2fx: this run does not show \"downloading many "
+			"files -> threads\".\n",
+			io_floor(j));
+	else
+		fprintf(f,
+			": both stayed under %.2fx: this run does not show "
+			"the waits overlapping in either.\n",
+			io_floor(j));
+}
+
+/* coop's memory and threads against threads': the "async" rows. */
+static void
+print_io_memory(FILE *f, const struct reading *r)
+{
+	const struct reading_row *t = &r->threads, *c = &r->coop;
+	double kt = reading_xfer_kb(r, t->workers, t->rss_mb);
+	double kc = reading_xfer_kb(r, c->workers, c->rss_mb);
+
+	fprintf(f,
+		"coop kept %d transfers in flight on %d OS thread%s in %.1f "
+		"MB; threads used %d threads and %.1f MB",
+		c->workers, c->threads, c->threads == 1 ? "" : "s", c->rss_mb,
+		t->threads, t->rss_mb);
+	if (kt < 0 || kc < 0) {
+		fputs(": with one transfer in flight there is no memory per "
+		      "transfer to compare.\n",
+		      f);
+		return;
+	}
+	fprintf(f, " (%.0f kB and %.0f kB a transfer above seq)", kc, kt);
+	if (kc <= READING_CHEAPER * kt)
+		fprintf(f,
+			": a coroutine cost %s than a thread, as "
+			"\"crawling thousands of sites -> async\" assumes.\n",
+			kc > 0 ? "less than half as much"
+			       : "nothing measurable");
+	else
+		fputs(": this run does not show coroutines much cheaper per "
+		      "transfer than threads.\n",
+		      f);
+}
+
+/* procs on waits: they overlap too, at a process each. */
+static void
+print_io_procs(FILE *f, const struct reading *r)
+{
+	const struct reading_row *p = &r->procs, *t = &r->threads;
+	double kp = reading_xfer_kb(r, p->workers, p->rss_mb);
+	double kt = reading_xfer_kb(r, t->workers, t->rss_mb);
+
+	fprintf(f, "procs reached %.2fx on %d processes", p->speedup, p->procs);
+	if (kp >= 0)
+		fprintf(f, ", %.0f kB a transfer", kp);
+	if (!overlaps(p))
+		fputs(": this run does not show processes overlapping the "
+		      "waits.\n",
+		      f);
+	else if (kp >= 0 && kt >= 0 && kt * 2 < kp)
+		fprintf(f,
+			": they overlap the waits too, at %.1f times the "
+			"memory a thread costs; multiprocessing buys nothing "
+			"here that threads do not give cheaper.\n",
+			kt > 0 ? kp / kt : 0);
+	else
+		fputs(": they overlap the waits too.\n", f);
+}
+
+/* The GIL on downloads: dropped around the transfer. */
+static void
+print_io_gil(FILE *f, const struct reading *r)
+{
+	const struct reading_row *g = &r->threads_gil;
+
+	fprintf(f,
+		"With a simulated GIL, dropped around each transfer as CPython "
+		"drops it on I/O, threads reached %.2fx (%.2fx with "
+		"--gil=release-in-c)",
+		g->speedup, r->threads_gil_c.speedup);
+	if (overlaps(g))
+		fputs(": on downloads the lock is no obstacle.\n", f);
+	else
+		fputs(": this run shows the lock holding downloads back.\n", f);
+}
+
+/* The last level that gained on the one below (the first if none did). */
+static int
+gained_to(const struct reading_sweep *s)
+{
+	int k, last = 0;
+
+	for (k = 1; k < s->n; k++)
+		if (s->row[k].speedup >=
+		    READING_SWEEP_GAIN * s->row[k - 1].speedup)
+			last = k;
+	return last;
+}
+
+static void
+print_sweep_mode(FILE *f, const char *mode, const struct reading *r,
+		 const struct reading_sweep *s)
+{
+	int g = gained_to(s), top = s->n - 1;
+	double kb = reading_xfer_kb(r, s->level[top], s->row[top].rss_mb);
+
+	fprintf(f, "%s gained up to %d in flight (%.2fx per URL)", mode,
+		s->level[g], s->row[g].speedup);
+	if (top != g)
+		fprintf(f, ", %.2fx at %d", s->row[top].speedup, s->level[top]);
+	fprintf(f, "; at %d: %d thread%s, %d process%s", s->level[top],
+		s->row[top].threads, s->row[top].threads == 1 ? "" : "s",
+		s->row[top].procs, s->row[top].procs == 1 ? "" : "es");
+	if (kb >= 0)
+		fprintf(f, ", %.0f kB a transfer", kb);
+}
+
+/* Where each mode stops gaining, and what a transfer costs. */
+static void
+print_sweep(FILE *f, const struct reading *r)
+{
+	const struct reading_sweep *t = &r->sweep_threads, *c = &r->sweep_coop;
+	const struct reading_sweep *p = &r->sweep_procs;
+	int tt;
+
+	if (t->n == 0 && c->n == 0)
+		return;
+	fputs("Sweep: ", f);
+	if (t->n > 0)
+		print_sweep_mode(f, "threads", r, t);
+	if (c->n > 0) {
+		fputs(t->n > 0 ? "; " : "", f);
+		print_sweep_mode(f, "coop", r, c);
+	}
+	if (p->n > 0) {
+		fputs("; ", f);
+		print_sweep_mode(f, "procs", r, p);
+	}
+	fputs(".", f);
+	tt = t->n > 0 ? t->level[t->n - 1] : 0;
+	if (tt < 1024)
+		fprintf(f,
+			" The sweep ends at %d in flight (the URLs given), "
+			"so it cannot test \"threads: hundreds max; "
+			"coroutines: tens of thousands\".\n",
+			UTIL_MAX(tt, c->n > 0 ? c->level[c->n - 1] : 0));
+	else if (t->row[t->n - 1].available &&
+		 t->row[t->n - 1].speedup >=
+			 t->row[gained_to(t)].speedup * READING_WITHIN_BEST)
+		fprintf(f,
+			" threads ran %d OS threads without losing speed: "
+			"\"threads: hundreds max\" is not a limit here.\n",
+			t->row[t->n - 1].threads);
+	else
+		fprintf(f,
+			" threads lost speed at %d in flight: \"threads: "
+			"hundreds max\" holds here.\n",
+			tt);
+}
+
+/* The best table row of a mixed run, and coop --offload against it. */
+static void
+print_mixed_best(FILE *f, const struct reading *r)
+{
+	const char *const tag[] = { "threads",	    "procs",
+				    "omp",	    "coop",
+				    "coop-offload", "threads-gil",
+				    "threads-gil-c" };
+	const struct reading_row *const row[] = {
+		&r->threads,	  &r->procs,	   &r->omp,	     &r->coop,
+		&r->coop_offload, &r->threads_gil, &r->threads_gil_c
+	};
+	size_t i, best = 0;
+	double o = r->coop_offload.speedup, b;
+
+	for (i = 1; i < sizeof(row) / sizeof(*row); i++)
+		if (row[i]->available && row[i]->speedup > row[best]->speedup)
+			best = i;
+	b = row[best]->speedup;
+	fprintf(f,
+		"Downloading and the full job (%zu URLs, %d in flight): the "
+		"best row was %s at %.2fx; the loop with an offload pool "
+		"(coop --offload) reached %.2fx",
+		r->images, r->threads.workers, tag[best], b, o);
+	if (best == 4)
+		fputs(", the best of all.\n", f);
+	else if (b > 0 && o >= READING_WITHIN_BEST * b)
+		fprintf(f, ", within %.0f%% of it.\n",
+			(1 - READING_WITHIN_BEST) * 100);
+	else
+		fprintf(f,
+			", %.0f%% below it: this run does not show the "
+			"loop plus a pool matching the best.\n",
+			b > 0 ? (1 - o / b) * 100 : 0);
+}
+
+/* Plain coop and the others on mixed: who computes where. */
+static void
+print_mixed_rest(FILE *f, const struct reading *r)
+{
+	const struct reading_row *t = &r->threads, *p = &r->procs;
+
+	fprintf(f,
+		"Plain coop, which computes on its one loop thread, reached "
+		"%.2fx: the waits overlap, the CPU work does not. ",
+		r->coop.speedup);
+	fprintf(f, "procs reached %.2fx and threads %.2fx", p->speedup,
+		t->speedup);
+	if (t->speedup >= READING_WITHIN_BEST * p->speedup)
+		fputs(": C threads did as well as processes, so \"image "
+		      "processing -> multiprocessing\" is a rule for Python, "
+		      "not for code without a GIL",
+		      f);
+	else
+		fputs(": processes did better here, as \"image processing -> "
+		      "multiprocessing\" says",
+		      f);
+	fprintf(f,
+		"; with the simulated GIL held through the CPU work threads "
+		"reached %.2fx, releasing it in C %.2fx.\n",
+		r->threads_gil.speedup, r->threads_gil_c.speedup);
+}
+
 void
 reading_print(FILE *f, const struct reading *r)
 {
 	fputc('\n', f);
-	print_parallel(f, r);
-	print_coop(f, r);
-	print_lag(f, r);
-	print_offload(f, r);
-	print_gil(f, r);
+	if (r->workload == READING_IO) {
+		print_io_wait(f, r);
+		print_io_memory(f, r);
+		print_io_procs(f, r);
+		print_io_gil(f, r);
+		print_sweep(f, r);
+	} else if (r->workload == READING_MIXED) {
+		print_mixed_best(f, r);
+		print_mixed_rest(f, r);
+	} else {
+		print_parallel(f, r);
+		print_coop(f, r);
+		print_lag(f, r);
+		print_offload(f, r);
+		print_gil(f, r);
+		print_gil_c(f, r);
+	}
 	print_other(f, r);
 }

@@ -22,7 +22,11 @@ static struct reading
 textbook(void)
 {
 	struct reading r = { .images = 12, .cpus = 2 };
-	const struct reading_row flat = { 1, 2, 1.0, 2.0, 1.98, 0, 0 };
+	const struct reading_row flat = { .available = 1,
+					  .workers = 2,
+					  .speedup = 1.0,
+					  .wall_s = 2.0,
+					  .cpu_s = 1.98 };
 
 	r.seq = flat;
 	r.seq.workers = 1;
@@ -186,8 +190,7 @@ test_reading_one_cpu_and_no_omp(void **state)
 		"2 workers, 1 CPUs: at best 1.00x): threads 0.98x and procs "
 		"0.97x: with one worker or one CPU nothing runs in parallel",
 		"one worker or one CPU: nothing to scale",
-		"so this run cannot show what a GIL costs",
-		NULL
+		"so this run cannot show what a GIL costs", NULL
 	};
 	const char *const unwanted[] = { "omp", "scaled", "does not show it",
 					 NULL };
@@ -211,8 +214,7 @@ test_reading_unsteady_figures(void **state)
 		"CPU time: seq used 1.20 CPU-s in 2.00 s",
 		"procs's 2.40x is above the ideal 2.00x: seq's runs were "
 		"slowed",
-		"Other work's CPU use could not be measured",
-		NULL
+		"Other work's CPU use could not be measured", NULL
 	};
 	const char *const unwanted[] = { "CPU-bound work (", "Other work used",
 					 NULL };
@@ -255,8 +257,8 @@ test_cpuload_parse_stat(void **state)
 
 	(void)state;
 	assert_int_equal(cpuload_parse_stat("cpu  100 20 30 5000 70 8 2 40 "
-					     "11 0\n",
-					     100, &busy),
+					    "11 0\n",
+					    100, &busy),
 			 0);
 	assert_near(busy, 2.0);
 	/* An old kernel's five fields. */
@@ -264,9 +266,8 @@ test_cpuload_parse_stat(void **state)
 			 0);
 	assert_near(busy, 2.0);
 	busy = -1;
-	assert_int_equal(cpuload_parse_stat("cpu0 1 2 3 4 5 6 7 8\n", 100,
-					    &busy),
-			 -1);
+	assert_int_equal(
+		cpuload_parse_stat("cpu0 1 2 3 4 5 6 7 8\n", 100, &busy), -1);
 	assert_int_equal(cpuload_parse_stat("cpu 1 2 x\n", 100, &busy), -1);
 	assert_int_equal(cpuload_parse_stat("cpu 1 2 3\n", 100, &busy), -1);
 	assert_near(busy, -1);
@@ -310,6 +311,134 @@ test_cpuload_sample(void **state)
 	assert_true(o.share >= 0 && o.share <= 1);
 }
 
+/* The release-in-c row on CPU work: scales, or said not to. */
+static void
+test_reading_gil_release_in_c(void **state)
+{
+	struct reading r = textbook();
+	const char *const want[] = { "threads reached 1.80x, which scales: "
+				     "\"threads don't help CPU-bound work\" "
+				     "holds for Python code, not for C "
+				     "extensions",
+				     NULL };
+	const char *const denied[] = { "threads reached 1.05x, under 1.50x: "
+				       "this run does not show releasing",
+				       NULL };
+
+	(void)state;
+	r.threads_gil_c = r.threads;
+	r.threads_gil_c.speedup = 1.80;
+	check(&r, want, NULL);
+	r.threads_gil_c.speedup = 1.05;
+	check(&r, denied, want);
+}
+
+/* io at 64 in flight with a sweep that ends at 64 URLs. */
+static struct reading
+io_textbook(void)
+{
+	struct reading r = textbook();
+	int i;
+
+	r.workload = READING_IO;
+	r.images = 64;
+	r.seq.rss_mb = 20;
+	r.seq.threads = r.seq.procs = 1;
+	r.threads.workers = r.coop.workers = r.procs.workers = 64;
+	r.threads_gil.workers = r.threads_gil_c.workers = 64;
+	r.threads_gil_c.available = 1;
+	r.threads.speedup = 30;
+	r.threads.threads = 65;
+	r.threads.rss_mb = 30; /* 160 kB a transfer */
+	r.coop.speedup = 28;
+	r.coop.threads = 5;
+	r.coop.rss_mb = 22; /* 33 kB */
+	r.procs.speedup = 25;
+	r.procs.procs = 65;
+	r.procs.rss_mb = 150;
+	r.threads_gil.speedup = 26;
+	r.threads_gil_c.speedup = 27;
+	for (i = 0; i < 3; i++) {
+		static const int lv[] = { 1, 8, 64 };
+		static const double sp[] = { 1.0, 7.5, 30 };
+
+		r.sweep_threads.level[i] = r.sweep_coop.level[i] = lv[i];
+		r.sweep_threads.row[i] = r.threads;
+		r.sweep_threads.row[i].speedup = sp[i];
+		r.sweep_coop.row[i] = r.coop;
+		r.sweep_coop.row[i].speedup = sp[i];
+	}
+	r.sweep_threads.n = r.sweep_coop.n = 3;
+	return r;
+}
+
+static void
+test_reading_io_claims(void **state)
+{
+	struct reading r = io_textbook();
+	const char *const want[] = {
+		"Downloading (64 URLs, 64 in flight, at best 64.00x): threads "
+		"30.00x and coop 28.00x: both overlapped the waits",
+		"coop kept 64 transfers in flight on 5 OS threads in 22.0 MB; "
+		"threads used 65 threads and 30.0 MB (33 kB and 163 kB a "
+		"transfer above seq): a coroutine cost less than half",
+		"procs reached 25.00x on 65 processes, 2113 kB a transfer: they "
+		"overlap the waits too, at 13.0 times the memory",
+		"on downloads the lock is no obstacle",
+		"Sweep: threads gained up to 64 in flight (30.00x per URL)",
+		"so it cannot test \"threads: hundreds max",
+		NULL
+	};
+	const char *const unwanted[] = { "does not show", "true parallelism",
+					 "heartbeat", NULL };
+
+	(void)state;
+	check(&r, want, unwanted);
+}
+
+/* Neither overlapped; coroutines no cheaper; the sweep flat. */
+static void
+test_reading_io_claims_denied(void **state)
+{
+	struct reading r = io_textbook();
+	const char *const want[] = {
+		"both stayed under 13.60x: this run does not show the waits "
+		"overlapping",
+		"this run does not show coroutines much cheaper",
+		"threads gained up to 1 in flight (2.00x per URL), 1.10x at 1024",
+		"threads lost speed at 1024 in flight", NULL
+	};
+
+	(void)state;
+	r.threads.speedup = 5;
+	r.coop.speedup = 4;
+	r.coop.rss_mb = 29;
+	r.sweep_threads.row[1].speedup = 1.1;
+	r.sweep_threads.row[2].speedup = 1.1;
+	r.sweep_threads.level[2] = 1024;
+	r.sweep_threads.row[0].speedup = 2;
+	check(&r, want, NULL);
+}
+
+static void
+test_reading_mixed_claims(void **state)
+{
+	struct reading r = io_textbook();
+	const char *const want[] = {
+		"the best row was threads at 30.00x; the loop with an offload "
+		"pool (coop --offload) reached 28.00x, within 10% of it.",
+		"C threads did as well as processes", NULL
+	};
+	const char *const below[] = { "reached 20.00x, 33% below it", NULL };
+
+	(void)state;
+	r.workload = READING_MIXED;
+	r.coop_offload = r.coop;
+	check(&r, want, NULL);
+	r.coop_offload.speedup = 20;
+	check(&r, below, NULL);
+}
+
 int
 main(void)
 {
@@ -322,6 +451,10 @@ main(void)
 		cmocka_unit_test(test_reading_one_cpu_and_no_omp),
 		cmocka_unit_test(test_reading_unsteady_figures),
 		cmocka_unit_test(test_reading_ideal),
+		cmocka_unit_test(test_reading_gil_release_in_c),
+		cmocka_unit_test(test_reading_io_claims),
+		cmocka_unit_test(test_reading_io_claims_denied),
+		cmocka_unit_test(test_reading_mixed_claims),
 		cmocka_unit_test(test_cpuload_parse_stat),
 		cmocka_unit_test(test_cpuload_other),
 		cmocka_unit_test(test_cpuload_sample),

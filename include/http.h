@@ -17,6 +17,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <strings.h>
 
 struct imgpipe_error;
 struct membuf;
@@ -58,7 +59,12 @@ struct http_info {
 int http_global_init(struct imgpipe_error *err);
 
 /* Non-zero when s starts with http:// or https:// (any case). */
-int http_is_url(const char *s);
+static inline int
+http_is_url(const char *s)
+{
+	return strncasecmp(s, "http://", 7) == 0 ||
+	       strncasecmp(s, "https://", 8) == 0;
+}
 
 /*
  * Download url into out (replacing its contents), blocking, with retries

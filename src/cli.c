@@ -360,24 +360,36 @@ opt_export(const char *arg, struct cli_options *o)
 	}
 }
 
+/*
+ * arg as one of names[0..n): its index, or IMGPIPE_ESPEC naming opt and
+ * the values to use (use).
+ */
+static int
+opt_pick(const char *opt, const char *arg, const char *const *names, size_t n,
+	 const char *use, struct imgpipe_error *err)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (strcmp(arg, names[i]) == 0)
+			return (int)i;
+	return error_set(err, IMGPIPE_ESPEC, "bad value '%s' for %s (use %s)",
+			 arg, opt, use);
+}
+
 /* The ICC rendering intents, by libvips' names. */
 static int
 opt_intent(const char *arg, enum colour_intent *out, struct imgpipe_error *err)
 {
 	static const char *const names[] = { "perceptual", "relative",
 					     "saturation", "absolute" };
-	size_t i;
+	int i = opt_pick("--intent", arg, names, ARRAY_SIZE(names),
+			 "perceptual, relative, saturation or absolute", err);
 
-	for (i = 0; i < ARRAY_SIZE(names); i++) {
-		if (strcmp(arg, names[i]) == 0) {
-			*out = (enum colour_intent)i;
-			return 0;
-		}
-	}
-	return error_set(
-		err, IMGPIPE_ESPEC,
-		"bad value '%s' for --intent (use perceptual, relative, saturation or absolute)",
-		arg);
+	if (i < 0)
+		return i;
+	*out = (enum colour_intent)i;
+	return 0;
 }
 
 /* RRGGBB in hex, with an optional leading '#'. */
@@ -521,18 +533,13 @@ static int
 opt_workload(const char *arg, const char **out, struct imgpipe_error *err)
 {
 	static const char *const names[] = { "cpu", "io", "mixed", "all" };
-	size_t i;
+	int i = opt_pick("--workload", arg, names, ARRAY_SIZE(names),
+			 "cpu, io, mixed or all", err);
 
-	for (i = 0; i < ARRAY_SIZE(names); i++) {
-		if (strcmp(arg, names[i]) == 0) {
-			*out = names[i];
-			return 0;
-		}
-	}
-	return error_set(
-		err, IMGPIPE_ESPEC,
-		"bad value '%s' for --workload (use cpu, io, mixed or all)",
-		arg);
+	if (i < 0)
+		return i;
+	*out = names[i];
+	return 0;
 }
 
 /* The version, and the formats this build reads and writes. */

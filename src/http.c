@@ -37,13 +37,6 @@ struct http_xfer {
 };
 
 int
-http_is_url(const char *s)
-{
-	return strncasecmp(s, "http://", 7) == 0 ||
-	       strncasecmp(s, "https://", 8) == 0;
-}
-
-int
 http_global_init(struct imgpipe_error *err)
 {
 	static int done;

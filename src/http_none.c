@@ -4,19 +4,10 @@
  */
 #include "http.h"
 
-#include <strings.h>
-
 #include "error.h"
 #include "http_uv.h"
 
 #define HTTP_NOT_BUILT "URL inputs are not built (CURL=0)"
-
-int
-http_is_url(const char *s)
-{
-	return strncasecmp(s, "http://", 7) == 0 ||
-	       strncasecmp(s, "https://", 8) == 0;
-}
 
 int
 http_global_init(struct imgpipe_error *err)

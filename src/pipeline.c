@@ -501,6 +501,26 @@ pipeline_run(const struct job *job, const struct task *t, struct worker *w,
 	return rc != 0 ? rc : pipeline_finish(job, t, &w->in, w, res);
 }
 
+/* --dry-run's bytes: the file, or the URL's first HTTP_PLAN_BYTES (part). */
+static int
+plan_read(const struct job *job, const struct task *t, int part,
+	  struct membuf *buf, struct task_result *res,
+	  struct imgpipe_error *err)
+{
+	struct http_opts o = job->http;
+	struct http_info hi = { 0 };
+	int rc;
+
+	if (t->url == NULL)
+		return fileio_read(t->in_path, buf, err);
+	o.head_only = part;
+	rc = http_fetch(&o, t->url, buf, &hi, err);
+	res->http_status = hi.status;
+	res->dl_s += hi.seconds;
+	res->dl_bytes += hi.bytes;
+	return rc;
+}
+
 int
 pipeline_plan(const struct job *job, const struct task *t,
 	      struct task_result *res)
@@ -511,29 +531,30 @@ pipeline_plan(const struct job *job, const struct task *t,
 	struct image_info info;
 	struct membuf buf;
 	size_t last;
-	int rc;
+	int rc, part;
 
 	memset(res, 0, sizeof(*res));
 	error_clear(&err);
 	membuf_init(&buf);
 	resolved = xcalloc(job->spec->n + 1, sizeof(*resolved));
-	if (t->url != NULL) {
-		struct http_opts o = job->http;
-		struct http_info hi = { 0 };
-
-		o.head_only = 1;
-		rc = http_fetch(&o, t->url, &buf, &hi, &err);
-		res->http_status = hi.status;
-		res->dl_s = hi.seconds;
-		res->dl_bytes = hi.bytes;
-	} else {
-		rc = fileio_read(t->in_path, &buf, &err);
+	/*
+	 * A URL's first HTTP_PLAN_BYTES, then, when its header lies beyond
+	 * them (a HEIC whose boxes point past them, which libheif refuses),
+	 * the whole body.
+	 */
+	for (part = 1;; part = 0) {
+		rc = plan_read(job, t, part, &buf, res, &err);
+		in = rc == 0 ? codec_sniff(buf.data, buf.len) : NULL;
+		if (rc == 0 && in == NULL)
+			rc = error_set(&err, IMGPIPE_EFORMAT,
+				       CODEC_NOT_AN_IMAGE);
+		if (rc == 0)
+			rc = plan(job, in, &buf, &info, resolved, &err);
+		if (rc == 0 || !part || t->url == NULL ||
+		    buf.len < HTTP_PLAN_BYTES)
+			break;
+		error_clear(&err);
 	}
-	in = rc == 0 ? codec_sniff(buf.data, buf.len) : NULL;
-	if (rc == 0 && in == NULL)
-		rc = error_set(&err, IMGPIPE_EFORMAT, CODEC_NOT_AN_IMAGE);
-	if (rc == 0)
-		rc = plan(job, in, &buf, &info, resolved, &err);
 	if (rc == 0) {
 		res->w_in = info.w;
 		res->h_in = info.h;

@@ -42,7 +42,9 @@ interrupt()
 	_want=130
 	[ "$_sig" = HUP ] && _want=129
 	[ "$rc" -eq "$_want" ] || fail "$_tag SIG$_sig: exit $rc, want $_want"
-	[ "$ms" -le 2000 ] || fail "$_tag SIG$_sig: took $ms ms to stop"
+	# A hang check, not a speed test (tests never time the code): a
+	# shared machine may take seconds to schedule the exit.
+	[ "$ms" -le 30000 ] || fail "$_tag SIG$_sig: still running 30 s after the signal"
 	if [ "$_tag" = procs ] && [ -z "$kids" ]; then
 		fail "$_tag SIG$_sig: no worker process found under $pid"
 	fi

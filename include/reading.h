@@ -70,6 +70,11 @@ struct reading {
 #define READING_SWEEP_GAIN  1.25
 #define READING_CHEAPER	    0.5
 #define READING_WITHIN_BEST 0.9
+/*
+ * A sweep level is CPU-bound when its CPU seconds reach this share of its
+ * wall time on the CPUs it may compute on (coop: its one thread).
+ */
+#define READING_CPU_BOUND   0.7
 
 /*
  * Memory per transfer in flight of a row with j in flight and a peak of

@@ -485,6 +485,21 @@ print_sweep_mode(FILE *f, const char *mode, const struct reading *r,
 		fprintf(f, ", %.0f kB a transfer", kb);
 }
 
+/* s lost speed at its top level, whose CPU work filled cpus CPUs. */
+static int
+cpu_bound_top(const struct reading_sweep *s, int cpus)
+{
+	const struct reading_row *top;
+
+	if (s->n == 0)
+		return 0;
+	top = &s->row[s->n - 1];
+	return top->available &&
+	       top->speedup <
+		       s->row[gained_to(s)].speedup * READING_WITHIN_BEST &&
+	       top->cpu_s >= READING_CPU_BOUND * top->wall_s * (double)cpus;
+}
+
 /* Where each mode stops gaining, and what a transfer costs. */
 static void
 print_sweep(FILE *f, const struct reading *r)
@@ -521,6 +536,18 @@ print_sweep(FILE *f, const struct reading *r)
 			" threads ran %d OS threads without losing speed: "
 			"\"threads: hundreds max\" is not a limit here.\n",
 			t->row[t->n - 1].threads);
+	else if (cpu_bound_top(t, UTIL_MAX(r->cpus, 1)) && cpu_bound_top(c, 1))
+		fprintf(f,
+			" threads and coop both lost speed at %d in flight, "
+			"where the CPU work filled the wall time (threads "
+			"%.2f CPU-s in %.2f s on %d CPU%s, coop %.2f CPU-s "
+			"in %.2f s, computing on its one thread): the CPU "
+			"work of that many images, not the thread count, "
+			"set the limit, so this run does not show "
+			"\"threads: hundreds max\".\n",
+			tt, t->row[t->n - 1].cpu_s, t->row[t->n - 1].wall_s,
+			r->cpus, r->cpus == 1 ? "" : "s",
+			c->row[c->n - 1].cpu_s, c->row[c->n - 1].wall_s);
 	else
 		fprintf(f,
 			" threads lost speed at %d in flight: \"threads: "

@@ -420,6 +420,43 @@ test_reading_io_claims_denied(void **state)
 	check(&r, want, NULL);
 }
 
+/*
+ * Both modes slower at the top level, where their CPU work fills the wall
+ * time: the CPUs set the limit, not the thread count; not CPU-bound, the
+ * threads verdict stands.
+ */
+static void
+test_reading_sweep_cpu_bound(void **state)
+{
+	struct reading r = io_textbook();
+	const char *const want[] = {
+		"threads and coop both lost speed at 4096 in flight, where the "
+		"CPU work filled the wall time (threads 4.70 CPU-s in 2.91 s on "
+		"2 CPUs, coop 4.90 CPU-s in 4.30 s",
+		"so this run does not show \"threads: hundreds max\"", NULL
+	};
+	const char *const idle[] = { "threads lost speed at 4096 in flight: "
+				     "\"threads: hundreds max\" holds here",
+				     NULL };
+	struct reading_sweep *t = &r.sweep_threads, *c = &r.sweep_coop;
+
+	(void)state;
+	r.cpus = 2;
+	t->level[3] = c->level[3] = 4096;
+	t->row[3] = t->row[2];
+	c->row[3] = c->row[2];
+	t->n = c->n = 4;
+	t->row[3].speedup = 15;
+	t->row[3].cpu_s = 4.7;
+	t->row[3].wall_s = 2.91;
+	c->row[3].speedup = 14;
+	c->row[3].cpu_s = 4.9;
+	c->row[3].wall_s = 4.3;
+	check(&r, want, NULL);
+	t->row[3].cpu_s = 1.0;
+	check(&r, idle, NULL);
+}
+
 static void
 test_reading_mixed_claims(void **state)
 {
@@ -454,6 +491,7 @@ main(void)
 		cmocka_unit_test(test_reading_gil_release_in_c),
 		cmocka_unit_test(test_reading_io_claims),
 		cmocka_unit_test(test_reading_io_claims_denied),
+		cmocka_unit_test(test_reading_sweep_cpu_bound),
 		cmocka_unit_test(test_reading_mixed_claims),
 		cmocka_unit_test(test_cpuload_parse_stat),
 		cmocka_unit_test(test_cpuload_other),

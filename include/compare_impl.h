@@ -76,11 +76,11 @@ struct compare_set {
 int compare_report(const struct cli_options *o, const struct compare_set *set);
 
 /*
- * Append set's workload object to set->json (a comma first unless it is
- * the first): its rows' figures, rows[i] and sp[i] as the table shows
- * them.
+ * Append set's workload object, named name, to set->json (a comma first
+ * unless it is the first): its rows' figures, rows[i] and sp[i] as the
+ * table shows them.
  */
-void compare_json_workload(const struct compare_set *set,
+void compare_json_workload(const struct compare_set *set, const char *name,
 			   const struct compare_row *rows, const double *sp);
 
 #endif

@@ -29,14 +29,14 @@ write_row(FILE *f, const struct compare_set *set, size_t i,
 }
 
 void
-compare_json_workload(const struct compare_set *set,
+compare_json_workload(const struct compare_set *set, const char *name,
 		      const struct compare_row *rows, const double *sp)
 {
 	FILE *f = set->json;
 	int n = 0;
 
-	fprintf(f, "%s{\"workload\": \"%s\"", set->first ? "" : ", ",
-		compare_workload_name[set->w]);
+	fprintf(f, "%s{\"workload\": ", set->first ? "" : ", ");
+	json_write_string(f, name);
 	if (set->other.known)
 		fprintf(f, ", \"other_cpu_share\": %.4f", set->other.share);
 	else

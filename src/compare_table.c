@@ -327,7 +327,8 @@ compare_report(const struct cli_options *o, const struct compare_set *set)
 	}
 	reading_print(stdout, &rd);
 	if (set->json != NULL)
-		compare_json_workload(set, rows, sp);
+		compare_json_workload(set, compare_workload_name[set->w], rows,
+				      sp);
 	/* Each table as its workload ends, before the next one's rounds. */
 	fflush(stdout);
 	return rc;

@@ -621,8 +621,10 @@ text_freq(FILE *f, const struct machine_freq *q)
 		fputs("unknown", f);
 		return;
 	}
-	fprintf(f, "start %.0f, min %.0f, end %.0f, mean %.0f MHz (%d samples)",
-		q->start_mhz, q->min_mhz, q->end_mhz, q->mean_mhz, q->samples);
+	fprintf(f,
+		"start %.0f, min %.0f, end %.0f, mean %.0f MHz (%d sample%s)",
+		q->start_mhz, q->min_mhz, q->end_mhz, q->mean_mhz, q->samples,
+		q->samples == 1 ? "" : "s");
 }
 
 void
@@ -698,6 +700,13 @@ machine_usage(FILE *f)
 	fputs("usage: imgpipe machine [--json] [--watch MS]\n", f);
 }
 
+/* Never runs: the signals are blocked and taken by sigtimedwait. */
+static void
+on_stop(int sig)
+{
+	(void)sig;
+}
+
 /*
  * --watch: a sample every ms milliseconds until SIGINT or SIGTERM, both
  * blocked (by the caller, before the first sample) and taken here.
@@ -763,13 +772,25 @@ machine_main(int argc, char **argv)
 		util_warn("out of memory");
 		return CLI_EXIT_FAILED;
 	}
-	/* Blocked before the first sample: a signal sent early still ends it.
+	/*
+	 * Blocked before the first sample: a signal sent early still ends the
+	 * watch.  A handler first: sh starts background jobs with SIGINT
+	 * ignored, and POSIX leaves it open whether a blocked signal whose
+	 * action is to ignore it stays pending (Linux keeps it).
 	 */
 	sigemptyset(&stop);
 	sigaddset(&stop, SIGINT);
 	sigaddset(&stop, SIGTERM);
-	if (ms > 0)
+	if (ms > 0) {
+		struct sigaction sa;
+
+		memset(&sa, 0, sizeof(sa));
+		sa.sa_handler = on_stop;
+		sigemptyset(&sa.sa_mask);
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
 		sigprocmask(SIG_BLOCK, &stop, NULL);
+	}
 	machine_read("", m);
 	if (ms > 0)
 		watch(&stop, (long)ms, m);

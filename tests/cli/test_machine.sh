@@ -77,6 +77,26 @@ done
 ! grep -q -e 'Sanitizer' -e 'runtime error:' "$T/w.err" ||
     fail "sanitizer report from --watch: $(cat "$T/w.err")"
 check_record "$T/w.json"
+
+# SIGINT too, though sh starts this background job with SIGINT ignored (a
+# signal before imgpipe's handler is dropped: so it is sent again, every
+# 0.2 s, 10 s at most, a safety bound).
+"$IMGPIPE" machine --watch 50 >"$T/wi.txt" 2>"$T/wi.err" &
+pid=$!
+i=0
+while kill -INT "$pid" 2>/dev/null; do
+	i=$((i + 1))
+	if [ "$i" -gt 50 ]; then
+		fail "--watch not ended by SIGINT (10 s)"
+		kill -TERM "$pid"
+		break
+	fi
+	sleep 0.2
+done
+wst=0
+wait "$pid" || wst=$?
+[ "$wst" -eq 0 ] || fail "--watch ended by SIGINT: exit $wst, want 0"
+grep -q '^freq_mhz: ' "$T/wi.txt" || fail "--watch ended by SIGINT printed no record"
 [ "$(grep -c . "$T/w.json")" -eq 1 ] || fail "--watch printed more than one line"
 if [ "$(json_get "$T/m.json" 'd["freq_mhz"]["samples"]')" -eq 0 ]; then
 	skip_part "--watch samples: no CPU frequency readable here"

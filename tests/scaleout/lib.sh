@@ -73,6 +73,13 @@ recipe()
 	sed "s|/shared/|$T/shared/|g" "$T/recipe.raw"
 }
 
+# recipe_options FILE: the recipe's -p PIPELINE as imgpipe options ("-p
+# X"), or nothing, for the single run its outputs are compared with.
+recipe_options()
+{
+	sed -n 's/.* \(-p [^ ]*\) .*/\1/p' "$1"
+}
+
 # wait_until WHAT SECONDS COMMAND...: run COMMAND every 0.1 s until it
 # succeeds; after SECONDS (a hang check, not a timing assertion) fail with
 # WHAT and end the test.

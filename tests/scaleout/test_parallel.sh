@@ -99,8 +99,7 @@ joblog()
 
 # 1. Four shards; the one holding dogs.jpg fails.
 recipe 1 >"$T/shards.sh"
-pipeline=$(sed -n 's/.* -p \([^ ]*\) .*/\1/p' "$T/shards.sh")
-[ -n "$pipeline" ] || fail "no -p PIPELINE in the README's shard recipe"
+opts=$(recipe_options "$T/shards.sh")
 run_recipe shards
 [ "$rrc" -eq 1 ] || fail "shards, first run: exit $rrc, want 1 (one failed job)"
 log=$T/work/shards.log
@@ -156,7 +155,8 @@ case $got in
 esac
 
 # 3. The union of the shards equals one run over the same inputs.
-"$IMGPIPE" -r -p "$pipeline" "$photos" "$T/single" >"$T/single.out" 2>&1 ||
+# shellcheck disable=SC2086
+"$IMGPIPE" -r $opts "$photos" "$T/single" >"$T/single.out" 2>&1 ||
     fail "single run: exit $? ($(cat "$T/single.out"))"
 check "shards' outputs differ from a single run" \
     same_outputs "$T/shared/thumbs" "$T/single"

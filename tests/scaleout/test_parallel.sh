@@ -12,8 +12,7 @@ need_tools parallel ssh ssh-keygen perl python3
 SSHD=$(sbin sshd)
 
 # The remote side finds this imgpipe first in its PATH.
-mkdir -p "$T/bin" "$T/home/.parallel" "$T/work" "$T/shared/reports" \
-    "$T/shared/photos/macro"
+mkdir -p "$T/bin" "$T/home/.parallel" "$T/work" "$T/shared/photos/macro"
 ln -s "$IMGPIPE" "$T/bin/imgpipe"
 # GNU parallel's own files (and its citation notice) stay in the test's
 # home.

@@ -30,17 +30,22 @@ need_tools()
 	fi
 }
 
-# sbin TOOL: the absolute path of a daemon (root's PATH may lack /usr/sbin).
+# sbin TOOL: the absolute path of a daemon (root's PATH may lack /usr/sbin);
+# status 1 if there is none.  As in SSHD=$(sbin sshd) || missing sshd.
 sbin()
 {
 	for _d in $(printf '%s' "$PATH" | tr ':' ' ') /usr/sbin /sbin; do
-		if [ -x "$_d/$1" ]; then
-			case $_d in
-			/*) echo "$_d/$1"; return 0 ;;
-			esac
-		fi
+		case $_d in
+		/*) [ -x "$_d/$1" ] && { echo "$_d/$1"; return 0; } ;;
+		esac
 	done
-	fail "no $1 in PATH, /usr/sbin or /sbin"
+	return 1
+}
+
+# missing TOOL: fail for a daemon that is not installed, and end the test.
+missing()
+{
+	fail "no $1 in PATH, /usr/sbin or /sbin (make deps-scaleout installs it, as root)"
 	finish
 }
 

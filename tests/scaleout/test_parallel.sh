@@ -9,7 +9,7 @@
 
 need_root "an sshd on a loopback port, logged into as root by key"
 need_tools parallel ssh ssh-keygen perl python3
-SSHD=$(sbin sshd)
+SSHD=$(sbin sshd) || missing sshd
 
 # The remote side finds this imgpipe first in its PATH.
 mkdir -p "$T/bin" "$T/home/.parallel" "$T/work" "$T/shared/photos/macro"
@@ -180,7 +180,8 @@ PY
 
 # 4. The explicit-list recipe, on a second shared folder.
 mkdir -p "$T/lists"
-recipe 2 | sed "s|$T/shared/|$T/lists/|g" >"$T/lists.sh"
+recipe 2 >"$T/lists.raw"
+sed "s|$T/shared/|$T/lists/|g" "$T/lists.raw" >"$T/lists.sh"
 cp -R "$photos" "$T/lists/photos"
 run_recipe lists
 [ "$rrc" -eq 0 ] || {

@@ -10,9 +10,9 @@
 
 need_root "munged, slurmctld and slurmd (SlurmUser=root)"
 need_tools munge sbatch sinfo scontrol scancel python3
-MUNGED=$(sbin munged)
-SLURMCTLD=$(sbin slurmctld)
-SLURMD=$(sbin slurmd)
+MUNGED=$(sbin munged) || missing munged
+SLURMCTLD=$(sbin slurmctld) || missing slurmctld
+SLURMD=$(sbin slurmd) || missing slurmd
 
 # munged wants every folder above its socket searchable by all.
 chmod 711 "$T"
@@ -33,6 +33,7 @@ cancel_jobs()
 	[ -s "$T/slurmctld.pid" ] && scancel --quiet --user=root 2>/dev/null
 	return 0
 }
+# shellcheck disable=SC2154
 trap '_st0=$?; cancel_jobs; (exit $_st0); _at_exit' EXIT
 
 # munged with a throw-away key.
@@ -53,7 +54,9 @@ if ! wait_until "munged on $sock" 20 munge_up; then
 fi
 
 # slurm.conf: this machine as it is (slurmd -C), reached at 127.0.0.1.
-set -- $(free_ports 2)
+free_ports 2 >"$T/ports"
+ctld_port=$(sed -n 1p "$T/ports")
+slurmd_port=$(sed -n 2p "$T/ports")
 node=$(env -u SLURM_CONF "$SLURMD" -C | sed -n 's/ RealMemory=[0-9]*//; 1p')
 name=$(echo "$node" | sed -n 's/^NodeName=\([^ ]*\) .*/\1/p')
 [ -n "$name" ] || { fail "slurmd -C printed no NodeName: '$node'"; finish; }
@@ -61,8 +64,8 @@ export SLURM_CONF="$T/slurm.conf"
 cat >"$SLURM_CONF" <<CFG
 ClusterName=imgpipe-test
 SlurmctldHost=$name(127.0.0.1)
-SlurmctldPort=$1
-SlurmdPort=$2
+SlurmctldPort=$ctld_port
+SlurmdPort=$slurmd_port
 AuthType=auth/munge
 AuthInfo=socket=$sock
 CredType=cred/munge
@@ -146,8 +149,9 @@ if len(seen) != 9 or any(n != 1 for n in seen.values()):
 PY
     fail "the task reports do not show every input written once"
 
+opts=$(recipe_options "$T/job.sh")
 # shellcheck disable=SC2086
-"$IMGPIPE" -r $(recipe_options "$T/job.sh") "$photos" "$T/single" >"$T/single.out" 2>&1 ||
+"$IMGPIPE" -r $opts "$photos" "$T/single" >"$T/single.out" 2>&1 ||
     fail "single run: exit $? ($(cat "$T/single.out"))"
 check "the array's outputs differ from a single run" \
     same_outputs "$T/shared/thumbs" "$T/single"

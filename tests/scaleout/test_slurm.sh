@@ -89,6 +89,11 @@ MailProg=/bin/true
 $node NodeAddr=127.0.0.1 State=UNKNOWN
 PartitionName=debug Nodes=ALL Default=YES MaxTime=INFINITE State=UP
 CFG
+# slurmd 22.05 loads a cgroup plugin even when nothing uses cgroups
+# (proctrack/linuxproc, task/none), and autodetection fails where no cgroup
+# file system is mounted (a chroot) or v2 has no systemd to ask (a
+# container).  The v1 plugin touches cgroups only when a plugin asks.
+echo "CgroupPlugin=cgroup/v1" >"$T/cgroup.conf"
 "$SLURMCTLD" -D -f "$SLURM_CONF" >"$T/slurmctld.out" 2>&1 </dev/null &
 stop_at_exit $!
 "$SLURMD" -D -f "$SLURM_CONF" >"$T/slurmd.out" 2>&1 </dev/null &

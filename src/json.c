@@ -2,15 +2,17 @@
 #include "json.h"
 
 #include <stddef.h>
+#include <string.h>
 
 #include "banned.h"
 
-/* Length of the valid UTF-8 sequence at s, or 0 when it is not one. */
-static size_t
-utf8_len(const unsigned char *s)
+size_t
+json_utf8_len(const unsigned char *s, size_t avail)
 {
 	size_t n, i;
 
+	if (avail == 0)
+		return 0;
 	if (s[0] < 0x80)
 		return 1;
 	if (s[0] >= 0xc2 && s[0] <= 0xdf)
@@ -20,6 +22,8 @@ utf8_len(const unsigned char *s)
 	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
 		n = 4;
 	else
+		return 0;
+	if (n > avail)
 		return 0;
 	for (i = 1; i < n; i++)
 		if ((s[i] & 0xc0) != 0x80)
@@ -35,15 +39,16 @@ void
 json_write_string(FILE *f, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	size_t n;
+	size_t n, left;
 
 	if (s == NULL) {
 		fputs("null", f);
 		return;
 	}
+	left = strlen(s);
 	fputc('"', f);
 	while (*p != '\0') {
-		n = utf8_len(p);
+		n = json_utf8_len(p, left);
 		if (*p == '"' || *p == '\\') {
 			fputc('\\', f);
 			fputc(*p, f);
@@ -57,7 +62,9 @@ json_write_string(FILE *f, const char *s)
 		} else {
 			fwrite(p, 1, n, f);
 		}
-		p += n ? n : 1;
+		n = n ? n : 1;
+		p += n;
+		left -= n;
 	}
 	fputc('"', f);
 }

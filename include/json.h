@@ -16,6 +16,16 @@
  */
 void json_write_string(FILE *f, const char *s);
 
+struct json_value;
+
+/*
+ * Write the tree v (json_read.h) on one line, members separated by ", "
+ * and names by ": ".  Numbers are written in the fewest digits that read
+ * back as the same double; strings as json_write_string does (a string
+ * holding a NUL ends there).
+ */
+void json_write_value(FILE *f, const struct json_value *v);
+
 /*
  * Length of the valid UTF-8 sequence at s, which has avail bytes, or 0
  * when it is not one (overlong forms, surrogates and code points above

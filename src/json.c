@@ -1,8 +1,11 @@
-/* JSON string escaping for the report and the trace. */
+/* JSON writing for the report, the trace and report merge. */
 #include "json.h"
 
 #include <stddef.h>
+#include <stdlib.h>
 #include <string.h>
+
+#include "json_read.h"
 
 #include "banned.h"
 
@@ -67,4 +70,54 @@ json_write_string(FILE *f, const char *s)
 		left -= n;
 	}
 	fputc('"', f);
+}
+
+/* %.15g reads back as the same double for most figures; else %.17g. */
+static void
+json_write_number(FILE *f, double d)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%.15g", d);
+	if (strtod(buf, NULL) != d)
+		snprintf(buf, sizeof(buf), "%.17g", d);
+	fputs(buf, f);
+}
+
+void
+json_write_value(FILE *f, const struct json_value *v)
+{
+	size_t i;
+
+	switch (v->type) {
+	case JSON_NULL:
+		fputs("null", f);
+		break;
+	case JSON_FALSE:
+		fputs("false", f);
+		break;
+	case JSON_TRUE:
+		fputs("true", f);
+		break;
+	case JSON_NUMBER:
+		json_write_number(f, v->number);
+		break;
+	case JSON_STRING:
+		json_write_string(f, v->string);
+		break;
+	case JSON_ARRAY:
+	case JSON_OBJECT:
+		fputc(v->type == JSON_ARRAY ? '[' : '{', f);
+		for (i = 0; i < v->len; i++) {
+			if (i > 0)
+				fputs(", ", f);
+			if (v->type == JSON_OBJECT) {
+				json_write_string(f, v->key[i]);
+				fputs(": ", f);
+			}
+			json_write_value(f, &v->item[i]);
+		}
+		fputc(v->type == JSON_ARRAY ? ']' : '}', f);
+		break;
+	}
 }

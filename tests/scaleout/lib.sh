@@ -152,3 +152,21 @@ same_outputs()
 	done <"$T/list.a"
 	return $_bad
 }
+
+# merged WANT_STATUS EXPR WANT FILE...: `imgpipe report merge FILE...` exits
+# WANT_STATUS and EXPR over its report `r` prints WANT.
+merged()
+{
+	_want_st=$1
+	_expr=$2
+	_want=$3
+	shift 3
+	_st=0
+	"$IMGPIPE" report merge "$@" >"$T/merged.json" 2>"$T/merged.err" ||
+	    _st=$?
+	[ "$_st" -eq "$_want_st" ] ||
+	    fail "report merge: exit $_st, want $_want_st ($(cat "$T/merged.err"))"
+	_got=$(report_get "$T/merged.json" "$_expr" 2>&1)
+	[ "$_got" = "$_want" ] ||
+	    fail "report merge: $_expr is $_got, want $_want"
+}

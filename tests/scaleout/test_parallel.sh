@@ -120,6 +120,10 @@ if [ "$nbad" -eq 1 ]; then
 	[ "$got" = "['dogs.jpg']" ] ||
 	    fail "shard $bad's report lists failed $got, want ['dogs.jpg']"
 fi
+# The four reports merged: eight written, dogs.jpg failed in shard $bad.
+merged 1 '(r["kind"], r["shards"], r["images"]["ok"], r["images"]["failed"], [(f["input"], f["shard"].split("/")[-1]) for f in r["failed"]])' \
+    "('merged', 4, 8, 1, [('dogs.jpg', 'shard-$bad.json')])" \
+    "$T"/shared/reports/shard-*.json
 # Which hosts ran the jobs: the joblog's Host column names them.
 hosts=$(awk -F '\t' 'NR > 1 { print $2 }' "$log" | sort -u | tr '\n' ' ')
 case $hosts in
@@ -177,6 +181,10 @@ if len(seen) != 9 or any(n != 1 for n in seen.values()):
     sys.exit(1)
 PY
     fail "the shard reports do not show every input written once"
+# The same merged: the rerun's skipped inputs fold into the first run's.
+merged 0 '(r["shards"], r["images"], r["failed"], len(r["files"]))' \
+    "(5, {'ok': 9, 'warning': 0, 'failed': 0, 'skipped': 0}, [], 9)" \
+    "$T"/reports.1/shard-*.json "$T/shared/reports/shard-$bad.json"
 
 # 4. The explicit-list recipe, on a second shared folder.
 mkdir -p "$T/lists"

@@ -153,6 +153,9 @@ if len(seen) != 9 or any(n != 1 for n in seen.values()):
     sys.exit(1)
 PY
     fail "the task reports do not show every input written once"
+merged 0 '(r["shards"], r["images"], r["failed"], len(r["files"]))' \
+    "(4, {'ok': 9, 'warning': 0, 'failed': 0, 'skipped': 0}, [], 9)" \
+    "$T"/work/reports/shard-*.json
 
 opts=$(recipe_options "$T/job.sh")
 # shellcheck disable=SC2086

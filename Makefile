@@ -35,6 +35,9 @@ DEB_BUILD := libpng-dev libjpeg62-turbo-dev libexif-dev libuv1-dev \
 # dwebp and heif-convert are the independent WebP and HEIF decoders.
 DEB_TEST := libcmocka-dev python3 libimage-exiftool-perl liblcms2-utils \
 	colord-data libgs-common webp libheif-examples
+# make test-scaleout runs the README's scale-out recipes against daemons it
+# starts itself (GNU parallel over sshd; a one-node Slurm cluster).
+DEB_SCALEOUT := parallel openssh-server openssh-client slurm-wlm munge
 DEPS := sh build-aux/deps.sh
 SUB := $(MAKE) --no-print-directory
 
@@ -43,7 +46,7 @@ SUB := $(MAKE) --no-print-directory
 STEPS := all deps deps-build demo test unit-test cli-test bench install \
 	check-headers check-layers valgrind tool-% cppcheck format-check \
 	bench-peers fuzz \
-	fuzz-build fuzz-deps
+	fuzz-build fuzz-deps test-scaleout deps-scaleout
 ifeq ($(MAKELEVEL),0)
 ifneq ($(filter $(STEPS),$(or $(MAKECMDGOALS),all)),)
 .NOTPARALLEL:
@@ -122,6 +125,7 @@ X86_64 := $(findstring x86_64,$(shell $(CC) -dumpmachine 2>/dev/null))
 $(B)/obj/resize_avx2.o: SIMDFLAGS := $(if $(X86_64),-mavx2)
 
 .PHONY: all deps deps-build demo test unit-test cli-test bench install clean \
+	test-scaleout deps-scaleout do-test-scaleout \
 	check-headers format-check do-build do-demo do-test do-unit-test \
 	do-cli-test do-bench do-install do-check-headers check-layers \
 	do-check-layers
@@ -146,11 +150,18 @@ check-headers: deps-build
 	+@$(SUB) do-check-headers
 check-layers: deps
 	+@$(SUB) do-check-layers
+test-scaleout: deps deps-scaleout
+	+@$(SUB) do-test-scaleout
 
 deps:
 	@$(DEPS) $(DEB_BUILD) $(DEB_TEST)
 deps-build:
 	@$(DEPS) $(DEB_BUILD)
+# Only root can start the daemons: as another user the tests skip, so
+# nothing is installed either.
+deps-scaleout:
+	@if [ "$$(id -u)" -eq 0 ]; then $(DEPS) $(DEB_SCALEOUT); else \
+	  echo "deps-scaleout: not root, not installed: $(DEB_SCALEOUT)"; fi
 
 do-build: $(BIN)
 	@:
@@ -232,6 +243,11 @@ do-unit-test: $(TEST_BINS)
 do-cli-test: do-build $(TEST_TOOLS)
 	@IMGPIPE=$(CURDIR)/$(BIN) IMGPIPE_SAN=$(SAN) \
 	  IMGPIPE_TOOLS=$(CURDIR)/$(B)/tests sh tests/cli/run.sh
+
+# The scale-out tests (tests/scaleout/), counted like the end-to-end ones.
+do-test-scaleout: do-build
+	@IMGPIPE=$(CURDIR)/$(BIN) IMGPIPE_SAN=$(SAN) \
+	  sh tests/cli/run.sh $(wildcard tests/scaleout/test_*.sh)
 
 do-bench: do-build $(B)/tests/mkicc $(B)/tests/photoserv $(B)/tests/fetchall
 	@IMGPIPE=$(CURDIR)/$(BIN) CFLAGS_USED="$(FINAL_CFLAGS)" \

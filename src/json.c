@@ -1,16 +1,21 @@
-/* JSON string escaping for the report and the trace. */
+/* JSON writing for the report, the trace and report merge. */
 #include "json.h"
 
 #include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "json_read.h"
 
 #include "banned.h"
 
-/* Length of the valid UTF-8 sequence at s, or 0 when it is not one. */
-static size_t
-utf8_len(const unsigned char *s)
+size_t
+json_utf8_len(const unsigned char *s, size_t avail)
 {
 	size_t n, i;
 
+	if (avail == 0)
+		return 0;
 	if (s[0] < 0x80)
 		return 1;
 	if (s[0] >= 0xc2 && s[0] <= 0xdf)
@@ -20,6 +25,8 @@ utf8_len(const unsigned char *s)
 	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
 		n = 4;
 	else
+		return 0;
+	if (n > avail)
 		return 0;
 	for (i = 1; i < n; i++)
 		if ((s[i] & 0xc0) != 0x80)
@@ -35,15 +42,16 @@ void
 json_write_string(FILE *f, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
-	size_t n;
+	size_t n, left;
 
 	if (s == NULL) {
 		fputs("null", f);
 		return;
 	}
+	left = strlen(s);
 	fputc('"', f);
 	while (*p != '\0') {
-		n = utf8_len(p);
+		n = json_utf8_len(p, left);
 		if (*p == '"' || *p == '\\') {
 			fputc('\\', f);
 			fputc(*p, f);
@@ -57,7 +65,59 @@ json_write_string(FILE *f, const char *s)
 		} else {
 			fwrite(p, 1, n, f);
 		}
-		p += n ? n : 1;
+		n = n ? n : 1;
+		p += n;
+		left -= n;
 	}
 	fputc('"', f);
+}
+
+/* %.15g reads back as the same double for most figures; else %.17g. */
+static void
+json_write_number(FILE *f, double d)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%.15g", d);
+	if (strtod(buf, NULL) != d)
+		snprintf(buf, sizeof(buf), "%.17g", d);
+	fputs(buf, f);
+}
+
+void
+json_write_value(FILE *f, const struct json_value *v)
+{
+	size_t i;
+
+	switch (v->type) {
+	case JSON_NULL:
+		fputs("null", f);
+		break;
+	case JSON_FALSE:
+		fputs("false", f);
+		break;
+	case JSON_TRUE:
+		fputs("true", f);
+		break;
+	case JSON_NUMBER:
+		json_write_number(f, v->number);
+		break;
+	case JSON_STRING:
+		json_write_string(f, v->string);
+		break;
+	case JSON_ARRAY:
+	case JSON_OBJECT:
+		fputc(v->type == JSON_ARRAY ? '[' : '{', f);
+		for (i = 0; i < v->len; i++) {
+			if (i > 0)
+				fputs(", ", f);
+			if (v->type == JSON_OBJECT) {
+				json_write_string(f, v->key[i]);
+				fputs(": ", f);
+			}
+			json_write_value(f, &v->item[i]);
+		}
+		fputc(v->type == JSON_ARRAY ? ']' : '}', f);
+		break;
+	}
 }

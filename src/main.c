@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "compare.h"
 #include "machine.h"
+#include "report_merge.h"
 #include "runner.h"
 #include "spec.h"
 #include "util.h"
@@ -74,6 +75,13 @@ main(int argc, char **argv)
 		return close_stdout(compare_main(argc - 1, argv + 1));
 	if (argc > 1 && strcmp(argv[1], "machine") == 0)
 		return close_stdout(machine_main(argc - 1, argv + 1));
+	if (argc > 1 && strcmp(argv[1], "report") == 0) {
+		if (argc > 2 && strcmp(argv[2], "merge") == 0)
+			return close_stdout(
+				report_merge_main(argc - 2, argv + 2));
+		util_warn("usage: imgpipe report merge FILE...");
+		return close_stdout(CLI_EXIT_USAGE);
+	}
 	rc = cli_setup(argc, argv, 0, &o, &spec);
 	if (rc != CLI_RUN)
 		return close_stdout(rc == CLI_DONE ? CLI_EXIT_OK

@@ -221,6 +221,8 @@ replay(const char *name, const unsigned char *p, size_t n)
 		return fuzz_task(p, n);
 	if (strncmp(name, "cpulist-", 8) == 0)
 		return fuzz_cpulist(p, n);
+	if (strncmp(name, "json-", 5) == 0)
+		return fuzz_json(p, n);
 	return -1;
 }
 

@@ -11,12 +11,24 @@ SAMPLES=$TOP/samples
 T=$(mktemp -d "${TMPDIR:-/tmp}/imgpipe-cli.XXXXXX")
 # Servers a test started (serve, stop_at_exit) end with it.
 _stop_pids=""
+# stop_all: end every process given to stop_at_exit, the last started first
+# (a daemon may need the one started before it to shut down cleanly), and
+# wait for each.  The exit trap calls it; a test may call it earlier.
+stop_all()
+{
+	_rev=""
+	for _p in $_stop_pids; do
+		_rev="$_p $_rev"
+	done
+	_stop_pids=""
+	for _p in $_rev; do
+		kill "$_p" 2>/dev/null && wait "$_p" 2>/dev/null
+	done
+}
 _at_exit()
 {
 	_st=$?
-	for _p in $_stop_pids; do
-		kill "$_p" 2>/dev/null && wait "$_p" 2>/dev/null
-	done
+	stop_all
 	# A sanitizer report from a server fails the test too.
 	if grep -l -e 'Sanitizer' -e 'runtime error:' "$T"/serve.*.out \
 	    >/dev/null 2>&1; then

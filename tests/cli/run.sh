@@ -1,9 +1,11 @@
 #!/bin/sh
 # End-to-end tests, OpenBSD regress style: runs every tests/cli/test_*.sh (or
-# the ones named as arguments) against $IMGPIPE and ends with one line
-# "N passed, N failed, N skipped"; exits non-zero if any test failed.  A
-# test that exits 77 (lib.sh's skip and skip_part) could not run all its
-# checks here: it is counted as skipped, with its reasons, never as passed.
+# the ones named as arguments: a name is one of tests/cli/, a path with a
+# slash is run as given, as `make test-scaleout` runs tests/scaleout/)
+# against $IMGPIPE and ends with one line "N passed, N failed, N skipped";
+# exits non-zero if any test failed.  A test that exits 77 (lib.sh's skip
+# and skip_part) could not run all its checks here: it is counted as
+# skipped, with its reasons, never as passed.
 
 : "${IMGPIPE:?set IMGPIPE to the imgpipe binary}"
 case $IMGPIPE in
@@ -20,7 +22,10 @@ dir=$(cd "$(dirname "$0")" && pwd)
 if [ $# -gt 0 ]; then
 	tests=""
 	for n in "$@"; do
-		tests="$tests $dir/$(basename "$n" .sh).sh"
+		case $n in
+		*/*) tests="$tests $n" ;; # a path: another suite's test
+		*) tests="$tests $dir/$(basename "$n" .sh).sh" ;;
+		esac
 	done
 else
 	tests=$(ls "$dir"/test_*.sh)

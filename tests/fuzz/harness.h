@@ -6,8 +6,10 @@
 #ifndef IMGPIPE_FUZZ_HARNESS_H
 #define IMGPIPE_FUZZ_HARNESS_H
 
+#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -16,6 +18,8 @@
 #include "exif.h"
 #include "hook.h"
 #include "image.h"
+#include "json.h"
+#include "json_read.h"
 #include "metafix.h"
 #include "ops.h"
 #include "pipeline.h"
@@ -274,6 +278,108 @@ fuzz_cpulist(const uint8_t *data, size_t size)
 		abort();
 	}
 	free(text);
+	return 0;
+}
+
+/*
+ * The tree's invariants: strings end in a NUL at len, numbers are finite,
+ * containers nest at most JSON_MAX_DEPTH deep, members are there.
+ */
+static void
+fuzz_json_check(const struct json_value *v, int depth)
+{
+	size_t i;
+
+	if (depth > JSON_MAX_DEPTH)
+		abort();
+	if (v->type == JSON_NUMBER && !isfinite(v->number))
+		abort();
+	if (v->type == JSON_STRING && v->string[v->len] != '\0')
+		abort();
+	if (v->type != JSON_ARRAY && v->type != JSON_OBJECT)
+		return;
+	if (v->len > 0 && v->item == NULL)
+		abort();
+	for (i = 0; i < v->len; i++) {
+		if (v->type == JSON_OBJECT && v->key[i] == NULL)
+			abort();
+		fuzz_json_check(&v->item[i], depth + 1);
+	}
+}
+
+/*
+ * Two trees alike: strings and names up to a NUL (json_write_value ends
+ * them there), numbers by value and sign.
+ */
+static int
+fuzz_json_same(const struct json_value *a, const struct json_value *b)
+{
+	size_t i;
+
+	if (a->type != b->type)
+		return 0;
+	switch (a->type) {
+	case JSON_NUMBER:
+		return a->number == b->number &&
+		       signbit(a->number) == signbit(b->number);
+	case JSON_STRING:
+		return strcmp(a->string, b->string) == 0;
+	case JSON_ARRAY:
+	case JSON_OBJECT:
+		if (a->len != b->len)
+			return 0;
+		for (i = 0; i < a->len; i++)
+			if ((a->type == JSON_OBJECT &&
+			     strcmp(a->key[i], b->key[i]) != 0) ||
+			    !fuzz_json_same(&a->item[i], &b->item[i]))
+				return 0;
+		return 1;
+	default:
+		return 1;
+	}
+}
+
+/*
+ * The JSON reader in both string forms: a failure names its offset; a
+ * tree keeps its invariants, and written out (json_write_value) reads
+ * back as the same tree.
+ */
+static int
+fuzz_json(const uint8_t *data, size_t size)
+{
+	static const unsigned flags[2] = { 0, JSON_READ_BYTES };
+	struct json_doc *doc, *again;
+	char err[256], *text;
+	size_t len;
+	FILE *f;
+	int k;
+
+	for (k = 0; k < 2; k++) {
+		int rc = json_parse_flags((const char *)data, size, flags[k],
+					  &doc, err, sizeof(err));
+
+		if (rc != 0) {
+			if (doc != NULL || (rc == IMGPIPE_EFORMAT &&
+					    strncmp(err, "offset ", 7) != 0))
+				abort();
+			continue;
+		}
+		fuzz_json_check(json_root(doc), 0);
+		text = NULL;
+		f = open_memstream(&text, &len);
+		if (f != NULL) {
+			json_write_value(f, json_root(doc));
+			if (fclose(f) != 0)
+				abort();
+			if (json_parse_flags(text, len, JSON_READ_BYTES, &again,
+					     err, sizeof(err)) != 0 ||
+			    !fuzz_json_same(json_root(doc), json_root(again)))
+				abort();
+			json_doc_free(again);
+		}
+		free(text);
+		json_doc_free(doc);
+	}
 	return 0;
 }
 

@@ -322,8 +322,7 @@ fuzz_json_same(const struct json_value *a, const struct json_value *b)
 	case JSON_NUMBER:
 		return a->number == b->number &&
 		       signbit(a->number) == signbit(b->number);
-	case JSON_STRING:
-		return strcmp(a->string, b->string) == 0;
+	case JSON_STRING: return strcmp(a->string, b->string) == 0;
 	case JSON_ARRAY:
 	case JSON_OBJECT:
 		if (a->len != b->len)
@@ -334,8 +333,7 @@ fuzz_json_same(const struct json_value *a, const struct json_value *b)
 			    !fuzz_json_same(&a->item[i], &b->item[i]))
 				return 0;
 		return 1;
-	default:
-		return 1;
+	default: return 1;
 	}
 }
 

@@ -134,6 +134,7 @@ cli_usage(FILE *f)
 	fputs("usage: imgpipe [OPTIONS] INPUT_DIR OUTPUT_DIR\n"
 	      "       imgpipe [OPTIONS] --urls FILE OUTPUT_DIR\n"
 	      "       imgpipe compare [OPTIONS] [--urls FILE] INPUT_DIR OUTPUT_DIR\n"
+	      "       imgpipe report merge FILE...\n"
 	      "       imgpipe --help | --version\n"
 	      "\n"
 	      "Resize and filter every JPEG, PNG, WebP, HEIC and AVIF file of INPUT_DIR\n"

@@ -23,8 +23,7 @@
 
 /* The body of a report: times, then images and files as given. */
 static struct json_doc *
-doc_of(const char *images, const char *files, char *err, size_t errn,
-       int *rc)
+doc_of(const char *images, const char *files, char *err, size_t errn, int *rc)
 {
 	char text[2048];
 	struct json_doc *doc = NULL;
@@ -53,12 +52,12 @@ report(const char *images, const char *files)
 }
 
 /* One files[] entry: ok entries are 1000x1000 and took 0.25 CPU-s. */
-#define OK(name)                                                         \
-	"{\"input\": \"" name "\", \"status\": \"ok\", \"error\": null, "  \
+#define OK(name)                                                          \
+	"{\"input\": \"" name "\", \"status\": \"ok\", \"error\": null, " \
 	"\"width_in\": 1000, \"height_in\": 1000, \"cpu_s\": 0.25}"
-#define FAILED(name, why)                                                \
-	"{\"input\": \"" name "\", \"status\": \"failed\", \"error\": \"" \
-	why "\", \"width_in\": null, \"height_in\": null, \"cpu_s\": 0.125}"
+#define FAILED(name, why)                                                     \
+	"{\"input\": \"" name "\", \"status\": \"failed\", \"error\": \"" why \
+	"\", \"width_in\": null, \"height_in\": null, \"cpu_s\": 0.125}"
 
 struct merged {
 	struct json_doc *docs[MAXDOCS];
@@ -102,9 +101,10 @@ test_disjoint_shards_add_up(void **state)
 	g.docs[0] = report("{\"ok\": 2, \"warning\": 0, \"failed\": 0, "
 			   "\"skipped\": 1}",
 			   OK("a.jpg") "," OK("d.jpg"));
-	g.docs[1] = report("{\"ok\": 1, \"warning\": 0, \"failed\": 1, "
-			   "\"skipped\": 0}",
-			   OK("b.jpg") "," FAILED("e.jpg", "truncated JPEG data"));
+	g.docs[1] =
+		report("{\"ok\": 1, \"warning\": 0, \"failed\": 1, "
+		       "\"skipped\": 0}",
+		       OK("b.jpg") "," FAILED("e.jpg", "truncated JPEG data"));
 	g.docs[2] = report("{\"ok\": 0, \"warning\": 0, \"failed\": 0, "
 			   "\"skipped\": 2}",
 			   "");
@@ -249,7 +249,8 @@ test_not_reports(void **state)
 	not_a_report("{\"version\": \"1\"}", "\"version\" is not a number");
 	not_a_report("{\"version\": 2, \"images\": {}, \"files\": []}",
 		     "report version 2 is not known");
-	not_a_report("{\"version\": 1, \"kind\": \"merged\"}", "a merged report");
+	not_a_report("{\"version\": 1, \"kind\": \"merged\"}",
+		     "a merged report");
 	not_a_report("{\"version\": 1, \"kind\": \"compare\"}",
 		     "not a batch report");
 	not_a_report("{\"version\": 1, \"files\": []}", "no \"images\" object");
@@ -257,9 +258,10 @@ test_not_reports(void **state)
 		     "\"failed\": 0, \"skipped\": 0}, \"wall_s\": 1, "
 		     "\"cpu_user_s\": 1, \"cpu_sys_s\": 0}",
 		     "no \"files\" array");
-	not_a_report("{\"version\": 1, \"images\": {\"ok\": -1, \"warning\": 0, "
-		     "\"failed\": 0, \"skipped\": 0}, \"files\": []}",
-		     "\"images\": \"ok\" is not a count");
+	not_a_report(
+		"{\"version\": 1, \"images\": {\"ok\": -1, \"warning\": 0, "
+		"\"failed\": 0, \"skipped\": 0}, \"files\": []}",
+		"\"images\": \"ok\" is not a count");
 	not_a_report("{\"version\": 1, \"images\": {\"ok\": 1.5, \"warning\": "
 		     "0, \"failed\": 0, \"skipped\": 0}, \"files\": []}",
 		     "\"images\": \"ok\" is not a count");
@@ -277,10 +279,11 @@ test_not_reports(void **state)
 			 IMGPIPE_EFORMAT);
 	assert_string_equal(err, "files[1]: no \"input\" string");
 	json_doc_free(doc);
-	doc = doc_of("{\"ok\": 1, \"warning\": 0, \"failed\": 0, "
-		     "\"skipped\": 0}",
-		     "{\"input\": \"a\", \"status\": \"done\", \"error\": null}",
-		     err, sizeof(err), &rc);
+	doc = doc_of(
+		"{\"ok\": 1, \"warning\": 0, \"failed\": 0, "
+		"\"skipped\": 0}",
+		"{\"input\": \"a\", \"status\": \"done\", \"error\": null}",
+		err, sizeof(err), &rc);
 	assert_int_equal(report_merge_check(json_root(doc), err, sizeof(err)),
 			 IMGPIPE_EFORMAT);
 	assert_non_null(strstr(err, "files[0]: \"status\" is not"));

@@ -141,6 +141,7 @@ cli_usage(FILE *f)
 	      "       imgpipe [OPTIONS] --urls FILE OUTPUT_DIR\n"
 	      "       imgpipe compare [OPTIONS] [--urls FILE] INPUT_DIR OUTPUT_DIR\n"
 	      "       imgpipe machine [--json] [--watch MS]\n"
+	      "       imgpipe report merge FILE...\n"
 	      "       imgpipe --help | --version\n"
 	      "\n"
 	      "Resize and filter every JPEG, PNG, WebP, HEIC and AVIF file of INPUT_DIR\n"

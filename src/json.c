@@ -90,21 +90,11 @@ json_write_value(FILE *f, const struct json_value *v)
 	size_t i;
 
 	switch (v->type) {
-	case JSON_NULL:
-		fputs("null", f);
-		break;
-	case JSON_FALSE:
-		fputs("false", f);
-		break;
-	case JSON_TRUE:
-		fputs("true", f);
-		break;
-	case JSON_NUMBER:
-		json_write_number(f, v->number);
-		break;
-	case JSON_STRING:
-		json_write_string(f, v->string);
-		break;
+	case JSON_NULL: fputs("null", f); break;
+	case JSON_FALSE: fputs("false", f); break;
+	case JSON_TRUE: fputs("true", f); break;
+	case JSON_NUMBER: json_write_number(f, v->number); break;
+	case JSON_STRING: json_write_string(f, v->string); break;
 	case JSON_ARRAY:
 	case JSON_OBJECT:
 		fputc(v->type == JSON_ARRAY ? '[' : '{', f);

@@ -216,15 +216,16 @@ jr_string(struct jr *r, const char **out, size_t *len)
 		if (c == '\0')
 			return jr_fail(r, at, "NUL byte");
 		if (c < 0x20)
-			return jr_fail(r, at, "control character 0x%02x in a "
-					      "string (not escaped)",
+			return jr_fail(r, at,
+				       "control character 0x%02x in a "
+				       "string (not escaped)",
 				       c);
 		if (c != '\\') {
 			k = json_utf8_len(r->p + r->i, r->n - r->i);
 			if (k == 0) {
 				/* A sequence cut by the end is truncation. */
 				if (c >= 0xc2 && c <= 0xf4 &&
-				    r->n - r->i < (c >= 0xf0	? 4u
+				    r->n - r->i < (c >= 0xf0   ? 4u
 						   : c >= 0xe0 ? 3u
 							       : 2u))
 					return jr_end(r);
@@ -332,7 +333,8 @@ jr_literal(struct jr *r, struct json_value *out)
 
 	for (k = 0; k < ARRAY_SIZE(lits); k++) {
 		len = strlen(lits[k].word);
-		if (left >= len && memcmp(r->p + r->i, lits[k].word, len) == 0) {
+		if (left >= len &&
+		    memcmp(r->p + r->i, lits[k].word, len) == 0) {
 			r->i += len;
 			out->type = lits[k].type;
 			return 0;
@@ -482,10 +484,8 @@ jr_value(struct jr *r, struct json_value *out, int depth)
 		return jr_fail(r, r->i, "nested deeper than %d",
 			       JSON_MAX_DEPTH);
 	switch (c) {
-	case '[':
-		return jr_array(r, out, depth);
-	case '{':
-		return jr_object(r, out, depth);
+	case '[': return jr_array(r, out, depth);
+	case '{': return jr_object(r, out, depth);
 	case '"':
 		out->type = JSON_STRING;
 		return jr_string(r, &out->string, &out->len);
@@ -499,10 +499,8 @@ jr_value(struct jr *r, struct json_value *out, int depth)
 	case '6':
 	case '7':
 	case '8':
-	case '9':
-		return jr_number(r, out);
-	default:
-		return jr_literal(r, out);
+	case '9': return jr_number(r, out);
+	default: return jr_literal(r, out);
 	}
 }
 
@@ -581,8 +579,7 @@ json_parse_flags(const char *text, size_t n, unsigned flags,
 	free(r.vstack);
 	free(r.kstack);
 	/* The same text, the same grammar: pass 2 cannot fail or overrun. */
-	if (rc != 0 ||
-	    r.values != (struct json_value *)(void *)arena + sv ||
+	if (rc != 0 || r.values != (struct json_value *)(void *)arena + sv ||
 	    r.keys != (const char **)(void *)(arena + vbytes) + sk)
 		abort();
 	*doc = d;

@@ -70,8 +70,7 @@ rm_rank(const struct json_value *file)
 static int
 rm_check_file(const struct json_value *f, size_t i, char *err, size_t errn)
 {
-	static const char *const nums[] = { "cpu_s", "width_in",
-					    "height_in" };
+	static const char *const nums[] = { "cpu_s", "width_in", "height_in" };
 	const struct json_value *v;
 	size_t k;
 
@@ -102,8 +101,8 @@ rm_check_file(const struct json_value *f, size_t i, char *err, size_t errn)
 	for (k = 0; k < ARRAY_SIZE(nums); k++)
 		if (!rm_opt_number(f, nums[k]))
 			return snprintf(err, errn,
-					"files[%zu]: \"%s\" is not a number",
-					i, nums[k]),
+					"files[%zu]: \"%s\" is not a number", i,
+					nums[k]),
 			       IMGPIPE_EFORMAT;
 	return 0;
 }
@@ -120,19 +119,23 @@ report_merge_check(const struct json_value *r, char *err, size_t errn)
 	int rc;
 
 	if (r->type != JSON_OBJECT)
-		return rm_fail(err, errn, "not an imgpipe report (no "
-						"JSON object)");
+		return rm_fail(err, errn,
+			       "not an imgpipe report (no "
+			       "JSON object)");
 	v = json_get(r, "kind");
 	if (v != NULL && v->type == JSON_STRING &&
 	    strcmp(v->string, "merged") == 0)
-		return rm_fail(err, errn, "a merged report: merge the shards' own "
+		return rm_fail(err, errn,
+			       "a merged report: merge the shards' own "
 			       "reports");
 	if (v != NULL)
-		return rm_fail(err, errn, "not a batch report (it has a \"kind\"; merge "
+		return rm_fail(err, errn,
+			       "not a batch report (it has a \"kind\"; merge "
 			       "reads the --report of batch runs)");
 	v = json_get(r, "version");
 	if (v == NULL)
-		return rm_fail(err, errn, "not an imgpipe report (no \"version\")");
+		return rm_fail(err, errn,
+			       "not an imgpipe report (no \"version\")");
 	if (v->type != JSON_NUMBER)
 		return rm_fail(err, errn, "\"version\" is not a number");
 	if (v->number != 1) {
@@ -144,7 +147,8 @@ report_merge_check(const struct json_value *r, char *err, size_t errn)
 	}
 	images = json_get(r, "images");
 	if (images == NULL || images->type != JSON_OBJECT)
-		return rm_fail(err, errn, "not an imgpipe report (no \"images\" object)");
+		return rm_fail(err, errn,
+			       "not an imgpipe report (no \"images\" object)");
 	for (k = 0; k < ARRAY_SIZE(counts); k++)
 		if (!rm_count(images, counts[k]))
 			return snprintf(err, errn,
@@ -158,7 +162,8 @@ report_merge_check(const struct json_value *r, char *err, size_t errn)
 			       IMGPIPE_EFORMAT;
 	files = json_get(r, "files");
 	if (files == NULL || files->type != JSON_ARRAY)
-		return rm_fail(err, errn, "not an imgpipe report (no \"files\" array)");
+		return rm_fail(err, errn,
+			       "not an imgpipe report (no \"files\" array)");
 	for (k = 0; k < files->len; k++)
 		if ((rc = rm_check_file(&files->item[k], k, err, errn)) != 0)
 			return rc;
@@ -249,7 +254,8 @@ report_merge_docs(const struct json_value *const *r, size_t n,
 		m->wall_s_max = UTIL_MAX(m->wall_s_max, rm_get(r[i], "wall_s"));
 		for (j = 0; j < files->len; j++, k++) {
 			e[k].f.file = &files->item[j];
-			e[k].f.input = json_get(&files->item[j], "input")->string;
+			e[k].f.input =
+				json_get(&files->item[j], "input")->string;
 			e[k].f.report = i;
 			e[k].place = j;
 		}
@@ -258,7 +264,8 @@ report_merge_docs(const struct json_value *const *r, size_t n,
 	m->files = xcalloc(total ? total : 1, sizeof(*m->files));
 	for (i = 0; i < total; i = j) {
 		best = i;
-		for (j = i + 1; j < total && strcmp(e[j].f.input, e[i].f.input) == 0;
+		for (j = i + 1;
+		     j < total && strcmp(e[j].f.input, e[i].f.input) == 0;
 		     j++) {
 			/* Later entries win ties: the rerun is listed last. */
 			if (rm_rank(e[j].f.file) >= rm_rank(e[best].f.file))
@@ -372,9 +379,9 @@ rm_summary(const struct report_merge_result *m)
 	fprintf(stderr,
 		"merged %zu report%s: %zu ok%s, %zu failed, %zu skipped; "
 		"%.1f MP; %.1f CPU-s%s\n",
-		m->reports, m->reports == 1 ? "" : "s", m->ok, warned, m->failed,
-		m->skipped, m->megapixels_in, m->cpu_user_s + m->cpu_sys_s,
-		folded);
+		m->reports, m->reports == 1 ? "" : "s", m->ok, warned,
+		m->failed, m->skipped, m->megapixels_in,
+		m->cpu_user_s + m->cpu_sys_s, folded);
 }
 
 static void
@@ -404,11 +411,11 @@ rm_load(const char *path, struct json_doc **doc)
 		membuf_release(&buf);
 		return -1;
 	}
-	rc = json_parse_flags((const char *)buf.data, buf.len,
-			      JSON_READ_BYTES, doc, msg, sizeof(msg));
+	rc = json_parse_flags((const char *)buf.data, buf.len, JSON_READ_BYTES,
+			      doc, msg, sizeof(msg));
 	membuf_release(&buf);
-	if (rc == 0 && (rc = report_merge_check(json_root(*doc), msg,
-						sizeof(msg))) != 0) {
+	if (rc == 0 &&
+	    (rc = report_merge_check(json_root(*doc), msg, sizeof(msg))) != 0) {
 		json_doc_free(*doc);
 		*doc = NULL;
 	}
@@ -428,8 +435,8 @@ report_merge_main(int argc, char **argv)
 	const char *const *names;
 	int i, first = 1, n, rc = CLI_EXIT_OK;
 
-	if (argc > 1 && (strcmp(argv[1], "-h") == 0 ||
-			 strcmp(argv[1], "--help") == 0)) {
+	if (argc > 1 &&
+	    (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0)) {
 		rm_usage(stdout);
 		return CLI_EXIT_OK;
 	}

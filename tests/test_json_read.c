@@ -148,9 +148,9 @@ test_report_tree(void **state)
 static void
 test_small_values(void **state)
 {
-	static const char *const texts[] = { "true",  " false ", "null",
-					     "[]",    "{}",	 "\t[ ]\r\n",
-					     "[[]]",  "\"\"",	 "[1,[2,{}]]" };
+	static const char *const texts[] = { "true", " false ", "null",
+					     "[]",   "{}",	"\t[ ]\r\n",
+					     "[[]]", "\"\"",	"[1,[2,{}]]" };
 	static const enum json_type types[] = {
 		JSON_TRUE,  JSON_FALSE, JSON_NULL,   JSON_ARRAY, JSON_OBJECT,
 		JSON_ARRAY, JSON_ARRAY, JSON_STRING, JSON_ARRAY
@@ -197,7 +197,7 @@ test_escapes(void **state)
 	refuse("\"a\tb\"", "offset 2: control character");
 	refuse("\"a\nb\"", "offset 2: control character");
 	refuse("\"\xff\"", "offset 1: invalid UTF-8");
-	refuse("\"\xc0\xaf\"", "offset 1: invalid UTF-8");	/* overlong */
+	refuse("\"\xc0\xaf\"", "offset 1: invalid UTF-8");     /* overlong */
 	refuse("\"\xed\xa0\x80\"", "offset 1: invalid UTF-8"); /* surrogate */
 	refuse("\"\xc3(\"", "offset 1: invalid UTF-8");
 }
@@ -227,7 +227,8 @@ test_numbers(void **state)
 	assert_true(number_of("1.5e3") == 1500);
 	assert_true(number_of("1E-2") == 0.01);
 	assert_true(number_of("2e+1") == 20);
-	assert_true(number_of("1.7976931348623157e308") == 1.7976931348623157e308);
+	assert_true(number_of("1.7976931348623157e308") ==
+		    1.7976931348623157e308);
 	/* Underflow is a finite number: 0. */
 	assert_true(number_of("1e-400") == 0);
 	assert_true(number_of(" 7 ") == 7);

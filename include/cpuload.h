@@ -10,7 +10,7 @@
 /* One moment's totals; compare two with cpuload_other. */
 struct cpuload {
 	int known;     /* /proc/stat could be read */
-	int cpus;      /* CPUs online, which /proc/stat's first line sums */
+	int cpus;      /* CPUs summed: the allowed ones (else all online) */
 	double busy_s; /* busy time of all CPUs since boot */
 	double own_s;  /* user + system time of us and our reaped children */
 	double wall_s; /* util_now_s() */
@@ -30,12 +30,14 @@ struct cpuload_other {
 void cpuload_sample(struct cpuload *s);
 
 /*
- * Busy seconds in /proc/stat's first line, "cpu user nice system idle
- * iowait irq softirq steal ...", in ticks_per_s units: the sum of the
- * first eight fields but idle and iowait.  Returns 0, or -1 (*busy_s
- * untouched) when line is not such a line.
+ * Busy seconds in a /proc/stat CPU line, "cpu user nice system idle
+ * iowait irq softirq steal ..." (the machine's total; *cpu = -1) or
+ * "cpuN ..." (CPU N's; *cpu = N), in ticks_per_s units: the sum of the
+ * first eight fields but idle and iowait.  Returns 0, or -1 (*cpu and
+ * *busy_s untouched) when line is not such a line.
  */
-int cpuload_parse_stat(const char *line, double ticks_per_s, double *busy_s);
+int cpuload_parse_stat(const char *line, double ticks_per_s, int *cpu,
+		       double *busy_s);
 
 /*
  * Other work's CPU use between a (earlier) and b: the machine's busy time

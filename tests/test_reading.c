@@ -293,23 +293,40 @@ static void
 test_cpuload_parse_stat(void **state)
 {
 	double busy = -1;
+	int cpu = 7;
 
 	(void)state;
 	assert_int_equal(cpuload_parse_stat("cpu  100 20 30 5000 70 8 2 40 "
 					    "11 0\n",
-					    100, &busy),
+					    100, &cpu, &busy),
 			 0);
 	assert_near(busy, 2.0);
+	assert_int_equal(cpu, -1);
 	/* An old kernel's five fields. */
-	assert_int_equal(cpuload_parse_stat("cpu 10 0 10 99 1\n", 10, &busy),
-			 0);
-	assert_near(busy, 2.0);
-	busy = -1;
 	assert_int_equal(
-		cpuload_parse_stat("cpu0 1 2 3 4 5 6 7 8\n", 100, &busy), -1);
-	assert_int_equal(cpuload_parse_stat("cpu 1 2 x\n", 100, &busy), -1);
-	assert_int_equal(cpuload_parse_stat("cpu 1 2 3\n", 100, &busy), -1);
+		cpuload_parse_stat("cpu 10 0 10 99 1\n", 10, &cpu, &busy), 0);
+	assert_near(busy, 2.0);
+	/* One CPU's line: its number, so --cpus counts only its own CPUs. */
+	assert_int_equal(
+		cpuload_parse_stat("cpu12 1 2 3 4 5 6 7 8\n", 100, &cpu, &busy),
+		0);
+	assert_int_equal(cpu, 12);
+	assert_near(busy, 0.27);
+	busy = -1;
+	cpu = 7;
+	assert_int_equal(cpuload_parse_stat("cpu99999 1 2 3 4 5 6 7 8\n", 100,
+					    &cpu, &busy),
+			 -1);
+	assert_int_equal(
+		cpuload_parse_stat("cpux 1 2 3 4 5\n", 100, &cpu, &busy), -1);
+	assert_int_equal(
+		cpuload_parse_stat("intr 1 2 3 4 5\n", 100, &cpu, &busy), -1);
+	assert_int_equal(cpuload_parse_stat("cpu 1 2 x\n", 100, &cpu, &busy),
+			 -1);
+	assert_int_equal(cpuload_parse_stat("cpu 1 2 3\n", 100, &cpu, &busy),
+			 -1);
 	assert_near(busy, -1);
+	assert_int_equal(cpu, 7);
 }
 
 /* Our own time is taken off, and rounding never makes it negative. */

@@ -9,10 +9,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
-#include <errno.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "error.h"
 #include "helpers.h"
@@ -48,26 +46,6 @@ teardown(void **state)
 	return 0;
 }
 
-/* Write text to root/rel, making its folders. */
-static void
-put(const char *root, const char *rel, const char *text)
-{
-	char path[512];
-	FILE *fp;
-
-	snprintf(path, sizeof(path), "%s/%s", root, rel);
-	for (char *s = path + strlen(root) + 1; (s = strchr(s, '/')); s++) {
-		*s = '\0';
-		if (mkdir(path, 0777) != 0 && errno != EEXIST)
-			fail_msg("cannot make %s", path);
-		*s = '/';
-	}
-	fp = fopen(path, "w");
-	assert_non_null(fp);
-	fputs(text, fp);
-	assert_int_equal(fclose(fp), 0);
-}
-
 static void
 put_cpu(const char *root, int cpu, int package, int core)
 {
@@ -77,11 +55,11 @@ put_cpu(const char *root, int cpu, int package, int core)
 	snprintf(rel, sizeof(rel),
 		 "sys/devices/system/cpu/cpu%d/topology/physical_package_id",
 		 cpu);
-	put(root, rel, num);
+	test_put_file(root, rel, num);
 	snprintf(num, sizeof(num), "%d\n", core);
 	snprintf(rel, sizeof(rel),
 		 "sys/devices/system/cpu/cpu%d/topology/core_id", cpu);
-	put(root, rel, num);
+	test_put_file(root, rel, num);
 }
 
 static void
@@ -105,13 +83,15 @@ test_topology_two_sockets_smt(void **state)
 	struct fixture *f = *state;
 	struct topology *t = &f->t;
 
-	put(f->root, "sys/devices/system/cpu/online", "0-15\n");
+	test_put_file(f->root, "sys/devices/system/cpu/online", "0-15\n");
 	for (int c = 0; c < 16; c++)
 		put_cpu(f->root, c, (c / 4) % 2, c % 4);
-	put(f->root, "sys/devices/system/node/node0/cpulist", "0-3,8-11\n");
-	put(f->root, "sys/devices/system/node/node1/cpulist", "4-7,12-15\n");
+	test_put_file(f->root, "sys/devices/system/node/node0/cpulist",
+		      "0-3,8-11\n");
+	test_put_file(f->root, "sys/devices/system/node/node1/cpulist",
+		      "4-7,12-15\n");
 	/* Not a node: ignored. */
-	put(f->root, "sys/devices/system/node/possible", "0-1\n");
+	test_put_file(f->root, "sys/devices/system/node/possible", "0-1\n");
 	assert_int_equal(topology_read(f->root, t), 0);
 	assert_int_equal(t->n, 16);
 	check_cpu(t, 0, 0, 0, 0, 0);
@@ -131,7 +111,7 @@ test_topology_vm_without_files(void **state)
 	struct fixture *f = *state;
 	struct topology *t = &f->t;
 
-	put(f->root, "sys/devices/system/cpu/online", "0-3\n");
+	test_put_file(f->root, "sys/devices/system/cpu/online", "0-3\n");
 	assert_int_equal(topology_read(f->root, t), 0);
 	assert_int_equal(t->n, 4);
 	for (int i = 0; i < 4; i++)
@@ -152,16 +132,20 @@ test_topology_holes(void **state)
 	struct fixture *f = *state;
 	struct topology *t = &f->t;
 
-	put(f->root, "sys/devices/system/cpu/online", "0,2-3,6\n");
+	test_put_file(f->root, "sys/devices/system/cpu/online", "0,2-3,6\n");
 	put_cpu(f->root, 0, 0, 0);
 	put_cpu(f->root, 2, 0, 2);
 	put_cpu(f->root, 6, 0, 6);
-	put(f->root, "sys/devices/system/cpu/cpu3/topology/physical_package_id",
-	    "0\n");
-	put(f->root, "sys/devices/system/cpu/cpu3/topology/core_id", "x3\n");
+	test_put_file(
+		f->root,
+		"sys/devices/system/cpu/cpu3/topology/physical_package_id",
+		"0\n");
+	test_put_file(f->root, "sys/devices/system/cpu/cpu3/topology/core_id",
+		      "x3\n");
 	/* CPU 1 is offline: its files are not read. */
 	put_cpu(f->root, 1, 5, 5);
-	put(f->root, "sys/devices/system/node/node0/cpulist", "0-7\n");
+	test_put_file(f->root, "sys/devices/system/node/node0/cpulist",
+		      "0-7\n");
 	assert_int_equal(topology_read(f->root, t), 0);
 	assert_int_equal(t->n, 4);
 	check_cpu(t, 0, 0, 0, 0, 0);
@@ -183,7 +167,7 @@ test_topology_no_online_list(void **state)
 	f->t.n = 7;
 	assert_int_equal(topology_read(f->root, &f->t), IMGPIPE_EIO);
 	assert_int_equal(f->t.n, 0);
-	put(f->root, "sys/devices/system/cpu/online", "zero\n");
+	test_put_file(f->root, "sys/devices/system/cpu/online", "zero\n");
 	assert_int_equal(topology_read(f->root, &f->t), IMGPIPE_EIO);
 }
 

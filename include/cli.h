@@ -55,6 +55,8 @@ struct cli_options {
 	const char *workload;
 	const char *io_urls;	 /* compare --io-urls; NULL: --urls */
 	const char *io_pipeline; /* compare --io-pipeline; NULL: default */
+	const char *cpus; /* --cpus LIST as typed; NULL: the whole mask */
+	int pin;	  /* --pin: enum pin_policy */
 };
 
 #define CLI_MAX_ROUNDS	  100
@@ -101,11 +103,13 @@ int cli_parse_compare(int argc, char **argv, struct cli_options *o,
 
 /*
  * The whole command line, for main and compare alike: cli_parse, then the
- * -p text into *spec, to which o->job.spec then points.  compare is
+ * -p text into *spec, to which o->job.spec then points; then --cpus
+ * restricts the process (pin_process: before any thread or child, which
+ * inherit it), and the default -j becomes the count of those CPUs.  compare is
  * non-zero for 'imgpipe compare', the only command that takes --rounds.
  * Returns CLI_RUN (the caller spec_release()s *spec when done), CLI_DONE,
  * or IMGPIPE_ESPEC after printing the reason with cli_usage_error (nothing
- * to release; exit 2).
+ * to release; exit 2): a --cpus CPU that is not online or permitted too.
  */
 int cli_setup(int argc, char **argv, int compare, struct cli_options *o,
 	      struct spec *spec);

@@ -36,6 +36,12 @@ struct exec_config {
 	int offload;		   /* coop: CPU work on the loop's pool */
 	double tick_ms;		   /* coop: heartbeat period */
 	double t0;		   /* batch start, util_now_s() */
+	/*
+	 * --pin: worker or slot i computes on CPU pin_map[i % pin_n]
+	 * (pin_order's, borrowed from the runner); pin_n 0 = unpinned.
+	 */
+	const int *pin_map;
+	int pin_n;
 };
 
 /*
@@ -187,6 +193,18 @@ void exec_serial(struct exec_batch *b, struct worker *w);
 
 /* worker_init for a batch that started at t0, its row hook on cancellation. */
 void exec_worker_init(struct worker *w, int id, double t0);
+
+/*
+ * --pin: the calling thread computes on worker or slot i's CPU from now
+ * on (ec->pin_map[i % ec->pin_n]); nothing when unpinned, or when this
+ * thread is there already.  A CPU that cannot be had (gone offline) is a
+ * warning, once a process, and the thread runs where it was: pinning
+ * places work, it never fails a batch.  Thread-safe.
+ */
+void exec_pin(const struct exec_config *ec, int i);
+
+/* exec_pin for a map and its length (struct slots keeps only those). */
+void exec_pin_map(const int *map, int n, int i);
 
 /*
  * --split rows: the band height for a stage of h rows, several bands a

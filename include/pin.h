@@ -29,12 +29,25 @@ int pin_order(const struct topology *t, const unsigned char *allowed,
 
 /*
  * Restrict the whole process (every thread it starts and every child it
- * forks from now on) to allowed[].  0 or IMGPIPE_ESPEC (none of them is
- * online or permitted; err says which).
+ * forks from now on) to allowed[]: call it before any thread exists, as
+ * it sets the calling thread's mask, which the others inherit.  0, or
+ * IMGPIPE_ESPEC with one line of at most n bytes in err: a CPU of the
+ * list that is not in the process's mask now (not online, or not
+ * permitted by a cpuset or taskset), or an empty list.
  */
 int pin_process(const unsigned char *allowed, char *err, size_t n);
 
+/*
+ * The CPUs the calling thread may run on now (its affinity mask, which
+ * the kernel cuts to the online ones) as flags in allowed[0..TOPO_MAX_CPUS):
+ * how many, or -1 (all flags 0) when the mask cannot be read.
+ */
+int pin_allowed(unsigned char *allowed);
+
 /* The calling thread runs on cpu only from now on.  0 or -errno. */
 int pin_self(int cpu);
+
+/* The CPU the calling thread is running on (sched_getcpu), or -1. */
+int pin_cpu_now(void);
 
 #endif

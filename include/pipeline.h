@@ -102,6 +102,8 @@ struct task_result {
 	 */
 	double compute_start_s;
 	double cpu_s;
+	/* The CPU its compute ended on (sched_getcpu), -1 unknown or none. */
+	int cpu;
 	/*
 	 * The spans in which the task really computed, for coop, where an
 	 * image that yields mid-image shares the one thread with others:

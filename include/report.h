@@ -27,6 +27,11 @@ struct report_config {
 	int progress; /* draw the bar on stderr */
 	int quiet;    /* no summary, no bar */
 	int verbose;  /* a line per written image too */
+	const char
+		*cpus; /* the CPUs the run was allowed, "0-3"; NULL: unknown */
+	int pin;       /* enum pin_policy */
+	const int *pin_map; /* worker or slot i -> CPU, pin_n entries */
+	int pin_n;
 };
 
 /* Counts and times of a batch; filled by report_totals. */

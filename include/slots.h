@@ -16,12 +16,17 @@
 
 #include "pipeline.h"
 
+struct exec_config;
+
 struct slots {
 	pthread_mutex_t mu; /* guards free and nfree */
 	pthread_cond_t freed;
 	int *free; /* stack of free slot indices */
 	int nfree, n;
 	struct worker *w; /* w[i]: slot i's worker, id i */
+	/* --pin: slot i computes on pin_map[i % pin_n]; pin_n 0 = unpinned. */
+	const int *pin_map;
+	int pin_n;
 };
 
 /*
@@ -34,7 +39,19 @@ int slots_init(struct slots *s, int n, double t0);
 /* Release the workers' scratch and the slots. */
 void slots_destroy(struct slots *s);
 
-/* Block until a slot is free and take it: an index in [0, n). */
+/*
+ * --pin: bind slot i to CPU ec->pin_map[i % ec->pin_n] (nothing when ec
+ * is unpinned).  Before the first take: a thread that takes a slot then
+ * moves to its CPU before it touches the slot's buffers, which the
+ * workers grow on first use, so their pages come from that CPU's NUMA
+ * node and stay in its caches.
+ */
+void slots_pin(struct slots *s, const struct exec_config *ec);
+
+/*
+ * Block until a slot is free and take it: an index in [0, n).  With
+ * slots_pin the calling thread is then on the slot's CPU (exec_pin).
+ */
 int slots_take(struct slots *s);
 void slots_give(struct slots *s, int i);
 

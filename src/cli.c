@@ -16,7 +16,9 @@
 #include "executor.h"
 #include "http.h"
 #include "meta_policy.h"
+#include "pin.h"
 #include "spec.h"
+#include "topology.h"
 #include "util.h"
 
 /* The default mode (README, imgpipe(1)). */
@@ -60,7 +62,9 @@ enum {
 	OPT_CACERT,
 	OPT_WORKLOAD,
 	OPT_IO_URLS,
-	OPT_IO_PIPELINE
+	OPT_IO_PIPELINE,
+	OPT_CPUS,
+	OPT_PIN
 };
 
 static const struct option long_opts[] = {
@@ -112,6 +116,8 @@ static const struct option long_opts[] = {
 	{ "workload", required_argument, NULL, OPT_WORKLOAD },
 	{ "io-urls", required_argument, NULL, OPT_IO_URLS },
 	{ "io-pipeline", required_argument, NULL, OPT_IO_PIPELINE },
+	{ "cpus", required_argument, NULL, OPT_CPUS },
+	{ "pin", required_argument, NULL, OPT_PIN },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -144,6 +150,11 @@ cli_usage(FILE *f)
 	      " (default " CLI_DEFAULT_MODE ")\n"
 	      "  -j, --jobs N             workers; coop: images in flight; with --urls:\n"
 	      "                           transfers in flight (default: online CPUs)\n"
+	      "      --cpus LIST          run on these CPUs only, e.g. 0-3,8 (default: all\n"
+	      "                           this process may use)\n"
+	      "      --pin POLICY         none, cores (one worker per core first) or threads\n"
+	      "                           (a core's siblings together): each worker or CPU\n"
+	      "                           slot computes on its own CPU (none)\n"
 	      "      --split images|rows  parallelise across images, or also inside each image\n"
 	      "      --gil[=hold|release-in-c]\n"
 	      "                           threads mode with a simulated global interpreter\n"
@@ -529,6 +540,39 @@ opt_gil(const char *arg, int *out, struct imgpipe_error *err)
 	return 0;
 }
 
+/*
+ * --cpus: the syntax only; whether the CPUs may be used is the kernel's
+ * to say, once cli_setup applies the list.
+ */
+static int
+opt_cpus(const char *arg, const char **out, struct imgpipe_error *err)
+{
+	unsigned char set[TOPO_MAX_CPUS];
+	char why[128];
+
+	if (cpulist_parse(arg, set, TOPO_MAX_CPUS, why, sizeof(why)) != 0)
+		return error_set(err, IMGPIPE_ESPEC,
+				 "bad value '%s' for --cpus: %s", arg, why);
+	if (memchr(set, 1, sizeof(set)) == NULL)
+		return error_set(err, IMGPIPE_ESPEC, "--cpus names no CPU");
+	*out = arg;
+	return 0;
+}
+
+static int
+opt_pin(const char *arg, int *out, struct imgpipe_error *err)
+{
+	int p = pin_policy_parse(arg);
+
+	if (p < 0)
+		return error_set(
+			err, IMGPIPE_ESPEC,
+			"bad value '%s' for --pin (use none, cores or threads)",
+			arg);
+	*out = p;
+	return 0;
+}
+
 static int
 opt_workload(const char *arg, const char **out, struct imgpipe_error *err)
 {
@@ -563,11 +607,19 @@ print_version(void)
 	puts(IMGPIPE_CURL ? "inputs: files urls" : "inputs: files");
 }
 
+/* -j's default: the CPUs this process may run on, within the cap. */
+static int
+default_jobs(void)
+{
+	long cpus = util_cpus();
+
+	return cpus < 1 ? 1 : cpus > CLI_MAX_JOBS ? CLI_MAX_JOBS : (int)cpus;
+}
+
 static void
 set_defaults(struct cli_options *o)
 {
 	static const struct http_opts http_defaults = HTTP_OPTS_DEFAULT;
-	long cpus = util_cpus();
 
 	memset(o, 0, sizeof(*o));
 	o->pipeline = "";
@@ -583,9 +635,8 @@ set_defaults(struct cli_options *o)
 	o->job.max_pixels = 100000000;
 	o->job.fail_on = FAIL_ON_TRUNCATED;
 	o->job.http = http_defaults;
-	o->exec.jobs = cpus < 1		     ? 1
-		       : cpus > CLI_MAX_JOBS ? CLI_MAX_JOBS
-					     : (int)cpus;
+	o->exec.jobs = default_jobs();
+	o->pin = PIN_NONE;
 	o->exec.switch_interval_ms = 5;
 	o->exec.tick_ms = 10;
 	o->progress = -1;
@@ -728,6 +779,8 @@ parse_flag(int c, const char *arg, struct cli_options *o, struct seen *s,
 	case '0': o->null_sep = 1; break;
 	case 'n': o->dry_run = 1; break;
 	case OPT_REPORT: o->report = arg; break;
+	case OPT_CPUS: return opt_cpus(arg, &o->cpus, err);
+	case OPT_PIN: return opt_pin(arg, &o->pin, err);
 	case OPT_EXPORT_PROFILE: opt_export(arg, o); break;
 	case OPT_IMPORT_PROFILE: o->import_profile = arg; break;
 	case OPT_TRACE: o->trace = arg; break;
@@ -972,6 +1025,30 @@ cli_parse_compare(int argc, char **argv, struct cli_options *o,
 	return parse(argc, argv, 1, o, err);
 }
 
+/*
+ * --cpus applied: the process and all it starts from now on run on those
+ * CPUs, and the default -j (and so the CPU slots, compare's workers)
+ * counts them.
+ */
+static int
+apply_cpus(struct cli_options *o, struct imgpipe_error *err)
+{
+	unsigned char set[TOPO_MAX_CPUS];
+	char why[IMGPIPE_ERR_MSG_LEN - 32];
+
+	if (o->cpus == NULL)
+		return 0;
+	if (cpulist_parse(o->cpus, set, TOPO_MAX_CPUS, why, sizeof(why)) != 0 ||
+	    pin_process(set, why, sizeof(why)) != 0)
+		return error_set(err, IMGPIPE_ESPEC, "--cpus '%.24s': %s",
+				 o->cpus, why);
+	if (!o->jobs_given) {
+		o->exec.jobs = default_jobs();
+		o->workers = strcmp(o->mode, "seq") == 0 ? 1 : o->exec.jobs;
+	}
+	return 0;
+}
+
 int
 cli_setup(int argc, char **argv, int compare, struct cli_options *o,
 	  struct spec *spec)
@@ -981,6 +1058,8 @@ cli_setup(int argc, char **argv, int compare, struct cli_options *o,
 
 	error_clear(&err);
 	rc = parse(argc, argv, compare, o, &err);
+	if (rc == CLI_RUN)
+		rc = apply_cpus(o, &err);
 	if (rc == CLI_RUN)
 		rc = spec_parse(o->pipeline, spec, &err);
 	if (rc == CLI_RUN)

@@ -599,6 +599,7 @@ start(struct coop *c, struct imgpipe_error *err)
 			return error_set(err, IMGPIPE_ENOMEM,
 					 "cannot create the slots");
 		c->slots_ok = 1;
+		slots_pin(&c->slots, c->ec);
 		for (k = 0; k < c->slots.n; k++) {
 			c->slots.w[k].hook.fn = pool_hook;
 			c->slots.w[k].hook.ctx = c;
@@ -641,6 +642,8 @@ coop_run(struct exec_batch *b, struct loop_stats *loop,
 	struct coop c = { .b = b, .ec = b->ec };
 	int k, rc;
 
+	/* The loop's thread, and with it every image it computes. */
+	exec_pin(c.ec, 0);
 	c.nfibers = (int)UTIL_MAX(1, UTIL_MIN((size_t)c.ec->jobs, b->n));
 	c.fibers = xcalloc((size_t)c.nfibers, sizeof(*c.fibers));
 	c.ready = xcalloc((size_t)c.nfibers, sizeof(*c.ready));

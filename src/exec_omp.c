@@ -33,6 +33,7 @@ omp_at_once(const struct exec_config *ec)
 
 struct omp_rows {
 	int threads;
+	const struct exec_config *ec;
 };
 
 static int
@@ -42,9 +43,13 @@ omp_stage_run(void *ctx, const struct stage *st, struct hook *hook)
 	int h = st->dst->h, band = exec_band_rows(h);
 	int nbands = exec_band_count(h, band), i;
 
-#pragma omp parallel for schedule(dynamic, 1) num_threads(o->threads)
-	for (i = 0; i < nbands; i++)
-		exec_band_run(st, band, i);
+#pragma omp parallel num_threads(o->threads)
+	{
+		exec_pin(o->ec, omp_get_thread_num());
+#pragma omp for schedule(dynamic, 1)
+		for (i = 0; i < nbands; i++)
+			exec_band_run(st, band, i);
+	}
 	return hook_rows(hook, h);
 }
 
@@ -52,10 +57,11 @@ omp_stage_run(void *ctx, const struct stage *st, struct hook *hook)
 static void
 run_split(struct exec_batch *b)
 {
-	struct omp_rows o = { b->ec->jobs };
+	struct omp_rows o = { b->ec->jobs, b->ec };
 	struct stage_runner runner = { omp_stage_run, &o };
 	struct worker w;
 
+	exec_pin(b->ec, 0);
 	exec_worker_init(&w, 0, b->ec->t0);
 	w.runner = &runner;
 	exec_serial(b, &w);
@@ -90,6 +96,7 @@ run_urls(struct exec_batch *b)
 
 	if (slots_init(&slots, slots_for(j, b->ec->cpus), b->ec->t0) != 0)
 		return IMGPIPE_ENOMEM;
+	slots_pin(&slots, b->ec);
 	own = xcalloc((size_t)j, sizeof(*own));
 	for (int i = 0; i < j; i++)
 		exec_worker_init(&own[i], i, b->ec->t0);
@@ -119,12 +126,14 @@ run_images(struct exec_batch *b)
 	if (slots_init(&slots, slots_for(b->ec->jobs, b->ec->cpus),
 		       b->ec->t0) != 0)
 		return IMGPIPE_ENOMEM;
-		/*
-		 * As in threads: a thread takes a slot before its first image
-		 * and keeps it; one that gets a slot only once the loop is
-		 * handed out finds nothing left (nowait: the holders do not
-		 * wait for it).
-		 */
+	/* A thread is on its slot's CPU from its slots_take on. */
+	slots_pin(&slots, b->ec);
+	/*
+	 * As in threads: a thread takes a slot before its first image
+	 * and keeps it; one that gets a slot only once the loop is
+	 * handed out finds nothing left (nowait: the holders do not
+	 * wait for it).
+	 */
 #pragma omp parallel num_threads(b->ec->jobs)
 	{
 		int s = slots_take(&slots), ran = 0;

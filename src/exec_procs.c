@@ -130,6 +130,8 @@ child_main(struct farm *f, int id, int cmd, int res)
 	struct worker w;
 	long idx;
 
+	/* Before anything is allocated: its pages come from its CPU's node. */
+	exec_pin(f->b->ec, id);
 	exec_worker_init(&w, id, f->b->ec->t0);
 	while (fileio_read_full(cmd, &idx, sizeof(idx)) == 0) {
 		if (idx < 0 || (size_t)idx >= f->b->n)

@@ -26,6 +26,7 @@ seq_run(struct exec_batch *b, struct loop_stats *loop,
 	struct worker w;
 
 	(void)loop, (void)err;
+	exec_pin(b->ec, 0);
 	exec_worker_init(&w, 0, b->ec->t0);
 	exec_serial(b, &w);
 	worker_release(&w);

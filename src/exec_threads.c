@@ -232,6 +232,9 @@ task_loop(void *arg)
 {
 	struct thread_ctx *t = arg;
 
+	/* With slots a thread moves to its slot's CPU as it takes one. */
+	if (t->pool->nslots == 0)
+		exec_pin(t->pool->ec, t->w.id);
 	if (t->pool->ec->urls)
 		url_loop(t);
 	else
@@ -274,6 +277,8 @@ run_images(struct pool *p, struct imgpipe_error *err)
 	if (p->nslots > 0 && slots_init(&p->slots, p->nslots, p->ec->t0) != 0)
 		return error_set(err, IMGPIPE_ENOMEM,
 				 "cannot create the slots");
+	if (p->nslots > 0)
+		slots_pin(&p->slots, p->ec);
 	t = xcalloc((size_t)j, sizeof(*t));
 	for (k = 0; k < j; k++)
 		setup_thread(&t[k], p, k);

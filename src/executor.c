@@ -7,11 +7,13 @@
  */
 #include "executor.h"
 
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cancel.h"
 #include "error.h"
+#include "pin.h"
 #include "pipeline.h"
 #include "stage.h"
 #include "util.h"
@@ -189,6 +191,37 @@ exec_worker_init(struct worker *w, int id, double t0)
 	worker_init(w, id, t0);
 	w->hook.fn = cancel_hook;
 	w->hook.every_rows = EXEC_HOOK_ROWS;
+}
+
+/* The CPU this thread is pinned to by exec_pin, -1 none (yet). */
+static _Thread_local int pinned_cpu = -1;
+static atomic_int pin_warned;
+
+void
+exec_pin_map(const int *map, int n, int i)
+{
+	int cpu, rc;
+
+	if (map == NULL || n <= 0 || i < 0)
+		return;
+	cpu = map[i % n];
+	if (cpu == pinned_cpu)
+		return;
+	rc = pin_self(cpu);
+	if (rc == 0) {
+		pinned_cpu = cpu;
+		return;
+	}
+	if (atomic_exchange(&pin_warned, 1) == 0)
+		util_warn("cannot pin a worker to CPU %d: %s; it runs where "
+			  "it was",
+			  cpu, strerror(-rc));
+}
+
+void
+exec_pin(const struct exec_config *ec, int i)
+{
+	exec_pin_map(ec->pin_map, ec->pin_n, i);
 }
 
 int

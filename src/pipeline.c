@@ -11,6 +11,7 @@
 #include "fileio.h"
 #include "membuf.h"
 #include "meta_policy.h"
+#include "pin.h"
 #include "spec.h"
 #include "util.h"
 
@@ -47,6 +48,7 @@ task_result_init(struct task_result *res)
 	res->status = IMGPIPE_ECANCEL;
 	util_fmt(res->error, sizeof(res->error), "interrupted");
 	res->worker = -1;
+	res->cpu = -1;
 }
 
 int
@@ -449,6 +451,7 @@ pipeline_fetch(const struct job *job, const struct task *t, struct worker *w,
 	memset(res, 0, sizeof(*res));
 	error_clear(&err);
 	res->worker = w->id;
+	res->cpu = -1;
 	res->start_s = util_now_s() - w->t0;
 	if (t->url != NULL) {
 		rc = io->fetch != NULL ? io->fetch(io->ctx, &job->http, t->url,
@@ -483,6 +486,8 @@ pipeline_finish(const struct job *job, const struct task *t,
 	cpu0 = util_thread_cpu_s();
 	rc = compute(job, t, in, c, res, &err);
 	res->cpu_s = util_thread_cpu_s() - cpu0;
+	/* Where it computed: the report's check that --pin took hold. */
+	res->cpu = pin_cpu_now();
 	image_meta_release(&c->meta);
 	if (rc == 0) {
 		rc = io->write_file(io->ctx, t->out_path, &c->out, &err);

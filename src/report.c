@@ -15,6 +15,7 @@
 #include "executor.h"
 #include "json.h"
 #include "meta_policy.h"
+#include "pin.h"
 #include "pipeline.h"
 #include "util.h"
 
@@ -235,6 +236,8 @@ json_task(FILE *f, const struct task *t, const struct task_result *r)
 	json_write_string(f, r->error[0] != '\0' ? r->error : NULL);
 	fputs(", ", f);
 	json_int_or_null(f, "worker", r->worker, ran);
+	fputs(", ", f);
+	json_int_or_null(f, "cpu", r->cpu, ran && r->cpu >= 0);
 	if (ran)
 		fprintf(f, ", \"start_s\": %.4f, \"end_s\": %.4f", r->start_s,
 			r->end_s);
@@ -267,7 +270,8 @@ json_failure(FILE *f, const struct batch_failure *bf, int urls)
 	json_write_string(f, bf->rel_out);
 	fputs(", \"status\": \"failed\", \"error\": ", f);
 	json_write_string(f, bf->error);
-	fputs(", \"worker\": null, \"start_s\": null, \"end_s\": null, "
+	fputs(", \"worker\": null, \"cpu\": null, \"start_s\": null, "
+	      "\"end_s\": null, "
 	      "\"width_in\": null, \"height_in\": null, "
 	      "\"width_out\": null, \"height_out\": null, \"meta\": [], "
 	      "\"colour\": null",
@@ -297,6 +301,27 @@ json_files(FILE *f, const struct batch *b, const struct task_result *res)
 		}
 	}
 	fputs(i + j > 0 ? "\n  ]\n" : "  ]\n", f);
+}
+
+/*
+ * "cpus", the CPUs the run was allowed (--cpus, or the mask it was
+ * started with), and "pin": null, or the policy and the CPU of each
+ * worker or slot, so that a reader can hold each file's "cpu" up to it.
+ */
+static void
+json_placement(FILE *f, const struct report_config *cfg)
+{
+	fputs("  \"cpus\": ", f);
+	json_write_string(f, cfg->cpus);
+	if (cfg->pin_n <= 0) {
+		fputs(", \"pin\": null,\n", f);
+		return;
+	}
+	fprintf(f, ", \"pin\": {\"policy\": \"%s\", \"map\": [",
+		pin_policy_name((enum pin_policy)cfg->pin));
+	for (int i = 0; i < cfg->pin_n; i++)
+		fprintf(f, "%s%d", i ? ", " : "", cfg->pin_map[i]);
+	fputs("]},\n", f);
 }
 
 static void
@@ -364,6 +389,7 @@ report_write_json(const char *path, const struct report_config *cfg,
 		: cfg->gil		     ? "\"hold\""
 					     : "false",
 		cfg->split_rows ? "rows" : "images");
+	json_placement(f, cfg);
 	fprintf(f, "  \"wall_s\": %.3f,", wall_s);
 	json_resources(f);
 	/* An interrupted task was not written, so it counts as failed. */

@@ -16,9 +16,11 @@
 #include "colour.h"
 #include "error.h"
 #include "http.h"
+#include "pin.h"
 #include "report.h"
 #include "spec.h"
 #include "timeline.h"
+#include "topology.h"
 #include "util.h"
 
 #define TIMELINE_WIDTH 72
@@ -143,6 +145,41 @@ write_extras(const struct cli_options *o, const struct report_config *cfg,
 	return bad;
 }
 
+/*
+ * Where the run may compute: the allowed CPUs as a list (--cpus has
+ * already restricted the process), and with --pin the order workers take
+ * them in, made once here for every executor.
+ */
+struct placement {
+	struct topology topo;
+	char cpus[TOPO_MAX_CPUS * 5];
+	int map[TOPO_MAX_CPUS];
+	int n;
+};
+
+static void
+place(struct cli_options *o, struct placement *pl)
+{
+	unsigned char allowed[TOPO_MAX_CPUS];
+
+	pl->n = 0;
+	pl->cpus[0] = '\0';
+	if (pin_allowed(allowed) > 0)
+		cpulist_format(allowed, TOPO_MAX_CPUS, pl->cpus,
+			       sizeof(pl->cpus));
+	if (o->pin != PIN_NONE && pl->cpus[0] != '\0') {
+		/* Unreadable sysfs leaves topo.n 0: each CPU a core. */
+		(void)topology_read("", &pl->topo);
+		pl->n = pin_order(&pl->topo, allowed, (enum pin_policy)o->pin,
+				  pl->map, TOPO_MAX_CPUS);
+	}
+	if (o->pin != PIN_NONE && pl->n == 0)
+		util_warn("--pin %s: no CPU to pin to; workers run unpinned",
+			  pin_policy_name((enum pin_policy)o->pin));
+	o->exec.pin_map = pl->n > 0 ? pl->map : NULL;
+	o->exec.pin_n = pl->n;
+}
+
 /* Run the batch and report; returns the exit status. */
 static int
 run(struct cli_options *o, const struct batch *b, struct run_stats *st)
@@ -154,10 +191,16 @@ run(struct cli_options *o, const struct batch *b, struct run_stats *st)
 	struct exec_observer obs;
 	struct imgpipe_error err;
 	struct report r;
+	struct placement *pl = xmalloc(sizeof(*pl));
 	double wall;
 	int rc, bad;
 
+	place(o, pl);
 	report_config_of(o, &cfg);
+	cfg.cpus = pl->cpus[0] != '\0' ? pl->cpus : NULL;
+	cfg.pin = pl->n > 0 ? o->pin : PIN_NONE;
+	cfg.pin_map = pl->map;
+	cfg.pin_n = pl->n;
 	report_prefailed(b);
 	if (o->verbose)
 		util_warn("%zu images, %zu skipped, mode %s, %d worker%s", b->n,
@@ -171,10 +214,13 @@ run(struct cli_options *o, const struct batch *b, struct run_stats *st)
 	rc = exec_run(exec_find(o->mode, NULL), &o->exec, &o->job, b->tasks,
 		      b->n, res, &obs, &loop, &err);
 	wall = util_now_s() - o->exec.t0;
+	o->exec.pin_map = NULL; /* pl's, freed below */
+	o->exec.pin_n = 0;
 	report_finish(&r);
 	if (rc != 0 && rc != IMGPIPE_ECANCEL) {
 		util_warn("%s", err.msg);
 		free(res);
+		free(pl);
 		return CLI_EXIT_USAGE;
 	}
 	/* Fewer workers than asked: the batch still ran, so it is reported. */
@@ -193,6 +239,7 @@ run(struct cli_options *o, const struct batch *b, struct run_stats *st)
 	if (!o->quiet)
 		report_summary(stderr, &cfg, &t, wall);
 	free(res);
+	free(pl);
 	if (rc == IMGPIPE_ECANCEL) {
 		util_warn("interrupted");
 		return cancel_signal() == SIGHUP ? EXIT_HANGUP

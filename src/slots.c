@@ -33,7 +33,16 @@ slots_init(struct slots *s, int n, double t0)
 	for (int i = 0; i < s->n; i++)
 		s->free[i] = s->n - 1 - i;
 	s->nfree = s->n;
+	s->pin_map = NULL;
+	s->pin_n = 0;
 	return 0;
+}
+
+void
+slots_pin(struct slots *s, const struct exec_config *ec)
+{
+	s->pin_map = ec->pin_map;
+	s->pin_n = ec->pin_n;
 }
 
 void
@@ -57,6 +66,7 @@ slots_take(struct slots *s)
 		pthread_cond_wait(&s->freed, &s->mu);
 	i = s->free[--s->nfree];
 	pthread_mutex_unlock(&s->mu);
+	exec_pin_map(s->pin_map, s->pin_n, i);
 	return i;
 }
 

@@ -15,6 +15,7 @@
 #include "cli.h"
 #include "error.h"
 #include "http.h"
+#include "pin.h"
 #include "util.h"
 
 #define MAX_ARGS 40
@@ -127,6 +128,8 @@ test_cli_defaults(void **state)
 	assert_null(o.workload);
 	assert_null(o.io_urls);
 	assert_null(o.io_pipeline);
+	assert_null(o.cpus);
+	assert_int_equal(o.pin, PIN_NONE);
 }
 
 static void
@@ -186,6 +189,15 @@ test_cli_values(void **state)
 		refuse("-f avif in out", "not built");
 	}
 
+	/* The list's syntax here; whether the CPUs exist, in cli_setup. */
+	parse_ok("--cpus 0-3,999 --pin cores in out", &o);
+	assert_string_equal(o.cpus, "0-3,999");
+	assert_int_equal(o.pin, PIN_CORES);
+	parse_ok("--pin threads in out", &o);
+	assert_int_equal(o.pin, PIN_THREADS);
+	parse_ok("--pin none in out", &o);
+	assert_int_equal(o.pin, PIN_NONE);
+
 	parse_ok("--quiet in out", &o);
 	assert_int_equal(o.quiet, 1);
 	assert_int_equal(o.progress, 0);
@@ -223,6 +235,10 @@ test_cli_bad_values(void **state)
 		{ "in", "INPUT_DIR and OUTPUT_DIR" },
 		{ "in out extra", "'extra'" },
 		{ "-0 in out", "--files-from" },
+		{ "--cpus 5-3 in out", "reversed CPU range '5-3'" },
+		{ "--cpus x in out", "'x'" },
+		{ "--cpus 1024 in out", "not below 1024" },
+		{ "--pin sideways in out", "'sideways'" },
 	};
 	size_t i;
 

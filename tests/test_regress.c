@@ -219,6 +219,8 @@ replay(const char *name, const unsigned char *p, size_t n)
 		return fuzz_spec(p, n);
 	if (strncmp(name, "task-", 5) == 0)
 		return fuzz_task(p, n);
+	if (strncmp(name, "cpulist-", 8) == 0)
+		return fuzz_cpulist(p, n);
 	return -1;
 }
 

@@ -4,7 +4,8 @@
 # file of the dead worker is left behind.  Also with URL inputs, where a
 # worker downloads, then computes holding one of the CPU tokens it shares
 # with the others (tests/test_exec.c checks that a dead worker's token
-# comes back).
+# comes back).  Once more with --pin, which each worker applies right
+# after its fork.
 . "$(dirname "$0")/lib.sh"
 
 # Many images, so that the batch is still running when the kill comes on a
@@ -61,6 +62,8 @@ crash_case()
 }
 
 crash_case files "$in"
+# Pinned workers (--pin): the replacement pins itself like the others.
+crash_case pinned "$in" --pin cores
 
 # URL inputs: the same photos from the loopback server.
 if "$IMGPIPE" --version | grep -E '^inputs:.* urls( |$)' >/dev/null &&

@@ -20,6 +20,7 @@
 #include "ops.h"
 #include "pipeline.h"
 #include "spec.h"
+#include "topology.h"
 
 /* Rows after which the cancelling hook stops a decode. */
 struct fuzz_cancel {
@@ -231,6 +232,45 @@ fuzz_spec(const uint8_t *data, size_t size)
 		free(res);
 		spec_release(&spec);
 	} else if (err.msg[0] == '\0') {
+		abort();
+	}
+	free(text);
+	return 0;
+}
+
+/*
+ * The CPU list parser (--cpus, and the kernel's sysfs lists): a list it
+ * accepts holds flags 0 or 1 only and formats to a list that parses back
+ * to the same set; one it refuses says why.  The first byte picks the
+ * largest CPU number allowed, so "CPU N is not below max" is reached.
+ */
+static int
+fuzz_cpulist(const uint8_t *data, size_t size)
+{
+	static unsigned char set[TOPO_MAX_CPUS], back[TOPO_MAX_CPUS];
+	static char list[TOPO_MAX_CPUS * 5];
+	char err[128] = "", *text;
+	int max = TOPO_MAX_CPUS;
+
+	if (size > 0) {
+		max = 1 + data[0] * (TOPO_MAX_CPUS - 1) / 255;
+		data++;
+		size--;
+	}
+	text = malloc(size + 1);
+	if (text == NULL)
+		return 0;
+	memcpy(text, data, size);
+	text[size] = '\0';
+	if (cpulist_parse(text, set, max, err, sizeof(err)) == 0) {
+		for (int i = 0; i < max; i++)
+			if (set[i] > 1)
+				abort();
+		cpulist_format(set, max, list, sizeof(list));
+		if (cpulist_parse(list, back, max, NULL, 0) != 0 ||
+		    memcmp(set, back, (size_t)max) != 0)
+			abort();
+	} else if (err[0] == '\0') {
 		abort();
 	}
 	free(text);

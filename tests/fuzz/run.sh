@@ -15,7 +15,7 @@ TOP=$(cd "$(dirname "$0")/../.." && pwd)
 TIMEOUT=${FUZZ_TIMEOUT:-10}
 RSS_MB=${FUZZ_RSS_MB:-2048}
 JOBS=${FUZZ_JOBS:-1}
-TARGETS=${*:-jpeg png webp heif exif xmp iptc spec task http}
+TARGETS=${*:-jpeg png webp heif exif xmp iptc spec task http cpulist}
 # Leaks inside Debian's codec libraries are theirs (lsan.supp says which).
 LSAN_OPTIONS=${LSAN_OPTIONS:-suppressions=$TOP/tests/fuzz/lsan.supp}
 export LSAN_OPTIONS

@@ -12,7 +12,7 @@ import subprocess
 
 SCHEMA = "imgpipe-bench/1"
 # The samples' keys, as measured per run (bench/study.py's run_once).
-SAMPLE_KEYS = ["round", "wall_s", "report_wall_s", "user_s", "sys_s",
+SAMPLE_KEYS = ["round", "warmup", "wall_s", "report_wall_s", "user_s", "sys_s",
                "cpu_s", "minflt", "peak_rss_kb", "report_rss_kb",
                "tree_pss_kb", "images", "lat_p50_ms", "lat_p99_ms",
                "lag_p50_ms", "lag_p99_ms", "lag_max_ms", "ticks", "ceiling",
@@ -95,7 +95,7 @@ def workloads(study, work, rows, sums):
             samples = [{k: clean(r.get(k)) for k in SAMPLE_KEYS
                         if r.get(k) is not None}
                        for r in rows if r["workload"] == w and
-                       r["config"] == c.tag and not r["warmup"]]
+                       r["config"] == c.tag]
             summ = next((s for s in sums if s["workload"] == w and
                          s["config"] == c.tag), None)
             summ = {k: clean(v) for k, v in (summ or {}).items()

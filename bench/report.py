@@ -152,7 +152,10 @@ def write_csvs(dest, rows, sums):
 
 
 def speedup_svg(study, sums, w, title):
-    ss = [s for s in sums if s["workload"] == w and s["kind"] == "imgpipe"]
+    ss = [s for s in sums if s["workload"] == w and s["kind"] == "imgpipe"
+          and "speedup" in s]
+    if not ss:
+        return None
     series = []
     seq_pt = [(1, 1.0, None, None)]
     for m in study.MODES:
@@ -544,12 +547,13 @@ def main(study):
     for w, title, files, cfgs in work:
         if w in ("thumb", "heavy"):
             pics[f"speedup-{w}.svg"] = speedup_svg(study, sums, w, title)
-    if "thumb" in names:
+    pics = {k: v for k, v in pics.items() if v}
+    if "thumb" in names and any(s["workload"] == "thumb" for s in sums):
         pics["throughput-peers.svg"] = peers_svg(study, sums, ps)
     lag = lag_svg(study, sums)
     if lag:
         pics["loop-lag.svg"] = lag
-    if "thumb" in names:
+    if any(s["workload"] == "thumb" for s in sums):
         pics["timeline.svg"] = timeline_svg(study, sums)
     for name, svg in pics.items():
         with open(os.path.join(dest, name), "w") as f:
@@ -759,7 +763,7 @@ def flags(study, sums, mach):
             if v.get("timed_out")]
     if dead:
         out.append("- Timed out (killed after "
-                   + ", ".join(f"{study.TIMEOUTS[w]:.0f} s" for w in
+                   + ", ".join(f"{study.TIMEOUTS[w]:g} s" for w in
                                dict.fromkeys(x.split()[0] for x in dead))
                    + "; no further rounds): " + ", ".join(dead) + ".")
     if study.QUICK:
@@ -774,6 +778,10 @@ def print_lines(study, sums, mach, runs, pin):
     print(f"cflags={mach['cflags']}")
     print(f"cc={mach['cc'].replace(' ', '_')} cpus={study.NPROC} runs={runs}")
     print(pin.get("line") or f"pin_check: skipped reason={pin['reason']}")
+    for (w, t), v in study.STATUS.items():
+        if v.get("timed_out"):
+            print(f"timed_out={w}/{t} after_s={study.TIMEOUTS[w]:g} "
+                  f"measured_rounds={v['rounds']}")
     th = [s for s in sums if s["workload"] == "thumb"]
     if not th or not any(s["config"] == "seq" for s in th):
         sys.stdout.flush()

@@ -487,14 +487,22 @@ def calibrate(work):
     return cal
 
 
+# A peer's time on the thumbnail job over imgpipe seq's, per thread it may
+# use (the 2-core development machine, 12 photos: ImageMagick 2 threads
+# 3.34 s, GraphicsMagick 2.25 s, vipsthumbnail 1.03 s, seq 0.71 s).
+PEER_COST = {"imagemagick": 9.4, "graphicsmagick": 6.4, "vipsthumbnail": 2.9}
+
+
 def estimate(work, cal, runs, warmup, max_rounds):
     """(expected, at most) seconds of the sweep: every configuration takes
-    its workload's calibration time over min(workers, nproc) a run (the
-    ceiling about 2 s); the minimum rounds, and the CV rule's limit."""
+    its workload's calibration time over min(workers, nproc) a run, times
+    PEER_COST for a peer (the ceiling about 2 s); the minimum rounds, and
+    the CV rule's limit."""
     exp = 0.0
     for w, _, files, cfgs in work:
         one = sum(2.0 if c.kind == "ceiling" else
-                  cal[w] / min(max(c.workers, 1), NPROC) for c in cfgs)
+                  PEER_COST.get(c.mode, 1.0) * cal[w] /
+                  min(max(c.workers, 1), NPROC) for c in cfgs)
         exp += (warmup + runs) * one
     most = min(exp * (1 + EXTRA),
                exp * (warmup + max_rounds) / (warmup + runs))

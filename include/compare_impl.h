@@ -8,6 +8,7 @@
 #include <stddef.h>
 
 #include "cpuload.h"
+#include "machine.h"
 #include "runner.h"
 #include "spec.h"
 #include "treestat.h"
@@ -65,9 +66,21 @@ struct compare_set {
 	int has_spec;
 	struct compare_row *runs; /* rounds x n, round-major */
 	struct cpuload_other other;
+	struct machine *machine;  /* the whole compare's: every sample too */
+	struct machine_freq freq; /* the samples of this workload's rounds */
+	int first;		  /* the first table: the machine goes above */
+	FILE *json;		  /* --report: the workloads array, or NULL */
 };
 
 /* Print set's table(s) and reading; the exit status its runs add up to. */
 int compare_report(const struct cli_options *o, const struct compare_set *set);
+
+/*
+ * Append set's workload object, named name, to set->json (a comma first
+ * unless it is the first): its rows' figures, rows[i] and sp[i] as the
+ * table shows them.
+ */
+void compare_json_workload(const struct compare_set *set, const char *name,
+			   const struct compare_row *rows, const double *sp);
 
 #endif

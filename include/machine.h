@@ -30,6 +30,7 @@ struct machine {
 	char kernel[128];
 	char thp[32];		 /* the bracketed THP mode: "madvise" */
 	double cgroup_cpus;	 /* cpu.max quota / period in CPUs; -1 none */
+	int cgroup_read;	 /* 1: a cgroup CPU limit file was read */
 	char cgroup_cpuset[256]; /* cpuset.cpus.effective; "" unknown */
 	double load1_before;	 /* /proc/loadavg at machine_read; -1 unknown */
 	struct machine_freq freq;
@@ -44,12 +45,19 @@ void machine_read(const char *sysroot, struct machine *m);
  */
 double machine_freq_now(const char *sysroot);
 
-/* Add one sample to m->freq (start, min, end, mean, throttled). */
-void machine_freq_add(struct machine *m, double mhz);
+/*
+ * Add one sample to f (start, min, end, mean, throttled); a negative mhz
+ * (unknown) is not a sample.  On a struct machine_freq, not the whole
+ * record, so that compare can keep one per workload beside the run's.
+ */
+void machine_freq_add(struct machine_freq *f, double mhz);
 
 /* The record as one JSON object (no newline), and as "key: value" lines. */
 void machine_write_json(FILE *f, const struct machine *m);
 void machine_write_text(FILE *f, const struct machine *m);
+
+/* A few lines of it for compare's header (each ends in a newline). */
+void machine_write_brief(FILE *f, const struct machine *m);
 
 /* `imgpipe machine [--json] [--watch MS]`; argv[0] is "machine". */
 int machine_main(int argc, char **argv);

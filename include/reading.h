@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "cpuload.h"
+#include "machine.h"
 
 /* Which column of the decision table the figures measure. */
 enum reading_workload {
@@ -47,6 +48,8 @@ struct reading {
 		coop_offload, threads_gil, threads_gil_c;
 	struct reading_sweep sweep_threads, sweep_coop, sweep_procs;
 	struct cpuload_other other; /* during the whole workload */
+	struct machine_freq freq;   /* CPU frequency sampled meanwhile */
+	int rounds;		    /* --rounds: how a drift spreads */
 };
 
 /*

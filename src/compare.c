@@ -27,6 +27,7 @@
 #include "compare_impl.h"
 #include "cpuload.h"
 #include "fileio.h"
+#include "machine.h"
 #include "membuf.h"
 #include "spec.h"
 #include "util.h"
@@ -37,6 +38,11 @@
 /* The sampler: every 5 ms, or 4 times what a sample cost if more. */
 #define SAMPLE_MS	 5
 #define SAMPLE_FACTOR	 4
+/*
+ * The CPU frequency while a run computes: every 500 ms (reading every
+ * CPU's cpufreq file, or /proc/cpuinfo, costs too much for each 5 ms).
+ */
+#define FREQ_SAMPLE_S	 0.5
 
 static const int sweep_levels[] = { 1, 8, 64, 256, 1024, 4096 };
 
@@ -89,15 +95,27 @@ child(struct cli_options o, const struct compare_set *set,
 	_exit(r.status);
 }
 
+/* One frequency sample, into the workload's and the whole compare's. */
+static void
+sample_freq(struct compare_set *set)
+{
+	double mhz = machine_freq_now("");
+
+	machine_freq_add(&set->freq, mhz);
+	machine_freq_add(&set->machine->freq, mhz);
+}
+
 /*
  * The child's record from fd, sampling its tree until it comes: the
  * sampler keeps its own cost under a quarter of a CPU by waiting at least
  * SAMPLE_FACTOR times what a sample took.  Returns the bytes read.
  */
 static size_t
-await_record(pid_t pid, int fd, struct compare_row *r, struct treestat *peak)
+await_record(pid_t pid, int fd, struct compare_row *r, struct treestat *peak,
+	     struct compare_set *set)
 {
 	struct pollfd p = { .fd = fd, .events = POLLIN };
+	double last_freq = util_now_s();
 	struct treestat now;
 	size_t got = 0;
 	ssize_t n;
@@ -107,6 +125,10 @@ await_record(pid_t pid, int fd, struct compare_row *r, struct treestat *peak)
 		double t0 = util_now_s(), cost_ms;
 		int wait_ms;
 
+		if (t0 - last_freq >= FREQ_SAMPLE_S) {
+			sample_freq(set);
+			last_freq = t0;
+		}
 		treestat_sample(pid, &now);
 		treestat_peak(peak, &now);
 		cost_ms = (util_now_s() - t0) * 1000;
@@ -126,7 +148,7 @@ await_record(pid_t pid, int fd, struct compare_row *r, struct treestat *peak)
 }
 
 static int
-run_config(const struct cli_options *o, const struct compare_set *set,
+run_config(const struct cli_options *o, struct compare_set *set,
 	   const struct compare_config *c, struct compare_row *r)
 {
 	struct treestat peak;
@@ -148,7 +170,7 @@ run_config(const struct cli_options *o, const struct compare_set *set,
 		child(*o, set, c, fd[1]);
 	}
 	close(fd[1]);
-	got = await_record(pid, fd[0], r, &peak);
+	got = await_record(pid, fd[0], r, &peak, set);
 	close(fd[0]);
 	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
@@ -167,7 +189,7 @@ run_config(const struct cli_options *o, const struct compare_set *set,
  * Returns -1 if one could not be started.
  */
 static int
-run_round(const struct cli_options *o, const struct compare_set *set,
+run_round(const struct cli_options *o, struct compare_set *set,
 	  struct compare_row *runs, int round)
 {
 	size_t k, i;
@@ -192,6 +214,7 @@ run_rounds(const struct cli_options *o, struct compare_set *set)
 	int r;
 
 	cpuload_sample(&before);
+	sample_freq(set);
 	for (r = 0; r < o->rounds && !cancel_requested(); r++) {
 		if (!o->quiet)
 			fprintf(stderr, "compare: %s: round %d of %d\n",
@@ -200,6 +223,7 @@ run_rounds(const struct cli_options *o, struct compare_set *set)
 		if (run_round(o, set, set->runs + (size_t)r * set->n, r) != 0)
 			return CLI_EXIT_USAGE;
 	}
+	sample_freq(set);
 	cpuload_sample(&after);
 	cpuload_other(&before, &after, &set->other);
 	return 0;
@@ -431,15 +455,22 @@ set_release(struct compare_set *set)
 	free(set->cfg);
 }
 
-/* One workload from set-up to table: 0, 1 or an exit status. */
+/*
+ * One workload from set-up to table: 0, 1 or an exit status.  *first is
+ * cleared once a table is printed.
+ */
 static int
-run_workload(const struct cli_options *o, enum compare_workload w)
+run_workload(const struct cli_options *o, enum compare_workload w,
+	     struct machine *m, FILE *json, int *first)
 {
 	struct compare_set set;
 	int rc;
 
 	memset(&set, 0, sizeof(set));
 	set.w = w;
+	set.machine = m;
+	set.json = json;
+	set.first = *first;
 	set.cfg = calloc(COMPARE_MAX_CONFIGS, sizeof(*set.cfg));
 	if (set.cfg == NULL) {
 		util_warn("out of memory");
@@ -455,8 +486,10 @@ run_workload(const struct cli_options *o, enum compare_workload w)
 	}
 	if (rc == 0)
 		rc = run_rounds(o, &set);
-	if (rc == 0 && !cancel_requested())
+	if (rc == 0 && !cancel_requested()) {
 		rc = compare_report(o, &set);
+		*first = 0;
+	}
 	set_release(&set);
 	return rc;
 }
@@ -477,12 +510,52 @@ workloads_of(const char *s, int *pick)
 		       : -1;
 }
 
+/*
+ * --report FILE: the machine record with every frequency sample, other
+ * work's share of the whole compare, and the workloads' objects.  0, or
+ * -1 after a message.
+ */
+static int
+write_report(const char *path, const struct machine *m,
+	     const struct cpuload_other *other, const char *workloads,
+	     size_t len)
+{
+	char *buf = NULL;
+	size_t n = 0;
+	FILE *f = open_memstream(&buf, &n);
+	int rc = -1;
+
+	if (f == NULL) {
+		util_warn("out of memory");
+		return -1;
+	}
+	fputs("{\"version\": 1, \"kind\": \"compare\", \"machine\": ", f);
+	machine_write_json(f, m);
+	if (other->known)
+		fprintf(f, ", \"other_cpu_share\": %.4f", other->share);
+	else
+		fputs(", \"other_cpu_share\": null", f);
+	fprintf(f, ", \"workloads\": [%.*s]}\n", (int)len, workloads);
+	if (fclose(f) == 0 && fileio_write_atomic(path, buf, n, NULL) == 0)
+		rc = 0;
+	else
+		util_warn("cannot write the report '%s'", path);
+	free(buf);
+	return rc;
+}
+
 int
 compare_main(int argc, char **argv)
 {
 	struct cli_options o;
 	struct spec spec;
-	int pick[COMPARE_WORKLOADS], i, rc, worst = CLI_EXIT_OK;
+	struct cpuload before, after;
+	struct cpuload_other other;
+	struct machine *m;
+	char *jbuf = NULL;
+	size_t jlen = 0;
+	FILE *json = NULL;
+	int pick[COMPARE_WORKLOADS], i, rc, worst = CLI_EXIT_OK, first = 1;
 
 	rc = cli_setup(argc, argv, 1, &o, &spec);
 	if (rc != CLI_RUN)
@@ -495,11 +568,23 @@ compare_main(int argc, char **argv)
 		spec_release(&spec);
 		return CLI_EXIT_USAGE;
 	}
+	m = malloc(sizeof(*m));
+	if (m == NULL || (o.report != NULL &&
+			  (json = open_memstream(&jbuf, &jlen)) == NULL)) {
+		util_warn("out of memory");
+		free(m);
+		spec_release(&spec);
+		return CLI_EXIT_USAGE;
+	}
+	/* After cli_setup: the affinity recorded is the one the runs get. */
+	machine_read("", m);
+	cpuload_sample(&before);
 	cancel_install();
 	for (i = 0; i < COMPARE_WORKLOADS && !cancel_requested(); i++) {
 		if (!pick[i])
 			continue;
-		rc = run_workload(&o, (enum compare_workload)i);
+		rc = run_workload(&o, (enum compare_workload)i, m, json,
+				  &first);
 		if (rc == CLI_EXIT_USAGE) {
 			worst = rc;
 			break;
@@ -507,6 +592,16 @@ compare_main(int argc, char **argv)
 		if (rc == CLI_EXIT_FAILED)
 			worst = rc;
 	}
+	cpuload_sample(&after);
+	cpuload_other(&before, &after, &other);
+	if (json != NULL) {
+		/* The workloads that ended, even after an interruption. */
+		if (fclose(json) != 0 ||
+		    write_report(o.report, m, &other, jbuf, jlen) != 0)
+			worst = worst == CLI_EXIT_OK ? CLI_EXIT_FAILED : worst;
+		free(jbuf);
+	}
+	free(m);
 	spec_release(&spec);
 	return cancel_requested() ? CLI_EXIT_INTERRUPTED : worst;
 }

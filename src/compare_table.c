@@ -300,9 +300,15 @@ compare_report(const struct cli_options *o, const struct compare_set *set)
 	memset(&rd, 0, sizeof(rd));
 	rd.workload = (enum reading_workload)set->w;
 	rd.other = set->other;
+	rd.freq = set->freq;
+	rd.rounds = o->rounds;
 	rd.cpus = o->exec.cpus > 0 ? o->exec.cpus : util_cpus();
 	rc = summarise_all(o, set, rows, sp, &rd);
 	rd.images = rows[0].st.ok;
+	if (set->first) {
+		putchar('\n');
+		machine_write_brief(stdout, set->machine);
+	}
 	printf("\n%s workload\n", compare_workload_name[set->w]);
 	if (set->w == COMPARE_CPU)
 		print_cpu_header();
@@ -320,6 +326,9 @@ compare_report(const struct cli_options *o, const struct compare_set *set)
 		print_rows(set, rows, sp, &rd, set->table_rows, set->n);
 	}
 	reading_print(stdout, &rd);
+	if (set->json != NULL)
+		compare_json_workload(set, compare_workload_name[set->w], rows,
+				      sp);
 	/* Each table as its workload ends, before the next one's rounds. */
 	fflush(stdout);
 	return rc;

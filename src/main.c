@@ -12,6 +12,7 @@
 
 #include "cli.h"
 #include "compare.h"
+#include "machine.h"
 #include "runner.h"
 #include "spec.h"
 #include "util.h"
@@ -71,6 +72,8 @@ main(int argc, char **argv)
 	tune_malloc();
 	if (argc > 1 && strcmp(argv[1], "compare") == 0)
 		return close_stdout(compare_main(argc - 1, argv + 1));
+	if (argc > 1 && strcmp(argv[1], "machine") == 0)
+		return close_stdout(machine_main(argc - 1, argv + 1));
 	rc = cli_setup(argc, argv, 0, &o, &spec);
 	if (rc != CLI_RUN)
 		return close_stdout(rc == CLI_DONE ? CLI_EXIT_OK

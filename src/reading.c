@@ -288,6 +288,48 @@ print_other(FILE *f, const struct reading *r)
 		fputs(".\n", f);
 }
 
+/*
+ * The CPU frequency over the workload's rounds: throttled when its lowest
+ * sample fell more than MACHINE_THROTTLE_DROP below the first.
+ */
+static void
+print_freq(FILE *f, const struct reading *r)
+{
+	const struct machine_freq *q = &r->freq;
+
+	if (q->samples == 0) {
+		fputs("The CPU frequency could not be read (no cpufreq, no "
+		      "\"cpu MHz\" in /proc/cpuinfo): throttling during the "
+		      "run would go unseen.\n",
+		      f);
+		return;
+	}
+	if (q->start_mhz <= 0 || !q->throttled) {
+		fprintf(f,
+			"The CPU frequency held within %.0f%% of its start "
+			"(%.0f MHz, lowest %.0f, %d samples).\n",
+			MACHINE_THROTTLE_DROP * 100, q->start_mhz, q->min_mhz,
+			q->samples);
+		return;
+	}
+	fprintf(f,
+		"The CPU frequency fell %.0f%% below its start during the run "
+		"(%.0f to %.0f MHz: throttling): configurations that ran while "
+		"it was low ran slower than the others, ",
+		(1 - q->min_mhz / q->start_mhz) * 100, q->start_mhz,
+		q->min_mhz);
+	if (r->rounds > 1)
+		fputs("and the rotated order of the rounds spreads that "
+		      "error over them but does not remove it",
+		      f);
+	else
+		fputs("and with one round nothing spreads that error over them",
+		      f);
+	fputs("; rerun on a cooler or frequency-fixed machine before "
+	      "drawing conclusions.\n",
+	      f);
+}
+
 /* --gil=release-in-c on CPU work: the C extension's case. */
 static void
 print_gil_c(FILE *f, const struct reading *r)
@@ -639,5 +681,6 @@ reading_print(FILE *f, const struct reading *r)
 		print_gil(f, r);
 		print_gil_c(f, r);
 	}
+	print_freq(f, r);
 	print_other(f, r);
 }

@@ -7,10 +7,12 @@
 #ifndef IMGPIPE_TESTS_HELPERS_H
 #define IMGPIPE_TESTS_HELPERS_H
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "image.h"
 #include "pipeline.h"
@@ -148,6 +150,26 @@ test_count_calls(void *ctx)
 {
 	++*(int *)ctx;
 	return 0;
+}
+
+/* Write text to root/rel, making its folders (fake /sys and /proc trees). */
+static inline void
+test_put_file(const char *root, const char *rel, const char *text)
+{
+	char path[512];
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/%s", root, rel);
+	for (char *s = path + strlen(root) + 1; (s = strchr(s, '/')); s++) {
+		*s = '\0';
+		if (mkdir(path, 0777) != 0 && errno != EEXIST)
+			fail_msg("cannot make %s", path);
+		*s = '/';
+	}
+	fp = fopen(path, "w");
+	assert_non_null(fp);
+	fputs(text, fp);
+	assert_int_equal(fclose(fp), 0);
 }
 
 /* Remove dir and everything in it: 0, or -1. */

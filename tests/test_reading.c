@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "cpuload.h"
+#include "machine.h"
 #include "reading.h"
 
 /* A 2-CPU run at -j 2 where everything went as the decision table says. */
@@ -224,6 +225,44 @@ test_reading_unsteady_figures(void **state)
 	r.procs.speedup = 2.4;
 	r.other.known = 0;
 	check(&r, want, unwanted);
+}
+
+/*
+ * The CPU frequency: a fall of more than 10% from the first sample is
+ * named as throttling (how rounds spread it depends on --rounds), a
+ * smaller one is "held", and none read says throttling would go unseen.
+ */
+static void
+test_reading_frequency(void **state)
+{
+	struct reading r = textbook();
+	const char *const unseen[] = { "The CPU frequency could not be read",
+				       NULL };
+	const char *const held[] = { "The CPU frequency held within 10% of "
+				     "its start (3000 MHz, lowest 2800, 2 "
+				     "samples).",
+				     NULL };
+	const char *const fell[] = {
+		"The CPU frequency fell 14% below its start during the run "
+		"(3000 to 2580 MHz: throttling)",
+		"the rotated order of the rounds spreads that error", NULL
+	};
+	const char *const fell1[] = { "fell 14% below its start",
+				      "with one round nothing spreads", NULL };
+	const char *const not_throttled[] = { "throttling)", NULL };
+	const char *const throttled[] = { "held within", "could not be read",
+					  NULL };
+
+	(void)state;
+	r.rounds = 3;
+	check(&r, unseen, not_throttled);
+	machine_freq_add(&r.freq, 3000);
+	machine_freq_add(&r.freq, 2800);
+	check(&r, held, not_throttled);
+	machine_freq_add(&r.freq, 2580);
+	check(&r, fell, throttled);
+	r.rounds = 1;
+	check(&r, fell1, throttled);
 }
 
 /* The ideal is the smaller of workers and CPUs. */
@@ -488,6 +527,7 @@ main(void)
 		cmocka_unit_test(test_reading_one_cpu_and_no_omp),
 		cmocka_unit_test(test_reading_unsteady_figures),
 		cmocka_unit_test(test_reading_ideal),
+		cmocka_unit_test(test_reading_frequency),
 		cmocka_unit_test(test_reading_gil_release_in_c),
 		cmocka_unit_test(test_reading_io_claims),
 		cmocka_unit_test(test_reading_io_claims_denied),

@@ -92,7 +92,22 @@ url_tables()
 	done >"$T/io.urls"
 	printf '# a comment\n\n' >>"$T/io.urls"
 	expect 0 compare --workload all "$root/photo" "$T/uout" --urls "$T/mixed.urls" \
-	    --io-urls "$T/io.urls" -p resize=200x200 --rounds 1
+	    --io-urls "$T/io.urls" -p resize=200x200 --rounds 1 \
+	    --report "$T/all.json"
+	# The machine record once, above the first table; --report has the
+	# three workloads, io's sweep rows after its table's.
+	[ "$(grep -c '^machine: ' "$T/stdout")" -eq 1 ] ||
+	    fail "the machine record not printed once"
+	python3 - "$T/all.json" <<'PY' || fail "compare --workload all --report: bad workloads"
+import json, sys
+d = json.load(open(sys.argv[1]))
+w = d["workloads"]
+assert [x["workload"] for x in w] == ["cpu", "io", "mixed"], w
+io = [r["mode"] for r in w[1]["rows"]]
+assert io[0] == "seq" and "threads-j8" in io, io
+assert io.index("threads-j1") > io.index("threads-gil-c"), io
+assert all(r["same_bytes"] for x in w for r in x["rows"]), w
+PY
 	# Three tables, in that order.
 	[ "$(grep -E '^(cpu|io|mixed) workload$' "$T/stdout" | tr '\n' ' ')" = \
 	    "cpu workload io workload mixed workload " ] ||

@@ -609,18 +609,22 @@ def machine_line(m):
     one paragraph."""
     if m.get("status") == "unknown":
         return f"Machine record: unknown ({m.get('error')})."
-    f = m.get("freq_mhz") or {}
+    def v(x):
+        return {None: "unknown", True: "yes", False: "no"}.get(x, x) \
+            if x is None or isinstance(x, bool) else x
+    f = {k: v(x) for k, x in (m.get("freq_mhz") or {}).items()}
+    g = {k: v(x) for k, x in m.items()}
     numa = m.get("numa") or []
     return ("Machine record (`imgpipe machine --watch 1000` over the sweep):"
-            f" {m.get('cpu_model')}, {m.get('sockets')} socket(s), "
-            f"{m.get('cores')} cores, {m.get('threads')} threads (SMT "
-            f"{m.get('smt')}), {len(numa)} NUMA node(s), affinity "
-            f"{m.get('affinity')}, governor {m.get('governor')}, boost "
-            f"{m.get('boost')}, frequency start/min/mean/end "
+            f" {g.get('cpu_model')}, {g.get('sockets')} socket(s), "
+            f"{g.get('cores')} cores, {g.get('threads')} threads (SMT "
+            f"{g.get('smt')}), {len(numa)} NUMA node(s), affinity "
+            f"{g.get('affinity')}, governor {g.get('governor')}, boost "
+            f"{g.get('boost')}, frequency start/min/mean/end "
             f"{f.get('start')}/{f.get('min')}/{f.get('mean')}/{f.get('end')} "
             f"MHz over {f.get('samples')} samples, throttled "
-            f"{m.get('throttled')}, cgroup CPU limit "
-            f"{m.get('cgroup_cpu_limit')}.")
+            f"{g.get('throttled')}, cgroup CPU limit "
+            f"{g.get('cgroup_cpu_limit')}.")
 
 
 def write_md(study, dest, work, sums, ps, mach, pics, runs, warmup, corpus,

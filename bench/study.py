@@ -36,8 +36,8 @@ MODES = ["threads", "procs", "omp", "coop"]
 PEER_ENV = {"vips": "VIPS_CONCURRENCY", "gm": "OMP_NUM_THREADS"}
 # Development knobs (bench/README.md): the workloads to run (thumb, heavy,
 # big, pin; run.sh also reads colour, formats, urls), at most so many inputs
-# a workload, and the configuration tags to keep (shell patterns; seq and
-# the pin check's -j 1, which the others are paired with, always stay).
+# a workload, and the configuration tags to keep (shell patterns; seq,
+# which the others are paired with, and the pin check always stay).
 WORKLOADS = [w for w in os.environ.get(
     "BENCH_WORKLOADS", "thumb,heavy,big,pin").split(",") if w]
 MAX_FILES = int(os.environ.get("BENCH_FILES", "0") or 0)
@@ -260,10 +260,9 @@ def pin_skip_reason():
 
 
 def wanted(cfg, w):
-    """BENCH_CONFIGS: keep CFG?  The configurations others are paired with
-    always stay."""
-    if not CONFIGS or cfg.tag == "seq" or (w == "pin" and cfg.workers == 1
-                                           and cfg.variant == "-"):
+    """BENCH_CONFIGS: keep CFG?  seq, which the others are paired with, and
+    the pin check (selected by BENCH_WORKLOADS) always stay."""
+    if not CONFIGS or cfg.tag == "seq" or w == "pin":
         return True
     return any(fnmatch.fnmatchcase(cfg.tag, p) for p in CONFIGS)
 

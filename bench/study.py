@@ -47,7 +47,7 @@ CONFIGS = [p for p in os.environ.get("BENCH_CONFIGS", "").split(",") if p]
 # times the time the minimum rounds took (so a noisy machine costs at most
 # that much more; bench/README.md).
 CV_TARGET = float(os.environ.get("BENCH_CV", "0.03"))
-EXTRA = float(os.environ.get("BENCH_EXTRA", "0.75"))
+EXTRA = float(os.environ.get("BENCH_EXTRA", "0.5"))
 # Filled by sweep(): (workload, tag) -> rounds, unstable, reason, timeouts;
 # and workload -> the timeout its runs had.
 STATUS = {}

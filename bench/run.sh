@@ -55,8 +55,11 @@ for h in floor psnr ceiling; do
 		    $(pkg-config --cflags --libs libjpeg) -lm
 	fi
 done
-IMGPIPE=$IMGPIPE BENCH_HELPERS=$helpers CORPUS_STATUS=${corpus#corpus=} \
-    python3 -B bench/study.py
+rm -f bench/out/headline.txt
+if part thumb || part heavy || part big || part pin; then
+	IMGPIPE=$IMGPIPE BENCH_HELPERS=$helpers \
+	    CORPUS_STATUS=${corpus#corpus=} python3 -B bench/study.py
+fi
 # The colour configuration: --export-profile srgb on P3 copies of std/.
 if ! part colour; then
 	:

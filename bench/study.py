@@ -508,14 +508,17 @@ def estimate(work, cal, runs, warmup, max_rounds):
     return exp, most
 
 
-def sweep(work, runs, warmup, max_rounds):
+def sweep(work, runs, warmup, max_rounds=None):
     """WARMUP + RUNS rounds of every config of every workload, each round
     in a rotated order so no config always follows the same one; then the
     CV rule's further rounds (of the unstable configurations and those they
     are paired with, in rotated order too) up to MAX_ROUNDS measured rounds
-    or the time budget.  A configuration that timed out runs no more."""
+    or the time budget (none when MAX_ROUNDS is None: bench/formats.py's
+    fixed rounds).  A configuration that timed out runs no more."""
     rows = []
+    max_rounds = max_rounds or runs
     for w, title, files, cfgs in work:
+        TIMEOUTS.setdefault(w, float(os.environ.get("BENCH_TIMEOUT") or 600))
         say(f"{w}: {len(cfgs)} configurations x ({warmup} warm-up + {runs}"
             f"..{max_rounds}) rounds, {len(files['names'])} files, "
             f"timeout {TIMEOUTS[w]:.0f} s a run")

@@ -516,6 +516,7 @@ def sweep(work, runs, warmup, max_rounds=None):
     or the time budget (none when MAX_ROUNDS is None: bench/formats.py's
     fixed rounds).  A configuration that timed out runs no more."""
     rows = []
+    cv_rule = max_rounds is not None
     max_rounds = max_rounds or runs
     for w, title, files, cfgs in work:
         TIMEOUTS.setdefault(w, float(os.environ.get("BENCH_TIMEOUT") or 600))
@@ -554,7 +555,8 @@ def sweep(work, runs, warmup, max_rounds=None):
             # the ceiling's figure is its ratio: it reruns as an anchor only
             live = {c.tag: walls[c.tag] for c in cfgs
                     if c.tag not in dead and c.kind != "ceiling"}
-            bad = set(stability.unstable(live, CV_TARGET))
+            bad = set(stability.unstable(live, CV_TARGET)) if cv_rule \
+                else set()
             need = set(bad)
             for c in cfgs:
                 if c.tag in bad:

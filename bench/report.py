@@ -453,8 +453,11 @@ def headline(study, sums):
             f"{best['speedup']:.2f}x over seq, efficiency "
             f"{best['efficiency']:.2f}")
     if thr and thr is not best:
+        same = not stability.apart((thr["wall_ci_lo"], thr["wall_ci_hi"]),
+                                   (best["wall_ci_lo"], best["wall_ci_hi"]))
         line += (f"; threads -j {n} {thr['img_s']:.2f} images/s, speed-up "
-                 f"{thr['speedup']:.2f}x")
+                 f"{thr['speedup']:.2f}x"
+                 + (" (within the spread of the best)" if same else ""))
     vips = [s for s in th if s["mode"] == "vipsthumbnail" and
             s["workers"] == n]
     head = {"workload": "thumb", "workers": n, "config": best["config"],

@@ -5,7 +5,7 @@
 # bench/results/<date>-<host>/ (-2, -3, ... if that folder exists, unless
 # BENCH_REPLACE=1) and prints one key=value line per configuration; see
 # bench/README.md.
-# BENCH_QUICK=1: the reduced sweep (about three minutes).  Then
+# BENCH_QUICK=1: the reduced sweep (the study 1.3 minutes on 2 cores).  Then
 # bench/colour.py times --export-profile srgb on P3 copies of the corpus,
 # and bench/formats.py the WebP, AVIF and HEIC jobs against vipsthumbnail.
 # Last, bench/urls.py: the io and mixed workloads from the loopback photo

@@ -278,6 +278,14 @@ clean:
 
 -include $(OBJS:.o=.d) $(TEST_BINS:=.d) $(TEST_TOOLS:=.d) $(B)/tests/fetchall.d
 
+# Two runs of the study side by side, from their results.json
+# (bench/compare): make bench-compare A=bench/results/X B=bench/results/Y
+.PHONY: bench-compare
+bench-compare:
+	@if [ -z "$(A)" ] || [ -z "$(B)" ]; then \
+	  echo "usage: make bench-compare A=RESULTS_DIR B=RESULTS_DIR"; exit 2; fi
+	@python3 -B bench/compare "$(A)" "$(B)"
+
 # The peers `make bench` measures imgpipe against (installed as root).  The SVGs
 # are drawn by bench/charts.py, so no plotting package is needed.
 .PHONY: bench-peers

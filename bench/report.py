@@ -10,11 +10,14 @@ import os
 import platform
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import time
 
 import charts
+import record
+import stability
 
 COLORS = {"seq": "#7f7f7f", "threads": "#1f77b4", "procs": "#d62728",
           "omp": "#2ca02c", "coop": "#9467bd", "vipsthumbnail": "#ff7f0e",
@@ -149,7 +152,10 @@ def write_csvs(dest, rows, sums):
 
 
 def speedup_svg(study, sums, w, title):
-    ss = [s for s in sums if s["workload"] == w and s["kind"] == "imgpipe"]
+    ss = [s for s in sums if s["workload"] == w and s["kind"] == "imgpipe"
+          and "speedup" in s]
+    if not ss:
+        return None
     series = []
     seq_pt = [(1, 1.0, None, None)]
     for m in study.MODES:
@@ -262,9 +268,15 @@ def rng(s, k, nd=2, scale=1.0):
             f"{s[k + '_max'] * scale:.{nd}f})")
 
 
+def ci(s):
+    return (f"{s['wall_s']:.3f} [{s['wall_ci_lo']:.3f}–"
+            f"{s['wall_ci_hi']:.3f}]")
+
+
 def workload_md(study, sums, w, title, ps):
     ss = [s for s in sums if s["workload"] == w]
-    hdr = ["config", "workers", "wall s (min–max)", "CPU s", "faults k",
+    hdr = ["config", "workers", "rounds", "wall s [CI]", "CV", "CPU s",
+           "faults k",
            "peak RSS MB",
            "tree Pss MB", "img/s", "MP/s", "speed-up", "effic.",
            "Karp–Flatt", "÷ ceiling", "× floor", "latency p50/p99 ms",
@@ -280,7 +292,10 @@ def workload_md(study, sums, w, title, ps):
         rows.append([s["config"] + ("" if s["variant"] in ("-",) or
                                     s["kind"] == "imgpipe" else
                                     f" ({s['variant']})"),
-                     str(s["workers"]), rng(s, "wall_s", 3),
+                     str(s["workers"]),
+                     str(s["runs"]) + ("†" if s.get("unstable") else ""),
+                     ci(s), fmt(100 * s["wall_cv"], 1) + "%"
+                     if s.get("wall_cv") is not None else "",
                      fmt(s.get("cpu_s")),
                      fmt((s.get("minflt") or 0) / 1000, 1),
                      fmt(s.get("peak_rss_kb", 0) / 1024, 0),
@@ -291,6 +306,14 @@ def workload_md(study, sums, w, title, ps):
                      fmt(s.get("x_floor")),
                      lat, lag])
     md = [f"### {title}", "", table(hdr, rows), ""]
+    levels = sorted({s["ci_level"] for s in ss if s.get("ci_level")})
+    md.append("wall s: median [confidence interval of the median: order "
+              "statistics, coverage " +
+              ", ".join(f"{100 * v:.1f}%" for v in levels) +
+              " for the round counts here]; CV: standard deviation ÷ mean "
+              "of the wall times; † still at or above "
+              f"{100 * study.CV_TARGET:.0f}% CV when the rounds stopped "
+              "(see Flags).\n")
     fits = {s["mode"]: s["amdahl_f"] for s in ss if "amdahl_f" in s}
     if fits:
         md.append("Amdahl fit (serial fraction f of S(p) = 1/(f + (1−f)/p), "
@@ -356,6 +379,111 @@ def workload_md(study, sums, w, title, ps):
     return "\n".join(md)
 
 
+# The pin check's verdict: pinned -j 2 within this of -j 1's speed, and
+# -j 2 unpinned at least SCALED times -j 1 (so that the pin had a
+# difference to make).
+PIN_BAND = (0.85, 1.15)
+SCALED = 1.4
+
+
+def pin_check(study, rows):
+    """--cpus CPU0 -j 2 against -j 1 and -j 2 (threads, thumbnail job):
+    medians over rounds of the per-round ratios -j 1 wall / other wall,
+    and a verdict derived from them."""
+    if "pin" not in study.WORKLOADS:
+        return {"status": "skipped", "reason": "not_selected"}
+    why = study.pin_skip_reason()
+    if why:
+        return {"status": "skipped", "reason": why}
+    c0 = study.CPU0
+    by = {}
+    for r in rows:
+        if r["workload"] == "pin" and not r["warmup"] and \
+                not r.get("timed_out"):
+            by.setdefault(r["config"], {})[r["round"]] = r["wall_s"]
+    j1, j2 = by.get("threads-j1", {}), by.get("threads-j2", {})
+    p2 = by.get(f"threads-j2-cpus{c0}", {})
+
+    def ratio(other):
+        v = [j1[k] / other[k] for k in other if k in j1]
+        return (statistics.median(v), stability.median_ci(v)) if v else (None, None)
+    rp, cip = ratio(p2)
+    rj, cij = ratio(j2)
+    if rp is None or rj is None:
+        return {"status": "skipped", "reason": "no_paired_rounds"}
+    lo, hi = PIN_BAND
+    if lo <= rp <= hi and rj >= SCALED:
+        verdict = "pinning to one CPU holds -j 2 to one core's speed"
+    elif lo <= rp <= hi:
+        verdict = (f"-j 2 did not scale here ({rj:.2f}x -j 1), so -j 2 "
+                   "pinned at one core's speed does not show that pinning "
+                   "works")
+    elif rp > hi:
+        verdict = (f"pinned to CPU {c0}, -j 2 still ran {rp:.2f}x as fast "
+                   "as -j 1: the pin did not hold it to one CPU")
+    else:
+        verdict = (f"pinned to CPU {c0}, -j 2 ran at {rp:.2f}x -j 1's "
+                   "speed, below one core's: two workers on one CPU cost "
+                   "more than time-sharing should")
+    key = f"cpus{c0}_j2_over_j1"
+    return {"status": "ok", "cpu": c0, key: rp, "j2_over_j1": rj,
+            key + "_ci": list(cip[:2]), "j2_over_j1_ci": list(cij[:2]),
+            "rounds": len(p2), "band": list(PIN_BAND), "scaled": SCALED,
+            "verdict": verdict,
+            "line": f"pin_check: {key}={rp:.2f} j2_over_j1={rj:.2f} "
+                    f"rounds={len(p2)} verdict={verdict}"}
+
+
+def headline(study, sums):
+    """The one line `make bench` ends with: the thumbnail job at nproc
+    workers, best configuration by images/s, against vipsthumbnail."""
+    n = study.NPROC
+    th = [s for s in sums if s["workload"] == "thumb"]
+    cands = [s for s in th if s["kind"] == "imgpipe" and s["workers"] == n
+             and "speedup" in s]
+    if not cands:
+        return None
+    best = max(cands, key=lambda s: s["img_s"])
+    lo, hi = best["images"] / best["wall_ci_hi"], \
+        best["images"] / best["wall_ci_lo"]
+    thr = next((s for s in cands if s["config"] == f"threads-j{n}"), None)
+    line = (f"headline: thumbnail job ({best['images']} images), {n} "
+            f"workers (nproc): best configuration {best['config']} "
+            f"{best['img_s']:.2f} images/s (CI {lo:.2f}-{hi:.2f}), speed-up "
+            f"{best['speedup']:.2f}x over seq, efficiency "
+            f"{best['efficiency']:.2f}")
+    if thr and thr is not best:
+        same = not stability.apart((thr["wall_ci_lo"], thr["wall_ci_hi"]),
+                                   (best["wall_ci_lo"], best["wall_ci_hi"]))
+        line += (f"; threads -j {n} {thr['img_s']:.2f} images/s, speed-up "
+                 f"{thr['speedup']:.2f}x"
+                 + (" (within the spread of the best)" if same else ""))
+    vips = [s for s in th if s["mode"] == "vipsthumbnail" and
+            s["workers"] == n]
+    head = {"workload": "thumb", "workers": n, "config": best["config"],
+            "img_s": best["img_s"], "img_s_ci": [lo, hi],
+            "speedup": best["speedup"], "efficiency": best["efficiency"],
+            "threads_img_s": thr["img_s"] if thr else None}
+    if vips:
+        v = max(vips, key=lambda s: s["img_s"])
+        head.update(vips_config=v["config"], vips_img_s=v["img_s"],
+                    over_vips=best["img_s"] / v["img_s"])
+        line += (f"; {best['img_s'] / v['img_s']:.2f}x vipsthumbnail "
+                 f"({v['config']}, {v['img_s']:.2f} images/s"
+                 + (f", the faster of {' and '.join(s['config'] for s in vips)}"
+                    if len(vips) > 1 else "") + ")")
+    elif shutil.which("vipsthumbnail"):
+        line += "; vipsthumbnail not in this sweep (BENCH_CONFIGS)"
+    else:
+        line += "; vipsthumbnail not installed: make bench-peers"
+    unstable = [s["config"] for s in [best] + vips if s.get("unstable")]
+    if unstable:
+        line += (f" (unstable: {', '.join(unstable)} still at or above "
+                 f"{study.CV_TARGET:.0%} CV)")
+    head["line"] = line
+    return head
+
+
 def replacing():
     return os.environ.get("BENCH_REPLACE", "0") not in ("", "0")
 
@@ -384,14 +512,33 @@ def results_dir(root):
 
 def main(study):
     t0 = time.time()
+    started = datetime.datetime.now(datetime.timezone.utc).isoformat(
+        timespec="seconds")
     runs = int(os.environ.get("RUNS", "3" if study.QUICK else "5"))
+    max_rounds = max(runs, int(os.environ.get("BENCH_MAX_ROUNDS") or
+                               (2 if study.QUICK else 3) * runs))
     warmup = 1
     dest = results_dir(study.ROOT)
     os.makedirs(study.OUT, exist_ok=True)
+    headline_file = os.path.join(study.OUT, "headline.txt")
+    if os.path.exists(headline_file):
+        os.remove(headline_file)
     corpus = os.environ.get("CORPUS_STATUS", "unknown")
     load0, busy0, wall0 = os.getloadavg(), busy_s(), time.monotonic()
     work = study.workloads()
-    rows = study.sweep(work, runs, warmup)
+    watch = record.MachineWatch(study.IMGPIPE)
+    cal = study.calibrate(work)
+    exp, most = study.estimate(work, cal, runs, warmup, max_rounds)
+    study.say(f"expected duration of the sweep: about {exp / 60:.1f} min "
+              f"({sum(len(x[3]) for x in work)} configurations, {warmup} "
+              f"warm-up + {runs} rounds; at most {most / 60:.1f} min if "
+              f"the CV rule runs more, up to {max_rounds} rounds)")
+    sweep0 = time.monotonic()
+    rows = study.sweep(work, runs, warmup, max_rounds)
+    sweep_s = time.monotonic() - sweep0
+    mrec = watch.stop()
+    study.say(f"sweep took {sweep_s / 60:.1f} min (expected "
+              f"{exp / 60:.1f})")
     sums = study.summarise(work, rows)
     ps = psnr(study, work, study.same_job_reference(work))
     if replacing() and not os.environ.get("BENCH_RESULTS"):
@@ -399,14 +546,18 @@ def main(study):
     os.makedirs(dest, exist_ok=True)
     write_csvs(dest, rows, sums)
     pics = {}
+    names = [x[0] for x in work]
     for w, title, files, cfgs in work:
         if w in ("thumb", "heavy"):
             pics[f"speedup-{w}.svg"] = speedup_svg(study, sums, w, title)
-    pics["throughput-peers.svg"] = peers_svg(study, sums, ps)
+    pics = {k: v for k, v in pics.items() if v}
+    if "thumb" in names and any(s["workload"] == "thumb" for s in sums):
+        pics["throughput-peers.svg"] = peers_svg(study, sums, ps)
     lag = lag_svg(study, sums)
     if lag:
         pics["loop-lag.svg"] = lag
-    pics["timeline.svg"] = timeline_svg(study, sums)
+    if any(s["workload"] == "thumb" for s in sums):
+        pics["timeline.svg"] = timeline_svg(study, sums)
     for name, svg in pics.items():
         with open(os.path.join(dest, name), "w") as f:
             f.write(svg)
@@ -416,29 +567,91 @@ def main(study):
     # competing with the parallel modes for the cores.
     ours = sum(os.times()[:4])     # this process and all it reaped
     span = time.monotonic() - wall0
-    mach["CPU used by other work during the sweep"] = \
-        f"{max(0.0, busy_s() - busy0 - ours) / (span * study.NPROC):.0%}"
+    other = max(0.0, busy_s() - busy0 - ours) / (span * study.NPROC)
+    mach["CPU used by other work during the sweep"] = f"{other:.0%}"
+    pin = pin_check(study, rows)
+    head = headline(study, sums)
     elapsed = time.time() - t0
     write_md(study, dest, work, sums, ps, mach, pics, runs, warmup, corpus,
-             elapsed)
-    print_lines(study, sums, mach, runs)
+             elapsed, pin, head, mrec)
+    record.write(os.path.join(dest, "results.json"), {
+        "schema": record.SCHEMA, "started": started,
+        "duration_s": round(elapsed, 1), "sweep_s": round(sweep_s, 1),
+        "estimate_s": {"expected": round(exp), "at_most": round(most)},
+        "quick": study.QUICK,
+        "rounds": {"warmup": warmup, "min": runs, "max": max_rounds,
+                   "cv_target": study.CV_TARGET, "extra": study.EXTRA,
+                   "timeout_s": os.environ.get("BENCH_TIMEOUT") or None},
+        "knobs": {k: os.environ[k] for k in (
+            "BENCH_WORKLOADS", "BENCH_FILES", "BENCH_CONFIGS")
+            if os.environ.get(k)},
+        "imgpipe": {"version": mach["imgpipe"], "cflags": mach["cflags"],
+                    "cc": mach["cc"]},
+        "corpus": record.corpus(study.ROOT, corpus),
+        "machine": mrec,
+        "host": {k: mach[k] for k in ("cpu", "cores", "memory_gb", "kernel",
+                                      "os", "python",
+                                      "transparent huge pages",
+                                      "kernel memory monitors (DAMON)")},
+        "peers": {k: mach[k] for k in ("vips", "imagemagick",
+                                       "graphicsmagick", "libjpeg-turbo")},
+        "load1_before": round(load0[0], 2),
+        "other_cpu_share": round(other, 4),
+        "workloads": record.workloads(study, work, rows, sums),
+        "pin_check": pin, "headline": head})
+    print_lines(study, sums, mach, runs, pin)
     print(f"results={os.path.relpath(dest, study.ROOT)} "
           f"elapsed_s={elapsed:.0f}")
+    if head:        # run.sh prints it last, after the other parts
+        with open(headline_file, "w") as f:
+            f.write(head["line"] + "\n")
+
+
+def machine_line(m):
+    """The machine record of `imgpipe machine` (results.json "machine") in
+    one paragraph."""
+    if m.get("status") == "unknown":
+        return f"Machine record: unknown ({m.get('error')})."
+    def v(x):
+        return {None: "unknown", True: "yes", False: "no"}.get(x, x) \
+            if x is None or isinstance(x, bool) else x
+    f = {k: v(x) for k, x in (m.get("freq_mhz") or {}).items()}
+    g = {k: v(x) for k, x in m.items()}
+    numa = m.get("numa") or []
+    return ("Machine record (`imgpipe machine --watch 1000` over the sweep):"
+            f" {g.get('cpu_model')}, {g.get('sockets')} socket(s), "
+            f"{g.get('cores')} cores, {g.get('threads')} threads (SMT "
+            f"{g.get('smt')}), {len(numa)} NUMA node(s), affinity "
+            f"{g.get('affinity')}, governor {g.get('governor')}, boost "
+            f"{g.get('boost')}, frequency start/min/mean/end "
+            f"{f.get('start')}/{f.get('min')}/{f.get('mean')}/{f.get('end')} "
+            f"MHz over {f.get('samples')} samples, throttled "
+            f"{g.get('throttled')}, cgroup CPU limit "
+            f"{g.get('cgroup_cpu_limit')}.")
 
 
 def write_md(study, dest, work, sums, ps, mach, pics, runs, warmup, corpus,
-             elapsed):
+             elapsed, pin, head, mrec):
     q = "BENCH_QUICK=1 " if study.QUICK else ""
     md = [f"# imgpipe scaling study: {os.path.basename(dest)}", "",
           f"{'Quick' if study.QUICK else 'Full'} sweep (`{q}make bench`), "
-          f"{warmup} warm-up + {runs} measured rounds per configuration, "
-          f"run in {elapsed / 60:.1f} minutes. Every round runs every "
-          "configuration of a workload once, in an order rotated by one "
-          "each round, so drift of the machine hits all alike; figures are "
-          "medians over the rounds with (min–max).", "",
+          f"{warmup} warm-up + at least {runs} measured rounds per "
+          f"configuration, run in {elapsed / 60:.1f} minutes. Every round "
+          "runs every configuration of a workload once, in an order rotated "
+          "by one each round, so drift of the machine hits all alike; then "
+          "configurations whose wall time varied by "
+          f"{100 * study.CV_TARGET:.0f}% CV or more ran further rounds "
+          "(with seq and the host ceiling they are paired with) until under "
+          "it or a limit. Figures are medians over the rounds with their "
+          "confidence interval [CI] or (min–max).", "",
+          f"**{head['line']}**" if head else "", "",
+          f"**{pin['line']}**" if pin.get("line") else
+          f"pin_check: skipped ({pin.get('reason')})", "",
           "## Machine and versions", "",
-          table(["", ""], [[k, f"`{v}`" if k == "cflags" else str(v)]
+          table(["", ""], [[k, f"`{v}`" if k == "cflags" else
+                            str(v).replace("\n", "; ")]
                            for k, v in mach.items() if v != ""]), "",
+          machine_line(mrec), "",
           f"Corpus: `bench/make-corpus` ({corpus}); inputs pinned by sha256 "
           "in `bench/corpus.sha256`.", ""]
     for name in pics:
@@ -546,17 +759,40 @@ def flags(study, sums, mach):
                        f"{s['mem_ceiling_max']:.2f}) on {study.NPROC} "
                        "threads: the host's memory bandwidth, not the cores, "
                        "bounds the parallel modes' memory-bound part.")
+    bad = [f"{s['workload']} {s['config']} ({100 * s['wall_cv']:.1f}% after "
+           f"{s['runs']} rounds, {s['stop']})" for s in sums
+           if s.get("unstable")]
+    if bad:
+        out.append(f"- Wall time still varied by {100 * study.CV_TARGET:.0f}%"
+                   " CV or more when the CV rule stopped: " + ", ".join(bad)
+                   + ". Read their figures with their intervals.")
+    dead = [f"{w} {t}" for (w, t), v in study.STATUS.items()
+            if v.get("timed_out")]
+    if dead:
+        out.append("- Timed out (killed after "
+                   + ", ".join(f"{study.TIMEOUTS[w]:g} s" for w in
+                               dict.fromkeys(x.split()[0] for x in dead))
+                   + "; no further rounds): " + ", ".join(dead) + ".")
     if study.QUICK:
         out.append("- Quick sweep: fewer inputs, points and rounds than the "
                    "full study; use it to check, not to conclude.")
     return out or ["- none"]
 
 
-def print_lines(study, sums, mach, runs):
-    """The key=value lines of bench/README.md, for the thumbnail job."""
+def print_lines(study, sums, mach, runs, pin):
+    """The key=value lines of bench/README.md, for the thumbnail job, and
+    the pin check's."""
     print(f"cflags={mach['cflags']}")
     print(f"cc={mach['cc'].replace(' ', '_')} cpus={study.NPROC} runs={runs}")
+    print(pin.get("line") or f"pin_check: skipped reason={pin['reason']}")
+    for (w, t), v in study.STATUS.items():
+        if v.get("timed_out"):
+            print(f"timed_out={w}/{t} after_s={study.TIMEOUTS[w]:g} "
+                  f"measured_rounds={v['rounds']}")
     th = [s for s in sums if s["workload"] == "thumb"]
+    if not th or not any(s["config"] == "seq" for s in th):
+        sys.stdout.flush()
+        return
     print(f"corpus=bench/corpus/std images={th[0]['images']} "
           f"megapixels={th[0]['megapixels']}")
     seq = next(s for s in th if s["config"] == "seq")
@@ -570,7 +806,10 @@ def print_lines(study, sums, mach, runs):
         line = (f"{'mode' if s['kind'] == 'imgpipe' else 'tool'}={s['config']}"
                 f" workers={s['workers']} runs={s['runs']} "
                 f"images={s['images']} median_wall_s={s['wall_s']:.3f} "
-                f"median_img_s={s['img_s']:.2f} median_mp_s={s['mp_s']:.1f}")
+                f"median_img_s={s['img_s']:.2f} median_mp_s={s['mp_s']:.1f}"
+                f" wall_ci={s['wall_ci_lo']:.3f}..{s['wall_ci_hi']:.3f}"
+                f" wall_cv={fmt(s.get('wall_cv'), 3) or '-'}"
+                f" unstable={s['unstable']}")
         if "speedup" in s:
             line += (f" speedup={s['speedup']:.2f} "
                      f"efficiency={s['efficiency']:.2f}")

@@ -8,15 +8,19 @@ the key=value lines described in bench/README.md.  Called by bench/run.sh;
 standard library only.
 """
 
+import fnmatch
 import json
 import math
 import os
 import shutil
+import signal
 import statistics as st
 import subprocess
 import sys
 import threading
 import time
+
+import stability
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 QUICK = os.environ.get("BENCH_QUICK", "0") not in ("", "0")
@@ -30,6 +34,26 @@ HEAVY = "blur=4,sharpen=1,resize=1600x1600"
 BIG = "resize=3200x3200,sharpen=1"      # no shrink-on-load: print size
 MODES = ["threads", "procs", "omp", "coop"]
 PEER_ENV = {"vips": "VIPS_CONCURRENCY", "gm": "OMP_NUM_THREADS"}
+# Development knobs (bench/README.md): the workloads to run (thumb, heavy,
+# big, pin; run.sh also reads colour, formats, urls), at most so many inputs
+# a workload, and the configuration tags to keep (shell patterns; seq,
+# which the others are paired with, and the pin check always stay).
+WORKLOADS = [w for w in os.environ.get(
+    "BENCH_WORKLOADS", "thumb,heavy,big,pin").split(",") if w]
+MAX_FILES = int(os.environ.get("BENCH_FILES", "0") or 0)
+CONFIGS = [p for p in os.environ.get("BENCH_CONFIGS", "").split(",") if p]
+# The CV rule: rounds go on for configurations whose wall time varies by
+# CV_TARGET or more, up to MAX_ROUNDS measured rounds and, in all, EXTRA
+# times the time the minimum rounds took (so a noisy machine costs at most
+# that much more; bench/README.md).
+CV_TARGET = float(os.environ.get("BENCH_CV", "0.03"))
+EXTRA = float(os.environ.get("BENCH_EXTRA", "0.5"))
+# Filled by sweep(): (workload, tag) -> rounds, unstable, reason, timeouts;
+# and workload -> the timeout its runs had.
+STATUS = {}
+TIMEOUTS = {}
+# The first allowed CPU: the pin check's --cpus target.
+CPU0 = min(os.sched_getaffinity(0))
 
 
 def say(msg):
@@ -88,8 +112,9 @@ def imgpipe_configs(w, files, pipeline, points):
     for mode, j, extra in points:
         variant = " ".join(extra) or "-"
         suffix = {"--split": "-rows", "--gil": "-gil", "--yield-rows":
-                  "-yield16", "--offload": "-offload"}.get(
-                      extra[0] if extra else "", "")
+                  "-yield16", "--offload": "-offload",
+                  "--cpus": f"-cpus{CPU0}"}.get(extra[0] if extra else "",
+                                                "")
         tag = "seq" if mode == "seq" else f"{mode}-j{j}{suffix}"
         d = os.path.join(OUT, w, tag)
         argv = [IMGPIPE, os.path.relpath(files["dir"], ROOT),
@@ -194,6 +219,8 @@ def file_set(w, sub, count, exts=(".jpg", ".png")):
     and PNGs."""
     d = os.path.join(ROOT, "bench", "corpus", sub)
     names = sorted(f for f in os.listdir(d) if f.endswith(exts))
+    if MAX_FILES:
+        count = min(count, MAX_FILES) if count else MAX_FILES
     if count and count < len(names):
         names = [names[i * len(names) // count] for i in range(count)]
     os.makedirs(os.path.join(OUT, w), exist_ok=True)
@@ -203,8 +230,55 @@ def file_set(w, sub, count, exts=(".jpg", ".png")):
     return {"dir": d, "names": names, "list": lst}
 
 
+def has_cpus_option():
+    """Whether this imgpipe has --cpus (the pin check needs it)."""
+    try:
+        out = subprocess.run([IMGPIPE, "--help"], stdout=subprocess.PIPE,
+                             stderr=subprocess.STDOUT, timeout=20).stdout
+    except (OSError, subprocess.SubprocessError):
+        return False
+    return b"--cpus" in out
+
+
+def pin_workload():
+    """The pinning check: threads -j 1, -j 2, and -j 2 with --cpus on one
+    CPU, on the thumbnail job's quick inputs, interleaved like the rest."""
+    files = file_set("pin", "std", 12)
+    pts = [("threads", 1, []), ("threads", 2, []),
+           ("threads", 2, ["--cpus", str(CPU0)])]
+    return ("pin", f"pinning check (-m threads, -p {THUMB} -q 85)", files,
+            imgpipe_configs("pin", files, THUMB, pts))
+
+
+def pin_skip_reason():
+    """Why the pin check cannot run here, or None."""
+    if NPROC < 2:
+        return "one_cpu"
+    if not has_cpus_option():
+        return "no_cpus_option"
+    return None
+
+
+def wanted(cfg, w):
+    """BENCH_CONFIGS: keep CFG?  seq, which the others are paired with, and
+    the pin check (selected by BENCH_WORKLOADS) always stay."""
+    if not CONFIGS or cfg.tag == "seq" or w == "pin":
+        return True
+    return any(fnmatch.fnmatchcase(cfg.tag, p) for p in CONFIGS)
+
+
 def workloads():
-    """(name, title, files, configs) of the three workloads."""
+    """(name, title, files, configs) of the workloads BENCH_WORKLOADS
+    names (all four by default)."""
+    res = [x for x in all_workloads() if x[0] in WORKLOADS]
+    if "pin" in WORKLOADS and not pin_skip_reason():
+        res.append(pin_workload())
+    return [(w, t, f, [c for c in cfgs if wanted(c, w)])
+            for w, t, f, cfgs in res]
+
+
+def all_workloads():
+    """(name, title, files, configs) of the three main workloads."""
     wc, n = worker_counts(), NPROC
     res = []
     files = file_set("thumb", "std", 12 if QUICK else 0)
@@ -270,10 +344,12 @@ def tree_rss_kb(pid):
     return total
 
 
-def execute(cfg):
+def execute(cfg, timeout=None):
     """Run CFG once.  wait4 gives its CPU time and the largest RSS of any
     process in its tree (the kernel folds each reaped descendant in); a
-    sampler adds the tree's total Pss every 50 ms."""
+    sampler adds the tree's total Pss every 50 ms.  A run still going after
+    TIMEOUT seconds is killed with its whole process group and comes back
+    with timed_out=1."""
     outdir = out_dir(cfg)
     if outdir:
         shutil.rmtree(outdir, ignore_errors=True)
@@ -282,13 +358,22 @@ def execute(cfg):
     with open(os.path.join(OUT, "run.stdout"), "w+b") as out, \
             open(os.path.join(OUT, "run.stderr"), "w+b") as err:
         t0 = time.monotonic()
+        # Its own process group, so a timeout kills procs' workers too.
         proc = subprocess.Popen(cfg.argv, cwd=cfg.cwd or ROOT, env=env,
-                                stdout=out, stderr=err)
-        peak, done = [0], threading.Event()
+                                stdout=out, stderr=err,
+                                start_new_session=True)
+        peak, done, late = [0], threading.Event(), threading.Event()
 
         def sample():
             while not done.wait(0.05):
                 peak[0] = max(peak[0], tree_rss_kb(proc.pid))
+                if timeout and time.monotonic() - t0 > timeout and \
+                        not late.is_set():
+                    late.set()
+                    try:
+                        os.killpg(proc.pid, signal.SIGKILL)
+                    except OSError:
+                        pass
         th = threading.Thread(target=sample, daemon=True)
         th.start()
         _, status, ru = os.wait4(proc.pid, 0)
@@ -296,6 +381,12 @@ def execute(cfg):
         proc.returncode = os.waitstatus_to_exitcode(status)
         done.set()
         th.join()
+        if late.is_set():
+            try:        # whatever of the group outlived its leader
+                os.killpg(proc.pid, signal.SIGKILL)
+            except OSError:
+                pass
+            return {"wall_s": wall, "timed_out": 1}, b""
         out.seek(0)
         err.seek(0)
         stdout, stderr = out.read(), err.read()
@@ -319,9 +410,11 @@ def out_dir(cfg):
     return None
 
 
-def run_once(cfg):
+def run_once(cfg, timeout=None):
     """One measurement of CFG as a dict (a row of runs.csv)."""
-    row, stdout = execute(cfg)
+    row, stdout = execute(cfg, timeout)
+    if row.get("timed_out"):
+        return row
     if cfg.kind == "imgpipe":
         rep = json.load(open(os.path.join(ROOT, cfg.argv[cfg.argv.index(
             "--report") + 1])))
@@ -365,23 +458,130 @@ def pct(sorted_vals, p):
     return sorted_vals[k]
 
 
-def sweep(work, runs, warmup):
+def anchors(cfg, tags):
+    """The configurations CFG's derived figures are paired with per round:
+    seq (speed-up), the host ceiling (at nproc workers and above), the same
+    mode at nproc (oversubscribed), the pin check's -j 1."""
+    out = set()
+    if cfg.kind == "imgpipe":
+        out |= {"seq", "threads-j1"}
+        if cfg.workers >= NPROC:
+            out.add("ceiling")
+        if cfg.variant == "-" and cfg.workers > NPROC:
+            out.add(f"{cfg.mode}-j{NPROC}")
+    return (out & tags) - {cfg.tag}
+
+
+def calibrate(work):
+    """One untimed run of each workload's first configuration (seq, or the
+    pin check's -j 1), before the sweep: the estimate of its duration and
+    each workload's timeout come from it.  It also fills the file cache."""
+    cal = {}
+    for w, _, files, cfgs in work:
+        row = run_once(cfgs[0], float(os.environ.get("BENCH_TIMEOUT") or
+                                      600))
+        cal[w] = row["wall_s"]
+        TIMEOUTS[w] = float(os.environ.get("BENCH_TIMEOUT") or
+                            max(120.0, 20 * row["wall_s"]))
+    return cal
+
+
+# A peer's time on the thumbnail job over imgpipe seq's, per thread it may
+# use (the 2-core development machine, 12 photos: ImageMagick 2 threads
+# 3.34 s, GraphicsMagick 2.25 s, vipsthumbnail 1.03 s, seq 0.71 s).
+PEER_COST = {"imagemagick": 9.4, "graphicsmagick": 6.4, "vipsthumbnail": 2.9}
+
+
+def estimate(work, cal, runs, warmup, max_rounds):
+    """(expected, at most) seconds of the sweep: every configuration takes
+    its workload's calibration time over min(workers, nproc) a run, times
+    PEER_COST for a peer (the ceiling about 2 s); the minimum rounds, and
+    the CV rule's limit."""
+    exp = 0.0
+    for w, _, files, cfgs in work:
+        one = sum(2.0 if c.kind == "ceiling" else
+                  PEER_COST.get(c.mode, 1.0) * cal[w] /
+                  min(max(c.workers, 1), NPROC) for c in cfgs)
+        exp += (warmup + runs) * one
+    most = min(exp * (1 + EXTRA),
+               exp * (warmup + max_rounds) / (warmup + runs))
+    return exp, most
+
+
+def sweep(work, runs, warmup, max_rounds=None):
     """WARMUP + RUNS rounds of every config of every workload, each round
-    in a rotated order so no config always follows the same one."""
+    in a rotated order so no config always follows the same one; then the
+    CV rule's further rounds (of the unstable configurations and those they
+    are paired with, in rotated order too) up to MAX_ROUNDS measured rounds
+    or the time budget (none when MAX_ROUNDS is None: bench/formats.py's
+    fixed rounds).  A configuration that timed out runs no more."""
     rows = []
+    cv_rule = max_rounds is not None
+    max_rounds = max_rounds or runs
     for w, title, files, cfgs in work:
-        say(f"{w}: {len(cfgs)} configurations x ({warmup} warm-up + {runs})"
-            f" rounds, {len(files['names'])} files")
-        for r in range(warmup + runs):
-            k = r % len(cfgs)
-            for cfg in cfgs[k:] + cfgs[:k]:
-                res = run_once(cfg)
+        TIMEOUTS.setdefault(w, float(os.environ.get("BENCH_TIMEOUT") or 600))
+        say(f"{w}: {len(cfgs)} configurations x ({warmup} warm-up + {runs}"
+            f"..{max_rounds}) rounds, {len(files['names'])} files, "
+            f"timeout {TIMEOUTS[w]:.0f} s a run")
+        tags = {c.tag for c in cfgs}
+        dead, walls = set(), {c.tag: [] for c in cfgs}
+        todo, r, t0, budget = cfgs, 0, time.monotonic(), None
+        while todo:
+            k = r % len(todo)
+            for cfg in todo[k:] + todo[:k]:
+                if cfg.tag in dead:
+                    continue
+                res = run_once(cfg, TIMEOUTS[w])
                 res.update(workload=w, config=cfg.tag, kind=cfg.kind,
                            mode=cfg.mode, workers=cfg.workers,
                            variant=cfg.variant, round=r - warmup,
                            warmup=int(r < warmup))
                 rows.append(res)
-            say(f"{w}: round {r + 1}/{warmup + runs} done")
+                if res.get("timed_out"):
+                    dead.add(cfg.tag)
+                    say(f"{w}: {cfg.tag} timed out after "
+                        f"{TIMEOUTS[w]:.0f} s; it runs no more")
+                elif r >= warmup:
+                    walls[cfg.tag].append(res["wall_s"])
+            r += 1
+            say(f"{w}: round {r}/{warmup + runs} done" if r <= warmup + runs
+                else f"{w}: CV round {r - warmup - runs} done "
+                f"({len(todo)} configurations)")
+            if r < warmup + runs:
+                continue
+            if budget is None:      # the minimum rounds are over
+                budget, t0 = EXTRA * (time.monotonic() - t0), \
+                    time.monotonic()
+            # the ceiling's figure is its ratio: it reruns as an anchor only
+            live = {c.tag: walls[c.tag] for c in cfgs
+                    if c.tag not in dead and c.kind != "ceiling"}
+            bad = set(stability.unstable(live, CV_TARGET)) if cv_rule \
+                else set()
+            need = set(bad)
+            for c in cfgs:
+                if c.tag in bad:
+                    need |= anchors(c, tags)
+            need -= dead
+            # the next round takes about the median run of each it runs
+            nxt = sum(st.median(walls[t]) for t in need if walls[t])
+            stop = None
+            if bad and r - warmup >= max_rounds:
+                stop = "round limit"
+            elif bad and time.monotonic() - t0 + nxt > budget:
+                stop = "time budget"
+            if not bad or stop:
+                for c in cfgs:
+                    STATUS[(w, c.tag)] = {
+                        "rounds": len(walls[c.tag]),
+                        "unstable": c.tag in bad, "stop": stop
+                        if c.tag in bad else None,
+                        "timed_out": c.tag in dead}
+                if bad:
+                    say(f"{w}: still at or above {CV_TARGET:.0%} CV after "
+                        f"{r - warmup} rounds ({stop}): "
+                        + ", ".join(sorted(bad)))
+                break
+            todo = [c for c in cfgs if c.tag in need and c.tag not in dead]
     return rows
 
 
@@ -400,7 +600,8 @@ def summarise(work, rows):
     out = []
     for w, title, files, cfgs in work:
         mp = sum(mp_of(files).values())
-        meas = [r for r in rows if r["workload"] == w and not r["warmup"]]
+        meas = [r for r in rows if r["workload"] == w and not r["warmup"]
+                and not r.get("timed_out")]
         by = {c.tag: [r for r in meas if r["config"] == c.tag] for c in cfgs}
         seq = {r["round"]: r["wall_s"] for r in by.get("seq", [])}
         floor = by.get("floor")
@@ -410,6 +611,8 @@ def summarise(work, rows):
         ceil = {r["round"]: r["ceiling"] for r in by.get("ceiling", [])}
         for c in cfgs:
             rs = by[c.tag]
+            if not rs:          # timed out before a measured round
+                continue
             s = {"workload": w, "config": c.tag, "kind": c.kind,
                  "mode": c.mode, "workers": c.workers, "variant": c.variant,
                  "runs": len(rs), "images": len(files["names"]),
@@ -426,13 +629,25 @@ def summarise(work, rows):
                 s["lag_hist_le_ms"] = hists[0]["le_ms"]
                 s["lag_hist"] = [sum(c) for c in
                                  zip(*(h["counts"] for h in hists))]
+            walls = [r["wall_s"] for r in rs]
+            lo, hi, cov = stability.median_ci(walls)
+            s.update(wall_cv=stability.cv(walls), wall_ci_lo=lo,
+                     wall_ci_hi=hi, ci_level=cov)
+            stat = STATUS.get((w, c.tag), {})
+            s["unstable"] = int(bool(stat.get("unstable")))
+            s["stop"] = stat.get("stop") or ""
+            s["timed_out"] = sum(1 for r in rows if r["workload"] == w and
+                                 r["config"] == c.tag and r.get("timed_out"))
             s["img_s"] = s["images"] / s["wall_s"]
             s["mp_s"] = mp / s["wall_s"]
-            if seq and c.kind == "imgpipe":
-                sps = [seq[r["round"]] / r["wall_s"] for r in rs]
+            sps = [seq[r["round"]] / r["wall_s"] for r in rs
+                   if r["round"] in seq]
+            if sps and c.kind == "imgpipe":
                 sp = st.median(sps)
                 s["speedup"], s["efficiency"] = sp, sp / c.workers
                 s["speedup_min"], s["speedup_max"] = min(sps), max(sps)
+                s["speedup_ci_lo"], s["speedup_ci_hi"], _ = \
+                    stability.median_ci(sps)
                 if c.workers > 1 and c.kind == "imgpipe":
                     s["karp_flatt"] = (1 / sp - 1 / c.workers) / \
                         (1 - 1 / c.workers)

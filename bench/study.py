@@ -52,6 +52,22 @@ EXTRA = float(os.environ.get("BENCH_EXTRA", "0.5"))
 # and workload -> the timeout its runs had.
 STATUS = {}
 TIMEOUTS = {}
+
+
+def smt_cores():
+    """Physical cores among the allowed CPUs, when sysfs says (else 0)."""
+    seen = set()
+    for c in os.sched_getaffinity(0):
+        try:
+            with open(f"/sys/devices/system/cpu/cpu{c}/topology/"
+                      "thread_siblings_list") as f:
+                seen.add(f.read().strip())
+        except OSError:
+            return 0
+    return len(seen)
+
+
+SMT_CORES = smt_cores()
 # The first allowed CPU: the pin check's --cpus target.
 CPU0 = min(os.sched_getaffinity(0))
 
@@ -113,8 +129,9 @@ def imgpipe_configs(w, files, pipeline, points):
         variant = " ".join(extra) or "-"
         suffix = {"--split": "-rows", "--gil": "-gil", "--yield-rows":
                   "-yield16", "--offload": "-offload",
-                  "--cpus": f"-cpus{CPU0}"}.get(extra[0] if extra else "",
-                                                "")
+                  "--cpus": f"-cpus{CPU0}",
+                  "--pin": f"-pin{extra[1] if len(extra) > 1 else ''}"
+                  }.get(extra[0] if extra else "", "")
         tag = "seq" if mode == "seq" else f"{mode}-j{j}{suffix}"
         d = os.path.join(OUT, w, tag)
         argv = [IMGPIPE, os.path.relpath(files["dir"], ROOT),
@@ -246,6 +263,15 @@ def pin_workload():
     files = file_set("pin", "std", 12)
     pts = [("threads", 1, []), ("threads", 2, []),
            ("threads", 2, ["--cpus", str(CPU0)])]
+    # Placement at nproc: where the scheduler keeps workers on their cores
+    # and nodes, --pin cores gains nothing; on NUMA machines it may.  With
+    # SMT, --pin threads at the core count shows what a sibling costs.
+    pts += [("threads", NPROC, ["--pin", "cores"])]
+    if NPROC != 2:
+        pts += [("threads", NPROC, [])]
+    if SMT_CORES and SMT_CORES < NPROC:
+        pts += [("threads", SMT_CORES, ["--pin", "cores"]),
+                ("threads", SMT_CORES, ["--pin", "threads"])]
     return ("pin", f"pinning check (-m threads, -p {THUMB} -q 85)", files,
             imgpipe_configs("pin", files, THUMB, pts))
 

@@ -59,6 +59,45 @@ for w in 'build flags differ' 'machine differs: threads A 2, B 64' \
 done
 grep -q '^threads-j2 .*yes: B worse' "$T/stdout" || fail "not 'B worse'"
 
+# host NAME HOST OURS: a run whose host reference (ceiling) took HOST s
+# and imgpipe's threads-j2 OURS s (seq twice that).
+host()
+{
+	mkdir -p "$T/$1"
+	python3 - "$T/$1/results.json" "$2" "$3" <<'PY'
+import json, sys
+out, host, ours = sys.argv[1], float(sys.argv[2]), float(sys.argv[3])
+
+
+def config(tag, kind, wall, extra):
+    s = {"wall_s": wall, "wall_ci_lo": wall * 0.99, "wall_ci_hi": wall * 1.01}
+    s.update(extra)
+    return {"config": tag, "kind": kind, "summary": s}
+
+
+doc = {"schema": "imgpipe-bench/1", "quick": False,
+       "imgpipe": {"version": "v", "cflags": "-O2"},
+       "corpus": {"status": "verified", "manifest_sha256": "ab"},
+       "machine": {"cpu_model": "cpu", "threads": 2},
+       "workloads": [{"workload": "thumb", "images": 4, "inputs_sha256": "h",
+                      "configs": [
+                          config("seq", "imgpipe", 2 * ours, {"speedup": 1.0}),
+                          config("threads-j2", "imgpipe", ours,
+                                 {"speedup": 1.0 / ours}),
+                          config("ceiling", "ceiling", host, {})]}]}
+json.dump(doc, open(out, "w"))
+PY
+}
+host h1 1.00 0.50
+host h2 0.90 0.45
+compare "$T/h1" "$T/h2"
+grep -q "^host: .*ceiling 0.900.*the shift is the host's speed" "$T/stdout" ||
+    fail "a 10% faster host and 10% faster rows: not read as the host's"
+host h3 1.00 0.40
+compare "$T/h1" "$T/h3"
+grep -q "^host: .*ran 20% faster in B" "$T/stdout" ||
+    fail "rows 20% faster on the same host: not read as imgpipe's own"
+
 echo '{"schema": "other/1"}' >"$T/bad.json"
 compare "$T/a" "$T/bad.json"
 [ "$rc" -eq 2 ] || fail "another schema: exit $rc, want 2"

@@ -133,17 +133,18 @@ for k in 0 1 2 3; do
 	*" JobState=COMPLETED "*" ExitCode=0:0 "*) ;;
 	*) fail "array task $k: not completed with exit 0: ${line:-no such task}" ;;
 	esac
-	[ -s "$T/work/reports/shard-$k.json" ] || fail "task $k: no report"
+	[ -s "$T/work/reports/shard-$job-$k.json" ] || fail "task $k: no report"
 	[ -s "$T/work/slurm-${job}_$k.out" ] ||
 	    fail "task $k: no slurm-${job}_$k.out (the imgpipe summary line)"
 done
-python3 - "$T/work/reports" <<'PY' ||
+python3 - "$T/work/reports" "$job" <<'PY' ||
 import json, os, sys
 seen = {}
 for k in range(4):
-    r = json.load(open(os.path.join(sys.argv[1], "shard-%d.json" % k)))
+    name = "shard-%s-%d.json" % (sys.argv[2], k)
+    r = json.load(open(os.path.join(sys.argv[1], name)))
     if r["images"]["failed"]:
-        print("  shard-%d.json: %d failed" % (k, r["images"]["failed"]))
+        print("  %s: %d failed" % (name, r["images"]["failed"]))
         sys.exit(1)
     for f in r["files"]:
         if f["status"] == "ok":

@@ -36,6 +36,7 @@ import tempfile
 import time
 
 import charts
+import record
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.dirname(HERE)
@@ -228,6 +229,9 @@ def main():
     os.makedirs(out, exist_ok=True)
     work = tempfile.mkdtemp(prefix="imgpipe-urls.")
     server = None
+    # The machine record over these runs too (results.json's, as the study
+    # takes it): urls.json's "machine".
+    watch = record.MachineWatch(imgpipe)
     try:
         root = os.path.join(work, "root")
         photo = os.path.join(root, "photo")
@@ -261,6 +265,7 @@ def main():
     finally:
         if server is not None:
             server.stop()
+        machine = watch.stop()
         shutil.rmtree(work, ignore_errors=True)
     io = tables["io"].get("io", [])
     sweep = tables.get("sweep", {}).get("io", []) or io
@@ -278,7 +283,8 @@ def main():
                      ((stats["cpu_user_s"] + stats["cpu_sys_s"]) /
                       max(stats["wall_s"], 1e-9)))
     with open(os.path.join(out, "urls.json"), "w") as f:
-        json.dump({"io": io, "sweep": sweep, "mixed": mixed,
+        json.dump({"machine": machine, "io": io, "sweep": sweep,
+                   "mixed": mixed,
                    "rounds": rounds, "io_urls": n_io,
                    "sweep_urls": n_sweep, "latency_ms": latency,
                    "server": stats, "verdicts": lines}, f, indent=1)

@@ -2,10 +2,12 @@
  * The only pixel allocator.  Every size is checked for overflow and against
  * the pixel limit before malloc, and buffers are reused when big enough.
  */
+#define _DEFAULT_SOURCE /* madvise */
 #include "image.h"
 
 #include <limits.h>
 #include <stdlib.h>
+#include <sys/mman.h>
 
 #include "error.h"
 #include "util.h"
@@ -68,6 +70,32 @@ image_check_size(int w, int h, int channels, enum pixfmt fmt,
 	return 0;
 }
 
+/*
+ * Buffers of whole photos are asked for huge pages: first touching a 64 MB
+ * intermediate costs 16k page faults in 4 KB pages, 32 in 2 MB ones, and
+ * the vertical passes walk many rows at once, which the TLB then covers.
+ * Only the start is aligned; the unused tail of the last huge page is never
+ * touched, so the resident set does not grow.  Where the kernel has no
+ * transparent huge pages the advice is ignored.
+ */
+#define HUGE_PAGE ((size_t)2 << 20)
+#define HUGE_MIN (4 * HUGE_PAGE)
+
+static unsigned char *
+pixels_alloc(size_t bytes)
+{
+	void *p;
+
+	if (bytes < HUGE_MIN)
+		return aligned_alloc(ROW_ALIGN, bytes);
+	if (posix_memalign(&p, HUGE_PAGE, bytes) != 0)
+		return NULL;
+#ifdef MADV_HUGEPAGE
+	(void)madvise(p, bytes / HUGE_PAGE * HUGE_PAGE, MADV_HUGEPAGE);
+#endif
+	return p;
+}
+
 int
 image_alloc(struct image *im, int w, int h, int channels, enum pixfmt fmt,
 	    uint64_t max_pixels, struct imgpipe_error *err)
@@ -85,7 +113,7 @@ image_alloc(struct image *im, int w, int h, int channels, enum pixfmt fmt,
 		 * free + aligned_alloc rather than realloc: the old contents
 		 * are not needed, so copying them would be wasted work.
 		 */
-		p = aligned_alloc(ROW_ALIGN, bytes);
+		p = pixels_alloc(bytes);
 		if (p == NULL)
 			return error_set(err, IMGPIPE_ENOMEM,
 					 "out of memory for a %dx%d image", w,

@@ -22,7 +22,7 @@ import stability
 COLORS = {"seq": "#7f7f7f", "threads": "#1f77b4", "procs": "#d62728",
           "omp": "#2ca02c", "coop": "#9467bd", "vipsthumbnail": "#ff7f0e",
           "imagemagick": "#8c564b", "graphicsmagick": "#e377c2",
-          "floor": "#17becf"}
+          "floor": "#17becf", "rawfloor": "#9edae5"}
 RUN_COLS = ["workload", "config", "kind", "mode", "workers", "variant",
             "round", "warmup", "wall_s", "report_wall_s", "user_s", "sys_s",
             "cpu_s", "minflt", "peak_rss_kb", "report_rss_kb", "tree_pss_kb", "images",
@@ -197,6 +197,8 @@ def peers_svg(study, sums, ps):
                      "floor": "floor: libjpeg-turbo alone, 1 thread"}.get(
                 s["kind"], f"{s['mode']} {s['workers']} thread"
                 + ("s" if s["workers"] > 1 else ""))
+            if s["config"] == "rawfloor":
+                label = "raw-planes floor: libjpeg-turbo alone, 1 thread"
             if s["variant"].endswith("processes"):
                 label = f"{s['mode']} {s['variant']}"
             items.append((label, s["img_s"], s["images"] / s["wall_s_max"],
@@ -279,7 +281,8 @@ def workload_md(study, sums, w, title, ps):
            "faults k",
            "peak RSS MB",
            "tree Pss MB", "img/s", "MP/s", "speed-up", "effic.",
-           "Karp–Flatt", "÷ ceiling", "× floor", "latency p50/p99 ms",
+           "Karp–Flatt", "÷ ceiling", "× floor", "× raw floor",
+           "latency p50/p99 ms",
            "loop lag p99/max ms"]
     rows = []
     for s in ss:
@@ -303,7 +306,7 @@ def workload_md(study, sums, w, title, ps):
                      fmt(s["img_s"]), fmt(s["mp_s"], 1),
                      fmt(s.get("speedup")), fmt(s.get("efficiency")),
                      fmt(s.get("karp_flatt"), 3), fmt(s.get("of_ceiling")),
-                     fmt(s.get("x_floor")),
+                     fmt(s.get("x_floor")), fmt(s.get("x_raw_floor")),
                      lat, lag])
     md = [f"### {title}", "", table(hdr, rows), ""]
     levels = sorted({s["ci_level"] for s in ss if s.get("ci_level")})
@@ -339,10 +342,14 @@ def workload_md(study, sums, w, title, ps):
                   "\n")
     seq = next((s for s in ss if s["config"] == "seq"), None)
     if seq and "seq_over_floor_per_image" in seq:
+        raw = seq.get("seq_over_raw_floor_per_image")
         md.append(f"Decode+encode floor: seq takes "
                   f"**{seq['seq_over_floor_per_image']:.2f}×** the time "
                   "libjpeg-turbo alone needs per JPEG (median over files of "
-                  "seq latency ÷ floor time).\n")
+                  "seq latency ÷ floor time)" +
+                  (f", and **{raw:.2f}×** the raw-planes floor's (YCbCr "
+                   "planes in and out: no colour conversion, no chroma "
+                   "resampling)" if raw is not None else "") + ".\n")
     over = [s for s in ss if "vs_nproc" in s]
     if over:
         md.append(f"Oversubscription: throughput with more workers than the "
@@ -685,7 +692,11 @@ def write_md(study, dest, work, sums, ps, mach, pics, runs, warmup, corpus,
            "floor over the files ÷ min(workers, cores)): how far a mode is "
            "from doing only the codec work on every core. The floor is "
            "`bench/floor.c`: same file read, same shrink-on-load scale, "
-           "plain decimation, q85 encode to memory.",
+           "plain decimation, q85 encode to memory. **× raw floor**: the "
+           "same against the raw-planes floor (`floor -r`: the Y, Cb, Cr "
+           "planes decoded at their own sampling, each decimated to its "
+           "output plane size, encoded as 4:2:0 planes), the bound of a "
+           "planar YCbCr path.",
            "- **latency**: per image, `end_s − start_s` from `--report` "
            "(p50/p99 over the images of a run, median over runs).",
            "- **loop lag** (coop): lateness of the loop's 10 ms heartbeat, "

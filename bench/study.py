@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """The scaling study behind `make bench`: every mode at 1..nproc workers and
 oversubscribed, the variants (--split rows, --gil, coop yields/offload), the
-decode+encode floor and the peers, interleaved round by round.  Writes
+decode+encode floors (RGB and raw planes) and the peers, interleaved round
+by round.  Writes
 bench/results/<date>-<host>/{runs.csv,summary.csv,report.md,*.svg} (a new
 <date>-<host>-N when that exists, unless BENCH_REPLACE=1) and prints
 the key=value lines described in bench/README.md.  Called by bench/run.sh;
@@ -148,11 +149,23 @@ def imgpipe_configs(w, files, pipeline, points):
     return out
 
 
-def floor_config(w, files, box, shrink):
+def floor_config(w, files, box, shrink, raw=False):
+    """bench/floor.c on the workload's files: the RGB decode+encode floor,
+    or with RAW the raw-planes floor (no colour conversion, no chroma
+    resampling; tag rawfloor)."""
     argv = [os.path.join(HELPERS, "floor"), "-b", str(box)] + \
-        ([] if shrink else ["-n"]) + files["names"]
+        ([] if shrink else ["-n"]) + (["-r"] if raw else []) + files["names"]
+    if raw:
+        return Config("rawfloor", "floor", "rawfloor", 1,
+                      "libjpeg-turbo raw planes", argv, cwd=files["dir"])
     return Config("floor", "floor", "floor", 1, "libjpeg-turbo only", argv,
                   cwd=files["dir"])
+
+
+def floor_configs(w, files, box, shrink):
+    """Both floors of a workload."""
+    return [floor_config(w, files, box, shrink),
+            floor_config(w, files, box, shrink, raw=True)]
 
 
 def ceiling_config():
@@ -314,7 +327,7 @@ def all_workloads():
         ("coop", n, ["--yield-rows", "16"]), ("coop", n, ["--offload"])] + \
         ([] if QUICK else [("omp", n, ["--split", "rows"])])
     cfgs = imgpipe_configs("thumb", files, THUMB, pts)
-    cfgs += [floor_config("thumb", files, 800, True), ceiling_config()]
+    cfgs += floor_configs("thumb", files, 800, True) + [ceiling_config()]
     cfgs += [c for c in peer_configs("thumb", files, "thumb")
              if not QUICK or c.workers == n]
     res.append(("thumb", f"thumbnail job (-p {THUMB} -q 85)", files, cfgs))
@@ -325,7 +338,7 @@ def all_workloads():
         [("threads", n, ["--split", "rows"])] + \
         ([] if QUICK else [("omp", n, ["--split", "rows"])])
     cfgs = imgpipe_configs("heavy", files, HEAVY, pts)
-    cfgs += [floor_config("heavy", files, 1600, False)]
+    cfgs += floor_configs("heavy", files, 1600, False)
     res.append(("heavy", f"heavy-filter job (-p {HEAVY} -q 85)", files, cfgs))
     files = file_set("big", "big", 2 if QUICK else 0)
     pts = [("seq", 1, []), ("threads", n, []),
@@ -333,7 +346,7 @@ def all_workloads():
         ([] if QUICK else [("omp", n, []), ("omp", n, ["--split", "rows"]),
                            ("procs", n, [])])
     cfgs = imgpipe_configs("big", files, BIG, pts)
-    cfgs += [floor_config("big", files, 3200, False)]
+    cfgs += floor_configs("big", files, 3200, False)
     res.append(("big", f"few large images (42-54 MP, -p {BIG} -q 85)",
                 files, cfgs))
     return res
@@ -621,6 +634,14 @@ def mp_of(files):
             for n, l in zip(files["names"], out.splitlines())}
 
 
+def per_file_ms(runs):
+    """A floor's median ms per file over its measured runs ({} if none)."""
+    if not runs:
+        return {}
+    return {n: st.median(r["_files"][n] for r in runs)
+            for n in runs[0]["_files"]}
+
+
 def summarise(work, rows):
     """One dict per (workload, config): medians, ranges, derived figures."""
     out = []
@@ -630,10 +651,7 @@ def summarise(work, rows):
                 and not r.get("timed_out")]
         by = {c.tag: [r for r in meas if r["config"] == c.tag] for c in cfgs}
         seq = {r["round"]: r["wall_s"] for r in by.get("seq", [])}
-        floor = by.get("floor")
-        floor_ms = ({n: st.median(r["_files"][n] for r in floor)
-                     for n in floor[0]["_files"]} if floor else {})
-        floor_s = sum(floor_ms.values()) / 1e3
+        floors = {t: per_file_ms(by.get(t)) for t in ("floor", "rawfloor")}
         ceil = {r["round"]: r["ceiling"] for r in by.get("ceiling", [])}
         for c in cfgs:
             rs = by[c.tag]
@@ -682,12 +700,17 @@ def summarise(work, rows):
                 s["of_ceiling"] = st.median(
                     seq[r["round"]] / r["wall_s"] / ceil[r["round"]]
                     for r in rs if r["round"] in ceil)
-            if floor_s and c.kind == "imgpipe":
-                s["x_floor"] = s["wall_s"] / (floor_s / min(c.workers, NPROC))
-            if c.tag == "seq" and floor_ms:
-                per = [st.median(r["_files"][n] for r in rs) / floor_ms[n]
-                       for n in floor_ms if n in rs[0]["_files"]]
-                s["seq_over_floor_per_image"] = st.median(per)
+            for t, key in (("floor", "floor"), ("rawfloor", "raw_floor")):
+                floor_ms = floors[t]
+                floor_s = sum(floor_ms.values()) / 1e3
+                if floor_s and c.kind == "imgpipe":
+                    s["x_" + key] = s["wall_s"] / (floor_s /
+                                                   min(c.workers, NPROC))
+                if c.tag == "seq" and floor_ms:
+                    per = [st.median(r["_files"][n] for r in rs) /
+                           floor_ms[n]
+                           for n in floor_ms if n in rs[0]["_files"]]
+                    s[f"seq_over_{key}_per_image"] = st.median(per)
             over = by.get(f"{c.mode}-j{NPROC}")
             if c.kind == "imgpipe" and c.variant == "-" and \
                     c.workers > NPROC and over:

@@ -15,6 +15,7 @@
 #include "row_sink.h"
 
 struct op_resolved;
+struct stage_runner;
 
 struct resize_stream {
 	const struct op_resolved *r;
@@ -25,10 +26,12 @@ struct resize_stream {
 	 * else int16 rows (widened, or the horizontal pass's output).
 	 * band: U8 rows in flight when win holds int16 ones (else one row
 	 * where rows outside the plan's window land).  line: one int16 row
-	 * (vertical first: the first pass's; else the widened source row).
+	 * (vertical first: the first pass's, one per output row of a batch;
+	 * else the widened source row).
 	 */
 	struct image *win, *band;
 	struct image line;
+	const struct stage_runner *runner; /* for the output rows; or NULL */
 	struct resize_plan p;
 	uint64_t max_pixels;
 	int planned; /* p holds tables */
@@ -43,12 +46,14 @@ struct resize_stream {
 /*
  * Ready s to resize by r into dst (reshaped when the size is known), with
  * win and band as scratch (the caller's, reused); *sink then feeds it.
- * dst is the whole result once the sink has had every row.
+ * With a runner, the output rows go to it in batches, as a stage; without
+ * one they are made as soon as their source rows are in.  dst is the whole
+ * result once the sink has had every row.
  */
 void resize_stream_init(struct resize_stream *s, const struct op_resolved *r,
 			struct image *dst, struct image *win,
-			struct image *band, uint64_t max_pixels,
-			struct row_sink *sink);
+			struct image *band, const struct stage_runner *runner,
+			uint64_t max_pixels, struct row_sink *sink);
 
 /* 0 when every output row was written, else IMGPIPE_EFORMAT (err set). */
 int resize_stream_end(struct resize_stream *s, struct imgpipe_error *err);

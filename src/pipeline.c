@@ -322,7 +322,7 @@ decode(const struct job *job, const struct codec *in,
 		return in->decode(src->data, src->len, o, &b->a, &w->meta,
 				  &w->hook, err);
 	resize_stream_init(&rs, first, &b->b, &b->scratch.tmp, &b->scratch.tmp2,
-			   job->max_pixels, &sink);
+			   w->runner, job->max_pixels, &sink);
 	rc = in->decode_rows(src->data, src->len, o, &sink, &w->meta, &w->hook,
 			     err);
 	if (rc == 0)

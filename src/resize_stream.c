@@ -14,10 +14,19 @@
 
 #include "error.h"
 #include "ops.h"
+#include "stage.h"
 #include "util.h"
 
 /* The window's height in filter heights (plus a band each). */
-#define WINDOW_REUSE 8
+#define WINDOW_REUSE	  8
+/* Output rows one stage makes when a runner may share them out. */
+#define STREAM_BATCH_ROWS 32
+
+/* What stream_rows_out reads: the stream, and the batch's first row. */
+struct stream_batch {
+	const struct resize_stream *s;
+	int y0;
+};
 
 static struct resize_stream *
 self(void *ctx)
@@ -64,31 +73,90 @@ room(struct resize_stream *s, int end, struct imgpipe_error *err)
 			 "out of memory for the resize window");
 }
 
-/* Every output row whose source rows are all in the window. */
-static void
-emit(struct resize_stream *s)
+/* Output rows from s->next on whose source rows are all in the window. */
+static int
+ready(const struct resize_stream *s, int most)
 {
-	const struct resize_plan *p = &s->p;
-	const unsigned char *base;
+	const struct resize_weights *wy = &s->p.y;
 	int y;
 
-	for (; s->next < p->y.n; s->next++) {
-		y = s->next;
-		if (p->y.first[y] + p->y.count[y] > s->lo + s->n)
+	for (y = s->next; y < wy->n && y - s->next < most; y++)
+		if (wy->first[y] + wy->count[y] > s->lo + s->n)
 			break;
-		base = win_row(s, p->y.first[y]);
+	return y - s->next;
+}
+
+/*
+ * Stage: output rows batch y0 + [a, b) into st->dst's rows [a, b) (a view
+ * of the batch's rows of the output), from the window st->src, through
+ * row a of s->line when vertical first.
+ */
+static void
+stream_rows_out(const struct stage *st, int a, int b)
+{
+	const struct stream_batch *bt = st->plan;
+	const struct resize_stream *s = bt->s;
+	const struct resize_plan *p = &s->p;
+	const unsigned char *base;
+	int i, y;
+
+	for (i = a; i < b; i++) {
+		y = bt->y0 + i;
+		base = image_row(st->src, p->y.first[y] - s->lo);
 		if (!s->vfirst) {
-			resize_row_v(p, y, base, s->win->stride,
-				     image_row(s->dst, y));
+			resize_row_v(p, y, base, st->src->stride,
+				     image_row(st->dst, i));
 			continue;
 		}
 		if (s->direct)
 			base += (size_t)p->col0 * p->ch;
-		resize_row_v8(p, y, base, s->win->stride,
-			      resize_row_i16(&s->line, 0));
-		resize_row_h(p, resize_row_i16(&s->line, 0), NULL,
-			     image_row(s->dst, y));
+		resize_row_v8(p, y, base, st->src->stride,
+			      resize_row_i16(&s->line, i));
+		resize_row_h(p, resize_row_i16(&s->line, i), NULL,
+			     image_row(st->dst, i));
 	}
+}
+
+/* Output rows next .. next + k through the runner, as one stage. */
+static int
+flush(struct resize_stream *s, int k)
+{
+	struct stream_batch bt = { s, s->next };
+	struct image view = *s->dst;
+	struct stage st;
+	int rc;
+
+	view.data = image_row(s->dst, s->next);
+	view.h = k;
+	view.cap = 0;
+	st.rows = stream_rows_out;
+	st.src = s->win;
+	st.dst = &view;
+	st.plan = &bt;
+	/* The decoder calls the hook between its bands: not again here. */
+	rc = stage_run(s->runner, &st, NULL);
+	s->next += k;
+	return rc;
+}
+
+/*
+ * The output rows now ready: at once without a runner (while their source
+ * rows are in cache), else in batches of STREAM_BATCH_ROWS, which a runner
+ * can split (threads --split rows), or sooner when they hold half the
+ * window or the last source row is in.
+ */
+static int
+emit(struct resize_stream *s, int last)
+{
+	int k, rc = 0;
+
+	while (rc == 0 && (k = ready(s, STREAM_BATCH_ROWS)) > 0) {
+		if (s->runner != NULL && k < STREAM_BATCH_ROWS && !last &&
+		    s->lo + s->n - s->p.y.first[s->next] <= s->win->h / 2)
+			break;
+		rc = flush(s, k);
+	}
+	return rc;
 }
 
 static int
@@ -122,7 +190,8 @@ stream_begin(void *ctx, int w, int h, int ch, struct imgpipe_error *err)
 		rc = image_alloc(s->band, w, s->direct ? 1 : ROW_SINK_MAX_ROWS,
 				 ch, PIXFMT_U8, 0, err);
 	if (rc == 0)
-		rc = resize_alloc_i16(&s->line, p->cols, 1, ch, 0, err);
+		rc = resize_alloc_i16(&s->line, p->cols, STREAM_BATCH_ROWS, ch,
+				      0, err);
 	return rc;
 }
 
@@ -187,7 +256,9 @@ stream_done(void *ctx, int y0, int n, struct imgpipe_error *err)
 			}
 		}
 		s->n = r + 1 - s->lo;
-		emit(s);
+		rc = emit(s, r == p->rows - 1);
+		if (rc != 0)
+			return rc;
 	}
 	return 0;
 }
@@ -195,9 +266,11 @@ stream_done(void *ctx, int y0, int n, struct imgpipe_error *err)
 void
 resize_stream_init(struct resize_stream *s, const struct op_resolved *r,
 		   struct image *dst, struct image *win, struct image *band,
-		   uint64_t max_pixels, struct row_sink *sink)
+		   const struct stage_runner *runner, uint64_t max_pixels,
+		   struct row_sink *sink)
 {
 	memset(s, 0, sizeof(*s));
+	s->runner = runner;
 	s->r = r;
 	s->dst = dst;
 	s->win = win;

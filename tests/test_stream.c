@@ -23,6 +23,7 @@
 #include "resize_stream.h"
 #include "row_sink.h"
 #include "spec.h"
+#include "stage.h"
 
 #include "helpers.h"
 
@@ -62,6 +63,19 @@ feed(const struct row_sink *sink, const struct image *src, int n)
 	return rc;
 }
 
+/* A runner that makes the rows in bands of 5, last band first. */
+static int
+backwards_run(void *ctx, const struct stage *st, struct hook *hook)
+{
+	int y;
+
+	(void)hook;
+	++*(int *)ctx;
+	for (y = (st->dst->h - 1) / 5 * 5; y >= 0; y -= 5)
+		st->rows(st, y, y + 5 < st->dst->h ? y + 5 : st->dst->h);
+	return 0;
+}
+
 struct stream_case {
 	int w, h, ch;
 	int tw, th;
@@ -95,6 +109,9 @@ static void
 test_stream_resize_matches_op_resize(void **state)
 {
 	static const int bands[] = { 1, 3, 16, 0 };
+	int calls = 0;
+	struct stage_runner backwards = { backwards_run, &calls };
+	const struct stage_runner *runner;
 	struct op_scratch scratch;
 	struct image src, want, got, win, band;
 	struct op_resolved r;
@@ -122,19 +139,24 @@ test_stream_resize_matches_op_resize(void **state)
 		assert_int_equal(op_apply(&r, &src, &want, &scratch, NULL, NULL,
 					  MAXP, NULL),
 				 0);
-		for (b = 0; b < sizeof(bands) / sizeof(bands[0]); b++) {
-			resize_stream_init(&rs, &r, &got, &win, &band, MAXP,
-					   &sink);
-			assert_int_equal(feed(&sink, &src, bands[b]), 0);
+		/* Each band height, with no runner and with one. */
+		for (b = 0; b < 2 * sizeof(bands) / sizeof(bands[0]); b++) {
+			runner = b % 2 ? &backwards : NULL;
+			resize_stream_init(&rs, &r, &got, &win, &band, runner,
+					   MAXP, &sink);
+			assert_int_equal(feed(&sink, &src, bands[b / 2]), 0);
 			assert_int_equal(resize_stream_end(&rs, NULL), 0);
 			resize_stream_release(&rs);
 			if (!test_same_image(&want, &got))
-				fail_msg("case %zu (%dx%dx%d -> %dx%d), bands "
-					 "of %d: not op_resize's bytes",
-					 i, c->w, c->h, c->ch, c->tw, c->th,
-					 bands[b]);
+				fail_msg(
+					"case %zu (%dx%dx%d -> %dx%d), bands "
+					"of %d (runner %d): not op_resize's bytes",
+					i, c->w, c->h, c->ch, c->tw, c->th,
+					bands[b / 2], b % 2);
 		}
 	}
+	/* The runner had the rows of every case but the copy. */
+	assert_true(calls > 0);
 	op_scratch_release(&scratch);
 	image_release(&src);
 	image_release(&want);
@@ -166,7 +188,7 @@ test_stream_resize_incomplete(void **state)
 	};
 	assert_int_equal(ops_resolve(&spec, 200, 100, MAXP, &r, NULL), 0);
 	test_paint(&src, 200, 60, 3, px_noise, 1);
-	resize_stream_init(&rs, &r, &got, &win, &band, MAXP, &sink);
+	resize_stream_init(&rs, &r, &got, &win, &band, NULL, MAXP, &sink);
 	/* The header says 100 rows; only 60 come. */
 	src.h = 100;
 	assert_int_equal(sink.begin(sink.ctx, 200, 100, 3, NULL), 0);

@@ -4,9 +4,9 @@
  * horizontal pass first, as the plan orders), and each output row is made
  * as soon as the window holds all of its rows.  The window is a flat run
  * of rows, not a ring, because the vertical cores read rows a fixed step
- * apart; when it fills, the rows still needed move to its start, which
- * costs a copy of at most a filter's height of rows per WINDOW_REUSE
- * filter heights decoded.
+ * apart; when it fills, the rows still needed move to its start: a
+ * filter's height of rows (or, with a runner, up to half the window,
+ * rows of a batch not yet made) per WINDOW_REUSE filter heights decoded.
  */
 #include "resize_stream.h"
 

@@ -16,6 +16,7 @@ struct hook;
 struct image;
 struct imgpipe_error;
 struct membuf;
+struct row_sink;
 
 enum codec_id {
 	CODEC_NONE = 0,
@@ -203,6 +204,18 @@ struct codec {
 		      const struct decode_opts *opts, struct image *out,
 		      struct image_meta *meta, struct hook *hook,
 		      struct imgpipe_error *err);
+
+	/*
+	 * NULL, or decode as decode does, with every message, warning and
+	 * code the same, but hand the rows to sink (row_sink.h) as they come
+	 * instead of writing an image: 8-bit only (opts->keep16 is ignored).
+	 * Rows that decode would paint grey (codec_fill_missing) are handed
+	 * over grey.
+	 */
+	int (*decode_rows)(const unsigned char *buf, size_t len,
+			   const struct decode_opts *opts,
+			   const struct row_sink *sink, struct image_meta *meta,
+			   struct hook *hook, struct imgpipe_error *err);
 
 	/*
 	 * NULL for a format imgpipe reads only (HEIC) or did not build.

@@ -17,6 +17,7 @@
 #include "stage.h"
 
 struct imgpipe_error;
+struct op_resolved;
 
 /*
  * A plan for the two passes.  The source window read is rows row0 ..
@@ -50,6 +51,17 @@ void resize_plan_init(struct resize_plan *p, int channels);
 void resize_plan_release(struct resize_plan *p);
 
 /*
+ * The plan of r's resize of a w x h source: both weight tables, the
+ * source window and the order of the passes (*vfirst), which depends on
+ * the sizes only.  Returns 0 or IMGPIPE_ENOMEM.
+ */
+int resize_plan_build(struct resize_plan *p, const struct op_resolved *r, int w,
+		      int h, int *vfirst, struct imgpipe_error *err);
+
+/* Non-zero when r maps a w x h source onto itself: a plain copy. */
+int resize_is_copy(const struct op_resolved *r, int w, int h);
+
+/*
  * Shape im as h rows of w * channels int16 samples plus RESIZE_PAD, checking
  * w x h against max_pixels as image_alloc does.  The image's own w and
  * channels then describe bytes, not pixels.  Returns 0 or a negative code.
@@ -77,6 +89,29 @@ void resize_rows_v(const struct stage *st, int y0, int y1);
 /* Vertical first: U8 or widened src -> int16 dst, then int16 -> U8. */
 void resize_rows_v8(const struct stage *st, int y0, int y1);
 void resize_rows_h8(const struct stage *st, int y0, int y1);
+
+/*
+ * The stages above, one row at a time, for callers that hold the rows
+ * themselves (resize_stream.c): the same sums in the same order, so the
+ * same bytes.
+ *   resize_row_widen: source row s (from column 0) -> widened row d;
+ *   resize_row_v8: vertical first, output row y from the first-pass input
+ *     rows from base, step bytes apart (U8 from column col0, or widened),
+ *     base being the row y.first[y] -> int16 row d;
+ *   resize_row_h: horizontal pass over int16 row s, finished as the first
+ *     pass into d16 (its padding zeroed) or, d16 NULL, as the second into
+ *     U8 row d8;
+ *   resize_row_v: second pass of horizontal first, output row y from int16
+ *     rows from base (row y.first[y]), step bytes apart -> U8 row d.
+ */
+void resize_row_widen(const struct resize_plan *p, const unsigned char *s,
+		      int16_t *d);
+void resize_row_v8(const struct resize_plan *p, int y,
+		   const unsigned char *base, size_t step, int16_t *d);
+void resize_row_h(const struct resize_plan *p, const int16_t *s, int16_t *d16,
+		  unsigned char *d8);
+void resize_row_v(const struct resize_plan *p, int y, const unsigned char *base,
+		  size_t step, unsigned char *d);
 
 /*
  * Both, fused: output row y's vertical sums go to row y of p->mid and on

@@ -28,6 +28,7 @@
 #include "error.h"
 #include "exif.h"
 #include "hook.h"
+#include "row_sink.h"
 #include "image.h"
 #include "membuf.h"
 #include "metafix.h"
@@ -35,6 +36,7 @@
 
 /* Rows per jpeg_read/write_scanlines band when no hook asks for less. */
 #define BAND_ROWS 16
+_Static_assert(BAND_ROWS <= ROW_SINK_MAX_ROWS, "a band fits a row sink");
 
 /*
  * Progressive scans a file may have.  Real encoders write about ten; each
@@ -80,8 +82,10 @@ struct jdec {
 	const unsigned char *buf;
 	size_t len;
 	const struct decode_opts *opts;
-	struct image_info *info; /* probe */
-	struct image *out;	 /* decode */
+	struct image_info *info;     /* probe */
+	struct image *out;	     /* decode */
+	const struct row_sink *sink; /* decode_rows, instead of out */
+	int out_w, out_h, out_ch;    /* the rows produced */
 	struct hook *hook;
 	int orientation;
 	int reading;   /* inside read_rows */
@@ -547,17 +551,30 @@ jpeg_probe(const unsigned char *buf, size_t len, struct image_info *info,
 	return rc;
 }
 
+/* Where rows y0 .. y0 + n go: out's rows, or the sink's. */
+static int
+band_rows(struct jdec *d, int y0, int n, JSAMPROW *rows)
+{
+	int i;
+
+	if (d->sink != NULL)
+		return d->sink->rows(d->sink->ctx, y0, n, rows, d->jerr.err);
+	for (i = 0; i < n; i++)
+		rows[i] = image_row(d->out, y0 + i);
+	return 0;
+}
+
 /* Read one band of up to n rows starting at output_scanline. */
-static void
+static int
 read_band(struct jdec *d, int n)
 {
 	j_decompress_ptr cinfo = &d->cinfo;
 	JDIMENSION y0 = cinfo->output_scanline, got = 0, r;
 	JSAMPROW rows[BAND_ROWS];
-	int i;
+	int rc = band_rows(d, (int)y0, n, rows);
 
-	for (i = 0; i < n; i++)
-		rows[i] = image_row(d->out, (int)y0 + i);
+	if (rc != 0)
+		return rc;
 	while (got < (JDIMENSION)n) {
 		r = jpeg_read_scanlines(cinfo, rows + got, (JDIMENSION)n - got);
 		/* A memory source never suspends: no progress is bad data. */
@@ -565,6 +582,9 @@ read_band(struct jdec *d, int n)
 			ERREXIT(cinfo, JERR_BAD_STATE);
 		got += r;
 	}
+	if (d->sink != NULL)
+		return d->sink->done(d->sink->ctx, (int)y0, n, d->jerr.err);
+	return 0;
 }
 
 static int
@@ -577,7 +597,9 @@ read_rows(struct jdec *d)
 		n = (int)UTIL_MIN((JDIMENSION)band,
 				  cinfo->output_height -
 					  cinfo->output_scanline);
-		read_band(d, n);
+		rc = read_band(d, n);
+		if (rc != 0)
+			return rc;
 		d->rows_done += n;
 		rc = hook_rows(d->hook, n);
 		if (rc != 0)
@@ -678,9 +700,15 @@ decode_body(void *arg)
 		jpeg_read_icc_profile(cinfo, &d->icc, &d->icc_len);
 	set_output(d);
 	ch = cinfo->out_color_space == JCS_GRAYSCALE ? 1 : d->cmyk ? 4 : 3;
-	rc = image_alloc(d->out, (int)cinfo->output_width,
-			 (int)cinfo->output_height, ch, PIXFMT_U8,
-			 d->opts->max_pixels, d->jerr.err);
+	d->out_w = (int)cinfo->output_width;
+	d->out_h = (int)cinfo->output_height;
+	d->out_ch = ch;
+	if (d->sink != NULL)
+		rc = d->sink->begin(d->sink->ctx, d->out_w, d->out_h, ch,
+				    d->jerr.err);
+	else
+		rc = image_alloc(d->out, d->out_w, d->out_h, ch, PIXFMT_U8,
+				 d->opts->max_pixels, d->jerr.err);
 	if (rc != 0)
 		return rc;
 	d->max_scans = scan_limit(cinfo);
@@ -703,11 +731,38 @@ decode_body(void *arg)
 	return 0;
 }
 
+/* The grey rows from y0 on, handed to the sink as codec_fill_missing's. */
 static int
-jpeg_decode(const unsigned char *buf, size_t len,
-	    const struct decode_opts *opts, struct image *out,
-	    struct image_meta *meta, struct hook *hook,
-	    struct imgpipe_error *err)
+sink_missing(struct jdec *d, int y0, struct imgpipe_error *err)
+{
+	JSAMPROW rows[BAND_ROWS];
+	struct image row;
+	int y, n, i, rc = 0;
+
+	image_init(&row);
+	row.w = d->out_w;
+	row.h = 1;
+	row.channels = d->out_ch;
+	row.fmt = PIXFMT_U8;
+	row.stride = (size_t)d->out_w * (size_t)d->out_ch;
+	for (y = y0; rc == 0 && y < d->out_h; y += n) {
+		n = UTIL_MIN(BAND_ROWS, d->out_h - y);
+		rc = d->sink->rows(d->sink->ctx, y, n, rows, err);
+		for (i = 0; rc == 0 && i < n; i++) {
+			row.data = rows[i];
+			codec_fill_missing(&row, 0);
+		}
+		if (rc == 0)
+			rc = d->sink->done(d->sink->ctx, y, n, err);
+	}
+	return rc;
+}
+
+static int
+decode_any(const unsigned char *buf, size_t len, const struct decode_opts *opts,
+	   struct image *out, const struct row_sink *sink,
+	   struct image_meta *meta, struct hook *hook,
+	   struct imgpipe_error *err)
 {
 	static const struct decode_opts dflt = { 1, 0, FAIL_ON_TRUNCATED, 0 };
 	struct imgpipe_error mw;
@@ -723,6 +778,7 @@ jpeg_decode(const unsigned char *buf, size_t len,
 	d.jerr.decompress = 1;
 	d.jerr.fail_on = d.opts->fail_on;
 	d.out = out;
+	d.sink = sink;
 	d.hook = hook;
 	rc = guarded(&d.jerr, decode_body, &d);
 	image_meta_init(meta);
@@ -747,12 +803,37 @@ jpeg_decode(const unsigned char *buf, size_t len,
 		free(d.icc);
 		return rc;
 	}
-	if (kept)
+	if (kept && sink != NULL) {
+		rc = sink_missing(&d, d.rows_done, err);
+		if (rc != 0) {
+			image_meta_release(meta);
+			return rc;
+		}
+	} else if (kept) {
 		codec_fill_missing(out, d.rows_done);
+	}
 	codec_warn(err, kept ? err->msg : d.jerr.warning);
 	if (mw.msg[0] != '\0')
 		error_warn_more(err, "%s", mw.msg);
 	return 0;
+}
+
+static int
+jpeg_decode(const unsigned char *buf, size_t len,
+	    const struct decode_opts *opts, struct image *out,
+	    struct image_meta *meta, struct hook *hook,
+	    struct imgpipe_error *err)
+{
+	return decode_any(buf, len, opts, out, NULL, meta, hook, err);
+}
+
+static int
+jpeg_decode_rows(const unsigned char *buf, size_t len,
+		 const struct decode_opts *opts, const struct row_sink *sink,
+		 struct image_meta *meta, struct hook *hook,
+		 struct imgpipe_error *err)
+{
+	return decode_any(buf, len, opts, NULL, sink, meta, hook, err);
 }
 
 static void
@@ -942,5 +1023,6 @@ const struct codec codec_jpeg = {
 	.sniff = jpeg_sniff,
 	.probe = jpeg_probe,
 	.decode = jpeg_decode,
+	.decode_rows = jpeg_decode_rows,
 	.encode = jpeg_encode,
 };

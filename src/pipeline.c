@@ -12,6 +12,8 @@
 #include "membuf.h"
 #include "meta_policy.h"
 #include "pin.h"
+#include "resize_stream.h"
+#include "row_sink.h"
 #include "spec.h"
 #include "util.h"
 
@@ -202,6 +204,13 @@ keep(struct worker_bufs *b, int rc)
  * store most portraits turned, with Orientation 6).
  */
 static int
+plain_resize(const struct op_resolved *r)
+{
+	return r->op->kind == OP_RESIZE && r->win_x == 0 && r->win_y == 0 &&
+	       r->out_w == r->scaled_w && r->out_h == r->scaled_h;
+}
+
+static int
 resize_first(const struct job *job, const struct worker_bufs *b,
 	     int orientation, struct op_resolved *r)
 {
@@ -210,8 +219,7 @@ resize_first(const struct job *job, const struct worker_bufs *b,
 	if (orientation == 1 || job->spec->n == 0)
 		return 0;
 	*r = b->resolved[0];
-	if (r->op->kind != OP_RESIZE || r->win_x != 0 || r->win_y != 0 ||
-	    r->out_w != r->scaled_w || r->out_h != r->scaled_h)
+	if (!plain_resize(r))
 		return 0;
 	if (orientation >= 5) {
 		t = r->in_w, r->in_w = r->in_h, r->in_h = t;
@@ -272,9 +280,64 @@ colour_step(const struct job *job, struct worker *w, int mixing,
 				      sizeof(res->colour), err));
 }
 
+/*
+ * Streaming, the one rule (README, Modes): the decoder hands its rows
+ * straight to the first op when that is a resize that resize_first could
+ * run on the stored pixels (orientation 1, or any, turned to match), the
+ * codec can hand out rows (8-bit ones, by its contract) and the pixels are
+ * not CMYK, whose colour step comes first (colour_point's -1); then
+ * neither the decoded photo nor the resize's intermediate is ever whole.
+ * IMGPIPE_STREAM=0 in the environment turns it off, to compare; the bytes
+ * are the same.  Fills *first with the resize to stream.
+ */
+static int
+stream_first(const struct job *job, const struct codec *in,
+	     const struct image_info *info, const struct worker_bufs *b,
+	     struct op_resolved *first)
+{
+	const char *knob = getenv("IMGPIPE_STREAM");
+
+	if (knob != NULL && strcmp(knob, "0") == 0)
+		return 0;
+	if (in->decode_rows == NULL || info->channels >= 4 ||
+	    job->spec->n == 0 || !plain_resize(&b->resolved[0]))
+		return 0;
+	if (!resize_first(job, b, info->orientation, first))
+		*first = b->resolved[0];
+	return 1;
+}
+
+/* Decode into b->a; streamed, into the first resize, with b->a its output. */
+static int
+decode(const struct job *job, const struct codec *in,
+       const struct decode_opts *o, const struct op_resolved *first,
+       const struct membuf *src, struct worker *w, struct imgpipe_error *err)
+{
+	struct worker_bufs *b = bufs(w);
+	struct resize_stream rs;
+	struct row_sink sink;
+	int rc;
+
+	if (first == NULL)
+		return in->decode(src->data, src->len, o, &b->a, &w->meta,
+				  &w->hook, err);
+	resize_stream_init(&rs, first, &b->b, &b->scratch.tmp, &b->scratch.tmp2,
+			   w->runner, job->max_pixels, &sink);
+	rc = in->decode_rows(src->data, src->len, o, &sink, &w->meta, &w->hook,
+			     err);
+	if (rc == 0)
+		rc = resize_stream_end(&rs, err);
+	resize_stream_release(&rs);
+	if (rc == 0)
+		image_swap(&b->a, &b->b);
+	else
+		image_meta_release(&w->meta);
+	return rc;
+}
+
 static int
 transform(const struct job *job, struct worker *w, int orientation,
-	  const struct codec *out, struct task_result *res,
+	  int streamed, const struct codec *out, struct task_result *res,
 	  struct imgpipe_error *err)
 {
 	struct worker_bufs *b = bufs(w);
@@ -285,7 +348,9 @@ transform(const struct job *job, struct worker *w, int orientation,
 
 	if (at < 0)
 		rc = colour_step(job, w, job->spec->n > 0, res, err);
-	if (rc == 0 && resize_first(job, b, orientation, &first)) {
+	if (streamed)
+		i = 1;
+	else if (rc == 0 && resize_first(job, b, orientation, &first)) {
 		rc = op_apply(&first, &b->a, &b->b, &b->scratch, w->runner,
 			      &w->hook, job->max_pixels, err);
 		rc = keep(b, rc);
@@ -366,7 +431,8 @@ compute(const struct job *job, const struct task *t, const struct membuf *src,
 	struct decode_opts dopts;
 	/* Robustness: zeroed, as a failed probe leaves it unset (res->w_in). */
 	struct image_info info = { 0 };
-	int rc;
+	struct op_resolved first;
+	int rc, streamed;
 
 	in = codec_sniff(src->data, src->len);
 	if (in == NULL || out == NULL)
@@ -389,14 +455,15 @@ compute(const struct job *job, const struct task *t, const struct membuf *src,
 		dopts.scale_denom =
 			pipeline_shrink_denom(info.w, info.h, &b->resolved[0]);
 	image_meta_release(&w->meta);
+	streamed = stream_first(job, in, &info, b, &first);
 	c_enter(io);
-	rc = in->decode(src->data, src->len, &dopts, &b->a, &w->meta, &w->hook,
-			err);
+	rc = decode(job, in, &dopts, streamed ? &first : NULL, src, w, err);
 	c_leave(io);
 	mark(w, res, PIPE_DECODE);
 	if (rc == 0) {
 		c_enter(io);
-		rc = transform(job, w, info.orientation, out, res, err);
+		rc = transform(job, w, info.orientation, streamed, out, res,
+			       err);
 		c_leave(io);
 	}
 	mark(w, res, PIPE_OPS);

@@ -86,23 +86,29 @@ resize_alloc_i16(struct image *im, int w, int h, int channels,
 #define unpremultiply (active->unpremultiply)
 
 void
+resize_row_widen(const struct resize_plan *p, const unsigned char *s,
+		 int16_t *d)
+{
+	int ch = p->ch, n = p->cols * ch, i;
+
+	s += (size_t)p->col0 * ch;
+	if (p->alpha)
+		widen_alpha(s, d, (size_t)p->cols, ch);
+	else
+		for (i = 0; i < n; i++)
+			d[i] = s[i];
+	memset(d + n, 0, RESIZE_PAD * sizeof(*d));
+}
+
+void
 resize_rows_widen(const struct stage *st, int y0, int y1)
 {
 	const struct resize_plan *p = st->plan;
-	int ch = st->src->channels, n = p->cols * ch, y, i;
+	int y;
 
-	for (y = y0; y < y1; y++) {
-		const unsigned char *s =
-			image_row(st->src, p->row0 + y) + (size_t)p->col0 * ch;
-		int16_t *d = resize_row_i16(st->dst, y);
-
-		if (p->alpha)
-			widen_alpha(s, d, (size_t)p->cols, ch);
-		else
-			for (i = 0; i < n; i++)
-				d[i] = s[i];
-		memset(d + n, 0, RESIZE_PAD * sizeof(*d));
-	}
+	for (y = y0; y < y1; y++)
+		resize_row_widen(p, image_row(st->src, p->row0 + y),
+				 resize_row_i16(st->dst, y));
 }
 
 /* First-pass output: Q6 colour, or premultiplied clamped to 16 bits. */
@@ -141,14 +147,10 @@ chunk_end(int i0, int n, int step)
 	return n - i0 < step ? n : i0 + step;
 }
 
-/*
- * The horizontal pass over one int16 row s, in chunks: finished as the
- * first pass into d16 (int16, then its padding zeroed) or, when d16 is
- * NULL, as the second pass into d8 (U8).
- */
-static void
-hpass(const struct resize_plan *p, const int16_t *s, int16_t *d16,
-      unsigned char *d8)
+/* The horizontal pass over one int16 row, in chunks (resize.h). */
+void
+resize_row_h(const struct resize_plan *p, const int16_t *s, int16_t *d16,
+	     unsigned char *d8)
 {
 	int ch = p->ch, step = RESIZE_CHUNK / ch, i0, i1;
 	int32_t acc[RESIZE_CHUNK + 4];
@@ -173,72 +175,77 @@ resize_rows_h(const struct stage *st, int y0, int y1)
 	int y;
 
 	for (y = y0; y < y1; y++)
-		hpass(st->plan, resize_row_i16(st->src, y),
-		      resize_row_i16(st->dst, y), NULL);
+		resize_row_h(st->plan, resize_row_i16(st->src, y),
+			     resize_row_i16(st->dst, y), NULL);
 }
 
-/* Vertical pass over int16 rows: acc for samples s0 .. s0 + ns of row y. */
-static void
-vsum_i16(const struct resize_weights *wy, const struct image *src, int y,
-	 int s0, int ns, int32_t init, int32_t *acc)
+void
+resize_row_v(const struct resize_plan *p, int y, const unsigned char *base,
+	     size_t step, unsigned char *d)
 {
-	const unsigned char *base =
-		(const unsigned char *)(resize_row_i16(src, wy->first[y]) + s0);
+	int n = p->x.n * p->ch, s0, s1;
+	int32_t acc[RESIZE_CHUNK];
 
-	vmac_i16(base, src->stride, resize_qv(wy, y), wy->count[y], (size_t)ns,
-		 init, acc);
+	for (s0 = 0; s0 < n; s0 = s1) {
+		s1 = chunk_end(s0, n, RESIZE_CHUNK);
+		vmac_i16(base + (size_t)s0 * sizeof(int16_t), step,
+			 resize_qv(&p->y, y), p->y.count[y], (size_t)(s1 - s0),
+			 first_init(p), acc);
+		fin_second(p, acc, (size_t)(s1 - s0), p->ch, d + s0);
+	}
 }
 
 void
 resize_rows_v(const struct stage *st, int y0, int y1)
 {
 	const struct resize_plan *p = st->plan;
-	int n = st->dst->w * p->ch, y, s0, s1;
-	int32_t acc[RESIZE_CHUNK];
+	int y;
 
 	for (y = y0; y < y1; y++)
-		for (s0 = 0; s0 < n; s0 = s1) {
-			s1 = chunk_end(s0, n, RESIZE_CHUNK);
-			vsum_i16(&p->y, st->src, y, s0, s1 - s0, first_init(p),
-				 acc);
-			fin_second(p, acc, (size_t)(s1 - s0), p->ch,
-				   image_row(st->dst, y) + s0);
-		}
+		resize_row_v(p, y,
+			     (const unsigned char *)resize_row_i16(
+				     st->src, p->y.first[y]),
+			     st->src->stride, image_row(st->dst, y));
+}
+
+void
+resize_row_v8(const struct resize_plan *p, int y, const unsigned char *base,
+	      size_t step, int16_t *d)
+{
+	int n = p->cols * p->ch, s0, s1;
+	int32_t acc[RESIZE_CHUNK];
+
+	for (s0 = 0; s0 < n; s0 = s1) {
+		s1 = chunk_end(s0, n, RESIZE_CHUNK);
+		if (p->widened)
+			vmac_i16(base + (size_t)s0 * sizeof(int16_t), step,
+				 resize_qv(&p->y, y), p->y.count[y],
+				 (size_t)(s1 - s0), first_init(p), acc);
+		else
+			vmac_u8(base + s0, step, resize_qv(&p->y, y),
+				p->y.count[y], (size_t)(s1 - s0), acc);
+		fin_first(p, acc, (size_t)(s1 - s0), d + s0);
+	}
+	memset(d + n, 0, RESIZE_PAD * sizeof(*d));
 }
 
 /* Vertical first: U8 source rows straight, or the widened window. */
-static void
-vsum_first(const struct resize_plan *p, const struct image *src, int y, int s0,
-	   int ns, int32_t *acc)
-{
-	const unsigned char *base;
-
-	if (p->widened) {
-		vsum_i16(&p->y, src, y, s0, ns, first_init(p), acc);
-		return;
-	}
-	base = image_row(src, p->row0 + p->y.first[y]) +
-	       (size_t)p->col0 * p->ch + s0;
-	vmac_u8(base, src->stride, resize_qv(&p->y, y), p->y.count[y],
-		(size_t)ns, acc);
-}
-
 void
 resize_rows_v8(const struct stage *st, int y0, int y1)
 {
 	const struct resize_plan *p = st->plan;
-	int n = p->cols * p->ch, y, s0, s1;
-	int32_t acc[RESIZE_CHUNK];
+	const unsigned char *base;
+	int y;
 
 	for (y = y0; y < y1; y++) {
-		int16_t *d = resize_row_i16(st->dst, y);
-
-		for (s0 = 0; s0 < n; s0 = s1) {
-			s1 = chunk_end(s0, n, RESIZE_CHUNK);
-			vsum_first(p, st->src, y, s0, s1 - s0, acc);
-			fin_first(p, acc, (size_t)(s1 - s0), d + s0);
-		}
-		memset(d + n, 0, RESIZE_PAD * sizeof(*d));
+		if (p->widened)
+			base = (const unsigned char *)resize_row_i16(
+				st->src, p->y.first[y]);
+		else
+			base = image_row(st->src, p->row0 + p->y.first[y]) +
+			       (size_t)p->col0 * p->ch;
+		resize_row_v8(p, y, base, st->src->stride,
+			      resize_row_i16(st->dst, y));
 	}
 }
 
@@ -248,8 +255,8 @@ resize_rows_h8(const struct stage *st, int y0, int y1)
 	int y;
 
 	for (y = y0; y < y1; y++)
-		hpass(st->plan, resize_row_i16(st->src, y), NULL,
-		      image_row(st->dst, y));
+		resize_row_h(st->plan, resize_row_i16(st->src, y), NULL,
+			     image_row(st->dst, y));
 }
 
 void
@@ -275,6 +282,13 @@ copy_rows(const struct stage *st, int y0, int y1)
 
 	for (y = y0; y < y1; y++)
 		memcpy(image_row(st->dst, y), image_row(st->src, y), n);
+}
+
+int
+resize_is_copy(const struct op_resolved *r, int w, int h)
+{
+	return w == r->out_w && h == r->out_h && r->scaled_w == r->out_w &&
+	       r->scaled_h == r->out_h;
 }
 
 /* Make w.first relative to the lowest source index read; return that span. */
@@ -314,15 +328,15 @@ vertical_first(const struct resize_plan *p)
 	return v_first < h_first + widen;
 }
 
-static int
-plan_build(struct resize_plan *p, const struct op_resolved *r,
-	   const struct image *src, int *vfirst, struct imgpipe_error *err)
+int
+resize_plan_build(struct resize_plan *p, const struct op_resolved *r, int w,
+		  int h, int *vfirst, struct imgpipe_error *err)
 {
 	enum filter_kind f = r->op->u.resize.filter;
 
-	if (resize_weights_filter(&p->x, f, src->w, r->scaled_w, r->win_x,
+	if (resize_weights_filter(&p->x, f, w, r->scaled_w, r->win_x,
 				  r->out_w) != 0 ||
-	    resize_weights_filter(&p->y, f, src->h, r->scaled_h, r->win_y,
+	    resize_weights_filter(&p->y, f, h, r->scaled_h, r->win_y,
 				  r->out_h) != 0)
 		return error_set(err, IMGPIPE_ENOMEM,
 				 "out of memory for resize weights");
@@ -390,11 +404,10 @@ op_resize(const struct op_ctx *c, const struct op_resolved *r,
 			 c->err);
 	if (rc != 0)
 		return rc;
-	if (src->w == r->out_w && src->h == r->out_h &&
-	    r->scaled_w == r->out_w && r->scaled_h == r->out_h)
+	if (resize_is_copy(r, src->w, src->h))
 		return op_stage(c, copy_rows, src, dst, NULL);
 	resize_plan_init(&p, ch);
-	rc = plan_build(&p, r, src, &vfirst, c->err);
+	rc = resize_plan_build(&p, r, src->w, src->h, &vfirst, c->err);
 	if (rc == 0)
 		rc = two_passes(c, &p, vfirst, src, dst);
 	resize_plan_release(&p);

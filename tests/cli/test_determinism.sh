@@ -179,6 +179,63 @@ sweep()
 }
 sweep
 
+# Streaming (README, Modes): a JPEG decoded row by row straight into its
+# leading resize gives the bytes of the whole decoded photo resized, in
+# every mode, for Orientation 6 and 8, grey, progressive and shrunk-on-load
+# inputs; CMYK never streams.  IMGPIPE_STREAM=0 is the whole-photo path.
+st=$T/stream
+put_samples "$st" dogs-portrait-orient8.jpg wine-portrait-orient6.jpg \
+    wood-grey.jpg sunset-progressive.jpg dragonfly.jpg
+cp "$DATA/photos/apple-iphone7.jpg" "$DATA/jpeg/testorig.jpg" "$st/"
+if command -v jpgicc >/dev/null 2>&1 &&
+    [ -f /usr/share/color/icc/ghostscript/default_cmyk.icc ]; then
+	jpgicc -q95 -e -o/usr/share/color/icc/ghostscript/default_cmyk.icc \
+	    "$SAMPLES/ladybird.jpg" "$st/cmyk.jpg" >/dev/null 2>&1 ||
+	    fail "jpgicc cannot make the CMYK input"
+else
+	skip_part "streaming a CMYK input: jpgicc or its CMYK profile missing"
+fi
+for extra in "-p resize=300x300,sharpen=0.6" "-p resize=900x700,rotate=90" \
+    "-p resize=150x150:up --no-shrink-on-load" "-p resize=1200x1200:up"; do
+	_tag=$(printf '%s' "$extra" | tr -c 'a-z0-9' '_')
+	# shellcheck disable=SC2086
+	IMGPIPE_STREAM=0 run "$st" "$T/st-off-$_tag" -m seq $extra
+	[ "$rc" -eq 0 ] || fail "IMGPIPE_STREAM=0 $extra: exit $rc"
+	for m in "-m seq" "-m threads -j 2 --split rows" "-m procs -j 2" \
+	    "-m coop -j 2 --yield-rows 1"; do
+		_mt=$(printf '%s' "$m" | tr -c 'a-z0-9' '_')
+		# shellcheck disable=SC2086
+		run "$st" "$T/st-$_mt-$_tag" $m $extra
+		[ "$rc" -eq 0 ] || fail "streamed $m $extra: exit $rc"
+		for f in $(listfiles "$T/st-off-$_tag"); do
+			cmp -s "$T/st-off-$_tag/$f" "$T/st-$_mt-$_tag/$f" ||
+			    fail "$f: streamed $m $extra differs"
+		done
+	done
+done
+# Damaged JPEGs streamed: the same exit code, messages and images.
+dm=$T/stream-damaged
+mkdir -p "$dm"
+cp "$DATA/damaged/truncated.jpg" "$DATA/damaged/eoi-cut.jpg" "$dm/"
+for lvl in none truncated warning; do
+	IMGPIPE_STREAM=0 run "$dm" "$T/dm-off-$lvl" -m seq -p resize=100x100 \
+	    --fail-on "$lvl"
+	rc_off=$rc
+	# The messages, less the summary's timings.
+	grep -v ' processed (' "$T/stderr" >"$T/dm-off-$lvl.err"
+	run "$dm" "$T/dm-on-$lvl" -m seq -p resize=100x100 --fail-on "$lvl"
+	[ "$rc" -eq "$rc_off" ] ||
+	    fail "--fail-on $lvl: streamed exit $rc, whole $rc_off"
+	grep -v ' processed (' "$T/stderr" | cmp -s - "$T/dm-off-$lvl.err" ||
+	    fail "--fail-on $lvl: streamed messages differ"
+	[ "$(listfiles "$T/dm-on-$lvl")" = "$(listfiles "$T/dm-off-$lvl")" ] ||
+	    fail "--fail-on $lvl: streamed wrote other files"
+	for f in $(listfiles "$T/dm-off-$lvl"); do
+		cmp -s "$T/dm-off-$lvl/$f" "$T/dm-on-$lvl/$f" ||
+		    fail "$f: --fail-on $lvl streamed differs"
+	done
+done
+
 # is_format FILE webp|avif: FILE begins as that container does.
 is_format()
 {

@@ -79,7 +79,7 @@ image_check_size(int w, int h, int channels, enum pixfmt fmt,
  * transparent huge pages the advice is ignored.
  */
 #define HUGE_PAGE ((size_t)2 << 20)
-#define HUGE_MIN (4 * HUGE_PAGE)
+#define HUGE_MIN  (4 * HUGE_PAGE)
 
 static unsigned char *
 pixels_alloc(size_t bytes)

@@ -13,9 +13,9 @@
 #include "image.h"
 #include "resize.h"
 #include "row_sink.h"
+#include "stage.h"
 
 struct op_resolved;
-struct stage_runner;
 
 struct resize_stream {
 	const struct op_resolved *r;
@@ -41,6 +41,17 @@ struct resize_stream {
 	int src_h;
 	int lo, n; /* plan rows in win */
 	int next;  /* the next output row */
+	/*
+	 * The batch of output rows a runner may still be making (stage_start)
+	 * while the decoder goes on: its stage, the view of dst it writes,
+	 * the window's first row as it read it, and the runner's handle.
+	 */
+	struct {
+		struct stage st;
+		struct image view;
+		int y0, lo;
+		void *pending;
+	} batch;
 };
 
 /*

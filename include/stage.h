@@ -32,6 +32,14 @@ struct stage {
 struct stage_runner {
 	int (*run)(void *ctx, const struct stage *st, struct hook *hook);
 	void *ctx;
+	/*
+	 * Optional, both or neither: start hands st's rows to threads that
+	 * have nothing else to do and returns at once (NULL: it could not,
+	 * and nothing ran); wait, with what start returned, makes the rows
+	 * still left and returns when every row is made.
+	 */
+	void *(*start)(void *ctx, const struct stage *st);
+	void (*wait)(void *ctx, void *pending);
 };
 
 /*
@@ -41,5 +49,19 @@ struct stage_runner {
  */
 int stage_run(const struct stage_runner *runner, const struct stage *st,
 	      struct hook *hook);
+
+/*
+ * Start st without waiting for it, so that its caller can go on with
+ * other work (the decode of the rows after them) while threads that have
+ * no image of their own make st's rows (threads --split rows).  Until
+ * stage_wait(runner, *pending) the caller must not write what st reads
+ * nor touch what it writes.  A runner without start runs st at once,
+ * and *pending is NULL.  No hook runs: the caller calls its own.
+ */
+void stage_start(const struct stage_runner *runner, const struct stage *st,
+		 void **pending);
+
+/* Every row of the stage stage_start started is made; pending may be NULL. */
+void stage_wait(const struct stage_runner *runner, void *pending);
 
 #endif

@@ -58,7 +58,7 @@ static void
 run_split(struct exec_batch *b)
 {
 	struct omp_rows o = { b->ec->jobs, b->ec };
-	struct stage_runner runner = { omp_stage_run, &o };
+	struct stage_runner runner = { .run = omp_stage_run, .ctx = &o };
 	struct worker w;
 
 	exec_pin(b->ec, 0);

@@ -41,7 +41,8 @@
  *
  * Locking rule: mu guards every field of struct bandpool and of each open
  * struct bandjob; a band's rows are written outside the lock, each band by
- * exactly one thread.  A job lives on its owner's stack, in the open list
+ * exactly one thread.  A job lives on its owner's stack (or, started with
+ * stage_start, on the heap until the owner's stage_wait), in the open list
  * from posting until its last band is done.
  */
 struct bandjob {
@@ -69,29 +70,75 @@ run_band(struct bandpool *bp, struct bandjob *j, int i)
 		pthread_cond_broadcast(&bp->finished);
 }
 
+/* Open j for any thread to take bands of (under the lock). */
+static void
+post(struct bandpool *bp, struct bandjob *j)
+{
+	int h = j->st->dst->h;
+
+	j->band_rows = exec_band_rows(h);
+	j->nbands = exec_band_count(h, j->band_rows);
+	j->link = bp->open;
+	bp->open = j;
+	pthread_cond_broadcast(&bp->posted);
+}
+
+/* Make j's bands left, wait for the others' to be done, close j. */
+static void
+finish(struct bandpool *bp, struct bandjob *j)
+{
+	struct bandjob **pp;
+
+	while (j->next < j->nbands)
+		run_band(bp, j, j->next++);
+	while (j->done < j->nbands)
+		pthread_cond_wait(&bp->finished, &bp->mu);
+	for (pp = &bp->open; *pp != j; pp = &(*pp)->link)
+		;
+	*pp = j->link;
+}
+
 static int
 bands_run(void *ctx, const struct stage *st, struct hook *hook)
 {
 	struct bandpool *bp = ctx;
 	struct bandjob j = { .st = st };
-	struct bandjob **pp;
-	int h = st->dst->h;
 
-	j.band_rows = exec_band_rows(h);
-	j.nbands = exec_band_count(h, j.band_rows);
 	pthread_mutex_lock(&bp->mu);
-	j.link = bp->open;
-	bp->open = &j;
-	pthread_cond_broadcast(&bp->posted);
-	while (j.next < j.nbands)
-		run_band(bp, &j, j.next++);
-	while (j.done < j.nbands)
-		pthread_cond_wait(&bp->finished, &bp->mu);
-	for (pp = &bp->open; *pp != &j; pp = &(*pp)->link)
-		;
-	*pp = j.link;
+	post(bp, &j);
+	finish(bp, &j);
 	pthread_mutex_unlock(&bp->mu);
-	return hook_rows(hook, h);
+	return hook_rows(hook, st->dst->h);
+}
+
+/*
+ * stage_start: the job is posted for the helping threads and its owner
+ * goes back to its own work (a streamed decode) until bands_wait.
+ */
+static void *
+bands_start(void *ctx, const struct stage *st)
+{
+	struct bandpool *bp = ctx;
+	struct bandjob *j = malloc(sizeof(*j));
+
+	if (j == NULL)
+		return NULL;
+	*j = (struct bandjob){ .st = st };
+	pthread_mutex_lock(&bp->mu);
+	post(bp, j);
+	pthread_mutex_unlock(&bp->mu);
+	return j;
+}
+
+static void
+bands_wait(void *ctx, void *pending)
+{
+	struct bandpool *bp = ctx;
+
+	pthread_mutex_lock(&bp->mu);
+	finish(bp, pending);
+	pthread_mutex_unlock(&bp->mu);
+	free(pending);
 }
 
 /* A thread out of images helps the others' stages until none are left. */
@@ -358,6 +405,8 @@ threads_run(struct exec_batch *b, struct loop_stats *loop,
 	if (ec->split_rows && !ec->gil) {
 		p.bands = &bp;
 		p.runner.run = bands_run;
+		p.runner.start = bands_start;
+		p.runner.wait = bands_wait;
 		p.runner.ctx = &bp;
 		bp.busy = ec->jobs;
 		pthread_mutex_init(&bp.mu, NULL);

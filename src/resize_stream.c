@@ -22,16 +22,21 @@
 /* Output rows one stage makes when a runner may share them out. */
 #define STREAM_BATCH_ROWS 32
 
-/* What stream_rows_out reads: the stream, and the batch's first row. */
-struct stream_batch {
-	const struct resize_stream *s;
-	int y0;
-};
-
 static struct resize_stream *
 self(void *ctx)
 {
 	return ctx;
+}
+
+/*
+ * The batch a runner may still be making reads the window and writes
+ * s->line: wait for it before the window's rows move or the next batch.
+ */
+static void
+settle(struct resize_stream *s)
+{
+	stage_wait(s->runner, s->batch.pending);
+	s->batch.pending = NULL;
 }
 
 /* Plan row r of the window's int16 or U8 rows. */
@@ -62,6 +67,8 @@ room(struct resize_stream *s, int end, struct imgpipe_error *err)
 		return 0;
 	keep = still_needed(s);
 	drop = keep - s->lo;
+	if (drop > 0)
+		settle(s);
 	if (drop > 0 && s->n > drop)
 		memmove(image_row(s->win, 0), image_row(s->win, drop),
 			(size_t)(s->n - drop) * s->win->stride);
@@ -94,15 +101,14 @@ ready(const struct resize_stream *s, int most)
 static void
 stream_rows_out(const struct stage *st, int a, int b)
 {
-	const struct stream_batch *bt = st->plan;
-	const struct resize_stream *s = bt->s;
+	const struct resize_stream *s = st->plan;
 	const struct resize_plan *p = &s->p;
 	const unsigned char *base;
 	int i, y;
 
 	for (i = a; i < b; i++) {
-		y = bt->y0 + i;
-		base = image_row(st->src, p->y.first[y] - s->lo);
+		y = s->batch.y0 + i;
+		base = image_row(st->src, p->y.first[y] - s->batch.lo);
 		if (!s->vfirst) {
 			resize_row_v(p, y, base, st->src->stride,
 				     image_row(st->dst, i));
@@ -117,26 +123,26 @@ stream_rows_out(const struct stage *st, int a, int b)
 	}
 }
 
-/* Output rows next .. next + k through the runner, as one stage. */
-static int
+/*
+ * Output rows next .. next + k through the runner, as one stage, which a
+ * runner with threads to spare makes while the decoder goes on.
+ */
+static void
 flush(struct resize_stream *s, int k)
 {
-	struct stream_batch bt = { s, s->next };
-	struct image view = *s->dst;
-	struct stage st;
-	int rc;
-
-	view.data = image_row(s->dst, s->next);
-	view.h = k;
-	view.cap = 0;
-	st.rows = stream_rows_out;
-	st.src = s->win;
-	st.dst = &view;
-	st.plan = &bt;
-	/* The decoder calls the hook between its bands: not again here. */
-	rc = stage_run(s->runner, &st, NULL);
+	settle(s);
+	s->batch.y0 = s->next;
+	s->batch.lo = s->lo;
+	s->batch.view = *s->dst;
+	s->batch.view.data = image_row(s->dst, s->next);
+	s->batch.view.h = k;
+	s->batch.view.cap = 0;
+	s->batch.st.rows = stream_rows_out;
+	s->batch.st.src = s->win;
+	s->batch.st.dst = &s->batch.view;
+	s->batch.st.plan = s;
+	stage_start(s->runner, &s->batch.st, &s->batch.pending);
 	s->next += k;
-	return rc;
 }
 
 /*
@@ -145,18 +151,17 @@ flush(struct resize_stream *s, int k)
  * can split (threads --split rows), or sooner when they hold half the
  * window or the last source row is in.
  */
-static int
+static void
 emit(struct resize_stream *s, int last)
 {
-	int k, rc = 0;
+	int k;
 
-	while (rc == 0 && (k = ready(s, STREAM_BATCH_ROWS)) > 0) {
+	while ((k = ready(s, STREAM_BATCH_ROWS)) > 0) {
 		if (s->runner != NULL && k < STREAM_BATCH_ROWS && !last &&
 		    s->lo + s->n - s->p.y.first[s->next] <= s->win->h / 2)
 			break;
-		rc = flush(s, k);
+		flush(s, k);
 	}
-	return rc;
 }
 
 static int
@@ -211,9 +216,10 @@ stream_rows(void *ctx, int y0, int n, unsigned char **rows,
 			 y0 + i - s->p.row0 < s->p.rows)
 			hi = y0 + i - s->p.row0;
 	}
-	if (hi < 0)
+	if (s->copy || !s->direct)
 		return 0;
-	rc = room(s, hi + 1, err);
+	/* Rows outside the plan's window all land in band's one row. */
+	rc = hi < 0 ? 0 : room(s, hi + 1, err);
 	for (i = 0; rc == 0 && i < n; i++) {
 		r = y0 + i - s->p.row0;
 		rows[i] = r >= 0 && r < s->p.rows ? win_row(s, r)
@@ -256,9 +262,7 @@ stream_done(void *ctx, int y0, int n, struct imgpipe_error *err)
 			}
 		}
 		s->n = r + 1 - s->lo;
-		rc = emit(s, r == p->rows - 1);
-		if (rc != 0)
-			return rc;
+		emit(s, r == p->rows - 1);
 	}
 	return 0;
 }
@@ -288,6 +292,7 @@ resize_stream_end(struct resize_stream *s, struct imgpipe_error *err)
 {
 	int want = s->copy ? s->src_h : s->p.y.n;
 
+	settle(s);
 	if (s->next == want && want > 0)
 		return 0;
 	return error_set(err, IMGPIPE_EFORMAT,
@@ -297,6 +302,7 @@ resize_stream_end(struct resize_stream *s, struct imgpipe_error *err)
 void
 resize_stream_release(struct resize_stream *s)
 {
+	settle(s);
 	if (s->planned)
 		resize_plan_release(&s->p);
 	s->planned = 0;

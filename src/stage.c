@@ -28,3 +28,21 @@ stage_run(const struct stage_runner *runner, const struct stage *st,
 	}
 	return 0;
 }
+
+void
+stage_start(const struct stage_runner *runner, const struct stage *st,
+	    void **pending)
+{
+	*pending = NULL;
+	if (runner != NULL && runner->start != NULL)
+		*pending = runner->start(runner->ctx, st);
+	if (*pending == NULL)
+		(void)stage_run(runner, st, NULL);
+}
+
+void
+stage_wait(const struct stage_runner *runner, void *pending)
+{
+	if (pending != NULL)
+		runner->wait(runner->ctx, pending);
+}

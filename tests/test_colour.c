@@ -576,7 +576,7 @@ odd_bands(void *ctx, const struct stage *st, struct hook *hook)
 static void
 test_colour_bands(void **state)
 {
-	static const struct stage_runner runner = { odd_bands, NULL };
+	static const struct stage_runner runner = { .run = odd_bands };
 	struct fx *f = *state;
 	struct image first;
 

@@ -533,8 +533,8 @@ static void
 runner_case(const struct op *op, int ch)
 {
 	int band = 3;
-	struct stage_runner rev = { run_reverse, &band };
-	struct stage_runner halves = { run_halves, NULL };
+	struct stage_runner rev = { .run = run_reverse, .ctx = &band };
+	struct stage_runner halves = { .run = run_halves };
 	struct image a, ref, b;
 	int x, y;
 

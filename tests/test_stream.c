@@ -76,6 +76,36 @@ backwards_run(void *ctx, const struct stage *st, struct hook *hook)
 	return 0;
 }
 
+/*
+ * A runner whose start makes nothing: each stage's rows are made only at
+ * its wait, backwards, so a stream that moved or overwrote a row of the
+ * window before waiting would show it in the bytes.
+ */
+struct deferred {
+	int started, waited, most_open;
+};
+
+static void *
+deferred_start(void *ctx, const struct stage *st)
+{
+	struct deferred *d = ctx;
+
+	d->started++;
+	if (d->started - d->waited > d->most_open)
+		d->most_open = d->started - d->waited;
+	return (void *)st;
+}
+
+static void
+deferred_wait(void *ctx, void *pending)
+{
+	struct deferred *d = ctx;
+	int calls = 0;
+
+	d->waited++;
+	(void)backwards_run(&calls, pending, NULL);
+}
+
 struct stream_case {
 	int w, h, ch;
 	int tw, th;
@@ -110,7 +140,13 @@ test_stream_resize_matches_op_resize(void **state)
 {
 	static const int bands[] = { 1, 3, 16, 0 };
 	int calls = 0;
-	struct stage_runner backwards = { backwards_run, &calls };
+	struct stage_runner backwards = { .run = backwards_run, .ctx = &calls };
+	struct deferred late = { 0, 0, 0 };
+	struct stage_runner deferred = { .run = backwards_run,
+					 .ctx = &late,
+					 .start = deferred_start,
+					 .wait = deferred_wait };
+	const struct stage_runner *runners[] = { NULL, &backwards, &deferred };
 	const struct stage_runner *runner;
 	struct op_scratch scratch;
 	struct image src, want, got, win, band;
@@ -139,12 +175,15 @@ test_stream_resize_matches_op_resize(void **state)
 		assert_int_equal(op_apply(&r, &src, &want, &scratch, NULL, NULL,
 					  MAXP, NULL),
 				 0);
-		/* Each band height, with no runner and with one. */
-		for (b = 0; b < 2 * sizeof(bands) / sizeof(bands[0]); b++) {
-			runner = b % 2 ? &backwards : NULL;
+		/*
+		 * Each band height, with no runner, one that makes the rows at
+		 * once, and one that makes them only when waited for.
+		 */
+		for (b = 0; b < 3 * sizeof(bands) / sizeof(bands[0]); b++) {
+			runner = runners[b % 3];
 			resize_stream_init(&rs, &r, &got, &win, &band, runner,
 					   MAXP, &sink);
-			assert_int_equal(feed(&sink, &src, bands[b / 2]), 0);
+			assert_int_equal(feed(&sink, &src, bands[b / 3]), 0);
 			assert_int_equal(resize_stream_end(&rs, NULL), 0);
 			resize_stream_release(&rs);
 			if (!test_same_image(&want, &got))
@@ -152,11 +191,15 @@ test_stream_resize_matches_op_resize(void **state)
 					"case %zu (%dx%dx%d -> %dx%d), bands "
 					"of %d (runner %d): not op_resize's bytes",
 					i, c->w, c->h, c->ch, c->tw, c->th,
-					bands[b / 2], b % 2);
+					bands[b / 3], (int)(b % 3));
 		}
 	}
-	/* The runner had the rows of every case but the copy. */
+	/* The runners had the rows of every case but the copy. */
 	assert_true(calls > 0);
+	assert_true(late.started > 0);
+	/* Every started batch was waited for, and one at a time. */
+	assert_int_equal(late.waited, late.started);
+	assert_int_equal(late.most_open, 1);
 	op_scratch_release(&scratch);
 	image_release(&src);
 	image_release(&want);

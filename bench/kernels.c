@@ -1,7 +1,8 @@
 /*
- * Micro-benchmark of the resampling and sharpen kernels, single-threaded:
- * each case is the median of 15 runs, printed as key=value lines.  Build
- * (after `make BUILD=build/DIR build/DIR/libimgpipe.a`) and run with:
+ * Micro-benchmark of the resampling, blur and sharpen kernels, single
+ * threaded: each case is the median of 15 runs, printed as key=value
+ * lines.  Build (after `make BUILD=build/DIR build/DIR/libimgpipe.a`)
+ * and run with:
  *
  *   cc -O2 -std=c11 -D_POSIX_C_SOURCE=200809L -Iinclude -o build/DIR/kernels \
  *       bench/kernels.c build/DIR/libimgpipe.a -fopenmp -pthread \
@@ -139,6 +140,28 @@ main(int argc, char **argv)
 		  800,
 		  600,
 		  3 },
+		/* The heavy-filter job's blur=4 and sharpen=1 on a photo. */
+		{ "blur4_rgb_2560x1600",
+		  { .kind = OP_BLUR, .u.value = 4.0 },
+		  2560,
+		  1600,
+		  3 },
+		/* 1/16 the pixels: its int16 intermediate stays in cache. */
+		{ "blur4_rgb_640x400",
+		  { .kind = OP_BLUR, .u.value = 4.0 },
+		  640,
+		  400,
+		  3 },
+		{ "sharpen1_rgb_2560x1600",
+		  { .kind = OP_SHARPEN, .u.sharpen = { 1.0, 1.0, 0.0 } },
+		  2560,
+		  1600,
+		  3 },
+		{ "blur4_rgba_1280x800",
+		  { .kind = OP_BLUR, .u.value = 4.0 },
+		  1280,
+		  800,
+		  4 },
 	};
 	size_t i;
 	double ms, cpu;

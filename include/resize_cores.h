@@ -53,7 +53,14 @@
  *           Q14 sums of the Q6 blur b of the U8 original o; with
  *           d = (o << 6) - b, out = o + amount_q d / (1 << 16) rounded and
  *           clamped to U8 (amount_q: the amount in Q10) where
- *           |d| >= thr_q (the threshold in Q6 levels), else o.
+ *           |d| >= thr_q (the threshold in Q6 levels), else o;
+ *   vfold_u8: vmac_u8 for a symmetric kernel of n = 2 r + 1 taps (q[k]
+ *           == q[2 r - k]): each mirrored pair of samples summed first
+ *           (two U8 fit int16), then one multiply per pair, so about half
+ *           the multiply-adds and the same integer sum;
+ *   vmac2_i16: vmac_i16 into acc for the weights qv and into acc2 for qv2
+ *           over the same n rows, each row loaded once for both (two
+ *           output rows of one kernel: qv2 is qv moved down one row).
  */
 struct resize_cores {
 	void (*vmac_u8)(const unsigned char *base, size_t step,
@@ -76,6 +83,13 @@ struct resize_cores {
 	void (*unsharp)(const int32_t *acc, const unsigned char *o,
 			unsigned char *restrict d, size_t ns, int amount_q,
 			int thr_q);
+	void (*vfold_u8)(const unsigned char *base, size_t step,
+			 const int16_t *qv, int r, size_t ns,
+			 int32_t *restrict acc);
+	void (*vmac2_i16)(const unsigned char *base, size_t step,
+			  const int16_t *qv, const int16_t *qv2, int n,
+			  size_t ns, int32_t init, int32_t *restrict acc,
+			  int32_t *restrict acc2);
 };
 
 /* The plain C cores, and the SSE2 ones where built (else plain C). */

@@ -18,10 +18,19 @@
  * The blur's weights, plus the run of pixels x_lo .. x_hi whose horizontal
  * weights are all the same centred kernel: there the horizontal pass is a
  * sum of whole rows shifted by one pixel per tap, a contiguous vector loop.
+ * Where that kernel is symmetric the cores fold it (fold_x: vfold_u8).
+ * Rows y_lo .. y_hi of the vertical pass likewise all read the same
+ * kernel, so two of them at once load each source row once (vmac2_i16):
+ * qv2 is that kernel moved down one row, for the second.
  */
+#define CONV_PAIR_TAPS 608 /* 2 r + 2 for the largest radius, 300, to 8 */
+
 struct conv_plan {
 	struct resize_plan blur;
-	int radius, x_lo, x_hi;
+	int radius, x_lo, x_hi, y_lo, y_hi;
+	int fold_x, pair_y;
+	int edge_wide; /* U8 edge pixels through hmac: see hedge */
+	_Alignas(16) int16_t qv2[4 * CONV_PAIR_TAPS];
 };
 
 struct sharpen_plan {
@@ -35,22 +44,72 @@ struct edges_plan {
 	const struct image *orig; /* for its alpha */
 };
 
-/* Find the interior run; leave it empty if the table is not uniform there. */
+/* Find w's interior run *lo .. *hi; leave it empty if not uniform there. */
 static void
-conv_interior(struct conv_plan *p)
+conv_interior(const struct resize_weights *w, int r, int *lo, int *hi)
 {
-	const struct resize_weights *wx = &p->blur.x;
-	int r = p->radius, i;
+	int i;
 
-	p->x_lo = r;
-	p->x_hi = wx->n - r > r ? wx->n - r : r;
-	for (i = p->x_lo; i < p->x_hi; i++)
-		if (wx->first[i] != i - r || wx->count[i] != 2 * r + 1 ||
-		    memcmp(resize_q(wx, i), resize_q(wx, p->x_lo),
-			   (size_t)wx->qtaps * sizeof(int16_t)) != 0) {
-			p->x_hi = p->x_lo;
+	*lo = r;
+	*hi = w->n - r > r ? w->n - r : r;
+	for (i = *lo; i < *hi; i++)
+		if (w->first[i] != i - r || w->count[i] != 2 * r + 1 ||
+		    memcmp(resize_q(w, i), resize_q(w, *lo),
+			   (size_t)w->qtaps * sizeof(int16_t)) != 0) {
+			*hi = *lo;
 			return;
 		}
+}
+
+/* Whether the interior kernel of w reads the same mirrored. */
+static int
+conv_symmetric(const struct resize_weights *w, int r, int lo, int hi)
+{
+	const int16_t *q = resize_q(w, lo);
+	int k;
+
+	if (lo >= hi)
+		return 0;
+	for (k = 0; k < r; k++)
+		if (q[k] != q[2 * r - k])
+			return 0;
+	return 1;
+}
+
+/* qv2 in resize_weights' qv layout from the n weights q, one row down. */
+static void
+conv_shifted(const int16_t *q, int n, int16_t *qv2)
+{
+	int k, j;
+
+	for (k = 0; k < 4 * CONV_PAIR_TAPS; k++) {
+		j = (k / 8) * 2 + (k & 1);
+		qv2[k] = j >= 1 && j <= n ? q[j - 1] : 0;
+	}
+}
+
+static void
+conv_layout(struct conv_plan *p)
+{
+	const struct resize_plan *b = &p->blur;
+	int r = p->radius;
+
+	conv_interior(&b->x, r, &p->x_lo, &p->x_hi);
+	conv_interior(&b->y, r, &p->y_lo, &p->y_hi);
+	/* Only U8 rows fold: widened (alpha) ones are biased int16. */
+	p->fold_x = !b->widened && conv_symmetric(&b->x, r, p->x_lo, p->x_hi);
+	p->edge_wide = !b->widened && p->x_lo < p->x_hi &&
+		       p->x_hi - r >= p->x_lo &&
+		       p->x_lo * b->ch <= RESIZE_CHUNK &&
+		       (b->x.n - p->x_hi) * b->ch <= RESIZE_CHUNK;
+	/*
+	 * Up to radius 3 the multiplies, not the loads of rows, bound the
+	 * vertical pass: pairing rows does not pay there.
+	 */
+	p->pair_y = r >= 4 && p->y_lo < p->y_hi &&
+		    2 * r + 2 <= CONV_PAIR_TAPS && b->y.qtaps >= 2 * r + 2;
+	if (p->pair_y)
+		conv_shifted(resize_q(&b->y, p->y_lo), 2 * r + 1, p->qv2);
 }
 
 /* Gaussian weights for both axes of src, edge pixels repeated. */
@@ -77,11 +136,11 @@ blur_plan(struct conv_plan *cp, double sigma, const struct image *src,
 	p->cols = src->w;
 	p->widened = p->alpha;
 	cp->radius = r;
-	conv_interior(cp);
+	conv_layout(cp);
 	return 0;
 }
 
-/* Edge pixels of a U8 row: few, so plain C. */
+/* Edge pixels of a U8 row, plainly: only where hedge cannot widen. */
 static void
 hedge_u8(const struct resize_weights *wx, int i0, int i1,
 	 const unsigned char *s, int ch, int32_t *acc)
@@ -115,24 +174,49 @@ hinterior(const struct conv_plan *p, const unsigned char *row, int s0, int s1,
 			row + 2 * first, 2 * (size_t)b->ch, qv, n,
 			(size_t)(s1 - s0), (int32_t)RESIZE_BIAS << RESIZE_QW,
 			acc);
+	else if (p->fold_x)
+		resize_cores_active()->vfold_u8(row + first, (size_t)b->ch, qv,
+						p->radius, (size_t)(s1 - s0),
+						acc);
 	else
 		resize_cores_active()->vmac_u8(row + first, (size_t)b->ch, qv,
 					       n, (size_t)(s1 - s0), acc);
 }
 
-/* Pixels i0 .. i1 outside the interior run, from the per-pixel table. */
+/*
+ * Pixels i0 .. i1 outside the interior run, from the per-pixel table, by
+ * the hmac core on int16 samples.  U8 rows are widened for it into the
+ * output row d itself, at their own offsets, plus 8 pixels for the core's
+ * overreads (weight 0): the left edge's sources lie where its own results
+ * and the interior's go later, the right edge's (x_hi - r on) clear of the
+ * left edge's results, so the left edge, then the right, then the interior
+ * (edge_wide: conv_layout checks that this holds and that an edge fits one
+ * chunk of acc).
+ */
 static void
 hedge(const struct conv_plan *p, const unsigned char *row, int i0, int i1,
-      int32_t *acc)
+      int16_t *d, int32_t *acc)
 {
 	const struct resize_plan *b = &p->blur;
+	const struct resize_weights *wx = &b->x;
+	size_t j, lo, hi;
 
-	if (b->widened)
+	if (b->widened) {
 		resize_cores_active()->hmac(
-			&b->x, i0, i1, (const int16_t *)(const void *)row,
-			b->ch, (int32_t)RESIZE_BIAS << RESIZE_QW, acc);
-	else
-		hedge_u8(&b->x, i0, i1, row, b->ch, acc);
+			wx, i0, i1, (const int16_t *)(const void *)row, b->ch,
+			(int32_t)RESIZE_BIAS << RESIZE_QW, acc);
+		return;
+	}
+	if (!p->edge_wide) {
+		hedge_u8(wx, i0, i1, row, b->ch, acc);
+		return;
+	}
+	lo = (size_t)wx->first[i0] * b->ch;
+	hi = (size_t)(wx->first[i1 - 1] + wx->count[i1 - 1] + 8) * b->ch;
+	hi = hi < (size_t)wx->n * b->ch ? hi : (size_t)wx->n * b->ch;
+	for (j = lo; j < hi; j++)
+		d[j] = row[j];
+	resize_cores_active()->hmac(wx, i0, i1, d, b->ch, 0, acc);
 }
 
 /* First pass output, as resize.c's: Q6 colour or biased premultiplied. */
@@ -147,27 +231,30 @@ conv_fin(const struct resize_plan *b, const int32_t *acc, size_t ns, int16_t *d)
 					       0, d);
 }
 
-/* One row: left edge, interior in chunks, right edge. */
+/* One row: left edge, right edge, interior in chunks (see hedge). */
 static void
 conv_row(const struct conv_plan *p, const unsigned char *s, int16_t *d)
 {
 	int ch = p->blur.ch, n = p->blur.x.n, s0, s1;
 	int32_t acc[RESIZE_CHUNK + 4];
 
-	hedge(p, s, 0, p->x_lo < n ? p->x_lo : n, acc);
-	conv_fin(&p->blur, acc, (size_t)(p->x_lo < n ? p->x_lo : n) * ch, d);
+	memset(d + n * ch, 0, RESIZE_PAD * sizeof(*d));
+	if (n > 0) {
+		hedge(p, s, 0, p->x_lo < n ? p->x_lo : n, d, acc);
+		conv_fin(&p->blur, acc,
+			 (size_t)(p->x_lo < n ? p->x_lo : n) * ch, d);
+	}
+	if (p->x_hi < n && p->x_hi >= p->x_lo) {
+		hedge(p, s, p->x_hi, n, d, acc);
+		conv_fin(&p->blur, acc, (size_t)(n - p->x_hi) * ch,
+			 d + p->x_hi * ch);
+	}
 	for (s0 = p->x_lo * ch; s0 < p->x_hi * ch; s0 = s1) {
 		s1 = p->x_hi * ch - s0 < RESIZE_CHUNK ? p->x_hi * ch
 						      : s0 + RESIZE_CHUNK;
 		hinterior(p, s, s0 - p->x_lo * ch, s1 - p->x_lo * ch, acc);
 		conv_fin(&p->blur, acc, (size_t)(s1 - s0), d + s0);
 	}
-	if (p->x_hi < n && p->x_hi >= p->x_lo) {
-		hedge(p, s, p->x_hi, n, acc);
-		conv_fin(&p->blur, acc, (size_t)(n - p->x_hi) * ch,
-			 d + p->x_hi * ch);
-	}
-	memset(d + n * ch, 0, RESIZE_PAD * sizeof(*d));
 }
 
 /* Stage: U8 (or widened) src -> int16 dst, horizontal Gaussian. */
@@ -209,6 +296,72 @@ blur_first_pass(const struct op_ctx *c, struct conv_plan *p, double sigma,
 	return rc;
 }
 
+/* Whether rows y and y + 1 read the same kernel, one row apart. */
+static int
+conv_pair(const struct conv_plan *p, int y, int y1)
+{
+	return p->pair_y && y + 1 < y1 && y >= p->y_lo && y + 1 < p->y_hi;
+}
+
+/*
+ * Vertical sums of row y (and, if two, of row y + 1 into acc2), samples
+ * s0 .. s0 + ns of tmp.
+ */
+static void
+conv_vsum(const struct conv_plan *p, const struct image *src, int y, int two,
+	  int s0, size_t ns, int32_t *acc, int32_t *acc2)
+{
+	const struct resize_weights *wy = &p->blur.y;
+	const unsigned char *base =
+		(const unsigned char *)(resize_row_i16(src, wy->first[y]) + s0);
+	int32_t init = p->blur.alpha ? (int32_t)RESIZE_BIAS << RESIZE_QW : 0;
+
+	if (two)
+		resize_cores_active()->vmac2_i16(
+			base, src->stride, resize_qv(wy, y), p->qv2,
+			2 * p->radius + 2, ns, init, acc, acc2);
+	else
+		resize_cores_active()->vmac_i16(base, src->stride,
+						resize_qv(wy, y), wy->count[y],
+						ns, init, acc);
+}
+
+/* Second pass output, as resize.c's: U8 from Q6, or unpremultiplied. */
+static void
+conv_fin_u8(const struct resize_plan *b, const int32_t *acc, size_t ns,
+	    unsigned char *d)
+{
+	if (b->alpha)
+		resize_cores_active()->unpremultiply(acc, d, ns / (size_t)b->ch,
+						     b->ch);
+	else
+		resize_cores_active()->fin_u8(acc, ns, RESIZE_QW + RESIZE_QI,
+					      d);
+}
+
+/* Stage: int16 tmp -> U8, vertical Gaussian, interior rows two at once. */
+static void
+conv_rows_v(const struct stage *st, int y0, int y1)
+{
+	const struct conv_plan *p = st->plan;
+	int n = st->dst->w * p->blur.ch, y, s0, s1, two;
+	int32_t acc[RESIZE_CHUNK], acc2[RESIZE_CHUNK];
+
+	for (y = y0; y < y1; y += 1 + two) {
+		two = conv_pair(p, y, y1);
+		for (s0 = 0; s0 < n; s0 = s1) {
+			s1 = n - s0 < RESIZE_CHUNK ? n : s0 + RESIZE_CHUNK;
+			conv_vsum(p, st->src, y, two, s0, (size_t)(s1 - s0),
+				  acc, acc2);
+			conv_fin_u8(&p->blur, acc, (size_t)(s1 - s0),
+				    image_row(st->dst, y) + s0);
+			if (two)
+				conv_fin_u8(&p->blur, acc2, (size_t)(s1 - s0),
+					    image_row(st->dst, y + 1) + s0);
+		}
+	}
+}
+
 int
 op_blur(const struct op_ctx *c, double sigma, const struct image *src,
 	struct image *dst)
@@ -218,7 +371,7 @@ op_blur(const struct op_ctx *c, double sigma, const struct image *src,
 
 	rc = blur_first_pass(c, &p, sigma, src, dst);
 	if (rc == 0)
-		rc = op_stage(c, resize_rows_v, &c->scratch->tmp, dst, &p.blur);
+		rc = op_stage(c, conv_rows_v, &c->scratch->tmp, dst, &p);
 	resize_plan_release(&p.blur);
 	return rc;
 }
@@ -257,36 +410,43 @@ unsharp_alpha(const struct sharpen_plan *p, const int32_t *acc,
 	}
 }
 
+/* Samples s0 .. s0 + ns of row y from the blur's sums acc. */
+static void
+sharpen_chunk(const struct stage *st, int y, int s0, size_t ns,
+	      const int32_t *acc)
+{
+	const struct sharpen_plan *p = st->plan;
+	const struct resize_plan *b = &p->conv.blur;
+	const unsigned char *o = image_row(p->orig, y) + s0;
+	unsigned char *d = image_row(st->dst, y) + s0;
+
+	if (b->alpha)
+		unsharp_alpha(p, acc, o, d, ns / (size_t)b->ch, b->ch);
+	else
+		resize_cores_active()->unsharp(acc, o, d, ns, p->amount_q,
+					       p->thr_q);
+}
+
 /* Stage: the vertical blur of tmp, combined with the original at once. */
 static void
 sharpen_rows(const struct stage *st, int y0, int y1)
 {
 	const struct sharpen_plan *p = st->plan;
-	const struct resize_plan *b = &p->conv.blur;
-	int32_t init = b->alpha ? (int32_t)RESIZE_BIAS << RESIZE_QW : 0;
-	int ch = b->ch, n = st->dst->w * ch, y, s0, s1;
-	int32_t acc[RESIZE_CHUNK];
+	int n = st->dst->w * p->conv.blur.ch, y, s0, s1, two;
+	int32_t acc[RESIZE_CHUNK], acc2[RESIZE_CHUNK];
 
-	for (y = y0; y < y1; y++)
+	for (y = y0; y < y1; y += 1 + two) {
+		two = conv_pair(&p->conv, y, y1);
 		for (s0 = 0; s0 < n; s0 = s1) {
-			const unsigned char *o = image_row(p->orig, y) + s0;
-			unsigned char *d = image_row(st->dst, y) + s0;
-			const int16_t *r =
-				resize_row_i16(st->src, b->y.first[y]) + s0;
-
 			s1 = n - s0 < RESIZE_CHUNK ? n : s0 + RESIZE_CHUNK;
-			resize_cores_active()->vmac_i16(
-				(const unsigned char *)r, st->src->stride,
-				resize_qv(&b->y, y), b->y.count[y],
-				(size_t)(s1 - s0), init, acc);
-			if (b->alpha)
-				unsharp_alpha(p, acc, o, d,
-					      (size_t)(s1 - s0) / ch, ch);
-			else
-				resize_cores_active()->unsharp(
-					acc, o, d, (size_t)(s1 - s0),
-					p->amount_q, p->thr_q);
+			conv_vsum(&p->conv, st->src, y, two, s0,
+				  (size_t)(s1 - s0), acc, acc2);
+			sharpen_chunk(st, y, s0, (size_t)(s1 - s0), acc);
+			if (two)
+				sharpen_chunk(st, y + 1, s0, (size_t)(s1 - s0),
+					      acc2);
 		}
+	}
 }
 
 int

@@ -287,17 +287,176 @@ unpremultiply_avx2(const int32_t *acc, unsigned char *restrict d, size_t npix,
 	resize_cores_fast.unpremultiply(acc, d, npix, ch);
 }
 
-/* Eight samples a step are few next to the vertical sum that feeds them. */
+/*
+ * unsharp_sse2's integer steps on 16 samples at a time: lanes hold samples
+ * 0-3 | 8-11 and 4-7 | 12-15 once acc is packed, so the originals are
+ * widened in that order (vpermq) and the bytes put back in order at the end.
+ */
 static void
 unsharp_avx2(const int32_t *acc, const unsigned char *o,
 	     unsigned char *restrict d, size_t ns, int amount_q, int thr_q)
 {
-	resize_cores_fast.unsharp(acc, o, d, ns, amount_q, thr_q);
+	const __m256i z = _mm256_setzero_si256();
+	const __m256i half = _mm256_set1_epi32(1 << (RESIZE_QW - 1));
+	const __m256i r16 = _mm256_set1_epi32(1 << 15);
+	const __m256i wq = _mm256_set1_epi32((amount_q & 0xffff) | (1 << 26));
+	const __m256i thr = _mm256_set1_epi16((short)(thr_q - 1));
+	size_t i, tail = ns & ~(size_t)15;
+	__m256i b, o16, o64, dd, lo, hi, v, m;
+
+	for (i = 0; i < tail; i += 16) {
+		lo = _mm256_srai_epi32(_mm256_add_epi32(ld(acc + i), half),
+				       RESIZE_QW);
+		hi = _mm256_srai_epi32(_mm256_add_epi32(ld(acc + i + 8), half),
+				       RESIZE_QW);
+		/* b: samples 0-3 8-11 | 4-7 12-15 as int16. */
+		b = _mm256_packs_epi32(lo, hi);
+		o16 = _mm256_cvtepu8_epi16(ld128(o + i));
+		/* o16 is 0-7 | 8-15: into b's order, 0-3 8-11 | 4-7 12-15. */
+		o16 = _mm256_permute4x64_epi64(o16, 0xd8);
+		o64 = _mm256_slli_epi16(o16, RESIZE_QI);
+		dd = _mm256_sub_epi16(o64, b);
+		lo = _mm256_madd_epi16(_mm256_unpacklo_epi16(dd, o64), wq);
+		hi = _mm256_madd_epi16(_mm256_unpackhi_epi16(dd, o64), wq);
+		v = _mm256_packs_epi32(
+			_mm256_srai_epi32(_mm256_add_epi32(lo, r16), 16),
+			_mm256_srai_epi32(_mm256_add_epi32(hi, r16), 16));
+		m = _mm256_cmpgt_epi16(_mm256_abs_epi16(dd), thr);
+		v = _mm256_blendv_epi8(o16, v, m);
+		/* Back to 0-7 | 8-15, then 16 bytes. */
+		v = _mm256_permute4x64_epi64(v, 0xd8);
+		v = _mm256_packus_epi16(v, z);
+		_mm_storeu_si128((__m128i *)(void *)(d + i),
+				 _mm256_castsi256_si128(
+					 _mm256_permute4x64_epi64(v, 0xd8)));
+	}
+	if (tail < ns)
+		resize_cores_fast.unsharp(acc + tail, o + tail, d + tail,
+					  ns - tail, amount_q, thr_q);
+}
+
+/*
+ * Folded sample k of 32, as resize_cores.c's: rows k and 2 r - k summed
+ * (bytes interleaved and pmaddubsw by ones: the sum as int16), or the
+ * centre row r widened; f[0] holds samples 0-7 | 16-23, f[1] 8-15 | 24-31.
+ */
+static inline void
+fold32_u8(const unsigned char *p, size_t step, int k, int r, __m256i f[2])
+{
+	const __m256i z = _mm256_setzero_si256();
+	const __m256i ones = _mm256_set1_epi8(1);
+	__m256i x = ld(p + (size_t)k * step), y;
+
+	if (k < r) {
+		y = ld(p + (size_t)(2 * r - k) * step);
+		f[0] = _mm256_maddubs_epi16(_mm256_unpacklo_epi8(x, y), ones);
+		f[1] = _mm256_maddubs_epi16(_mm256_unpackhi_epi8(x, y), ones);
+	} else {
+		f[0] = _mm256_unpacklo_epi8(x, z);
+		f[1] = _mm256_unpackhi_epi8(x, z);
+	}
+}
+
+/* Accumulators in vmac_u8_avx2's order: a[0] 0-3 | 16-19, ... */
+static void
+vfold_u8_avx2(const unsigned char *base, size_t step, const int16_t *qv, int r,
+	      size_t ns, int32_t *restrict acc)
+{
+	const __m256i z = _mm256_setzero_si256();
+	size_t i, tail = ns & ~(size_t)31;
+	__m256i f[2], g[2], w;
+	int k;
+
+	for (i = 0; i < tail; i += 32) {
+		__m256i a[4] = { z, z, z, z };
+
+		for (k = 0; k <= r; k += 2) {
+			fold32_u8(base + i, step, k, r, f);
+			g[0] = g[1] = z;
+			if (k < r)
+				fold32_u8(base + i, step, k + 1, r, g);
+			w = pair_weights(qv + 4 * k);
+			vmac16_i16(f[0], g[0], w, &a[0], &a[1]);
+			vmac16_i16(f[1], g[1], w, &a[2], &a[3]);
+		}
+		_mm256_storeu_si256(
+			(__m256i *)(void *)(acc + i),
+			_mm256_permute2x128_si256(a[0], a[1], 0x20));
+		_mm256_storeu_si256(
+			(__m256i *)(void *)(acc + i + 8),
+			_mm256_permute2x128_si256(a[2], a[3], 0x20));
+		_mm256_storeu_si256(
+			(__m256i *)(void *)(acc + i + 16),
+			_mm256_permute2x128_si256(a[0], a[1], 0x31));
+		_mm256_storeu_si256(
+			(__m256i *)(void *)(acc + i + 24),
+			_mm256_permute2x128_si256(a[2], a[3], 0x31));
+	}
+	if (tail < ns)
+		resize_cores_fast.vfold_u8(base + tail, step, qv, r, ns - tail,
+					   acc + tail);
+}
+
+/* Rows k and k + 1 of 16 samples interleaved, into both sums. */
+static inline void
+vmac2_16(__m256i x, __m256i y, __m256i w, __m256i w2, __m256i a[2],
+	 __m256i b[2])
+{
+	__m256i lo = _mm256_unpacklo_epi16(x, y),
+		hi = _mm256_unpackhi_epi16(x, y);
+
+	a[0] = _mm256_add_epi32(a[0], madd(lo, w));
+	a[1] = _mm256_add_epi32(a[1], madd(hi, w));
+	b[0] = _mm256_add_epi32(b[0], madd(lo, w2));
+	b[1] = _mm256_add_epi32(b[1], madd(hi, w2));
+}
+
+/*
+ * Blocks of 32 samples, two sums each, in vmac_i16_avx2's lane order: the
+ * rows, not the multiplies, are what the vertical pass waits for.
+ */
+static void
+vmac2_i16_avx2(const unsigned char *base, size_t step, const int16_t *qv,
+	       const int16_t *qv2, int n, size_t ns, int32_t init,
+	       int32_t *restrict acc, int32_t *restrict acc2)
+{
+	const __m256i z = _mm256_setzero_si256(), v0 = _mm256_set1_epi32(init);
+	size_t i, tail = ns & ~(size_t)31;
+	__m256i w, w2;
+	int k;
+
+	for (i = 0; i < tail; i += 32) {
+		__m256i a[4] = { v0, v0, v0, v0 }, b[4] = { v0, v0, v0, v0 };
+		const unsigned char *p = base + 2 * i;
+
+		for (k = 0; k + 1 < n; k += 2, p += 2 * step) {
+			w = pair_weights(qv + 4 * k);
+			w2 = pair_weights(qv2 + 4 * k);
+			vmac2_16(ld(p), ld(p + step), w, w2, a, b);
+			vmac2_16(ld(p + 32), ld(p + step + 32), w, w2, a + 2,
+				 b + 2);
+		}
+		if (k < n) {
+			w = pair_weights(qv + 4 * k);
+			w2 = pair_weights(qv2 + 4 * k);
+			vmac2_16(ld(p), z, w, w2, a, b);
+			vmac2_16(ld(p + 32), z, w, w2, a + 2, b + 2);
+		}
+		store16(acc + i, a[0], a[1]);
+		store16(acc + i + 16, a[2], a[3]);
+		store16(acc2 + i, b[0], b[1]);
+		store16(acc2 + i + 16, b[2], b[3]);
+	}
+	if (tail < ns)
+		resize_cores_fast.vmac2_i16(base + 2 * tail, step, qv, qv2, n,
+					    ns - tail, init, acc + tail,
+					    acc2 + tail);
 }
 
 static const struct resize_cores avx2 = {
-	vmac_u8_avx2, vmac_i16_avx2,	hmac_avx2,	    fin_i16_avx2,
-	fin_u8_avx2,  widen_alpha_avx2, unpremultiply_avx2, unsharp_avx2,
+	vmac_u8_avx2,  vmac_i16_avx2,	 hmac_avx2,	     fin_i16_avx2,
+	fin_u8_avx2,   widen_alpha_avx2, unpremultiply_avx2, unsharp_avx2,
+	vfold_u8_avx2, vmac2_i16_avx2,
 };
 
 const struct resize_cores *

@@ -202,9 +202,40 @@ unsharp_c(const int32_t *acc, const unsigned char *o, unsigned char *restrict d,
 		d[i] = unsharp_q(acc[i], o[i], amount_q, thr_q);
 }
 
+/* Mirrored pairs of rows first (k and 2 r - k), then the centre row r. */
+static void
+vfold_u8_c(const unsigned char *base, size_t step, const int16_t *qv, int r,
+	   size_t ns, int32_t *restrict acc)
+{
+	const unsigned char *c = base + (size_t)r * step;
+	int32_t w = qv_at(qv, r);
+	size_t i;
+	int k;
+
+	for (i = 0; i < ns; i++)
+		acc[i] = w * c[i];
+	for (k = 0; k < r; k++) {
+		const unsigned char *a = base + (size_t)k * step;
+		const unsigned char *b = base + (size_t)(2 * r - k) * step;
+
+		w = qv_at(qv, k);
+		for (i = 0; i < ns; i++)
+			acc[i] += w * (a[i] + b[i]);
+	}
+}
+
+static void
+vmac2_i16_c(const unsigned char *base, size_t step, const int16_t *qv,
+	    const int16_t *qv2, int n, size_t ns, int32_t init,
+	    int32_t *restrict acc, int32_t *restrict acc2)
+{
+	vmac_i16_c(base, step, qv, n, ns, init, acc);
+	vmac_i16_c(base, step, qv2, n, ns, init, acc2);
+}
+
 const struct resize_cores resize_cores_plain = {
-	vmac_u8_c, vmac_i16_c,	  hmac_c,	   fin_i16_c,
-	fin_u8_c,  widen_alpha_c, unpremultiply_c, unsharp_c,
+	vmac_u8_c,     vmac_i16_c,	hmac_c,	   fin_i16_c,  fin_u8_c,
+	widen_alpha_c, unpremultiply_c, unsharp_c, vfold_u8_c, vmac2_i16_c,
 };
 
 #ifdef RESIZE_SSE2
@@ -557,13 +588,98 @@ unsharp_sse2(const int32_t *acc, const unsigned char *o,
 			  thr_q);
 }
 
+/*
+ * Folded sample k of 16 (two vectors of 8 int16): rows k and 2 r - k
+ * widened and summed, or the centre row r alone.
+ */
+static inline void
+fold16_u8(const unsigned char *p, size_t step, int k, int r, __m128i f[2])
+{
+	const __m128i z = _mm_setzero_si128();
+	__m128i x = ld(p + (size_t)k * step);
+	__m128i y = k < r ? ld(p + (size_t)(2 * r - k) * step) : z;
+
+	f[0] = _mm_add_epi16(_mm_unpacklo_epi8(x, z), _mm_unpacklo_epi8(y, z));
+	f[1] = _mm_add_epi16(_mm_unpackhi_epi8(x, z), _mm_unpackhi_epi8(y, z));
+}
+
+/*
+ * The r + 1 folded samples two per pmaddwd, on the first r + 1 weights of
+ * qv's pairs; an odd last one pairs with zeros.
+ */
+static void
+vfold_u8_sse2(const unsigned char *base, size_t step, const int16_t *qv, int r,
+	      size_t ns, int32_t *restrict acc)
+{
+	const __m128i z = _mm_setzero_si128();
+	size_t i, tail = ns & ~(size_t)15;
+	__m128i f[2], g[2];
+	int k;
+
+	for (i = 0; i < tail; i += 16) {
+		__m128i a[4] = { z, z, z, z };
+
+		for (k = 0; k <= r; k += 2) {
+			fold16_u8(base + i, step, k, r, f);
+			g[0] = g[1] = z;
+			if (k < r)
+				fold16_u8(base + i, step, k + 1, r, g);
+			vmac8_i16(f[0], g[0], qv + 4 * k, &a[0], &a[1]);
+			vmac8_i16(f[1], g[1], qv + 4 * k, &a[2], &a[3]);
+		}
+		for (k = 0; k < 4; k++)
+			_mm_storeu_si128((__m128i *)(acc + i) + k, a[k]);
+	}
+	if (tail < ns)
+		vfold_u8_c(base + tail, step, qv, r, ns - tail, acc + tail);
+}
+
+/*
+ * Blocks of 8 samples, two sums each: rows 2 j and 2 j + 1 interleaved once
+ * feed both pmaddwd (an odd last row pairs with zeros).
+ */
+static void
+vmac2_i16_sse2(const unsigned char *base, size_t step, const int16_t *qv,
+	       const int16_t *qv2, int n, size_t ns, int32_t init,
+	       int32_t *restrict acc, int32_t *restrict acc2)
+{
+	const __m128i z = _mm_setzero_si128(), v0 = _mm_set1_epi32(init);
+	size_t i, tail = ns & ~(size_t)7;
+	__m128i x, y, lo, hi;
+	int k;
+
+	for (i = 0; i < tail; i += 8) {
+		__m128i a0 = v0, a1 = v0, b0 = v0, b1 = v0;
+		const unsigned char *p = base + 2 * i;
+
+		for (k = 0; k < n; k += 2, p += 2 * step) {
+			x = ld(p);
+			y = k + 1 < n ? ld(p + step) : z;
+			lo = _mm_unpacklo_epi16(x, y);
+			hi = _mm_unpackhi_epi16(x, y);
+			a0 = _mm_add_epi32(a0, madd(lo, qv + 4 * k));
+			a1 = _mm_add_epi32(a1, madd(hi, qv + 4 * k));
+			b0 = _mm_add_epi32(b0, madd(lo, qv2 + 4 * k));
+			b1 = _mm_add_epi32(b1, madd(hi, qv2 + 4 * k));
+		}
+		_mm_storeu_si128((__m128i *)(acc + i), a0);
+		_mm_storeu_si128((__m128i *)(acc + i) + 1, a1);
+		_mm_storeu_si128((__m128i *)(acc2 + i), b0);
+		_mm_storeu_si128((__m128i *)(acc2 + i) + 1, b1);
+	}
+	if (tail < ns)
+		vmac2_i16_c(base + 2 * tail, step, qv, qv2, n, ns - tail, init,
+			    acc + tail, acc2 + tail);
+}
+
 const struct resize_cores resize_cores_fast = {
-	vmac_u8_sse2, vmac_i16_sse2,	hmac_sse2,	    fin_i16_sse2,
-	fin_u8_sse2,  widen_alpha_sse2, unpremultiply_sse2, unsharp_sse2,
+	vmac_u8_sse2,  vmac_i16_sse2,	 hmac_sse2,	     fin_i16_sse2,
+	fin_u8_sse2,   widen_alpha_sse2, unpremultiply_sse2, unsharp_sse2,
+	vfold_u8_sse2, vmac2_i16_sse2,
 };
 #else
 const struct resize_cores resize_cores_fast = {
-	vmac_u8_c, vmac_i16_c,	  hmac_c,	   fin_i16_c,
-	fin_u8_c,  widen_alpha_c, unpremultiply_c, unsharp_c,
+	vmac_u8_c,     vmac_i16_c,	hmac_c,	   fin_i16_c,  fin_u8_c,
+	widen_alpha_c, unpremultiply_c, unsharp_c, vfold_u8_c, vmac2_i16_c,
 };
 #endif

@@ -673,6 +673,109 @@ cores_unsharp(void)
 	free(b8);
 }
 
+/* Weights q[0 .. taps) in rw->qv's layout, zero padded to 4 * QV_TAPS. */
+enum {
+	QV_TAPS = 48
+};
+
+static void
+make_qv(const int16_t *q, int taps, int16_t *qv)
+{
+	int k, j;
+
+	for (k = 0; k < 4 * QV_TAPS; k++) {
+		j = (k / 8) * 2 + (k & 1);
+		qv[k] = j < taps ? q[j] : 0;
+	}
+}
+
+/*
+ * The folded core: a symmetric kernel of any sign, radius 1 .. 20, gives
+ * vmac_u8's sums in plain C (the folding is exact) and in SIMD, on U8
+ * rows of every value, for sample counts that leave vector tails.
+ */
+static void
+cores_fold(unsigned *seed)
+{
+	enum {
+		NS = 203,
+		R = 20,
+		ROWS = 2 * R + 1
+	};
+	size_t step = NS + 5;
+	int16_t *bytes16 = rand_i16(ROWS * step / 2 + 1, -32768, 32767, seed);
+	const unsigned char *rows = (const unsigned char *)bytes16;
+	_Alignas(16) int16_t qv[4 * QV_TAPS];
+	int16_t q[ROWS];
+	int32_t a[NS], b[NS], c[NS];
+	int r, k, ns;
+
+	for (r = 1; r <= R; r++) {
+		for (k = 0; k <= r; k++) {
+			*seed = *seed * 1103515245u + 12345u;
+			q[k] = q[2 * r - k] =
+				(int16_t)((int)((*seed >> 8) % 32768u) - 16384);
+		}
+		make_qv(q, 2 * r + 1, qv);
+		for (ns = 1; ns <= NS; ns += 29) {
+			resize_cores_plain.vmac_u8(rows + 1, step, qv,
+						   2 * r + 1, (size_t)ns, a);
+			resize_cores_plain.vfold_u8(rows + 1, step, qv, r,
+						    (size_t)ns, b);
+			simd->vfold_u8(rows + 1, step, qv, r, (size_t)ns, c);
+			assert_memory_equal(a, b, (size_t)ns * sizeof(*a));
+			assert_memory_equal(a, c, (size_t)ns * sizeof(*a));
+		}
+	}
+	free(bytes16);
+}
+
+/*
+ * The two-row vertical core: each of its sums is vmac_i16's with its own
+ * weights, for odd and even tap counts, on int16 rows of every value.
+ */
+static void
+cores_pair(unsigned *seed)
+{
+	enum {
+		NS = 203,
+		ROWS = 42
+	};
+	size_t step = 2 * (NS + RESIZE_PAD), n = ROWS * step / 2;
+	int16_t *wide = rand_i16(n, -32768, 32767, seed);
+	const unsigned char *rows = (const unsigned char *)wide + 2;
+	_Alignas(16) int16_t qv[4 * QV_TAPS], qv2[4 * QV_TAPS];
+	int16_t q[ROWS], q2[ROWS];
+	int32_t a[NS], b[NS], c[NS], d[NS];
+	int taps, k, ns;
+
+	for (taps = 1; taps <= ROWS; taps++) {
+		/* Small weights, so no sum of 42 full-range samples wraps. */
+		for (k = 0; k < taps; k++) {
+			*seed = *seed * 1103515245u + 12345u;
+			q[k] = (int16_t)((int)((*seed >> 8) % 2001u) - 1000);
+			q2[k] = (int16_t)((int)((*seed >> 20) % 2001u) - 1000);
+		}
+		make_qv(q, taps, qv);
+		make_qv(q2, taps, qv2);
+		for (ns = 1; ns <= NS; ns += 29) {
+			resize_cores_plain.vmac_i16(rows, step, qv, taps,
+						    (size_t)ns, 1 << 29, a);
+			resize_cores_plain.vmac_i16(rows, step, qv2, taps,
+						    (size_t)ns, 1 << 29, b);
+			simd->vmac2_i16(rows, step, qv, qv2, taps, (size_t)ns,
+					1 << 29, c, d);
+			assert_memory_equal(a, c, (size_t)ns * sizeof(*a));
+			assert_memory_equal(b, d, (size_t)ns * sizeof(*a));
+			resize_cores_plain.vmac2_i16(rows, step, qv, qv2, taps,
+						     (size_t)ns, 1 << 29, c, d);
+			assert_memory_equal(a, c, (size_t)ns * sizeof(*a));
+			assert_memory_equal(b, d, (size_t)ns * sizeof(*a));
+		}
+	}
+	free(wide);
+}
+
 /*
  * The SIMD cores give exactly the plain C cores' results, on weight tables
  * of every filter, shrinking and enlarging, odd and even tap counts, and
@@ -703,6 +806,8 @@ cores_agree(void)
 	cores_finish(&seed);
 	cores_alpha(&seed);
 	cores_unsharp();
+	cores_fold(&seed);
+	cores_pair(&seed);
 	resize_weights_release(&rw);
 }
 

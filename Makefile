@@ -119,10 +119,11 @@ BIN := $(B)/imgpipe
 # The hot kernels get -O3 (musl's way: per object, not globally).
 HOT_OBJS := $(filter $(B)/obj/op_% $(B)/obj/filter% $(B)/obj/resize%,$(OBJS))
 $(HOT_OBJS): CFLAGS += -O3
-# On x86-64 the resampling cores also come in AVX2, picked at run time by
-# what the CPU has: only that object is built with -mavx2.
+# On x86-64 the resampling cores also come in AVX2 and AVX-512, picked at
+# run time by what the CPU has: only those two objects get the -m flags.
 X86_64 := $(findstring x86_64,$(shell $(CC) -dumpmachine 2>/dev/null))
 $(B)/obj/resize_avx2.o: SIMDFLAGS := $(if $(X86_64),-mavx2)
+$(B)/obj/resize_avx512.o: SIMDFLAGS := $(if $(X86_64),-mavx512f -mavx512bw)
 
 .PHONY: all deps deps-build demo test unit-test cli-test bench install clean \
 	test-scaleout deps-scaleout do-test-scaleout \

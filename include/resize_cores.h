@@ -99,6 +99,18 @@ extern const struct resize_cores resize_cores_fast;
 /* The AVX2 cores: NULL unless built for x86-64 and the CPU has AVX2. */
 const struct resize_cores *resize_cores_avx2(void);
 
+/*
+ * The AVX2 table itself, defined only where resize_avx2.c is built for
+ * AVX2: the AVX-512 cores fall back on it for their tails.
+ */
+extern const struct resize_cores resize_cores_avx2_set;
+
+/*
+ * The AVX-512 (F, BW) vertical cores over the AVX2 ones: NULL unless built
+ * for x86-64 and the CPU has AVX2, AVX512F and AVX512BW.
+ */
+const struct resize_cores *resize_cores_avx512(void);
+
 /* Round v to the nearest integer (halves up) clamped to 0 .. 255. */
 static inline unsigned char
 resize_to_u8(float v)

@@ -21,17 +21,22 @@ static const struct resize_cores *active = &resize_cores_fast;
 
 /*
  * Chosen once, before main and so before any thread: the widest cores the
- * CPU runs, unless IMGPIPE_SIMD caps them ("c", "sse2") to compare.
+ * CPU runs, unless IMGPIPE_SIMD caps them ("c", "sse2", "avx2") to compare.
  */
 __attribute__((constructor)) static void
 pick_cores(void)
 {
 	const char *cap = getenv("IMGPIPE_SIMD");
 	const struct resize_cores *avx2 = resize_cores_avx2();
+	const struct resize_cores *avx512 = resize_cores_avx512();
 
 	if (cap != NULL && strcmp(cap, "c") == 0)
 		active = &resize_cores_plain;
-	else if (avx2 != NULL && (cap == NULL || strcmp(cap, "sse2") != 0))
+	else if (cap != NULL && strcmp(cap, "sse2") == 0)
+		active = &resize_cores_fast;
+	else if (avx512 != NULL && (cap == NULL || strcmp(cap, "avx2") != 0))
+		active = avx512;
+	else if (avx2 != NULL)
 		active = avx2;
 }
 

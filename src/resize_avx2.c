@@ -54,6 +54,23 @@ store16(int32_t *acc, __m256i lo, __m256i hi)
 			    _mm256_permute2x128_si256(lo, hi, 0x31));
 }
 
+/*
+ * 32 sums of bytes, a[0] holding samples 0-3 | 16-19, a[1] 4-7 | 20-23,
+ * a[2] 8-11 | 24-27 and a[3] 12-15 | 28-31, stored in order.
+ */
+static inline void
+store32_u8order(int32_t *acc, const __m256i a[4])
+{
+	_mm256_storeu_si256((__m256i *)(void *)acc,
+			    _mm256_permute2x128_si256(a[0], a[1], 0x20));
+	_mm256_storeu_si256((__m256i *)(void *)(acc + 8),
+			    _mm256_permute2x128_si256(a[2], a[3], 0x20));
+	_mm256_storeu_si256((__m256i *)(void *)(acc + 16),
+			    _mm256_permute2x128_si256(a[0], a[1], 0x31));
+	_mm256_storeu_si256((__m256i *)(void *)(acc + 24),
+			    _mm256_permute2x128_si256(a[2], a[3], 0x31));
+}
+
 /* 32 samples of rows a and b: bytes interleaved within lanes, widened. */
 static inline void
 vmac32_u8(__m256i x, __m256i y, __m256i w, __m256i a[4])
@@ -68,10 +85,7 @@ vmac32_u8(__m256i x, __m256i y, __m256i w, __m256i a[4])
 	a[3] = _mm256_add_epi32(a[3], madd(_mm256_unpackhi_epi8(hi, z), w));
 }
 
-/*
- * a[0] holds samples 0-3 | 16-19, a[1] 4-7 | 20-23, a[2] 8-11 | 24-27 and
- * a[3] 12-15 | 28-31.
- */
+/* Accumulators in store32_u8order's order. */
 static void
 vmac_u8_avx2(const unsigned char *base, size_t step, const int16_t *qv, int n,
 	     size_t ns, int32_t *restrict acc)
@@ -89,18 +103,7 @@ vmac_u8_avx2(const unsigned char *base, size_t step, const int16_t *qv, int n,
 				  a);
 		if (k < n)
 			vmac32_u8(ld(p), z, pair_weights(qv + 4 * k), a);
-		_mm256_storeu_si256(
-			(__m256i *)(void *)(acc + i),
-			_mm256_permute2x128_si256(a[0], a[1], 0x20));
-		_mm256_storeu_si256(
-			(__m256i *)(void *)(acc + i + 8),
-			_mm256_permute2x128_si256(a[2], a[3], 0x20));
-		_mm256_storeu_si256(
-			(__m256i *)(void *)(acc + i + 16),
-			_mm256_permute2x128_si256(a[0], a[1], 0x31));
-		_mm256_storeu_si256(
-			(__m256i *)(void *)(acc + i + 24),
-			_mm256_permute2x128_si256(a[2], a[3], 0x31));
+		store32_u8order(acc + i, a);
 	}
 	if (tail < ns)
 		resize_cores_fast.vmac_u8(base + tail, step, qv, n, ns - tail,
@@ -357,7 +360,7 @@ fold32_u8(const unsigned char *p, size_t step, int k, int r, __m256i f[2])
 	}
 }
 
-/* Accumulators in vmac_u8_avx2's order: a[0] 0-3 | 16-19, ... */
+/* Accumulators in store32_u8order's order. */
 static void
 vfold_u8_avx2(const unsigned char *base, size_t step, const int16_t *qv, int r,
 	      size_t ns, int32_t *restrict acc)
@@ -379,18 +382,7 @@ vfold_u8_avx2(const unsigned char *base, size_t step, const int16_t *qv, int r,
 			vmac16_i16(f[0], g[0], w, &a[0], &a[1]);
 			vmac16_i16(f[1], g[1], w, &a[2], &a[3]);
 		}
-		_mm256_storeu_si256(
-			(__m256i *)(void *)(acc + i),
-			_mm256_permute2x128_si256(a[0], a[1], 0x20));
-		_mm256_storeu_si256(
-			(__m256i *)(void *)(acc + i + 8),
-			_mm256_permute2x128_si256(a[2], a[3], 0x20));
-		_mm256_storeu_si256(
-			(__m256i *)(void *)(acc + i + 16),
-			_mm256_permute2x128_si256(a[0], a[1], 0x31));
-		_mm256_storeu_si256(
-			(__m256i *)(void *)(acc + i + 24),
-			_mm256_permute2x128_si256(a[2], a[3], 0x31));
+		store32_u8order(acc + i, a);
 	}
 	if (tail < ns)
 		resize_cores_fast.vfold_u8(base + tail, step, qv, r, ns - tail,
@@ -453,7 +445,7 @@ vmac2_i16_avx2(const unsigned char *base, size_t step, const int16_t *qv,
 					    acc2 + tail);
 }
 
-static const struct resize_cores avx2 = {
+const struct resize_cores resize_cores_avx2_set = {
 	vmac_u8_avx2,  vmac_i16_avx2,	 hmac_avx2,	     fin_i16_avx2,
 	fin_u8_avx2,   widen_alpha_avx2, unpremultiply_avx2, unsharp_avx2,
 	vfold_u8_avx2, vmac2_i16_avx2,
@@ -463,7 +455,7 @@ const struct resize_cores *
 resize_cores_avx2(void)
 {
 	__builtin_cpu_init();
-	return __builtin_cpu_supports("avx2") ? &avx2 : NULL;
+	return __builtin_cpu_supports("avx2") ? &resize_cores_avx2_set : NULL;
 }
 
 #else

@@ -825,6 +825,17 @@ test_resize_cores_agree(void **state)
 		print_message("no AVX2 here: only the SSE2 cores checked\n");
 }
 
+/* AVX-512 where the CPU has it; skipped (and counted so) where not. */
+static void
+test_resize_cores_agree_avx512(void **state)
+{
+	(void)state;
+	simd = resize_cores_avx512();
+	if (simd == NULL)
+		skip();
+	cores_agree();
+}
+
 /* A smooth but busy test card: gradients, a ring pattern and noise. */
 static void
 make_card(struct image *im, int w, int h, int ch)
@@ -927,6 +938,7 @@ main(void)
 		cmocka_unit_test(test_resize_weights_periodic),
 		cmocka_unit_test(test_resize_shrunk_on_load),
 		cmocka_unit_test(test_resize_cores_agree),
+		cmocka_unit_test(test_resize_cores_agree_avx512),
 		cmocka_unit_test(test_resize_matches_float),
 	};
 

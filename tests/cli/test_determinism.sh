@@ -126,14 +126,21 @@ same_as_seq()
 	done
 }
 
-# The AVX2, SSE2 and plain C resampling cores give the same bytes, on jobs
-# that run both pass orders (shrinking, enlarging), blur and alpha.  A CPU
-# without AVX2 runs SSE2 when asked for it, which would compare SSE2 twice.
+# The AVX-512, AVX2, SSE2 and plain C resampling cores give the same bytes,
+# on jobs that run both pass orders (shrinking, enlarging), blur and alpha.
+# A CPU without one runs the next narrower when asked for it, which would
+# compare that one twice.
 simds="sse2"
 if grep -qw avx2 /proc/cpuinfo; then
 	simds="sse2 avx2"
 else
 	skip_part "AVX2 cores: this CPU has no AVX2"
+fi
+if grep -qw avx512f /proc/cpuinfo && grep -qw avx512bw /proc/cpuinfo &&
+    grep -qw avx2 /proc/cpuinfo; then
+	simds="$simds avx512"
+else
+	skip_part "AVX-512 cores: this CPU has no AVX512F and AVX512BW"
 fi
 for extra in "-p resize=300x300,sharpen=0.6" "-p resize=900x700,blur=2" \
     "-p resize=120x800,sharpen=1.5 -f png"; do

@@ -1,0 +1,435 @@
+/*
+ * The vertical cores and the packing again in AVX-512 (F and BW), for
+ * x86-64 CPUs that have it: 64 bytes a load, so twice the samples of AVX2
+ * per shuffle, which is what the vertical sums wait on; and the unsharp
+ * mask.  The horizontal cores and the alpha steps stay AVX2's.  Exact integer
+ * maths on the same weights, so every output byte equals the other cores'
+ * (test_resize checks it). This file alone is built with -mavx512f -mavx512bw;
+ * nothing here runs unless the CPU (and the OS, for the zmm state) reports
+ * both.
+ */
+#include "resize_cores.h"
+
+#include "banned.h"
+
+#if defined(__AVX512F__) && defined(__AVX512BW__) && !defined(IMGPIPE_NO_SIMD)
+#include <immintrin.h>
+
+static inline __m512i
+ld(const void *p)
+{
+	return _mm512_loadu_si512(p);
+}
+
+static inline void
+st(void *p, __m512i v)
+{
+	_mm512_storeu_si512(p, v);
+}
+
+/* A row of rw->qv holds each pair of weights four times: 128 bits. */
+static inline __m512i
+pair_weights(const int16_t *qv)
+{
+	return _mm512_broadcast_i32x4(
+		_mm_loadu_si128((const __m128i *)(const void *)qv));
+}
+
+static inline __m512i
+mac(__m512i a, __m512i x, __m512i w)
+{
+	return _mm512_add_epi32(a, _mm512_madd_epi16(x, w));
+}
+
+/*
+ * 64 sums of bytes, a[j] holding samples 16 L + 4 j .. + 3 in its 128-bit
+ * lane L: the 4 x 4 lanes transposed, then stored in order.
+ */
+static void
+store64_u8order(int32_t *acc, const __m512i a[4])
+{
+	__m512i t0 = _mm512_shuffle_i64x2(a[0], a[1], 0x44),
+		t1 = _mm512_shuffle_i64x2(a[2], a[3], 0x44),
+		t2 = _mm512_shuffle_i64x2(a[0], a[1], 0xee),
+		t3 = _mm512_shuffle_i64x2(a[2], a[3], 0xee);
+
+	st(acc, _mm512_shuffle_i64x2(t0, t1, 0x88));
+	st(acc + 16, _mm512_shuffle_i64x2(t0, t1, 0xdd));
+	st(acc + 32, _mm512_shuffle_i64x2(t2, t3, 0x88));
+	st(acc + 48, _mm512_shuffle_i64x2(t2, t3, 0xdd));
+}
+
+/*
+ * 32 sums of int16 samples: lo holds samples 8 L .. + 3 in lane L, hi
+ * 8 L + 4 .. + 7.
+ */
+static void
+store32_i16order(int32_t *acc, __m512i lo, __m512i hi)
+{
+	const __m512i i0 = _mm512_setr_epi64(0, 1, 8, 9, 2, 3, 10, 11);
+	const __m512i i1 = _mm512_setr_epi64(4, 5, 12, 13, 6, 7, 14, 15);
+
+	st(acc, _mm512_permutex2var_epi64(lo, i0, hi));
+	st(acc + 16, _mm512_permutex2var_epi64(lo, i1, hi));
+}
+
+/* 64 samples of rows a and b: bytes interleaved within lanes, widened. */
+static inline void
+vmac64_u8(__m512i x, __m512i y, __m512i w, __m512i a[4])
+{
+	const __m512i z = _mm512_setzero_si512();
+	__m512i lo = _mm512_unpacklo_epi8(x, y),
+		hi = _mm512_unpackhi_epi8(x, y);
+
+	a[0] = mac(a[0], _mm512_unpacklo_epi8(lo, z), w);
+	a[1] = mac(a[1], _mm512_unpackhi_epi8(lo, z), w);
+	a[2] = mac(a[2], _mm512_unpacklo_epi8(hi, z), w);
+	a[3] = mac(a[3], _mm512_unpackhi_epi8(hi, z), w);
+}
+
+static void
+vmac_u8_avx512(const unsigned char *base, size_t step, const int16_t *qv, int n,
+	       size_t ns, int32_t *restrict acc)
+{
+	const __m512i z = _mm512_setzero_si512();
+	size_t i, tail = ns & ~(size_t)63;
+	int k;
+
+	for (i = 0; i < tail; i += 64) {
+		__m512i a[4] = { z, z, z, z };
+		const unsigned char *p = base + i;
+
+		for (k = 0; k + 1 < n; k += 2, p += 2 * step)
+			vmac64_u8(ld(p), ld(p + step), pair_weights(qv + 4 * k),
+				  a);
+		if (k < n)
+			vmac64_u8(ld(p), z, pair_weights(qv + 4 * k), a);
+		store64_u8order(acc + i, a);
+	}
+	if (tail < ns)
+		resize_cores_avx2_set.vmac_u8(base + tail, step, qv, n,
+					      ns - tail, acc + tail);
+}
+
+/* 32 int16 samples of rows a and b, interleaved within lanes. */
+static inline void
+vmac32_i16(__m512i x, __m512i y, __m512i w, __m512i *lo, __m512i *hi)
+{
+	*lo = mac(*lo, _mm512_unpacklo_epi16(x, y), w);
+	*hi = mac(*hi, _mm512_unpackhi_epi16(x, y), w);
+}
+
+static void
+vmac_i16_avx512(const unsigned char *base, size_t step, const int16_t *qv,
+		int n, size_t ns, int32_t init, int32_t *restrict acc)
+{
+	const __m512i z = _mm512_setzero_si512(), v0 = _mm512_set1_epi32(init);
+	size_t i, tail = ns & ~(size_t)63;
+	int k;
+
+	for (i = 0; i < tail; i += 64) {
+		__m512i a[4] = { v0, v0, v0, v0 }, w;
+		const unsigned char *p = base + 2 * i;
+
+		for (k = 0; k + 1 < n; k += 2, p += 2 * step) {
+			w = pair_weights(qv + 4 * k);
+			vmac32_i16(ld(p), ld(p + step), w, &a[0], &a[1]);
+			vmac32_i16(ld(p + 64), ld(p + step + 64), w, &a[2],
+				   &a[3]);
+		}
+		if (k < n) {
+			w = pair_weights(qv + 4 * k);
+			vmac32_i16(ld(p), z, w, &a[0], &a[1]);
+			vmac32_i16(ld(p + 64), z, w, &a[2], &a[3]);
+		}
+		store32_i16order(acc + i, a[0], a[1]);
+		store32_i16order(acc + i + 32, a[2], a[3]);
+	}
+	if (tail < ns)
+		resize_cores_avx2_set.vmac_i16(base + 2 * tail, step, qv, n,
+					       ns - tail, init, acc + tail);
+}
+
+/*
+ * Folded sample k of 64, as resize_cores.c's: rows k and 2 r - k summed
+ * (bytes interleaved and pmaddubsw by ones: the sum as int16), or the
+ * centre row r widened; f[0] holds samples 16 L .. + 7 in lane L, f[1]
+ * 16 L + 8 .. + 15.
+ */
+static inline void
+fold64_u8(const unsigned char *p, size_t step, int k, int r, __m512i f[2])
+{
+	const __m512i z = _mm512_setzero_si512();
+	const __m512i ones = _mm512_set1_epi8(1);
+	__m512i x = ld(p + (size_t)k * step), y;
+
+	if (k < r) {
+		y = ld(p + (size_t)(2 * r - k) * step);
+		f[0] = _mm512_maddubs_epi16(_mm512_unpacklo_epi8(x, y), ones);
+		f[1] = _mm512_maddubs_epi16(_mm512_unpackhi_epi8(x, y), ones);
+	} else {
+		f[0] = _mm512_unpacklo_epi8(x, z);
+		f[1] = _mm512_unpackhi_epi8(x, z);
+	}
+}
+
+/* Accumulators in vmac_u8_avx512's order. */
+static void
+vfold_u8_avx512(const unsigned char *base, size_t step, const int16_t *qv,
+		int r, size_t ns, int32_t *restrict acc)
+{
+	const __m512i z = _mm512_setzero_si512();
+	size_t i, tail = ns & ~(size_t)63;
+	__m512i f[2], g[2], w;
+	int k;
+
+	for (i = 0; i < tail; i += 64) {
+		__m512i a[4] = { z, z, z, z };
+
+		for (k = 0; k <= r; k += 2) {
+			fold64_u8(base + i, step, k, r, f);
+			g[0] = g[1] = z;
+			if (k < r)
+				fold64_u8(base + i, step, k + 1, r, g);
+			w = pair_weights(qv + 4 * k);
+			vmac32_i16(f[0], g[0], w, &a[0], &a[1]);
+			vmac32_i16(f[1], g[1], w, &a[2], &a[3]);
+		}
+		store64_u8order(acc + i, a);
+	}
+	if (tail < ns)
+		resize_cores_avx2_set.vfold_u8(base + tail, step, qv, r,
+					       ns - tail, acc + tail);
+}
+
+/* Rows k and k + 1 of 32 samples interleaved, into both sums. */
+static inline void
+vmac2_32(__m512i x, __m512i y, __m512i w, __m512i w2, __m512i a[2],
+	 __m512i b[2])
+{
+	__m512i lo = _mm512_unpacklo_epi16(x, y),
+		hi = _mm512_unpackhi_epi16(x, y);
+
+	a[0] = mac(a[0], lo, w);
+	a[1] = mac(a[1], hi, w);
+	b[0] = mac(b[0], lo, w2);
+	b[1] = mac(b[1], hi, w2);
+}
+
+static void
+vmac2_i16_avx512(const unsigned char *base, size_t step, const int16_t *qv,
+		 const int16_t *qv2, int n, size_t ns, int32_t init,
+		 int32_t *restrict acc, int32_t *restrict acc2)
+{
+	const __m512i z = _mm512_setzero_si512(), v0 = _mm512_set1_epi32(init);
+	size_t i, tail = ns & ~(size_t)63;
+	__m512i w, w2;
+	int k;
+
+	for (i = 0; i < tail; i += 64) {
+		__m512i a[4] = { v0, v0, v0, v0 }, b[4] = { v0, v0, v0, v0 };
+		const unsigned char *p = base + 2 * i;
+
+		for (k = 0; k + 1 < n; k += 2, p += 2 * step) {
+			w = pair_weights(qv + 4 * k);
+			w2 = pair_weights(qv2 + 4 * k);
+			vmac2_32(ld(p), ld(p + step), w, w2, a, b);
+			vmac2_32(ld(p + 64), ld(p + step + 64), w, w2, a + 2,
+				 b + 2);
+		}
+		if (k < n) {
+			w = pair_weights(qv + 4 * k);
+			w2 = pair_weights(qv2 + 4 * k);
+			vmac2_32(ld(p), z, w, w2, a, b);
+			vmac2_32(ld(p + 64), z, w, w2, a + 2, b + 2);
+		}
+		store32_i16order(acc + i, a[0], a[1]);
+		store32_i16order(acc + i + 32, a[2], a[3]);
+		store32_i16order(acc2 + i, b[0], b[1]);
+		store32_i16order(acc2 + i + 32, b[2], b[3]);
+	}
+	if (tail < ns)
+		resize_cores_avx2_set.vmac2_i16(base + 2 * tail, step, qv, qv2,
+						n, ns - tail, init, acc + tail,
+						acc2 + tail);
+}
+
+/* psrad, less the bias, packed to int16 and put back in order. */
+static void
+fin_i16_avx512(const int32_t *acc, size_t ns, int shift, int bias,
+	       int16_t *restrict d)
+{
+	const __m512i r = _mm512_set1_epi32(1 << (shift - 1));
+	const __m512i b = _mm512_set1_epi32(bias);
+	const __m512i order = _mm512_setr_epi64(0, 2, 4, 6, 1, 3, 5, 7);
+	const __m128i sh = _mm_cvtsi32_si128(shift);
+	size_t i, tail = ns & ~(size_t)31;
+	__m512i lo, hi;
+
+	for (i = 0; i < tail; i += 32) {
+		lo = _mm512_sra_epi32(_mm512_add_epi32(ld(acc + i), r), sh);
+		hi = _mm512_sra_epi32(_mm512_add_epi32(ld(acc + i + 16), r),
+				      sh);
+		lo = _mm512_packs_epi32(_mm512_sub_epi32(lo, b),
+					_mm512_sub_epi32(hi, b));
+		st(d + i, _mm512_permutexvar_epi64(order, lo));
+	}
+	if (tail < ns)
+		resize_cores_avx2_set.fin_i16(acc + tail, ns - tail, shift,
+					      bias, d + tail);
+}
+
+static void
+fin_u8_avx512(const int32_t *acc, size_t ns, int shift,
+	      unsigned char *restrict d)
+{
+	const __m512i r = _mm512_set1_epi32(1 << (shift - 1));
+	const __m512i order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6,
+						10, 14, 3, 7, 11, 15);
+	const __m128i sh = _mm_cvtsi32_si128(shift);
+	size_t i, tail = ns & ~(size_t)63;
+	__m512i v[4];
+	int k;
+
+	for (i = 0; i < tail; i += 64) {
+		for (k = 0; k < 4; k++)
+			v[k] = _mm512_sra_epi32(
+				_mm512_add_epi32(ld(acc + i + 16 * k), r), sh);
+		v[0] = _mm512_packus_epi16(_mm512_packs_epi32(v[0], v[1]),
+					   _mm512_packs_epi32(v[2], v[3]));
+		st(d + i, _mm512_permutexvar_epi32(order, v[0]));
+	}
+	if (tail < ns)
+		resize_cores_avx2_set.fin_u8(acc + tail, ns - tail, shift,
+					     d + tail);
+}
+
+/*
+ * unsharp_avx2's integer steps on 32 samples at a time: once acc is packed
+ * its 64-bit elements hold samples 0-3 16-19 | 4-7 20-23 | ..., so the
+ * originals are widened in that order and the result put back in order.
+ */
+static void
+unsharp_avx512(const int32_t *acc, const unsigned char *o,
+	       unsigned char *restrict d, size_t ns, int amount_q, int thr_q)
+{
+	const __m512i z = _mm512_setzero_si512();
+	const __m512i half = _mm512_set1_epi32(1 << (RESIZE_QW - 1));
+	const __m512i r16 = _mm512_set1_epi32(1 << 15);
+	const __m512i wq = _mm512_set1_epi32((amount_q & 0xffff) | (1 << 26));
+	const __m512i thr = _mm512_set1_epi16((short)(thr_q - 1));
+	const __m512i packed = _mm512_setr_epi64(0, 4, 1, 5, 2, 6, 3, 7);
+	const __m512i inorder = _mm512_setr_epi64(0, 2, 4, 6, 1, 3, 5, 7);
+	size_t i, tail = ns & ~(size_t)31;
+	__m512i b, o16, o64, dd, lo, hi, v;
+	__mmask32 m;
+
+	for (i = 0; i < tail; i += 32) {
+		lo = _mm512_srai_epi32(_mm512_add_epi32(ld(acc + i), half),
+				       RESIZE_QW);
+		hi = _mm512_srai_epi32(_mm512_add_epi32(ld(acc + i + 16), half),
+				       RESIZE_QW);
+		b = _mm512_packs_epi32(lo, hi);
+		o16 = _mm512_permutexvar_epi64(
+			packed,
+			_mm512_cvtepu8_epi16(_mm256_loadu_si256(
+				(const __m256i *)(const void *)(o + i))));
+		o64 = _mm512_slli_epi16(o16, RESIZE_QI);
+		dd = _mm512_sub_epi16(o64, b);
+		lo = _mm512_madd_epi16(_mm512_unpacklo_epi16(dd, o64), wq);
+		hi = _mm512_madd_epi16(_mm512_unpackhi_epi16(dd, o64), wq);
+		v = _mm512_packs_epi32(
+			_mm512_srai_epi32(_mm512_add_epi32(lo, r16), 16),
+			_mm512_srai_epi32(_mm512_add_epi32(hi, r16), 16));
+		m = _mm512_cmpgt_epi16_mask(_mm512_abs_epi16(dd), thr);
+		v = _mm512_mask_blend_epi16(m, o16, v);
+		v = _mm512_max_epi16(_mm512_permutexvar_epi64(inorder, v), z);
+		_mm256_storeu_si256((__m256i *)(void *)(d + i),
+				    _mm512_cvtusepi16_epi8(v));
+	}
+	if (tail < ns)
+		resize_cores_avx2_set.unsharp(acc + tail, o + tail, d + tail,
+					      ns - tail, amount_q, thr_q);
+}
+
+const struct resize_cores *
+resize_cores_avx512(void)
+{
+	static struct resize_cores set;
+
+	__builtin_cpu_init();
+	if (!__builtin_cpu_supports("avx512f") ||
+	    !__builtin_cpu_supports("avx512bw") || resize_cores_avx2() == NULL)
+		return NULL;
+	if (set.vmac_u8 == NULL) {
+		set.hmac = resize_cores_avx2_set.hmac;
+		set.widen_alpha = resize_cores_avx2_set.widen_alpha;
+		set.unpremultiply = resize_cores_avx2_set.unpremultiply;
+		set.unsharp = unsharp_avx512;
+		set.vmac_i16 = vmac_i16_avx512;
+		set.fin_i16 = fin_i16_avx512;
+		set.fin_u8 = fin_u8_avx512;
+		set.vfold_u8 = vfold_u8_avx512;
+		set.vmac2_i16 = vmac2_i16_avx512;
+		set.vmac_u8 = vmac_u8_avx512;
+	}
+	return &set;
+}
+
+#else
+
+/*
+ * unsharp_avx2's integer steps on 32 samples at a time: once acc is packed
+ * its 64-bit elements hold samples 0-3 16-19 | 4-7 20-23 | ..., so the
+ * originals are widened in that order and the result put back in order.
+ */
+static void
+unsharp_avx512(const int32_t *acc, const unsigned char *o,
+	       unsigned char *restrict d, size_t ns, int amount_q, int thr_q)
+{
+	const __m512i z = _mm512_setzero_si512();
+	const __m512i half = _mm512_set1_epi32(1 << (RESIZE_QW - 1));
+	const __m512i r16 = _mm512_set1_epi32(1 << 15);
+	const __m512i wq = _mm512_set1_epi32((amount_q & 0xffff) | (1 << 26));
+	const __m512i thr = _mm512_set1_epi16((short)(thr_q - 1));
+	const __m512i packed = _mm512_setr_epi64(0, 4, 1, 5, 2, 6, 3, 7);
+	const __m512i inorder = _mm512_setr_epi64(0, 2, 4, 6, 1, 3, 5, 7);
+	size_t i, tail = ns & ~(size_t)31;
+	__m512i b, o16, o64, dd, lo, hi, v;
+	__mmask32 m;
+
+	for (i = 0; i < tail; i += 32) {
+		lo = _mm512_srai_epi32(_mm512_add_epi32(ld(acc + i), half),
+				       RESIZE_QW);
+		hi = _mm512_srai_epi32(_mm512_add_epi32(ld(acc + i + 16), half),
+				       RESIZE_QW);
+		b = _mm512_packs_epi32(lo, hi);
+		o16 = _mm512_permutexvar_epi64(
+			packed,
+			_mm512_cvtepu8_epi16(_mm256_loadu_si256(
+				(const __m256i *)(const void *)(o + i))));
+		o64 = _mm512_slli_epi16(o16, RESIZE_QI);
+		dd = _mm512_sub_epi16(o64, b);
+		lo = _mm512_madd_epi16(_mm512_unpacklo_epi16(dd, o64), wq);
+		hi = _mm512_madd_epi16(_mm512_unpackhi_epi16(dd, o64), wq);
+		v = _mm512_packs_epi32(
+			_mm512_srai_epi32(_mm512_add_epi32(lo, r16), 16),
+			_mm512_srai_epi32(_mm512_add_epi32(hi, r16), 16));
+		m = _mm512_cmpgt_epi16_mask(_mm512_abs_epi16(dd), thr);
+		v = _mm512_mask_blend_epi16(m, o16, v);
+		v = _mm512_max_epi16(_mm512_permutexvar_epi64(inorder, v), z);
+		_mm256_storeu_si256((__m256i *)(void *)(d + i),
+				    _mm512_cvtusepi16_epi8(v));
+	}
+	if (tail < ns)
+		resize_cores_avx2_set.unsharp(acc + tail, o + tail, d + tail,
+					      ns - tail, amount_q, thr_q);
+}
+
+const struct resize_cores *
+resize_cores_avx512(void)
+{
+	return NULL;
+}
+
+#endif

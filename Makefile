@@ -123,7 +123,7 @@ $(HOT_OBJS): CFLAGS += -O3
 # run time by what the CPU has: only those two objects get the -m flags.
 X86_64 := $(findstring x86_64,$(shell $(CC) -dumpmachine 2>/dev/null))
 $(B)/obj/resize_avx2.o: SIMDFLAGS := $(if $(X86_64),-mavx2)
-$(B)/obj/resize_avx512.o: SIMDFLAGS := $(if $(X86_64),-mavx512f -mavx512bw)
+$(B)/obj/resize_avx512.o: SIMDFLAGS := $(if $(X86_64),-mavx512f -mavx512bw -mavx512vnni)
 
 .PHONY: all deps deps-build demo test unit-test cli-test bench install clean \
 	test-scaleout deps-scaleout do-test-scaleout \

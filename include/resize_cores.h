@@ -106,8 +106,8 @@ const struct resize_cores *resize_cores_avx2(void);
 extern const struct resize_cores resize_cores_avx2_set;
 
 /*
- * The AVX-512 (F, BW) vertical cores over the AVX2 ones: NULL unless built
- * for x86-64 and the CPU has AVX2, AVX512F and AVX512BW.
+ * The AVX-512 (F, BW, VNNI) cores over the AVX2 ones: NULL unless built
+ * for x86-64 and the CPU has AVX2, AVX512F, AVX512BW and AVX512_VNNI.
  */
 const struct resize_cores *resize_cores_avx512(void);
 

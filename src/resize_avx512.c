@@ -1,18 +1,19 @@
 /*
- * The vertical cores and the packing again in AVX-512 (F and BW), for
- * x86-64 CPUs that have it: 64 bytes a load, so twice the samples of AVX2
- * per shuffle, which is what the vertical sums wait on; and the unsharp
- * mask.  The horizontal cores and the alpha steps stay AVX2's.  Exact integer
- * maths on the same weights, so every output byte equals the other cores'
- * (test_resize checks it). This file alone is built with -mavx512f -mavx512bw;
- * nothing here runs unless the CPU (and the OS, for the zmm state) reports
- * both.
+ * The vertical cores, the packing and the unsharp mask again in AVX-512
+ * (F, BW and VNNI), for x86-64 CPUs that have it: 64 bytes a load, so twice
+ * the samples of AVX2 per shuffle, which is what the vertical sums wait on.
+ * The horizontal core and the alpha steps stay AVX2's.  Exact integer maths
+ * on the same weights, so every output byte equals the other cores'
+ * (test_resize checks it).  This file alone is built with -mavx512f
+ * -mavx512bw -mavx512vnni; nothing here runs unless the CPU (and the OS, for
+ * the zmm state) reports all three.
  */
 #include "resize_cores.h"
 
 #include "banned.h"
 
-#if defined(__AVX512F__) && defined(__AVX512BW__) && !defined(IMGPIPE_NO_SIMD)
+#if defined(__AVX512F__) && defined(__AVX512BW__) && \
+	defined(__AVX512VNNI__) && !defined(IMGPIPE_NO_SIMD)
 #include <immintrin.h>
 
 static inline __m512i
@@ -35,10 +36,14 @@ pair_weights(const int16_t *qv)
 		_mm_loadu_si128((const __m128i *)(const void *)qv));
 }
 
+/*
+ * a + pmaddwd(x, w) in one instruction (VNNI): the sum wraps as the two
+ * would, and the add no longer takes a slot of the ports the shuffles use.
+ */
 static inline __m512i
 mac(__m512i a, __m512i x, __m512i w)
 {
-	return _mm512_add_epi32(a, _mm512_madd_epi16(x, w));
+	return _mm512_dpwssd_epi32(a, x, w);
 }
 
 /*
@@ -359,7 +364,9 @@ resize_cores_avx512(void)
 
 	__builtin_cpu_init();
 	if (!__builtin_cpu_supports("avx512f") ||
-	    !__builtin_cpu_supports("avx512bw") || resize_cores_avx2() == NULL)
+	    !__builtin_cpu_supports("avx512bw") ||
+	    !__builtin_cpu_supports("avx512vnni") ||
+	    resize_cores_avx2() == NULL)
 		return NULL;
 	if (set.vmac_u8 == NULL) {
 		set.hmac = resize_cores_avx2_set.hmac;

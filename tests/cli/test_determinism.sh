@@ -137,10 +137,10 @@ else
 	skip_part "AVX2 cores: this CPU has no AVX2"
 fi
 if grep -qw avx512f /proc/cpuinfo && grep -qw avx512bw /proc/cpuinfo &&
-    grep -qw avx2 /proc/cpuinfo; then
+    grep -qw avx512_vnni /proc/cpuinfo && grep -qw avx2 /proc/cpuinfo; then
 	simds="$simds avx512"
 else
-	skip_part "AVX-512 cores: this CPU has no AVX512F and AVX512BW"
+	skip_part "AVX-512 cores: this CPU lacks AVX512F, AVX512BW or AVX512_VNNI"
 fi
 for extra in "-p resize=300x300,sharpen=0.6" "-p resize=900x700,blur=2" \
     "-p resize=120x800,sharpen=1.5 -f png"; do

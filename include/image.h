@@ -63,6 +63,12 @@ void image_release(struct image *im);
 /* Exchange two images (shape and buffer): the pipeline's ping-pong. */
 void image_swap(struct image *a, struct image *b);
 
+/*
+ * *view = rows y .. y + h of im: the same buffer, owning nothing (cap 0),
+ * so a stage may read or write a band of im as a whole image.
+ */
+void image_rows_view(const struct image *im, int y, int h, struct image *view);
+
 /* Bytes of one row's samples (w * channels * sample size), not the stride. */
 size_t image_row_bytes(const struct image *im);
 

@@ -146,6 +146,15 @@ image_swap(struct image *a, struct image *b)
 	*b = t;
 }
 
+void
+image_rows_view(const struct image *im, int y, int h, struct image *view)
+{
+	*view = *im;
+	view->data = im->data + (size_t)y * im->stride;
+	view->h = h;
+	view->cap = 0;
+}
+
 size_t
 image_row_bytes(const struct image *im)
 {

@@ -4,6 +4,7 @@
  * pixels repeated) and Sobel edges of the luma.  Alpha images are blurred
  * premultiplied.
  */
+#include <limits.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,10 @@
  * Rows y_lo .. y_hi of the vertical pass likewise all read the same
  * kernel, so two of them at once load each source row once (vmac2_i16):
  * qv2 is that kernel moved down one row, for the second.
+ *
+ * The passes go band by band (conv_bands): the vertical pass of a band
+ * makes output rows band0 + y (y in its view of the band) from a window of
+ * horizontal rows whose first is source row win0.
  */
 #define CONV_PAIR_TAPS 608 /* 2 r + 2 for the largest radius, 300, to 8 */
 
@@ -30,6 +35,7 @@ struct conv_plan {
 	int radius, x_lo, x_hi, y_lo, y_hi;
 	int fold_x, pair_y;
 	int edge_wide; /* U8 edge pixels through hmac: see hedge */
+	int band0, win0;
 	_Alignas(16) int16_t qv2[4 * CONV_PAIR_TAPS];
 };
 
@@ -268,14 +274,15 @@ conv_rows_h(const struct stage *st, int y0, int y1)
 		conv_row(p, image_row(st->src, y), resize_row_i16(st->dst, y));
 }
 
-/* Plan, widen alpha, then the horizontal pass -> scratch tmp. */
+/* Plan, widen alpha into scratch tmp2 (*in: what the passes read). */
 static int
-blur_first_pass(const struct op_ctx *c, struct conv_plan *p, double sigma,
-		const struct image *src, struct image *dst)
+blur_prepare(const struct op_ctx *c, struct conv_plan *p, double sigma,
+	     const struct image *src, struct image *dst,
+	     const struct image **in)
 {
-	const struct image *in = src;
 	int rc, w = src->w, h = src->h, ch = src->channels;
 
+	*in = src;
 	rc = blur_plan(p, sigma, src, c->err);
 	if (rc == 0 && p->blur.widened) {
 		rc = resize_alloc_i16(&c->scratch->tmp2, w, h, ch,
@@ -283,16 +290,95 @@ blur_first_pass(const struct op_ctx *c, struct conv_plan *p, double sigma,
 		if (rc == 0)
 			rc = op_stage(c, resize_rows_widen, src,
 				      &c->scratch->tmp2, &p->blur);
-		in = &c->scratch->tmp2;
+		*in = &c->scratch->tmp2;
 	}
-	if (rc == 0)
-		rc = resize_alloc_i16(&c->scratch->tmp, w, h, ch, c->max_pixels,
-				      c->err);
 	if (rc == 0)
 		rc = image_alloc(dst, w, h, ch, PIXFMT_U8, c->max_pixels,
 				 c->err);
-	if (rc == 0)
-		rc = op_stage(c, conv_rows_h, in, &c->scratch->tmp, p);
+	return rc;
+}
+
+/* Source rows *lo .. *hi that output rows y0 .. y1 read. */
+static void
+conv_span(const struct resize_weights *wy, int y0, int y1, int *lo, int *hi)
+{
+	int y;
+
+	*lo = wy->first[y0];
+	*hi = *lo;
+	for (y = y0; y < y1; y++) {
+		*lo = wy->first[y] < *lo ? wy->first[y] : *lo;
+		if (wy->first[y] + wy->count[y] > *hi)
+			*hi = wy->first[y] + wy->count[y];
+	}
+}
+
+/*
+ * Output rows a band: a window of about CONV_WINDOW_BYTES of int16 rows,
+ * but at least CONV_BAND_MIN rows, so that the stages (two a band, each a
+ * barrier for a runner's threads) stay few.
+ */
+#define CONV_WINDOW_BYTES ((size_t)8 << 20)
+#define CONV_BAND_MIN	  256
+
+static int
+conv_band_rows(const struct conv_plan *p)
+{
+	size_t row = ((size_t)p->blur.cols * (size_t)p->blur.ch + RESIZE_PAD) *
+		     sizeof(int16_t);
+	size_t n = CONV_WINDOW_BYTES / row;
+
+	return n < CONV_BAND_MIN ? CONV_BAND_MIN
+	       : n > INT_MAX	 ? INT_MAX
+				 : (int)n;
+}
+
+/*
+ * Both passes, band by band: the horizontal pass makes the rows a band's
+ * vertical pass reads into a window (scratch tmp) that slides down the
+ * image, each row made once, then vrows (with vplan, whose conv part is p)
+ * makes the band's output rows from it.  So the int16 intermediate is a
+ * window, not a second image twice the photo's size.
+ */
+static int
+conv_bands(const struct op_ctx *c, struct conv_plan *p, const struct image *in,
+	   struct image *dst, stage_rows_fn *vrows, const void *vplan)
+{
+	const struct resize_weights *wy = &p->blur.y;
+	struct image *win = &c->scratch->tmp, hv, wv, dv;
+	int band = conv_band_rows(p), h = dst->h, most = 0, y0, y1, lo, hi;
+	int have_lo = 0, have_hi = 0, rc;
+
+	for (y0 = 0; y0 < h; y0 = y1) {
+		y1 = h - y0 < band ? h : y0 + band;
+		conv_span(wy, y0, y1, &lo, &hi);
+		most = hi - lo > most ? hi - lo : most;
+	}
+	rc = resize_alloc_i16(win, p->blur.cols, most, p->blur.ch,
+			      c->max_pixels, c->err);
+	for (y0 = 0; rc == 0 && y0 < h; y0 = y1) {
+		y1 = h - y0 < band ? h : y0 + band;
+		conv_span(wy, y0, y1, &lo, &hi);
+		if (lo < have_lo || lo >= have_hi) {
+			have_lo = have_hi = lo;
+		} else if (lo > have_lo) {
+			memmove(win->data, image_row(win, lo - have_lo),
+				(size_t)(have_hi - lo) * win->stride);
+			have_lo = lo;
+		}
+		if (hi > have_hi) {
+			image_rows_view(in, have_hi, hi - have_hi, &hv);
+			image_rows_view(win, have_hi - have_lo, hi - have_hi,
+					&wv);
+			rc = op_stage(c, conv_rows_h, &hv, &wv, p);
+			have_hi = hi;
+		}
+		p->band0 = y0;
+		p->win0 = have_lo;
+		image_rows_view(dst, y0, y1 - y0, &dv);
+		if (rc == 0)
+			rc = op_stage(c, vrows, win, &dv, vplan);
+	}
 	return rc;
 }
 
@@ -304,8 +390,8 @@ conv_pair(const struct conv_plan *p, int y, int y1)
 }
 
 /*
- * Vertical sums of row y (and, if two, of row y + 1 into acc2), samples
- * s0 .. s0 + ns of tmp.
+ * Vertical sums of output row y (and, if two, of row y + 1 into acc2),
+ * samples s0 .. s0 + ns of the window src.
  */
 static void
 conv_vsum(const struct conv_plan *p, const struct image *src, int y, int two,
@@ -313,7 +399,9 @@ conv_vsum(const struct conv_plan *p, const struct image *src, int y, int two,
 {
 	const struct resize_weights *wy = &p->blur.y;
 	const unsigned char *base =
-		(const unsigned char *)(resize_row_i16(src, wy->first[y]) + s0);
+		(const unsigned char *)(resize_row_i16(src,
+						       wy->first[y] - p->win0) +
+					s0);
 	int32_t init = p->blur.alpha ? (int32_t)RESIZE_BIAS << RESIZE_QW : 0;
 
 	if (two)
@@ -339,19 +427,22 @@ conv_fin_u8(const struct resize_plan *b, const int32_t *acc, size_t ns,
 					      d);
 }
 
-/* Stage: int16 tmp -> U8, vertical Gaussian, interior rows two at once. */
+/*
+ * Stage: int16 window -> U8 rows of a band, vertical Gaussian, interior
+ * rows two at once.
+ */
 static void
 conv_rows_v(const struct stage *st, int y0, int y1)
 {
 	const struct conv_plan *p = st->plan;
-	int n = st->dst->w * p->blur.ch, y, s0, s1, two;
+	int n = st->dst->w * p->blur.ch, y, s0, s1, two, b = p->band0;
 	int32_t acc[RESIZE_CHUNK], acc2[RESIZE_CHUNK];
 
 	for (y = y0; y < y1; y += 1 + two) {
-		two = conv_pair(p, y, y1);
+		two = conv_pair(p, b + y, b + y1);
 		for (s0 = 0; s0 < n; s0 = s1) {
 			s1 = n - s0 < RESIZE_CHUNK ? n : s0 + RESIZE_CHUNK;
-			conv_vsum(p, st->src, y, two, s0, (size_t)(s1 - s0),
+			conv_vsum(p, st->src, b + y, two, s0, (size_t)(s1 - s0),
 				  acc, acc2);
 			conv_fin_u8(&p->blur, acc, (size_t)(s1 - s0),
 				    image_row(st->dst, y) + s0);
@@ -366,12 +457,13 @@ int
 op_blur(const struct op_ctx *c, double sigma, const struct image *src,
 	struct image *dst)
 {
+	const struct image *in;
 	struct conv_plan p;
 	int rc;
 
-	rc = blur_first_pass(c, &p, sigma, src, dst);
+	rc = blur_prepare(c, &p, sigma, src, dst, &in);
 	if (rc == 0)
-		rc = op_stage(c, conv_rows_v, &c->scratch->tmp, dst, &p);
+		rc = conv_bands(c, &p, in, dst, conv_rows_v, &p);
 	resize_plan_release(&p.blur);
 	return rc;
 }
@@ -410,14 +502,17 @@ unsharp_alpha(const struct sharpen_plan *p, const int32_t *acc,
 	}
 }
 
-/* Samples s0 .. s0 + ns of row y from the blur's sums acc. */
+/*
+ * Samples s0 .. s0 + ns of the band's row y (the image's row p->conv.band0
+ * + y) from the blur's sums acc.
+ */
 static void
 sharpen_chunk(const struct stage *st, int y, int s0, size_t ns,
 	      const int32_t *acc)
 {
 	const struct sharpen_plan *p = st->plan;
 	const struct resize_plan *b = &p->conv.blur;
-	const unsigned char *o = image_row(p->orig, y) + s0;
+	const unsigned char *o = image_row(p->orig, p->conv.band0 + y) + s0;
 	unsigned char *d = image_row(st->dst, y) + s0;
 
 	if (b->alpha)
@@ -427,19 +522,20 @@ sharpen_chunk(const struct stage *st, int y, int s0, size_t ns,
 					       p->thr_q);
 }
 
-/* Stage: the vertical blur of tmp, combined with the original at once. */
+/* Stage: the vertical blur of the window, combined with the original. */
 static void
 sharpen_rows(const struct stage *st, int y0, int y1)
 {
 	const struct sharpen_plan *p = st->plan;
 	int n = st->dst->w * p->conv.blur.ch, y, s0, s1, two;
+	int b = p->conv.band0;
 	int32_t acc[RESIZE_CHUNK], acc2[RESIZE_CHUNK];
 
 	for (y = y0; y < y1; y += 1 + two) {
-		two = conv_pair(&p->conv, y, y1);
+		two = conv_pair(&p->conv, b + y, b + y1);
 		for (s0 = 0; s0 < n; s0 = s1) {
 			s1 = n - s0 < RESIZE_CHUNK ? n : s0 + RESIZE_CHUNK;
-			conv_vsum(&p->conv, st->src, y, two, s0,
+			conv_vsum(&p->conv, st->src, b + y, two, s0,
 				  (size_t)(s1 - s0), acc, acc2);
 			sharpen_chunk(st, y, s0, (size_t)(s1 - s0), acc);
 			if (two)
@@ -453,6 +549,7 @@ int
 op_sharpen(const struct op_ctx *c, const struct op_sharpen *s,
 	   const struct image *src, struct image *dst)
 {
+	const struct image *in;
 	struct sharpen_plan p;
 	int rc;
 
@@ -461,9 +558,9 @@ op_sharpen(const struct op_ctx *c, const struct op_sharpen *s,
 	p.threshold = (float)s->threshold;
 	p.amount_q = (int)floor(s->amount * 1024 + 0.5);
 	p.thr_q = (int)ceil(s->threshold * (1 << RESIZE_QI));
-	rc = blur_first_pass(c, &p.conv, s->sigma, src, dst);
+	rc = blur_prepare(c, &p.conv, s->sigma, src, dst, &in);
 	if (rc == 0)
-		rc = op_stage(c, sharpen_rows, &c->scratch->tmp, dst, &p);
+		rc = conv_bands(c, &p.conv, in, dst, sharpen_rows, &p);
 	resize_plan_release(&p.conv.blur);
 	return rc;
 }

@@ -133,10 +133,7 @@ flush(struct resize_stream *s, int k)
 	settle(s);
 	s->batch.y0 = s->next;
 	s->batch.lo = s->lo;
-	s->batch.view = *s->dst;
-	s->batch.view.data = image_row(s->dst, s->next);
-	s->batch.view.h = k;
-	s->batch.view.cap = 0;
+	image_rows_view(s->dst, s->next, k, &s->batch.view);
 	s->batch.st.rows = stream_rows_out;
 	s->batch.st.src = s->win;
 	s->batch.st.dst = &s->batch.view;

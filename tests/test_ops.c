@@ -427,6 +427,87 @@ test_ops_blur_impulse(void **state)
 	image_release(&b);
 }
 
+/* The Gaussian blur of a at (x, y, c) in floating point, the same weights. */
+static double
+blur_ref(const struct resize_weights *wx, const struct resize_weights *wy,
+	 const struct image *a, int x, int y, int c)
+{
+	double sum = 0.0, row;
+	int i, j;
+
+	for (j = 0; j < wy->count[y]; j++) {
+		row = 0.0;
+		for (i = 0; i < wx->count[x]; i++)
+			row += wx->w[(size_t)x * wx->taps + i] *
+			       image_row(a, wy->first[y] + j)
+				       [(wx->first[x] + i) * a->channels + c];
+		sum += wy->w[(size_t)y * wy->taps + j] * row;
+	}
+	return sum;
+}
+
+/*
+ * A photo-sized image (1200x2600 RGB: three bands of the passes' window at
+ * 8 MB a window), so that the window slides: every row, at the edges and
+ * inside, stays within one level of the float blur, so no band seam shows;
+ * and the sharpen is the original plus amount times its difference from
+ * that blur, within rounding of both.
+ */
+static void
+test_ops_blur_bands(void **state)
+{
+	static const int cols[] = { 0, 1, 2, 7, 600, 1197, 1198, 1199 };
+	struct op blur = { .kind = OP_BLUR, .u.value = 2.0 };
+	struct op sharp = { .kind = OP_SHARPEN, .u.sharpen = { 2.0, 1.0, 0 } };
+	struct resize_weights wx, wy;
+	struct image a, b, s;
+	int r = filter_gaussian_radius(2.0), x, y, c, i;
+	float k[2 * 12 + 1];
+	double ref, o, worst = 0.0, worst_s = 0.0;
+
+	(void)state;
+	assert_true(r <= 12);
+	image_init(&a);
+	image_init(&b);
+	image_init(&s);
+	assert_int_equal(image_alloc(&a, 1200, 2600, 3, PIXFMT_U8, 0, NULL), 0);
+	for (y = 0; y < a.h; y++)
+		for (x = 0; x < a.w * 3; x++)
+			image_row(&a, y)[x] = (unsigned char)((x * 7 + y * 13 +
+							       (x * y) % 23) &
+							      255);
+	apply(&blur, &a, &b);
+	apply(&sharp, &a, &s);
+	filter_gaussian(2.0, k);
+	resize_weights_init(&wx);
+	resize_weights_init(&wy);
+	assert_int_equal(resize_weights_kernel(&wx, k, r, a.w), 0);
+	assert_int_equal(resize_weights_kernel(&wy, k, r, a.h), 0);
+	for (y = 0; y < a.h; y++)
+		for (i = 0; i < (int)(sizeof(cols) / sizeof(cols[0])); i++)
+			for (c = 0; c < 3; c++) {
+				x = cols[i];
+				ref = blur_ref(&wx, &wy, &a, x, y, c);
+				ref = ref < 0 ? 0 : ref > 255 ? 255 : ref;
+				o = image_row(&a, y)[x * 3 + c];
+				worst = fmax(worst,
+					     fabs(image_row(&b, y)[x * 3 + c] -
+						  ref));
+				o = o + 1.0 * (o - ref);
+				o = o < 0 ? 0 : o > 255 ? 255 : o;
+				worst_s = fmax(
+					worst_s,
+					fabs(image_row(&s, y)[x * 3 + c] - o));
+			}
+	assert_true(worst <= 1.0);
+	assert_true(worst_s <= 1.5);
+	resize_weights_release(&wx);
+	resize_weights_release(&wy);
+	image_release(&a);
+	image_release(&b);
+	image_release(&s);
+}
+
 /* 8x3 grey: columns 0..3 are lo, 4..7 are hi. */
 static void
 make_step(struct image *im, int ch, unsigned char lo, unsigned char hi)
@@ -625,6 +706,7 @@ main(void)
 		cmocka_unit_test(test_ops_flatten),
 		cmocka_unit_test(test_ops_gaussian_weights),
 		cmocka_unit_test(test_ops_blur_impulse),
+		cmocka_unit_test(test_ops_blur_bands),
 		cmocka_unit_test(test_ops_sharpen),
 		cmocka_unit_test(test_ops_edges),
 		cmocka_unit_test(test_ops_runner_identical),

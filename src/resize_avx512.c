@@ -385,54 +385,6 @@ resize_cores_avx512(void)
 
 #else
 
-/*
- * unsharp_avx2's integer steps on 32 samples at a time: once acc is packed
- * its 64-bit elements hold samples 0-3 16-19 | 4-7 20-23 | ..., so the
- * originals are widened in that order and the result put back in order.
- */
-static void
-unsharp_avx512(const int32_t *acc, const unsigned char *o,
-	       unsigned char *restrict d, size_t ns, int amount_q, int thr_q)
-{
-	const __m512i z = _mm512_setzero_si512();
-	const __m512i half = _mm512_set1_epi32(1 << (RESIZE_QW - 1));
-	const __m512i r16 = _mm512_set1_epi32(1 << 15);
-	const __m512i wq = _mm512_set1_epi32((amount_q & 0xffff) | (1 << 26));
-	const __m512i thr = _mm512_set1_epi16((short)(thr_q - 1));
-	const __m512i packed = _mm512_setr_epi64(0, 4, 1, 5, 2, 6, 3, 7);
-	const __m512i inorder = _mm512_setr_epi64(0, 2, 4, 6, 1, 3, 5, 7);
-	size_t i, tail = ns & ~(size_t)31;
-	__m512i b, o16, o64, dd, lo, hi, v;
-	__mmask32 m;
-
-	for (i = 0; i < tail; i += 32) {
-		lo = _mm512_srai_epi32(_mm512_add_epi32(ld(acc + i), half),
-				       RESIZE_QW);
-		hi = _mm512_srai_epi32(_mm512_add_epi32(ld(acc + i + 16), half),
-				       RESIZE_QW);
-		b = _mm512_packs_epi32(lo, hi);
-		o16 = _mm512_permutexvar_epi64(
-			packed,
-			_mm512_cvtepu8_epi16(_mm256_loadu_si256(
-				(const __m256i *)(const void *)(o + i))));
-		o64 = _mm512_slli_epi16(o16, RESIZE_QI);
-		dd = _mm512_sub_epi16(o64, b);
-		lo = _mm512_madd_epi16(_mm512_unpacklo_epi16(dd, o64), wq);
-		hi = _mm512_madd_epi16(_mm512_unpackhi_epi16(dd, o64), wq);
-		v = _mm512_packs_epi32(
-			_mm512_srai_epi32(_mm512_add_epi32(lo, r16), 16),
-			_mm512_srai_epi32(_mm512_add_epi32(hi, r16), 16));
-		m = _mm512_cmpgt_epi16_mask(_mm512_abs_epi16(dd), thr);
-		v = _mm512_mask_blend_epi16(m, o16, v);
-		v = _mm512_max_epi16(_mm512_permutexvar_epi64(inorder, v), z);
-		_mm256_storeu_si256((__m256i *)(void *)(d + i),
-				    _mm512_cvtusepi16_epi8(v));
-	}
-	if (tail < ns)
-		resize_cores_avx2_set.unsharp(acc + tail, o + tail, d + tail,
-					      ns - tail, amount_q, thr_q);
-}
-
 const struct resize_cores *
 resize_cores_avx512(void)
 {

@@ -16,6 +16,7 @@
 
 #include "image.h"
 #include "pipeline.h"
+#include "resize_weights.h"
 
 /* A whole file read into memory (test data); free(data) when done. */
 struct blob {
@@ -57,8 +58,7 @@ typedef unsigned char test_sample_fn(int x, int y, int c, int w, int h,
 
 /* im = w x h x ch U8, every sample from px(x, y, c, w, h, seed). */
 static inline void
-test_paint(struct image *im, int w, int h, int ch, test_sample_fn *px,
-	   int seed)
+test_paint(struct image *im, int w, int h, int ch, test_sample_fn *px, int seed)
 {
 	int x, y, c;
 
@@ -90,6 +90,29 @@ test_impulse(struct image *im, int w, int h, int x, int y)
 }
 
 /* Non-zero when a and b have the same size, channels and samples. */
+/*
+ * Sample (x, y, c) of a through the weight tables wx and wy (a separable
+ * resize or blur) in floating point, rounded nowhere, clamped to 0..255.
+ */
+static inline double
+test_ref_sample(const struct resize_weights *wx,
+		const struct resize_weights *wy, const struct image *a, int x,
+		int y, int c)
+{
+	double sum = 0.0, row;
+	int j, i;
+
+	for (j = 0; j < wy->count[y]; j++) {
+		row = 0.0;
+		for (i = 0; i < wx->count[x]; i++)
+			row += wx->w[(size_t)x * wx->taps + i] *
+			       image_row(a, wy->first[y] + j)
+				       [(wx->first[x] + i) * a->channels + c];
+		sum += wy->w[(size_t)y * wy->taps + j] * row;
+	}
+	return sum < 0 ? 0 : sum > 255 ? 255 : sum;
+}
+
 static inline int
 test_same_image(const struct image *a, const struct image *b)
 {
@@ -178,8 +201,7 @@ test_remove_tree(const char *dir)
 {
 	char cmd[300];
 
-	if (snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir) >=
-	    (int)sizeof(cmd))
+	if (snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir) >= (int)sizeof(cmd))
 		return -1;
 	return system(cmd) == 0 ? 0 : -1;
 }

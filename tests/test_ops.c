@@ -427,25 +427,6 @@ test_ops_blur_impulse(void **state)
 	image_release(&b);
 }
 
-/* The Gaussian blur of a at (x, y, c) in floating point, the same weights. */
-static double
-blur_ref(const struct resize_weights *wx, const struct resize_weights *wy,
-	 const struct image *a, int x, int y, int c)
-{
-	double sum = 0.0, row;
-	int i, j;
-
-	for (j = 0; j < wy->count[y]; j++) {
-		row = 0.0;
-		for (i = 0; i < wx->count[x]; i++)
-			row += wx->w[(size_t)x * wx->taps + i] *
-			       image_row(a, wy->first[y] + j)
-				       [(wx->first[x] + i) * a->channels + c];
-		sum += wy->w[(size_t)y * wy->taps + j] * row;
-	}
-	return sum;
-}
-
 /*
  * A photo-sized image (1200x2600 RGB: three bands of the passes' window at
  * 8 MB a window), so that the window slides: every row, at the edges and
@@ -487,8 +468,7 @@ test_ops_blur_bands(void **state)
 		for (i = 0; i < (int)(sizeof(cols) / sizeof(cols[0])); i++)
 			for (c = 0; c < 3; c++) {
 				x = cols[i];
-				ref = blur_ref(&wx, &wy, &a, x, y, c);
-				ref = ref < 0 ? 0 : ref > 255 ? 255 : ref;
+				ref = test_ref_sample(&wx, &wy, &a, x, y, c);
 				o = image_row(&a, y)[x * 3 + c];
 				worst = fmax(worst,
 					     fabs(image_row(&b, y)[x * 3 + c] -

@@ -858,25 +858,6 @@ make_card(struct image *im, int w, int h, int ch)
 		}
 }
 
-/* Float reference: the same weight tables, no rounding until the end. */
-static double
-ref_sample(const struct resize_weights *wx, const struct resize_weights *wy,
-	   const struct image *a, int x, int y, int c)
-{
-	double sum = 0.0, row;
-	int j, i;
-
-	for (j = 0; j < wy->count[y]; j++) {
-		row = 0.0;
-		for (i = 0; i < wx->count[x]; i++)
-			row += wx->w[(size_t)x * wx->taps + i] *
-			       image_row(a, wy->first[y] + j)
-				       [(wx->first[x] + i) * a->channels + c];
-		sum += wy->w[(size_t)y * wy->taps + j] * row;
-	}
-	return sum < 0 ? 0 : sum > 255 ? 255 : sum;
-}
-
 /*
  * Fixed point stays within one level of float maths on the same weights,
  * shrinking (vertical pass first) and enlarging (horizontal first).
@@ -911,8 +892,8 @@ test_resize_matches_float(void **state)
 			for (x = 0; x < b.w; x++)
 				for (c = 0; c < 3; c++) {
 					d = fabs(image_row(&b, y)[x * 3 + c] -
-						 ref_sample(&wx, &wy, &a, x, y,
-							    c));
+						 test_ref_sample(&wx, &wy, &a,
+								 x, y, c));
 					worst = fmax(worst, d);
 				}
 	}

@@ -76,6 +76,16 @@ resize_row_i16(const struct image *im, int y)
 }
 
 /*
+ * The sums acc (ns samples) of p's passes as output: of the first pass
+ * into int16 (Q6 colour, or biased premultiplied), of the second into U8
+ * (from Q6, or back from premultiplied).  The blur's passes share them.
+ */
+void resize_fin_first(const struct resize_plan *p, const int32_t *acc,
+		      size_t ns, int16_t *d);
+void resize_fin_second(const struct resize_plan *p, const int32_t *acc,
+		       size_t ns, unsigned char *d);
+
+/*
  * Stage: U8 src -> int16 dst (resize_alloc_i16 of cols x rows): dst row y
  * is source row row0 + y, columns col0 .. col0 + cols, premultiplied when
  * p->alpha.  Plan resize_plan.

@@ -225,18 +225,6 @@ hedge(const struct conv_plan *p, const unsigned char *row, int i0, int i1,
 	resize_cores_active()->hmac(wx, i0, i1, d, b->ch, 0, acc);
 }
 
-/* First pass output, as resize.c's: Q6 colour or biased premultiplied. */
-static void
-conv_fin(const struct resize_plan *b, const int32_t *acc, size_t ns, int16_t *d)
-{
-	if (b->alpha)
-		resize_cores_active()->fin_i16(acc, ns, RESIZE_QW, RESIZE_BIAS,
-					       d);
-	else
-		resize_cores_active()->fin_i16(acc, ns, RESIZE_QW - RESIZE_QI,
-					       0, d);
-}
-
 /* One row: left edge, right edge, interior in chunks (see hedge). */
 static void
 conv_row(const struct conv_plan *p, const unsigned char *s, int16_t *d)
@@ -247,19 +235,19 @@ conv_row(const struct conv_plan *p, const unsigned char *s, int16_t *d)
 	memset(d + n * ch, 0, RESIZE_PAD * sizeof(*d));
 	if (n > 0) {
 		hedge(p, s, 0, p->x_lo < n ? p->x_lo : n, d, acc);
-		conv_fin(&p->blur, acc,
-			 (size_t)(p->x_lo < n ? p->x_lo : n) * ch, d);
+		resize_fin_first(&p->blur, acc,
+				 (size_t)(p->x_lo < n ? p->x_lo : n) * ch, d);
 	}
 	if (p->x_hi < n && p->x_hi >= p->x_lo) {
 		hedge(p, s, p->x_hi, n, d, acc);
-		conv_fin(&p->blur, acc, (size_t)(n - p->x_hi) * ch,
-			 d + p->x_hi * ch);
+		resize_fin_first(&p->blur, acc, (size_t)(n - p->x_hi) * ch,
+				 d + p->x_hi * ch);
 	}
 	for (s0 = p->x_lo * ch; s0 < p->x_hi * ch; s0 = s1) {
 		s1 = p->x_hi * ch - s0 < RESIZE_CHUNK ? p->x_hi * ch
 						      : s0 + RESIZE_CHUNK;
 		hinterior(p, s, s0 - p->x_lo * ch, s1 - p->x_lo * ch, acc);
-		conv_fin(&p->blur, acc, (size_t)(s1 - s0), d + s0);
+		resize_fin_first(&p->blur, acc, (size_t)(s1 - s0), d + s0);
 	}
 }
 
@@ -414,19 +402,6 @@ conv_vsum(const struct conv_plan *p, const struct image *src, int y, int two,
 						ns, init, acc);
 }
 
-/* Second pass output, as resize.c's: U8 from Q6, or unpremultiplied. */
-static void
-conv_fin_u8(const struct resize_plan *b, const int32_t *acc, size_t ns,
-	    unsigned char *d)
-{
-	if (b->alpha)
-		resize_cores_active()->unpremultiply(acc, d, ns / (size_t)b->ch,
-						     b->ch);
-	else
-		resize_cores_active()->fin_u8(acc, ns, RESIZE_QW + RESIZE_QI,
-					      d);
-}
-
 /*
  * Stage: int16 window -> U8 rows of a band, vertical Gaussian, interior
  * rows two at once.
@@ -444,11 +419,12 @@ conv_rows_v(const struct stage *st, int y0, int y1)
 			s1 = n - s0 < RESIZE_CHUNK ? n : s0 + RESIZE_CHUNK;
 			conv_vsum(p, st->src, b + y, two, s0, (size_t)(s1 - s0),
 				  acc, acc2);
-			conv_fin_u8(&p->blur, acc, (size_t)(s1 - s0),
-				    image_row(st->dst, y) + s0);
+			resize_fin_second(&p->blur, acc, (size_t)(s1 - s0),
+					  image_row(st->dst, y) + s0);
 			if (two)
-				conv_fin_u8(&p->blur, acc2, (size_t)(s1 - s0),
-					    image_row(st->dst, y + 1) + s0);
+				resize_fin_second(
+					&p->blur, acc2, (size_t)(s1 - s0),
+					image_row(st->dst, y + 1) + s0);
 		}
 	}
 }

@@ -117,9 +117,9 @@ resize_rows_widen(const struct stage *st, int y0, int y1)
 }
 
 /* First-pass output: Q6 colour, or premultiplied clamped to 16 bits. */
-static void
-fin_first(const struct resize_plan *p, const int32_t *acc, size_t ns,
-	  int16_t *d)
+void
+resize_fin_first(const struct resize_plan *p, const int32_t *acc, size_t ns,
+		 int16_t *d)
 {
 	if (p->alpha)
 		fin_i16(acc, ns, RESIZE_QW, RESIZE_BIAS, d);
@@ -128,12 +128,12 @@ fin_first(const struct resize_plan *p, const int32_t *acc, size_t ns,
 }
 
 /* Second-pass output: U8 colour, or back from premultiplied. */
-static void
-fin_second(const struct resize_plan *p, const int32_t *acc, size_t ns, int ch,
-	   unsigned char *d)
+void
+resize_fin_second(const struct resize_plan *p, const int32_t *acc, size_t ns,
+		  unsigned char *d)
 {
 	if (p->alpha)
-		unpremultiply(acc, d, ns / (size_t)ch, ch);
+		unpremultiply(acc, d, ns / (size_t)p->ch, p->ch);
 	else
 		fin_u8(acc, ns, RESIZE_QW + RESIZE_QI, d);
 }
@@ -164,11 +164,11 @@ resize_row_h(const struct resize_plan *p, const int16_t *s, int16_t *d16,
 		i1 = chunk_end(i0, p->x.n, step);
 		hmac(&p->x, i0, i1, s, ch, first_init(p), acc);
 		if (d16 != NULL)
-			fin_first(p, acc, (size_t)(i1 - i0) * ch,
-				  d16 + i0 * ch);
+			resize_fin_first(p, acc, (size_t)(i1 - i0) * ch,
+					 d16 + i0 * ch);
 		else
-			fin_second(p, acc, (size_t)(i1 - i0) * ch, ch,
-				   d8 + (size_t)i0 * ch);
+			resize_fin_second(p, acc, (size_t)(i1 - i0) * ch,
+					  d8 + (size_t)i0 * ch);
 	}
 	if (d16 != NULL)
 		memset(d16 + p->x.n * ch, 0, RESIZE_PAD * sizeof(*d16));
@@ -196,7 +196,7 @@ resize_row_v(const struct resize_plan *p, int y, const unsigned char *base,
 		vmac_i16(base + (size_t)s0 * sizeof(int16_t), step,
 			 resize_qv(&p->y, y), p->y.count[y], (size_t)(s1 - s0),
 			 first_init(p), acc);
-		fin_second(p, acc, (size_t)(s1 - s0), p->ch, d + s0);
+		resize_fin_second(p, acc, (size_t)(s1 - s0), d + s0);
 	}
 }
 
@@ -229,7 +229,7 @@ resize_row_v8(const struct resize_plan *p, int y, const unsigned char *base,
 		else
 			vmac_u8(base + s0, step, resize_qv(&p->y, y),
 				p->y.count[y], (size_t)(s1 - s0), acc);
-		fin_first(p, acc, (size_t)(s1 - s0), d + s0);
+		resize_fin_first(p, acc, (size_t)(s1 - s0), d + s0);
 	}
 	memset(d + n, 0, RESIZE_PAD * sizeof(*d));
 }

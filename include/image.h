@@ -57,6 +57,13 @@ int image_check_size(int w, int h, int channels, enum pixfmt fmt,
 int image_alloc(struct image *im, int w, int h, int channels, enum pixfmt fmt,
 		uint64_t max_pixels, struct imgpipe_error *err);
 
+/*
+ * bytes of memory for pixels, or for a codec's arrays the size of a photo,
+ * 64-byte aligned and, from a few MB up, asked for huge pages; NULL when
+ * out of memory.  free() releases it.
+ */
+void *image_buffer_alloc(size_t bytes);
+
 /* Free the pixels and re-initialise; im itself is the caller's. */
 void image_release(struct image *im);
 

@@ -59,11 +59,18 @@ void op_scratch_init(struct op_scratch *s);
 void op_scratch_release(struct op_scratch *s);
 
 /*
+ * Whether op_apply may be given dst == src for op: the op reads each source
+ * row for the last time before it writes that row (blur, sharpen), so it
+ * works in place and the photo needs no second buffer its size.
+ */
+int op_in_place(const struct op *op);
+
+/*
  * Apply one resolved op: src -> dst (dst reshaped with image_alloc; dst is
- * never src).  src may be smaller than r->in_w x r->in_h when the decoder
- * shrank it on load: resize then maps the whole src onto r's scaled size,
- * so the output size never depends on shrink-on-load.  Returns 0,
- * IMGPIPE_ENOMEM, IMGPIPE_ELIMIT, or the hook's code.
+ * src only where op_in_place says it may be).  src may be smaller than r->in_w
+ * x r->in_h when the decoder shrank it on load: resize then maps the whole src
+ * onto r's scaled size, so the output size never depends on shrink-on-load.
+ * Returns 0, IMGPIPE_ENOMEM, IMGPIPE_ELIMIT, or the hook's code.
  */
 int op_apply(const struct op_resolved *r, const struct image *src,
 	     struct image *dst, struct op_scratch *scratch,

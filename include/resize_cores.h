@@ -53,7 +53,9 @@
  *           Q14 sums of the Q6 blur b of the U8 original o; with
  *           d = (o << 6) - b, out = o + amount_q d / (1 << 16) rounded and
  *           clamped to U8 (amount_q: the amount in Q10) where
- *           |d| >= thr_q (the threshold in Q6 levels), else o;
+ *           |d| >= thr_q (the threshold in Q6 levels), else o; the
+ *           output may overwrite o (sharpen in place): each sample is read
+ *           before it is written;
  *   vfold_u8: vmac_u8 for a symmetric kernel of n = 2 r + 1 taps (q[k]
  *           == q[2 r - k]): each mirrored pair of samples summed first
  *           (two U8 fit int16), then one multiply per pair, so about half
@@ -81,8 +83,7 @@ struct resize_cores {
 	void (*unpremultiply)(const int32_t *acc, unsigned char *restrict d,
 			      size_t npix, int ch);
 	void (*unsharp)(const int32_t *acc, const unsigned char *o,
-			unsigned char *restrict d, size_t ns, int amount_q,
-			int thr_q);
+			unsigned char *d, size_t ns, int amount_q, int thr_q);
 	void (*vfold_u8)(const unsigned char *base, size_t step,
 			 const int16_t *qv, int r, size_t ns,
 			 int32_t *restrict acc);

@@ -55,6 +55,33 @@ _Static_assert(BAND_ROWS <= ROW_SINK_MAX_ROWS, "a band fits a row sink");
 #define SCAN_BLOCK_BUDGET (1u << 26)
 #define MIN_SCANS	  40
 
+/*
+ * libjpeg's large blocks (a progressive photo's whole coefficient array:
+ * two bytes a sample, zeroed before the first scan) come from the pixels'
+ * allocator, which asks for huge pages: malloc's 4 KB pages cost one fault
+ * each.  These are the two functions of libjpeg's system-dependent memory
+ * manager (its jmemsys.h) that it calls through its exported symbols, so
+ * the program's definitions take their place; where a build binds them
+ * inside the library, libjpeg's own malloc-based ones run instead.
+ */
+void *jpeg_get_large(j_common_ptr cinfo, size_t sizeofobject);
+void jpeg_free_large(j_common_ptr cinfo, void *object, size_t sizeofobject);
+
+void *
+jpeg_get_large(j_common_ptr cinfo, size_t sizeofobject)
+{
+	(void)cinfo;
+	return image_buffer_alloc(sizeofobject);
+}
+
+void
+jpeg_free_large(j_common_ptr cinfo, void *object, size_t sizeofobject)
+{
+	(void)cinfo;
+	(void)sizeofobject;
+	free(object);
+}
+
 /* libjpeg's error manager, extended with where to jump and what to say. */
 struct jerr {
 	struct jpeg_error_mgr pub;

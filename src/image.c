@@ -81,11 +81,15 @@ image_check_size(int w, int h, int channels, enum pixfmt fmt,
 #define HUGE_PAGE ((size_t)2 << 20)
 #define HUGE_MIN  (4 * HUGE_PAGE)
 
-static unsigned char *
-pixels_alloc(size_t bytes)
+void *
+image_buffer_alloc(size_t bytes)
 {
 	void *p;
 
+	/* aligned_alloc takes whole multiples of the alignment (C11). */
+	if (bytes > SIZE_MAX - ROW_ALIGN)
+		return NULL;
+	bytes = (bytes + ROW_ALIGN - 1) / ROW_ALIGN * ROW_ALIGN;
 	if (bytes < HUGE_MIN)
 		return aligned_alloc(ROW_ALIGN, bytes);
 	if (posix_memalign(&p, HUGE_PAGE, bytes) != 0)
@@ -113,7 +117,7 @@ image_alloc(struct image *im, int w, int h, int channels, enum pixfmt fmt,
 		 * free + aligned_alloc rather than realloc: the old contents
 		 * are not needed, so copying them would be wasted work.
 		 */
-		p = pixels_alloc(bytes);
+		p = image_buffer_alloc(bytes);
 		if (p == NULL)
 			return error_set(err, IMGPIPE_ENOMEM,
 					 "out of memory for a %dx%d image", w,

@@ -280,7 +280,7 @@ blur_prepare(const struct op_ctx *c, struct conv_plan *p, double sigma,
 				      &c->scratch->tmp2, &p->blur);
 		*in = &c->scratch->tmp2;
 	}
-	if (rc == 0)
+	if (rc == 0 && dst != src)
 		rc = image_alloc(dst, w, h, ch, PIXFMT_U8, c->max_pixels,
 				 c->err);
 	return rc;
@@ -327,6 +327,11 @@ conv_band_rows(const struct conv_plan *p)
  * image, each row made once, then vrows (with vplan, whose conv part is p)
  * makes the band's output rows from it.  So the int16 intermediate is a
  * window, not a second image twice the photo's size.
+ *
+ * dst may be in (op_in_place): a band's output rows end before the rows
+ * its window reaches, since each row's kernel covers the row itself, and
+ * the spans only move down, so the horizontal passes after it read rows
+ * not yet written; sharpen reads its original row just before writing it.
  */
 static int
 conv_bands(const struct op_ctx *c, struct conv_plan *p, const struct image *in,

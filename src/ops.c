@@ -174,6 +174,12 @@ ops_resolve(const struct spec *spec, int w, int h, uint64_t max_pixels,
 }
 
 int
+op_in_place(const struct op *op)
+{
+	return op->kind == OP_BLUR || op->kind == OP_SHARPEN;
+}
+
+int
 op_apply(const struct op_resolved *r, const struct image *src,
 	 struct image *dst, struct op_scratch *scratch,
 	 const struct stage_runner *runner, struct hook *hook,

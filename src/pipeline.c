@@ -280,6 +280,19 @@ colour_step(const struct job *job, struct worker *w, int mixing,
 				      sizeof(res->colour), err));
 }
 
+/* One op on b->a, in place where it can be (op_in_place), else via b->b. */
+static int
+apply_op(const struct job *job, struct worker *w, const struct op_resolved *r,
+	 struct imgpipe_error *err)
+{
+	struct worker_bufs *b = bufs(w);
+	int in_place = op_in_place(r->op), rc;
+
+	rc = op_apply(r, &b->a, in_place ? &b->a : &b->b, &b->scratch,
+		      w->runner, &w->hook, job->max_pixels, err);
+	return in_place && rc == 0 ? 0 : keep(b, rc);
+}
+
 /*
  * Streaming, the one rule (README, Modes): the decoder hands its rows
  * straight to the first op when that is a resize that resize_first could
@@ -351,9 +364,7 @@ transform(const struct job *job, struct worker *w, int orientation,
 	if (streamed)
 		i = 1;
 	else if (rc == 0 && resize_first(job, b, orientation, &first)) {
-		rc = op_apply(&first, &b->a, &b->b, &b->scratch, w->runner,
-			      &w->hook, job->max_pixels, err);
-		rc = keep(b, rc);
+		rc = apply_op(job, w, &first, err);
 		i = 1;
 	}
 	if (rc == 0)
@@ -364,9 +375,7 @@ transform(const struct job *job, struct worker *w, int orientation,
 			rc = colour_step(job, w, 1, res, err);
 		if (rc != 0)
 			break;
-		rc = op_apply(&b->resolved[i], &b->a, &b->b, &b->scratch,
-			      w->runner, &w->hook, job->max_pixels, err);
-		rc = keep(b, rc);
+		rc = apply_op(job, w, &b->resolved[i], err);
 	}
 	if (rc == 0 && at == (long)job->spec->n)
 		rc = colour_step(job, w, 0, res, err);

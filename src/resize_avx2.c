@@ -296,8 +296,8 @@ unpremultiply_avx2(const int32_t *acc, unsigned char *restrict d, size_t npix,
  * widened in that order (vpermq) and the bytes put back in order at the end.
  */
 static void
-unsharp_avx2(const int32_t *acc, const unsigned char *o,
-	     unsigned char *restrict d, size_t ns, int amount_q, int thr_q)
+unsharp_avx2(const int32_t *acc, const unsigned char *o, unsigned char *d,
+	     size_t ns, int amount_q, int thr_q)
 {
 	const __m256i z = _mm256_setzero_si256();
 	const __m256i half = _mm256_set1_epi32(1 << (RESIZE_QW - 1));

@@ -315,8 +315,8 @@ fin_u8_avx512(const int32_t *acc, size_t ns, int shift,
  * originals are widened in that order and the result put back in order.
  */
 static void
-unsharp_avx512(const int32_t *acc, const unsigned char *o,
-	       unsigned char *restrict d, size_t ns, int amount_q, int thr_q)
+unsharp_avx512(const int32_t *acc, const unsigned char *o, unsigned char *d,
+	       size_t ns, int amount_q, int thr_q)
 {
 	const __m512i z = _mm512_setzero_si512();
 	const __m512i half = _mm512_set1_epi32(1 << (RESIZE_QW - 1));

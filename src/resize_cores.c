@@ -193,7 +193,7 @@ unsharp_q(int32_t acc, int o, int amount_q, int thr_q)
 }
 
 static void
-unsharp_c(const int32_t *acc, const unsigned char *o, unsigned char *restrict d,
+unsharp_c(const int32_t *acc, const unsigned char *o, unsigned char *d,
 	  size_t ns, int amount_q, int thr_q)
 {
 	size_t i;
@@ -551,8 +551,8 @@ unpremultiply_sse2(const int32_t *acc, unsigned char *restrict d, size_t npix,
  * (amount_q, 1 << 10).
  */
 static void
-unsharp_sse2(const int32_t *acc, const unsigned char *o,
-	     unsigned char *restrict d, size_t ns, int amount_q, int thr_q)
+unsharp_sse2(const int32_t *acc, const unsigned char *o, unsigned char *d,
+	     size_t ns, int amount_q, int thr_q)
 {
 	const __m128i z = _mm_setzero_si128();
 	const __m128i half = _mm_set1_epi32(1 << (RESIZE_QW - 1));

@@ -3,6 +3,7 @@
  * corrupt input, CMYK, ICC, EXIF orientation, size limits and the row hook.
  * Unlike src/, tests may use libpng and libjpeg directly to build inputs.
  */
+#define _GNU_SOURCE /* RTLD_DEFAULT */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -10,6 +11,7 @@
 #include <cmocka.h>
 
 #include <dirent.h>
+#include <dlfcn.h>
 #include <math.h>
 #include <png.h>
 #include <stdio.h>
@@ -35,6 +37,38 @@ dopts(int denom)
 	struct decode_opts o = { denom, MAX_PIXELS, FAIL_ON_TRUNCATED, 0 };
 
 	return o;
+}
+
+/* codec_jpeg.c's replacements for libjpeg's (not in jpeglib.h). */
+void *jpeg_get_large(j_common_ptr cinfo, size_t sizeofobject);
+void jpeg_free_large(j_common_ptr cinfo, void *object, size_t sizeofobject);
+
+/*
+ * libjpeg's large blocks come from the program's jpeg_get_large: the
+ * dynamic linker resolves the name to it, not to the library's, and it
+ * hands out aligned blocks, huge-page aligned when large, for any size.
+ */
+static void
+test_codec_jpeg_large_blocks(void **state)
+{
+	void *(*get)(j_common_ptr, size_t);
+	static const size_t sizes[] = { 1, 100, 4095, (size_t)9 << 20,
+					((size_t)21 << 20) + 5 };
+	unsigned char *p;
+	size_t i;
+
+	(void)state;
+	*(void **)(&get) = dlsym(RTLD_DEFAULT, "jpeg_get_large");
+	assert_true(get == jpeg_get_large);
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		p = jpeg_get_large(NULL, sizes[i]);
+		assert_non_null(p);
+		assert_int_equal((uintptr_t)p % 64, 0);
+		if (sizes[i] >= (size_t)8 << 20)
+			assert_int_equal((uintptr_t)p % ((size_t)2 << 20), 0);
+		memset(p, 0xa5, sizes[i]);
+		jpeg_free_large(NULL, p, sizes[i]);
+	}
 }
 
 /* Decode with the codec that sniffing picks; returns its code. */
@@ -1541,6 +1575,7 @@ main(void)
 		cmocka_unit_test(test_codec_jpeg_exif_orientation),
 		cmocka_unit_test(test_codec_png_exif_orientation),
 		cmocka_unit_test(test_codec_jpeg_shrink),
+		cmocka_unit_test(test_codec_jpeg_large_blocks),
 		cmocka_unit_test(test_codec_jpeg_max_pixels),
 		cmocka_unit_test(test_codec_png_max_pixels),
 		cmocka_unit_test(test_codec_hook_cancels_decode),

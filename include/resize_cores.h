@@ -32,7 +32,7 @@
 /* Offset that maps 0 .. 65535 onto int16 for premultiplied samples. */
 #define RESIZE_BIAS 32768
 /* Zeroed int16 samples after every row of an int16 buffer, for overreads. */
-#define RESIZE_PAD  16
+#define RESIZE_PAD  32
 
 /*
  * acc[i] = init + sum over k < n of q[k] * sample(k, i), where q is one

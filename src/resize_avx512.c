@@ -1,9 +1,9 @@
 /*
- * The vertical cores, the packing and the unsharp mask again in AVX-512
- * (F, BW and VNNI), for x86-64 CPUs that have it: 64 bytes a load, so twice
- * the samples of AVX2 per shuffle, which is what the vertical sums wait on.
- * The horizontal core and the alpha steps stay AVX2's.  Exact integer maths
- * on the same weights, so every output byte equals the other cores'
+ * The resampling cores again in AVX-512 (F, BW and VNNI), for x86-64 CPUs
+ * that have it: 64 bytes a load, so twice the samples of AVX2 per shuffle,
+ * which is what the vertical sums wait on, and a word permute across the
+ * register for the horizontal one.  The alpha steps stay AVX2's.  Exact integer
+ * maths on the same weights, so every output byte equals the other cores'
  * (test_resize checks it).  This file alone is built with -mavx512f
  * -mavx512bw -mavx512vnni; nothing here runs unless the CPU (and the OS, for
  * the zmm state) reports all three.
@@ -357,30 +357,112 @@ unsharp_avx512(const int32_t *acc, const unsigned char *o, unsigned char *d,
 					      ns - tail, amount_q, thr_q);
 }
 
+/*
+ * One output pixel of 3 or 4 channels, eight taps a step: one load of
+ * pixels k .. k + 7 and one word permute give lane L pixels k + 2 L and
+ * k + 2 L + 1 interleaved channel by channel, as hpix_avx2's lanes hold
+ * them, so the 32 weights at qv + 4 k are the matching pairs; RGB's unused
+ * words are zeroed.  The taps past the count have weight 0 (qtaps is a
+ * multiple of 8): the loads read up to seven pixels past it plus 16 bytes
+ * of RGB, which the row's RESIZE_PAD covers.
+ */
+static inline __m128i
+hpix_avx512(const int16_t *qv, const int16_t *p, int n, int ch, __m512i idx,
+	    __mmask32 keep, __m128i init)
+{
+	__m512i v = _mm512_setzero_si512();
+	__m256i h;
+	int k;
+
+	for (k = 0; k < n; k += 8, p += 8 * ch)
+		v = mac(v, _mm512_maskz_permutexvar_epi16(keep, idx, ld(p)),
+			ld(qv + 4 * k));
+	h = _mm256_add_epi32(_mm512_castsi512_si256(v),
+			     _mm512_extracti64x4_epi64(v, 1));
+	return _mm_add_epi32(init,
+			     _mm_add_epi32(_mm256_castsi256_si128(h),
+					   _mm256_extracti128_si256(h, 1)));
+}
+
+/* The permute's words: lane L gets (r0 r1 g0 g1 b0 b1 [a0 a1]) of pixels 2 L, 2
+ * L + 1. */
+static __m512i
+pair_index(int ch)
+{
+	int16_t ix[32];
+	int l, c;
+
+	for (l = 0; l < 4; l++)
+		for (c = 0; c < 4; c++) {
+			ix[8 * l + 2 * c] = (int16_t)(2 * l * ch + c % ch);
+			ix[8 * l + 2 * c + 1] =
+				(int16_t)((2 * l + 1) * ch + c % ch);
+		}
+	return ld(ix);
+}
+
+/* Stores of 4 lanes for 3 channels spill one int32: acc has room. */
+static inline void
+hrun_avx512(const struct resize_weights *rw, int i0, int i1, const int16_t *s,
+	    int ch, int32_t init, int32_t *restrict acc)
+{
+	const __m512i idx = pair_index(ch);
+	const __mmask32 keep = ch == 3 ? 0x3f3f3f3fu : 0xffffffffu;
+	const __m128i v0 = _mm_set1_epi32(init);
+	int i;
+
+	for (i = i0; i < i1; i++, acc += ch)
+		_mm_storeu_si128((__m128i *)(void *)acc,
+				 hpix_avx512(resize_qv(rw, i),
+					     s + (size_t)rw->first[i] * ch,
+					     rw->count[i], ch, idx, keep, v0));
+}
+
+static void
+hmac_avx512(const struct resize_weights *rw, int i0, int i1, const int16_t *s,
+	    int ch, int32_t init, int32_t *restrict acc)
+{
+	switch (ch) {
+	case 3: hrun_avx512(rw, i0, i1, s, 3, init, acc); break;
+	case 4: hrun_avx512(rw, i0, i1, s, 4, init, acc); break;
+	default:
+		resize_cores_avx2_set.hmac(rw, i0, i1, s, ch, init, acc);
+		break;
+	}
+}
+
+/* The alpha steps are AVX2's (the tables cannot name its members). */
+static void
+widen_alpha_avx512(const unsigned char *restrict s, int16_t *restrict d,
+		   size_t npix, int ch)
+{
+	resize_cores_avx2_set.widen_alpha(s, d, npix, ch);
+}
+
+static void
+unpremultiply_avx512(const int32_t *acc, unsigned char *restrict d, size_t npix,
+		     int ch)
+{
+	resize_cores_avx2_set.unpremultiply(acc, d, npix, ch);
+}
+
+static const struct resize_cores avx512_set = {
+	vmac_u8_avx512,	      vmac_i16_avx512, hmac_avx512,
+	fin_i16_avx512,	      fin_u8_avx512,   widen_alpha_avx512,
+	unpremultiply_avx512, unsharp_avx512,  vfold_u8_avx512,
+	vmac2_i16_avx512,
+};
+
 const struct resize_cores *
 resize_cores_avx512(void)
 {
-	static struct resize_cores set;
-
 	__builtin_cpu_init();
 	if (!__builtin_cpu_supports("avx512f") ||
 	    !__builtin_cpu_supports("avx512bw") ||
 	    !__builtin_cpu_supports("avx512vnni") ||
 	    resize_cores_avx2() == NULL)
 		return NULL;
-	if (set.vmac_u8 == NULL) {
-		set.hmac = resize_cores_avx2_set.hmac;
-		set.widen_alpha = resize_cores_avx2_set.widen_alpha;
-		set.unpremultiply = resize_cores_avx2_set.unpremultiply;
-		set.unsharp = unsharp_avx512;
-		set.vmac_i16 = vmac_i16_avx512;
-		set.fin_i16 = fin_i16_avx512;
-		set.fin_u8 = fin_u8_avx512;
-		set.vfold_u8 = vfold_u8_avx512;
-		set.vmac2_i16 = vmac2_i16_avx512;
-		set.vmac_u8 = vmac_u8_avx512;
-	}
-	return &set;
+	return &avx512_set;
 }
 
 #else

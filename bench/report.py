@@ -551,6 +551,9 @@ def main(study):
     if replacing() and not os.environ.get("BENCH_RESULTS"):
         shutil.rmtree(dest, ignore_errors=True)
     os.makedirs(dest, exist_ok=True)
+    # bench/run.sh puts the urls part of the same run beside it
+    with open(os.path.join(study.OUT, "results-dir.txt"), "w") as f:
+        f.write(dest + "\n")
     write_csvs(dest, rows, sums)
     pics = {}
     names = [x[0] for x in work]

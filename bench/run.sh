@@ -29,7 +29,8 @@ part()
 	return 1
 }
 
-# The io and mixed columns, when this build has URL inputs.
+# The io and mixed columns, when this build has URL inputs, into $1 (empty:
+# bench/urls.py's own choice).
 urls()
 {
 	if ! "$IMGPIPE" --version | grep -q '^inputs:.*urls'; then
@@ -37,11 +38,11 @@ urls()
 		return 0
 	fi
 	python3 bench/make-corpus >/dev/null
-	IMGPIPE=$IMGPIPE TOOLS=$TOOLS python3 -B bench/urls.py
+	IMGPIPE=$IMGPIPE TOOLS=$TOOLS BENCH_URLS_DIR=$1 python3 -B bench/urls.py
 }
 
 if [ "${1:-}" = urls ]; then
-	urls
+	urls ""
 	exit
 fi
 
@@ -55,7 +56,7 @@ for h in floor psnr ceiling; do
 		    $(pkg-config --cflags --libs libjpeg) -lm
 	fi
 done
-rm -f bench/out/headline.txt
+rm -f bench/out/headline.txt bench/out/results-dir.txt
 if part thumb || part heavy || part big || part pin; then
 	IMGPIPE=$IMGPIPE BENCH_HELPERS=$helpers \
 	    CORPUS_STATUS=${corpus#corpus=} python3 -B bench/study.py
@@ -74,8 +75,13 @@ if part formats; then
 	IMGPIPE=$IMGPIPE python3 -B bench/formats.py
 fi
 # The io and mixed workloads (bench/urls.py).
+# Beside the study of this same run, when there was one.
 if part urls; then
-	urls
+	if [ -f bench/out/results-dir.txt ]; then
+		urls "$(cat bench/out/results-dir.txt)/urls"
+	else
+		urls ""
+	fi
 fi
 # The study's headline (bench/study.py wrote it), last.
 if [ -f bench/out/headline.txt ]; then

@@ -21,8 +21,9 @@ and bench/serve-check.sh (is the server ever the bottleneck?).  Writes
 compare's tables (urls-io.txt, urls-sweep.txt, urls-mixed.txt),
 serve-check.txt, urls.json (every row), sweep-throughput.svg and
 sweep-memory.svg, and urls.md (the figures against the done-when targets)
-to BENCH_RESULTS or bench/results/<date>-<host>/urls/ (urls-2, ... when
-that exists), and prints one key=value line per target.
+to BENCH_URLS_DIR (make bench: the urls/ folder of the study's results),
+else BENCH_RESULTS, else bench/results/<date>-<host>/urls/ (urls-2, ...
+when that exists), and prints one key=value line per target.
 """
 
 import datetime
@@ -53,6 +54,8 @@ def env_int(name, default):
 
 
 def results_dir():
+    if os.environ.get("BENCH_URLS_DIR"):
+        return os.environ["BENCH_URLS_DIR"]
     if os.environ.get("BENCH_RESULTS"):
         return os.environ["BENCH_RESULTS"]
     host = socket.gethostname().split(".")[0]

@@ -384,29 +384,25 @@ hpix_avx512(const int16_t *qv, const int16_t *p, int n, int ch, __m512i idx,
 					   _mm256_extracti128_si256(h, 1)));
 }
 
-/* The permute's words: lane L gets (r0 r1 g0 g1 b0 b1 [a0 a1]) of pixels 2 L, 2
- * L + 1. */
-static __m512i
-pair_index(int ch)
-{
-	int16_t ix[32];
-	int l, c;
-
-	for (l = 0; l < 4; l++)
-		for (c = 0; c < 4; c++) {
-			ix[8 * l + 2 * c] = (int16_t)(2 * l * ch + c % ch);
-			ix[8 * l + 2 * c + 1] =
-				(int16_t)((2 * l + 1) * ch + c % ch);
-		}
-	return ld(ix);
-}
+/*
+ * The permute's words: lane L gets (r0 r1 g0 g1 b0 b1 [a0 a1]) of pixels
+ * 2 L and 2 L + 1 (RGB's last two words are masked off).
+ */
+static const int16_t pair_index3[32] = {
+	0,  3,	1,  4,	2,  5,	0,  3,	6,  9,	7,  10, 8,  11, 6,  9,
+	12, 15, 13, 16, 14, 17, 12, 15, 18, 21, 19, 22, 20, 23, 18, 21,
+};
+static const int16_t pair_index4[32] = {
+	0,  4,	1,  5,	2,  6,	3,  7,	8,  12, 9,  13, 10, 14, 11, 15,
+	16, 20, 17, 21, 18, 22, 19, 23, 24, 28, 25, 29, 26, 30, 27, 31,
+};
 
 /* Stores of 4 lanes for 3 channels spill one int32: acc has room. */
 static inline void
 hrun_avx512(const struct resize_weights *rw, int i0, int i1, const int16_t *s,
 	    int ch, int32_t init, int32_t *restrict acc)
 {
-	const __m512i idx = pair_index(ch);
+	const __m512i idx = ld(ch == 3 ? pair_index3 : pair_index4);
 	const __mmask32 keep = ch == 3 ? 0x3f3f3f3fu : 0xffffffffu;
 	const __m128i v0 = _mm_set1_epi32(init);
 	int i;

@@ -157,6 +157,9 @@ main(int argc, char **argv)
 		  2560,
 		  1600,
 		  3 },
+		/* And its resize, after them: no shrink-on-load there. */
+		{ "resize_rgb_2560x1600_1600x1000", RESIZE(1600, 1000), 2560,
+		  1600, 3 },
 		{ "blur4_rgba_1280x800",
 		  { .kind = OP_BLUR, .u.value = 4.0 },
 		  1280,

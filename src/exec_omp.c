@@ -1,7 +1,7 @@
 /*
  * omp: OpenMP parallel for with dynamic scheduling over images; with
  * --split rows, images run one at a time and each stage's row bands are
- * the parallel loop instead (never both: no nested parallelism).  Built
+ * OpenMP tasks of one team instead (never both: no nested parallelism).  Built
  * without OpenMP, the mode says so instead of running serially in secret.
  * Over images, each runs on a CPU slot's worker state (slots.h).  With
  * URL inputs the team has -j threads, one transfer each, and a thread
@@ -36,36 +36,78 @@ struct omp_rows {
 	const struct exec_config *ec;
 };
 
+/*
+ * A stage's row bands as tasks of the team run_split opened: the threads
+ * not running the pipeline take them at the team's closing barrier.
+ */
+static void
+omp_bands_post(const struct stage *st)
+{
+	int h = st->dst->h, band = exec_band_rows(h);
+	int nbands = exec_band_count(h, band), i;
+	struct stage copy = *st;
+
+	for (i = 0; i < nbands; i++) {
+#pragma omp task firstprivate(copy, band, i)
+		exec_band_run(&copy, band, i);
+	}
+}
+
 static int
 omp_stage_run(void *ctx, const struct stage *st, struct hook *hook)
 {
-	const struct omp_rows *o = ctx;
-	int h = st->dst->h, band = exec_band_rows(h);
-	int nbands = exec_band_count(h, band), i;
-
-#pragma omp parallel num_threads(o->threads)
-	{
-		exec_pin(o->ec, omp_get_thread_num());
-#pragma omp for schedule(dynamic, 1)
-		for (i = 0; i < nbands; i++)
-			exec_band_run(st, band, i);
-	}
-	return hook_rows(hook, h);
+	(void)ctx;
+	omp_bands_post(st);
+#pragma omp taskwait
+	return hook_rows(hook, st->dst->h);
 }
 
-/* --split rows: seq's loop, on a worker whose stages run as OpenMP loops. */
+/*
+ * stage_start: the bands are posted and the pipeline's thread goes back to
+ * its streamed decode; the taskwait of omp_stage_wait is where it helps.
+ */
+static void *
+omp_stage_start(void *ctx, const struct stage *st)
+{
+	omp_bands_post(st);
+	return ctx;
+}
+
+static void
+omp_stage_wait(void *ctx, void *pending)
+{
+	(void)ctx;
+	(void)pending;
+#pragma omp taskwait
+}
+
+/*
+ * --split rows: seq's loop on the team's first thread, its stages posted
+ * as tasks for the rest of the team (never a parallel region inside one:
+ * no nesting), so that a streamed decode goes on while they make rows.
+ */
 static void
 run_split(struct exec_batch *b)
 {
 	struct omp_rows o = { b->ec->jobs, b->ec };
-	struct stage_runner runner = { .run = omp_stage_run, .ctx = &o };
-	struct worker w;
+	struct stage_runner runner = { .run = omp_stage_run,
+				       .ctx = &o,
+				       .start = omp_stage_start,
+				       .wait = omp_stage_wait };
 
-	exec_pin(b->ec, 0);
-	exec_worker_init(&w, 0, b->ec->t0);
-	w.runner = &runner;
-	exec_serial(b, &w);
-	worker_release(&w);
+#pragma omp parallel num_threads(o.threads)
+	{
+		exec_pin(b->ec, omp_get_thread_num());
+#pragma omp master
+		{
+			struct worker w;
+
+			exec_worker_init(&w, 0, b->ec->t0);
+			w.runner = &runner;
+			exec_serial(b, &w);
+			worker_release(&w);
+		}
+	}
 }
 
 static struct worker *

@@ -31,11 +31,6 @@ omp_at_once(const struct exec_config *ec)
 #ifdef _OPENMP
 #include <omp.h>
 
-struct omp_rows {
-	int threads;
-	const struct exec_config *ec;
-};
-
 /*
  * A stage's row bands as tasks of the team run_split opened: the threads
  * not running the pipeline take them at the team's closing barrier.
@@ -53,18 +48,10 @@ omp_bands_post(const struct stage *st)
 	}
 }
 
-static int
-omp_stage_run(void *ctx, const struct stage *st, struct hook *hook)
-{
-	(void)ctx;
-	omp_bands_post(st);
-#pragma omp taskwait
-	return hook_rows(hook, st->dst->h);
-}
-
 /*
  * stage_start: the bands are posted and the pipeline's thread goes back to
  * its streamed decode; the taskwait of omp_stage_wait is where it helps.
+ * ctx (the batch) is returned only because NULL would mean "not started".
  */
 static void *
 omp_stage_start(void *ctx, const struct stage *st)
@@ -81,6 +68,13 @@ omp_stage_wait(void *ctx, void *pending)
 #pragma omp taskwait
 }
 
+static int
+omp_stage_run(void *ctx, const struct stage *st, struct hook *hook)
+{
+	omp_stage_wait(ctx, omp_stage_start(ctx, st));
+	return hook_rows(hook, st->dst->h);
+}
+
 /*
  * --split rows: seq's loop on the team's first thread, its stages posted
  * as tasks for the rest of the team (never a parallel region inside one:
@@ -89,13 +83,12 @@ omp_stage_wait(void *ctx, void *pending)
 static void
 run_split(struct exec_batch *b)
 {
-	struct omp_rows o = { b->ec->jobs, b->ec };
 	struct stage_runner runner = { .run = omp_stage_run,
-				       .ctx = &o,
+				       .ctx = b,
 				       .start = omp_stage_start,
 				       .wait = omp_stage_wait };
 
-#pragma omp parallel num_threads(o.threads)
+#pragma omp parallel num_threads(b->ec->jobs)
 	{
 		exec_pin(b->ec, omp_get_thread_num());
 #pragma omp master

@@ -84,6 +84,9 @@ void resize_fin_first(const struct resize_plan *p, const int32_t *acc,
 		      size_t ns, int16_t *d);
 void resize_fin_second(const struct resize_plan *p, const int32_t *acc,
 		       size_t ns, unsigned char *d);
+/* resize_fin_first of two rows' sums into one pair row (fin_pair). */
+void resize_fin_pair(const struct resize_plan *p, const int32_t *acc,
+		     const int32_t *acc2, size_t ns, int16_t *d);
 
 /*
  * Stage: U8 src -> int16 dst (resize_alloc_i16 of cols x rows): dst row y

@@ -60,9 +60,14 @@
  *           == q[2 r - k]): each mirrored pair of samples summed first
  *           (two U8 fit int16), then one multiply per pair, so about half
  *           the multiply-adds and the same integer sum;
- *   vmac2_i16: vmac_i16 into acc for the weights qv and into acc2 for qv2
- *           over the same n rows, each row loaded once for both (two
- *           output rows of one kernel: qv2 is qv moved down one row).
+ *   pmac_i16: vmac_i16 over np pair rows step bytes apart, each two int16
+ *           rows interleaved (sample i of the first at 2 i, of the second
+ *           at 2 i + 1), with the plain weights q (resize_q's layout, not
+ *           qv's): acc[i] = init + sum over m < np of q[2 m] P_m[2 i] +
+ *           q[2 m + 1] P_m[2 i + 1]; with q2 not NULL, acc2 likewise for
+ *           q2 from the same loads (two output rows of one window);
+ *   fin_pair: fin_i16 of acc into d[2 i] and of acc2 into d[2 i + 1]:
+ *           two first-pass rows made into one pair row.
  */
 struct resize_cores {
 	void (*vmac_u8)(const unsigned char *base, size_t step,
@@ -87,10 +92,12 @@ struct resize_cores {
 	void (*vfold_u8)(const unsigned char *base, size_t step,
 			 const int16_t *qv, int r, size_t ns,
 			 int32_t *restrict acc);
-	void (*vmac2_i16)(const unsigned char *base, size_t step,
-			  const int16_t *qv, const int16_t *qv2, int n,
-			  size_t ns, int32_t init, int32_t *restrict acc,
-			  int32_t *restrict acc2);
+	void (*pmac_i16)(const unsigned char *base, size_t step,
+			 const int16_t *q, const int16_t *q2, int np,
+			 size_t ns, int32_t init, int32_t *restrict acc,
+			 int32_t *restrict acc2);
+	void (*fin_pair)(const int32_t *acc, const int32_t *acc2, size_t ns,
+			 int shift, int bias, int16_t *restrict d);
 };
 
 /* The plain C cores, and the SSE2 ones where built (else plain C). */

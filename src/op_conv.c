@@ -20,23 +20,20 @@
  * weights are all the same centred kernel: there the horizontal pass is a
  * sum of whole rows shifted by one pixel per tap, a contiguous vector loop.
  * Where that kernel is symmetric the cores fold it (fold_x: vfold_u8).
- * Rows y_lo .. y_hi of the vertical pass likewise all read the same
- * kernel, so two of them at once load each source row once (vmac2_i16):
- * qv2 is that kernel moved down one row, for the second.
  *
+ * The horizontal rows are kept as pair rows (rows 2 m and 2 m + 1 of the
+ * window interleaved, sample by sample), so the vertical pass multiplies
+ * two taps a load with no shuffle (pmac_i16), for one output row or two.
  * The passes go band by band (conv_bands): the vertical pass of a band
  * makes output rows band0 + y (y in its view of the band) from a window of
- * horizontal rows whose first is source row win0.
+ * pair rows whose first holds source rows win0 (even) and win0 + 1.
  */
-#define CONV_PAIR_TAPS 608 /* 2 r + 2 for the largest radius, 300, to 8 */
-
 struct conv_plan {
 	struct resize_plan blur;
-	int radius, x_lo, x_hi, y_lo, y_hi;
-	int fold_x, pair_y;
+	int radius, x_lo, x_hi;
+	int fold_x;
 	int edge_wide; /* U8 edge pixels through hmac: see hedge */
 	int band0, win0;
-	_Alignas(16) int16_t qv2[4 * CONV_PAIR_TAPS];
 };
 
 struct sharpen_plan {
@@ -82,18 +79,6 @@ conv_symmetric(const struct resize_weights *w, int r, int lo, int hi)
 	return 1;
 }
 
-/* qv2 in resize_weights' qv layout from the n weights q, one row down. */
-static void
-conv_shifted(const int16_t *q, int n, int16_t *qv2)
-{
-	int k, j;
-
-	for (k = 0; k < 4 * CONV_PAIR_TAPS; k++) {
-		j = (k / 8) * 2 + (k & 1);
-		qv2[k] = j >= 1 && j <= n ? q[j - 1] : 0;
-	}
-}
-
 static void
 conv_layout(struct conv_plan *p)
 {
@@ -101,21 +86,12 @@ conv_layout(struct conv_plan *p)
 	int r = p->radius;
 
 	conv_interior(&b->x, r, &p->x_lo, &p->x_hi);
-	conv_interior(&b->y, r, &p->y_lo, &p->y_hi);
 	/* Only U8 rows fold: widened (alpha) ones are biased int16. */
 	p->fold_x = !b->widened && conv_symmetric(&b->x, r, p->x_lo, p->x_hi);
 	p->edge_wide = !b->widened && p->x_lo < p->x_hi &&
-		       p->x_hi - r >= p->x_lo &&
+		       p->x_hi - r >= 2 * p->x_lo &&
 		       p->x_lo * b->ch <= RESIZE_CHUNK &&
 		       (b->x.n - p->x_hi) * b->ch <= RESIZE_CHUNK;
-	/*
-	 * Up to radius 3 the multiplies, not the loads of rows, bound the
-	 * vertical pass: pairing rows does not pay there.
-	 */
-	p->pair_y = r >= 4 && p->y_lo < p->y_hi &&
-		    2 * r + 2 <= CONV_PAIR_TAPS && b->y.qtaps >= 2 * r + 2;
-	if (p->pair_y)
-		conv_shifted(resize_q(&b->y, p->y_lo), 2 * r + 1, p->qv2);
 }
 
 /* Gaussian weights for both axes of src, edge pixels repeated. */
@@ -192,12 +168,13 @@ hinterior(const struct conv_plan *p, const unsigned char *row, int s0, int s1,
 /*
  * Pixels i0 .. i1 outside the interior run, from the per-pixel table, by
  * the hmac core on int16 samples.  U8 rows are widened for it into the
- * output row d itself, at their own offsets, plus 8 pixels for the core's
- * overreads (weight 0): the left edge's sources lie where its own results
- * and the interior's go later, the right edge's (x_hi - r on) clear of the
- * left edge's results, so the left edge, then the right, then the interior
+ * output pair row d itself, at their own (single-row) offsets, plus 8
+ * pixels for the core's overreads (weight 0, zeros past the row): the left
+ * edge's sources lie where its own results and the interior's go later,
+ * the right edge's (x_hi - r on) clear of the left edge's results (2 x_lo
+ * pixels of d), so the left edge, then the right, then the interior
  * (edge_wide: conv_layout checks that this holds and that an edge fits one
- * chunk of acc).
+ * chunk of acc).  Each edge is made for both rows before it is stored.
  */
 static void
 hedge(const struct conv_plan *p, const unsigned char *row, int i0, int i1,
@@ -205,7 +182,7 @@ hedge(const struct conv_plan *p, const unsigned char *row, int i0, int i1,
 {
 	const struct resize_plan *b = &p->blur;
 	const struct resize_weights *wx = &b->x;
-	size_t j, lo, hi;
+	size_t j, lo, hi, n = (size_t)wx->n * b->ch;
 
 	if (b->widened) {
 		resize_cores_active()->hmac(
@@ -219,47 +196,72 @@ hedge(const struct conv_plan *p, const unsigned char *row, int i0, int i1,
 	}
 	lo = (size_t)wx->first[i0] * b->ch;
 	hi = (size_t)(wx->first[i1 - 1] + wx->count[i1 - 1] + 8) * b->ch;
-	hi = hi < (size_t)wx->n * b->ch ? hi : (size_t)wx->n * b->ch;
 	for (j = lo; j < hi; j++)
-		d[j] = row[j];
+		d[j] = j < n ? row[j] : 0;
 	resize_cores_active()->hmac(wx, i0, i1, d, b->ch, 0, acc);
 }
 
-/* One row: left edge, right edge, interior in chunks (see hedge). */
+/*
+ * Edge pixels i0 .. i1 of rows a and b into the pair row d, as many a time
+ * as acc holds (widened into d, an edge fits one: see hedge).
+ */
 static void
-conv_row(const struct conv_plan *p, const unsigned char *s, int16_t *d)
+conv_edge(const struct conv_plan *p, const unsigned char *a,
+	  const unsigned char *b, int i0, int i1, int16_t *d, int32_t *acc,
+	  int32_t *acc2)
 {
-	int ch = p->blur.ch, n = p->blur.x.n, s0, s1;
-	int32_t acc[RESIZE_CHUNK + 4];
+	int ch = p->blur.ch, most = RESIZE_CHUNK / ch, j0, j1;
 
-	memset(d + n * ch, 0, RESIZE_PAD * sizeof(*d));
-	if (n > 0) {
-		hedge(p, s, 0, p->x_lo < n ? p->x_lo : n, d, acc);
-		resize_fin_first(&p->blur, acc,
-				 (size_t)(p->x_lo < n ? p->x_lo : n) * ch, d);
-	}
-	if (p->x_hi < n && p->x_hi >= p->x_lo) {
-		hedge(p, s, p->x_hi, n, d, acc);
-		resize_fin_first(&p->blur, acc, (size_t)(n - p->x_hi) * ch,
-				 d + p->x_hi * ch);
-	}
-	for (s0 = p->x_lo * ch; s0 < p->x_hi * ch; s0 = s1) {
-		s1 = p->x_hi * ch - s0 < RESIZE_CHUNK ? p->x_hi * ch
-						      : s0 + RESIZE_CHUNK;
-		hinterior(p, s, s0 - p->x_lo * ch, s1 - p->x_lo * ch, acc);
-		resize_fin_first(&p->blur, acc, (size_t)(s1 - s0), d + s0);
+	for (j0 = i0; j0 < i1; j0 = j1) {
+		j1 = i1 - j0 < most ? i1 : j0 + most;
+		hedge(p, a, j0, j1, d, acc);
+		hedge(p, b, j0, j1, d, acc2);
+		resize_fin_pair(&p->blur, acc, acc2, (size_t)(j1 - j0) * ch,
+				d + 2 * j0 * ch);
 	}
 }
 
-/* Stage: U8 (or widened) src -> int16 dst, horizontal Gaussian. */
+/* Rows a and b into the pair row d: both edges, interior in chunks. */
+static void
+conv_pair_row(const struct conv_plan *p, const unsigned char *a,
+	      const unsigned char *b, int16_t *d)
+{
+	const struct resize_plan *bp = &p->blur;
+	int ch = bp->ch, n = bp->x.n, lo = p->x_lo < n ? p->x_lo : n, s0, s1;
+	int32_t acc[RESIZE_CHUNK + 4], acc2[RESIZE_CHUNK + 4];
+
+	memset(d + 2 * n * ch, 0, RESIZE_PAD * sizeof(*d));
+	conv_edge(p, a, b, 0, lo, d, acc, acc2);
+	if (p->x_hi < n && p->x_hi >= p->x_lo)
+		conv_edge(p, a, b, p->x_hi, n, d, acc, acc2);
+	for (s0 = p->x_lo * ch; s0 < p->x_hi * ch; s0 = s1) {
+		s1 = p->x_hi * ch - s0 < RESIZE_CHUNK ? p->x_hi * ch
+						      : s0 + RESIZE_CHUNK;
+		hinterior(p, a, s0 - p->x_lo * ch, s1 - p->x_lo * ch, acc);
+		hinterior(p, b, s0 - p->x_lo * ch, s1 - p->x_lo * ch, acc2);
+		resize_fin_pair(bp, acc, acc2, (size_t)(s1 - s0), d + 2 * s0);
+	}
+}
+
+/*
+ * Stage: U8 (or widened) src -> int16 pair rows dst, horizontal Gaussian;
+ * an odd last row is paired with itself (its partner's weights are 0).
+ */
 static void
 conv_rows_h(const struct stage *st, int y0, int y1)
 {
 	const struct conv_plan *p = st->plan;
 	int y;
 
-	for (y = y0; y < y1; y++)
-		conv_row(p, image_row(st->src, y), resize_row_i16(st->dst, y));
+	for (y = y0; y < y1; y++) {
+		const unsigned char *a = image_row(st->src, 2 * y);
+
+		conv_pair_row(p, a,
+			      2 * y + 1 < st->src->h
+				      ? image_row(st->src, 2 * y + 1)
+				      : a,
+			      resize_row_i16(st->dst, y));
+	}
 }
 
 /* Plan, widen alpha into scratch tmp2 (*in: what the passes read). */
@@ -323,10 +325,12 @@ conv_band_rows(const struct conv_plan *p)
 
 /*
  * Both passes, band by band: the horizontal pass makes the rows a band's
- * vertical pass reads into a window (scratch tmp) that slides down the
- * image, each row made once, then vrows (with vplan, whose conv part is p)
- * makes the band's output rows from it.  So the int16 intermediate is a
- * window, not a second image twice the photo's size.
+ * vertical pass reads into a window of pair rows (scratch tmp) that slides
+ * down the image, each row made once, then vrows (with vplan, whose conv
+ * part is p) makes the band's output rows from it.  So the int16
+ * intermediate is a window, not a second image twice the photo's size.
+ * The window starts on an even row and ends after one; past the image's
+ * last row that is a copy of it, which no weight reads.
  *
  * dst may be in (op_in_place): a band's output rows end before the rows
  * its window reaches, since each row's kernel covers the row itself, and
@@ -345,24 +349,31 @@ conv_bands(const struct op_ctx *c, struct conv_plan *p, const struct image *in,
 	for (y0 = 0; y0 < h; y0 = y1) {
 		y1 = h - y0 < band ? h : y0 + band;
 		conv_span(wy, y0, y1, &lo, &hi);
+		lo &= ~1;
+		hi += hi & 1;
 		most = hi - lo > most ? hi - lo : most;
 	}
-	rc = resize_alloc_i16(win, p->blur.cols, most, p->blur.ch,
-			      c->max_pixels, c->err);
+	/* No --max-pixels here: these are the image's rows, checked before. */
+	rc = resize_alloc_i16(win, 2 * p->blur.cols, most / 2, p->blur.ch, 0,
+			      c->err);
 	for (y0 = 0; rc == 0 && y0 < h; y0 = y1) {
 		y1 = h - y0 < band ? h : y0 + band;
 		conv_span(wy, y0, y1, &lo, &hi);
+		lo &= ~1;
+		hi += hi & 1;
 		if (lo < have_lo || lo >= have_hi) {
 			have_lo = have_hi = lo;
 		} else if (lo > have_lo) {
-			memmove(win->data, image_row(win, lo - have_lo),
-				(size_t)(have_hi - lo) * win->stride);
+			memmove(win->data, image_row(win, (lo - have_lo) / 2),
+				(size_t)((have_hi - lo) / 2) * win->stride);
 			have_lo = lo;
 		}
 		if (hi > have_hi) {
-			image_rows_view(in, have_hi, hi - have_hi, &hv);
-			image_rows_view(win, have_hi - have_lo, hi - have_hi,
-					&wv);
+			image_rows_view(in, have_hi,
+					(hi < in->h ? hi : in->h) - have_hi,
+					&hv);
+			image_rows_view(win, (have_hi - have_lo) / 2,
+					(hi - have_hi) / 2, &wv);
 			rc = op_stage(c, conv_rows_h, &hv, &wv, p);
 			have_hi = hi;
 		}
@@ -375,11 +386,36 @@ conv_bands(const struct op_ctx *c, struct conv_plan *p, const struct image *in,
 	return rc;
 }
 
-/* Whether rows y and y + 1 read the same kernel, one row apart. */
+/*
+ * The pair rows and weights of output row y: its first source row's pair
+ * (rel = first - win0 is even) with its own weights, or the pair that
+ * ends with it, with the weights moved down one tap.  q - 1 is then the
+ * zero after the row above's weights (the kernel's taps are odd, so qtaps
+ * leaves at least one); rel is odd only below row 0, whose first is 0 and
+ * so the window's.
+ */
+static const int16_t *
+conv_taps(const struct conv_plan *p, int y, int *pair, int *np)
+{
+	const struct resize_weights *wy = &p->blur.y;
+	int rel = wy->first[y] - p->win0;
+
+	*pair = rel >> 1;
+	*np = (wy->count[y] + (rel & 1) + 1) / 2;
+	return resize_q(wy, y) - (rel & 1);
+}
+
+/* Whether rows y and y + 1 read the same pair rows: one pass makes both. */
 static int
 conv_pair(const struct conv_plan *p, int y, int y1)
 {
-	return p->pair_y && y + 1 < y1 && y >= p->y_lo && y + 1 < p->y_hi;
+	int pa, na, pb, nb;
+
+	if (y + 1 >= y1)
+		return 0;
+	conv_taps(p, y, &pa, &na);
+	conv_taps(p, y + 1, &pb, &nb);
+	return pa == pb && na == nb;
 }
 
 /*
@@ -390,21 +426,14 @@ static void
 conv_vsum(const struct conv_plan *p, const struct image *src, int y, int two,
 	  int s0, size_t ns, int32_t *acc, int32_t *acc2)
 {
-	const struct resize_weights *wy = &p->blur.y;
-	const unsigned char *base =
-		(const unsigned char *)(resize_row_i16(src,
-						       wy->first[y] - p->win0) +
-					s0);
 	int32_t init = p->blur.alpha ? (int32_t)RESIZE_BIAS << RESIZE_QW : 0;
+	int pair, np, pair2, np2;
+	const int16_t *q = conv_taps(p, y, &pair, &np);
+	const int16_t *q2 = two ? conv_taps(p, y + 1, &pair2, &np2) : NULL;
 
-	if (two)
-		resize_cores_active()->vmac2_i16(
-			base, src->stride, resize_qv(wy, y), p->qv2,
-			2 * p->radius + 2, ns, init, acc, acc2);
-	else
-		resize_cores_active()->vmac_i16(base, src->stride,
-						resize_qv(wy, y), wy->count[y],
-						ns, init, acc);
+	resize_cores_active()->pmac_i16(
+		(const unsigned char *)(resize_row_i16(src, pair) + 2 * s0),
+		src->stride, q, q2, np, ns, init, acc, two ? acc2 : NULL);
 }
 
 /*

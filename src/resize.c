@@ -86,6 +86,7 @@ resize_alloc_i16(struct image *im, int w, int h, int channels,
 #define vmac_i16      (active->vmac_i16)
 #define hmac	      (active->hmac)
 #define fin_i16	      (active->fin_i16)
+#define fin_pair      (active->fin_pair)
 #define fin_u8	      (active->fin_u8)
 #define widen_alpha   (active->widen_alpha)
 #define unpremultiply (active->unpremultiply)
@@ -125,6 +126,16 @@ resize_fin_first(const struct resize_plan *p, const int32_t *acc, size_t ns,
 		fin_i16(acc, ns, RESIZE_QW, RESIZE_BIAS, d);
 	else
 		fin_i16(acc, ns, RESIZE_QW - RESIZE_QI, 0, d);
+}
+
+void
+resize_fin_pair(const struct resize_plan *p, const int32_t *acc,
+		const int32_t *acc2, size_t ns, int16_t *d)
+{
+	if (p->alpha)
+		fin_pair(acc, acc2, ns, RESIZE_QW, RESIZE_BIAS, d);
+	else
+		fin_pair(acc, acc2, ns, RESIZE_QW - RESIZE_QI, 0, d);
 }
 
 /* Second-pass output: U8 colour, or back from premultiplied. */

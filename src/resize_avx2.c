@@ -228,6 +228,15 @@ hmac_avx2(const struct resize_weights *rw, int i0, int i1, const int16_t *s,
 	}
 }
 
+/* (acc + r) >> shift, less the bias, of 8 sums: fin_i16's first steps. */
+static inline __m256i
+fin8(const int32_t *acc, __m256i r, __m128i sh, __m256i b)
+{
+	return _mm256_sub_epi32(_mm256_sra_epi32(_mm256_add_epi32(ld(acc), r),
+						 sh),
+				b);
+}
+
 /* psrad, less the bias, packed to int16 and put back in order. */
 static void
 fin_i16_avx2(const int32_t *acc, size_t ns, int shift, int bias,
@@ -237,15 +246,13 @@ fin_i16_avx2(const int32_t *acc, size_t ns, int shift, int bias,
 	const __m256i b = _mm256_set1_epi32(bias);
 	const __m128i sh = _mm_cvtsi32_si128(shift);
 	size_t i, tail = ns & ~(size_t)15;
-	__m256i lo, hi;
+	__m256i v;
 
 	for (i = 0; i < tail; i += 16) {
-		lo = _mm256_sra_epi32(_mm256_add_epi32(ld(acc + i), r), sh);
-		hi = _mm256_sra_epi32(_mm256_add_epi32(ld(acc + i + 8), r), sh);
-		lo = _mm256_packs_epi32(_mm256_sub_epi32(lo, b),
-					_mm256_sub_epi32(hi, b));
+		v = _mm256_packs_epi32(fin8(acc + i, r, sh, b),
+				       fin8(acc + i + 8, r, sh, b));
 		_mm256_storeu_si256((__m256i *)(void *)(d + i),
-				    _mm256_permute4x64_epi64(lo, 0xd8));
+				    _mm256_permute4x64_epi64(v, 0xd8));
 	}
 	if (tail < ns)
 		resize_cores_fast.fin_i16(acc + tail, ns - tail, shift, bias,
@@ -389,66 +396,104 @@ vfold_u8_avx2(const unsigned char *base, size_t step, const int16_t *qv, int r,
 					   acc + tail);
 }
 
-/* Rows k and k + 1 of 16 samples interleaved, into both sums. */
-static inline void
-vmac2_16(__m256i x, __m256i y, __m256i w, __m256i w2, __m256i a[2],
-	 __m256i b[2])
+/* Weights q[0], q[1] as one int32 in every lane. */
+static inline __m256i
+pair_q(const int16_t *q)
 {
-	__m256i lo = _mm256_unpacklo_epi16(x, y),
-		hi = _mm256_unpackhi_epi16(x, y);
+	return _mm256_set1_epi32((int32_t)((uint32_t)(uint16_t)q[0] |
+					   (uint32_t)(uint16_t)q[1] << 16));
+}
 
-	a[0] = _mm256_add_epi32(a[0], madd(lo, w));
-	a[1] = _mm256_add_epi32(a[1], madd(hi, w));
-	b[0] = _mm256_add_epi32(b[0], madd(lo, w2));
-	b[1] = _mm256_add_epi32(b[1], madd(hi, w2));
+/* 32 sums in order. */
+static inline void
+st4(int32_t *acc, __m256i a0, __m256i a1, __m256i a2, __m256i a3)
+{
+	_mm256_storeu_si256((__m256i *)(void *)acc, a0);
+	_mm256_storeu_si256((__m256i *)(void *)(acc + 8), a1);
+	_mm256_storeu_si256((__m256i *)(void *)(acc + 16), a2);
+	_mm256_storeu_si256((__m256i *)(void *)(acc + 24), a3);
 }
 
 /*
- * Blocks of 32 samples, two sums each, in vmac_i16_avx2's lane order: the
- * rows, not the multiplies, are what the vertical pass waits for.
+ * Blocks of 32 samples, four loads of a pair row: the rows come
+ * interleaved, so each load goes straight into pmaddwd, for one sum or two.
  */
 static void
-vmac2_i16_avx2(const unsigned char *base, size_t step, const int16_t *qv,
-	       const int16_t *qv2, int n, size_t ns, int32_t init,
-	       int32_t *restrict acc, int32_t *restrict acc2)
+pmac_i16_avx2(const unsigned char *base, size_t step, const int16_t *q,
+	      const int16_t *q2, int np, size_t ns, int32_t init,
+	      int32_t *restrict acc, int32_t *restrict acc2)
 {
-	const __m256i z = _mm256_setzero_si256(), v0 = _mm256_set1_epi32(init);
+	const __m256i v0 = _mm256_set1_epi32(init);
 	size_t i, tail = ns & ~(size_t)31;
-	__m256i w, w2;
-	int k;
+	__m256i x0, x1, x2, x3, w;
+	int m;
 
 	for (i = 0; i < tail; i += 32) {
-		__m256i a[4] = { v0, v0, v0, v0 }, b[4] = { v0, v0, v0, v0 };
-		const unsigned char *p = base + 2 * i;
+		__m256i a0 = v0, a1 = v0, a2 = v0, a3 = v0;
+		__m256i b0 = v0, b1 = v0, b2 = v0, b3 = v0;
+		const unsigned char *p = base + 4 * i;
 
-		for (k = 0; k + 1 < n; k += 2, p += 2 * step) {
-			w = pair_weights(qv + 4 * k);
-			w2 = pair_weights(qv2 + 4 * k);
-			vmac2_16(ld(p), ld(p + step), w, w2, a, b);
-			vmac2_16(ld(p + 32), ld(p + step + 32), w, w2, a + 2,
-				 b + 2);
+		for (m = 0; m < np; m++, p += step) {
+			x0 = ld(p);
+			x1 = ld(p + 32);
+			x2 = ld(p + 64);
+			x3 = ld(p + 96);
+			w = pair_q(q + 2 * m);
+			a0 = _mm256_add_epi32(a0, madd(x0, w));
+			a1 = _mm256_add_epi32(a1, madd(x1, w));
+			a2 = _mm256_add_epi32(a2, madd(x2, w));
+			a3 = _mm256_add_epi32(a3, madd(x3, w));
+			if (q2 == NULL)
+				continue;
+			w = pair_q(q2 + 2 * m);
+			b0 = _mm256_add_epi32(b0, madd(x0, w));
+			b1 = _mm256_add_epi32(b1, madd(x1, w));
+			b2 = _mm256_add_epi32(b2, madd(x2, w));
+			b3 = _mm256_add_epi32(b3, madd(x3, w));
 		}
-		if (k < n) {
-			w = pair_weights(qv + 4 * k);
-			w2 = pair_weights(qv2 + 4 * k);
-			vmac2_16(ld(p), z, w, w2, a, b);
-			vmac2_16(ld(p + 32), z, w, w2, a + 2, b + 2);
-		}
-		store16(acc + i, a[0], a[1]);
-		store16(acc + i + 16, a[2], a[3]);
-		store16(acc2 + i, b[0], b[1]);
-		store16(acc2 + i + 16, b[2], b[3]);
+		st4(acc + i, a0, a1, a2, a3);
+		if (q2 != NULL)
+			st4(acc2 + i, b0, b1, b2, b3);
 	}
 	if (tail < ns)
-		resize_cores_fast.vmac2_i16(base + 2 * tail, step, qv, qv2, n,
-					    ns - tail, init, acc + tail,
-					    acc2 + tail);
+		resize_cores_fast.pmac_i16(base + 4 * tail, step, q, q2, np,
+					   ns - tail, init, acc + tail,
+					   q2 != NULL ? acc2 + tail : NULL);
+}
+
+/*
+ * Both rows packed as fin_i16_avx2 does; unpacking them by 16-bit words
+ * puts each 128-bit lane's pairs back in order, so no permute is needed.
+ */
+static void
+fin_pair_avx2(const int32_t *acc, const int32_t *acc2, size_t ns, int shift,
+	      int bias, int16_t *restrict d)
+{
+	const __m256i r = _mm256_set1_epi32(1 << (shift - 1));
+	const __m256i b = _mm256_set1_epi32(bias);
+	const __m128i sh = _mm_cvtsi32_si128(shift);
+	size_t i, tail = ns & ~(size_t)15;
+	__m256i x, y;
+
+	for (i = 0; i < tail; i += 16) {
+		x = _mm256_packs_epi32(fin8(acc + i, r, sh, b),
+				       fin8(acc + i + 8, r, sh, b));
+		y = _mm256_packs_epi32(fin8(acc2 + i, r, sh, b),
+				       fin8(acc2 + i + 8, r, sh, b));
+		_mm256_storeu_si256((__m256i *)(void *)(d + 2 * i),
+				    _mm256_unpacklo_epi16(x, y));
+		_mm256_storeu_si256((__m256i *)(void *)(d + 2 * i + 16),
+				    _mm256_unpackhi_epi16(x, y));
+	}
+	if (tail < ns)
+		resize_cores_fast.fin_pair(acc + tail, acc2 + tail, ns - tail,
+					   shift, bias, d + 2 * tail);
 }
 
 const struct resize_cores resize_cores_avx2_set = {
 	vmac_u8_avx2,  vmac_i16_avx2,	 hmac_avx2,	     fin_i16_avx2,
 	fin_u8_avx2,   widen_alpha_avx2, unpremultiply_avx2, unsharp_avx2,
-	vfold_u8_avx2, vmac2_i16_avx2,
+	vfold_u8_avx2, pmac_i16_avx2,	 fin_pair_avx2,
 };
 
 const struct resize_cores *

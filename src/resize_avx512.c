@@ -207,56 +207,101 @@ vfold_u8_avx512(const unsigned char *base, size_t step, const int16_t *qv,
 					       ns - tail, acc + tail);
 }
 
-/* Rows k and k + 1 of 32 samples interleaved, into both sums. */
-static inline void
-vmac2_32(__m512i x, __m512i y, __m512i w, __m512i w2, __m512i a[2],
-	 __m512i b[2])
+/* Weights q[0], q[1] as one int32 in every lane. */
+static inline __m512i
+pair_q(const int16_t *q)
 {
-	__m512i lo = _mm512_unpacklo_epi16(x, y),
-		hi = _mm512_unpackhi_epi16(x, y);
-
-	a[0] = mac(a[0], lo, w);
-	a[1] = mac(a[1], hi, w);
-	b[0] = mac(b[0], lo, w2);
-	b[1] = mac(b[1], hi, w2);
+	return _mm512_set1_epi32((int32_t)((uint32_t)(uint16_t)q[0] |
+					   (uint32_t)(uint16_t)q[1] << 16));
 }
 
-static void
-vmac2_i16_avx512(const unsigned char *base, size_t step, const int16_t *qv,
-		 const int16_t *qv2, int n, size_t ns, int32_t init,
-		 int32_t *restrict acc, int32_t *restrict acc2)
+/* 64 sums of one pair row block: four loads, each straight into vpdpwssd. */
+static inline void
+pmac64_one(const unsigned char *p, size_t step, const int16_t *q, int np,
+	   __m512i v0, int32_t *acc)
 {
-	const __m512i z = _mm512_setzero_si512(), v0 = _mm512_set1_epi32(init);
-	size_t i, tail = ns & ~(size_t)63;
-	__m512i w, w2;
-	int k;
+	__m512i a0 = v0, a1 = v0, a2 = v0, a3 = v0, w;
+	int m;
 
-	for (i = 0; i < tail; i += 64) {
-		__m512i a[4] = { v0, v0, v0, v0 }, b[4] = { v0, v0, v0, v0 };
-		const unsigned char *p = base + 2 * i;
-
-		for (k = 0; k + 1 < n; k += 2, p += 2 * step) {
-			w = pair_weights(qv + 4 * k);
-			w2 = pair_weights(qv2 + 4 * k);
-			vmac2_32(ld(p), ld(p + step), w, w2, a, b);
-			vmac2_32(ld(p + 64), ld(p + step + 64), w, w2, a + 2,
-				 b + 2);
-		}
-		if (k < n) {
-			w = pair_weights(qv + 4 * k);
-			w2 = pair_weights(qv2 + 4 * k);
-			vmac2_32(ld(p), z, w, w2, a, b);
-			vmac2_32(ld(p + 64), z, w, w2, a + 2, b + 2);
-		}
-		store32_i16order(acc + i, a[0], a[1]);
-		store32_i16order(acc + i + 32, a[2], a[3]);
-		store32_i16order(acc2 + i, b[0], b[1]);
-		store32_i16order(acc2 + i + 32, b[2], b[3]);
+	for (m = 0; m < np; m++, p += step) {
+		w = pair_q(q + 2 * m);
+		a0 = mac(a0, ld(p), w);
+		a1 = mac(a1, ld(p + 64), w);
+		a2 = mac(a2, ld(p + 128), w);
+		a3 = mac(a3, ld(p + 192), w);
 	}
+	st(acc, a0);
+	st(acc + 16, a1);
+	st(acc + 32, a2);
+	st(acc + 48, a3);
+}
+
+/* The same for two sums from the same loads. */
+static inline void
+pmac64_two(const unsigned char *p, size_t step, const int16_t *q,
+	   const int16_t *q2, int np, __m512i v0, int32_t *acc, int32_t *acc2)
+{
+	__m512i a0 = v0, a1 = v0, a2 = v0, a3 = v0;
+	__m512i b0 = v0, b1 = v0, b2 = v0, b3 = v0, x0, x1, x2, x3, w, w2;
+	int m;
+
+	for (m = 0; m < np; m++, p += step) {
+		w = pair_q(q + 2 * m);
+		w2 = pair_q(q2 + 2 * m);
+		x0 = ld(p);
+		x1 = ld(p + 64);
+		x2 = ld(p + 128);
+		x3 = ld(p + 192);
+		a0 = mac(a0, x0, w);
+		a1 = mac(a1, x1, w);
+		a2 = mac(a2, x2, w);
+		a3 = mac(a3, x3, w);
+		b0 = mac(b0, x0, w2);
+		b1 = mac(b1, x1, w2);
+		b2 = mac(b2, x2, w2);
+		b3 = mac(b3, x3, w2);
+	}
+	st(acc, a0);
+	st(acc + 16, a1);
+	st(acc + 32, a2);
+	st(acc + 48, a3);
+	st(acc2, b0);
+	st(acc2 + 16, b1);
+	st(acc2 + 32, b2);
+	st(acc2 + 48, b3);
+}
+
+/*
+ * The pair rows need no unpacking, which the shuffle port would otherwise
+ * take one of for every load: the loads alone bound this loop.
+ */
+static void
+pmac_i16_avx512(const unsigned char *base, size_t step, const int16_t *q,
+		const int16_t *q2, int np, size_t ns, int32_t init,
+		int32_t *restrict acc, int32_t *restrict acc2)
+{
+	const __m512i v0 = _mm512_set1_epi32(init);
+	size_t i, tail = ns & ~(size_t)63;
+
+	for (i = 0; i < tail; i += 64)
+		if (q2 != NULL)
+			pmac64_two(base + 4 * i, step, q, q2, np, v0, acc + i,
+				   acc2 + i);
+		else
+			pmac64_one(base + 4 * i, step, q, np, v0, acc + i);
 	if (tail < ns)
-		resize_cores_avx2_set.vmac2_i16(base + 2 * tail, step, qv, qv2,
-						n, ns - tail, init, acc + tail,
-						acc2 + tail);
+		resize_cores_avx2_set.pmac_i16(base + 4 * tail, step, q, q2,
+					       np, ns - tail, init, acc + tail,
+					       q2 != NULL ? acc2 + tail : NULL);
+}
+
+/* (acc + r) >> shift, less the bias, of 16 sums: fin_i16's first steps. */
+static inline __m512i
+fin16(const int32_t *acc, __m512i r, __m128i sh, __m512i b)
+{
+	return _mm512_sub_epi32(_mm512_sra_epi32(_mm512_add_epi32(ld(acc), r),
+						 sh),
+				b);
 }
 
 /* psrad, less the bias, packed to int16 and put back in order. */
@@ -269,19 +314,41 @@ fin_i16_avx512(const int32_t *acc, size_t ns, int shift, int bias,
 	const __m512i order = _mm512_setr_epi64(0, 2, 4, 6, 1, 3, 5, 7);
 	const __m128i sh = _mm_cvtsi32_si128(shift);
 	size_t i, tail = ns & ~(size_t)31;
-	__m512i lo, hi;
+	__m512i v;
 
 	for (i = 0; i < tail; i += 32) {
-		lo = _mm512_sra_epi32(_mm512_add_epi32(ld(acc + i), r), sh);
-		hi = _mm512_sra_epi32(_mm512_add_epi32(ld(acc + i + 16), r),
-				      sh);
-		lo = _mm512_packs_epi32(_mm512_sub_epi32(lo, b),
-					_mm512_sub_epi32(hi, b));
-		st(d + i, _mm512_permutexvar_epi64(order, lo));
+		v = _mm512_packs_epi32(fin16(acc + i, r, sh, b),
+				       fin16(acc + i + 16, r, sh, b));
+		st(d + i, _mm512_permutexvar_epi64(order, v));
 	}
 	if (tail < ns)
 		resize_cores_avx2_set.fin_i16(acc + tail, ns - tail, shift,
 					      bias, d + tail);
+}
+
+/* As fin_pair_avx2: the word unpack puts each lane's pairs in order. */
+static void
+fin_pair_avx512(const int32_t *acc, const int32_t *acc2, size_t ns, int shift,
+		int bias, int16_t *restrict d)
+{
+	const __m512i r = _mm512_set1_epi32(1 << (shift - 1));
+	const __m512i b = _mm512_set1_epi32(bias);
+	const __m128i sh = _mm_cvtsi32_si128(shift);
+	size_t i, tail = ns & ~(size_t)31;
+	__m512i x, y;
+
+	for (i = 0; i < tail; i += 32) {
+		x = _mm512_packs_epi32(fin16(acc + i, r, sh, b),
+				       fin16(acc + i + 16, r, sh, b));
+		y = _mm512_packs_epi32(fin16(acc2 + i, r, sh, b),
+				       fin16(acc2 + i + 16, r, sh, b));
+		st(d + 2 * i, _mm512_unpacklo_epi16(x, y));
+		st(d + 2 * i + 32, _mm512_unpackhi_epi16(x, y));
+	}
+	if (tail < ns)
+		resize_cores_avx2_set.fin_pair(acc + tail, acc2 + tail,
+					       ns - tail, shift, bias,
+					       d + 2 * tail);
 }
 
 static void
@@ -446,7 +513,7 @@ static const struct resize_cores avx512_set = {
 	vmac_u8_avx512,	      vmac_i16_avx512, hmac_avx512,
 	fin_i16_avx512,	      fin_u8_avx512,   widen_alpha_avx512,
 	unpremultiply_avx512, unsharp_avx512,  vfold_u8_avx512,
-	vmac2_i16_avx512,
+	pmac_i16_avx512,      fin_pair_avx512,
 };
 
 const struct resize_cores *

@@ -225,17 +225,50 @@ vfold_u8_c(const unsigned char *base, size_t step, const int16_t *qv, int r,
 }
 
 static void
-vmac2_i16_c(const unsigned char *base, size_t step, const int16_t *qv,
-	    const int16_t *qv2, int n, size_t ns, int32_t init,
-	    int32_t *restrict acc, int32_t *restrict acc2)
+pmac_i16_c(const unsigned char *base, size_t step, const int16_t *q,
+	   const int16_t *q2, int np, size_t ns, int32_t init,
+	   int32_t *restrict acc, int32_t *restrict acc2)
 {
-	vmac_i16_c(base, step, qv, n, ns, init, acc);
-	vmac_i16_c(base, step, qv2, n, ns, init, acc2);
+	size_t i;
+	int m;
+
+	for (i = 0; i < ns; i++)
+		acc[i] = init;
+	for (i = 0; q2 != NULL && i < ns; i++)
+		acc2[i] = init;
+	for (m = 0; m < np; m++) {
+		const int16_t *r =
+			(const int16_t *)(const void *)(base +
+							(size_t)m * step);
+		int32_t w0 = q[2 * m], w1 = q[2 * m + 1];
+
+		for (i = 0; i < ns; i++)
+			acc[i] += w0 * r[2 * i] + w1 * r[2 * i + 1];
+		if (q2 == NULL)
+			continue;
+		w0 = q2[2 * m];
+		w1 = q2[2 * m + 1];
+		for (i = 0; i < ns; i++)
+			acc2[i] += w0 * r[2 * i] + w1 * r[2 * i + 1];
+	}
+}
+
+static void
+fin_pair_c(const int32_t *acc, const int32_t *acc2, size_t ns, int shift,
+	   int bias, int16_t *restrict d)
+{
+	size_t i;
+
+	for (i = 0; i < ns; i++) {
+		d[2 * i] = sat16(round_shift(acc[i], shift) - bias);
+		d[2 * i + 1] = sat16(round_shift(acc2[i], shift) - bias);
+	}
 }
 
 const struct resize_cores resize_cores_plain = {
 	vmac_u8_c,     vmac_i16_c,	hmac_c,	   fin_i16_c,  fin_u8_c,
-	widen_alpha_c, unpremultiply_c, unsharp_c, vfold_u8_c, vmac2_i16_c,
+	widen_alpha_c, unpremultiply_c, unsharp_c, vfold_u8_c, pmac_i16_c,
+	fin_pair_c,
 };
 
 #ifdef RESIZE_SSE2
@@ -424,6 +457,13 @@ hmac_sse2(const struct resize_weights *rw, int i0, int i1, const int16_t *s,
 	}
 }
 
+/* (acc + r) >> shift, less the bias, of 4 sums: fin_i16's first steps. */
+static inline __m128i
+fin4(const int32_t *acc, __m128i r, __m128i sh, __m128i b)
+{
+	return _mm_sub_epi32(_mm_sra_epi32(_mm_add_epi32(ld(acc), r), sh), b);
+}
+
 static void
 fin_i16_sse2(const int32_t *acc, size_t ns, int shift, int bias,
 	     int16_t *restrict d)
@@ -432,15 +472,11 @@ fin_i16_sse2(const int32_t *acc, size_t ns, int shift, int bias,
 	const __m128i b = _mm_set1_epi32(bias);
 	const __m128i sh = _mm_cvtsi32_si128(shift);
 	size_t i, tail = ns & ~(size_t)7;
-	__m128i lo, hi;
 
-	for (i = 0; i < tail; i += 8) {
-		lo = _mm_sra_epi32(_mm_add_epi32(ld(acc + i), r), sh);
-		hi = _mm_sra_epi32(_mm_add_epi32(ld(acc + i + 4), r), sh);
+	for (i = 0; i < tail; i += 8)
 		_mm_storeu_si128((__m128i *)(void *)(d + i),
-				 _mm_packs_epi32(_mm_sub_epi32(lo, b),
-						 _mm_sub_epi32(hi, b)));
-	}
+				 _mm_packs_epi32(fin4(acc + i, r, sh, b),
+						 fin4(acc + i + 4, r, sh, b)));
 	if (tail < ns)
 		fin_i16_c(acc + tail, ns - tail, shift, bias, d + tail);
 }
@@ -634,52 +670,88 @@ vfold_u8_sse2(const unsigned char *base, size_t step, const int16_t *qv, int r,
 		vfold_u8_c(base + tail, step, qv, r, ns - tail, acc + tail);
 }
 
-/*
- * Blocks of 8 samples, two sums each: rows 2 j and 2 j + 1 interleaved once
- * feed both pmaddwd (an odd last row pairs with zeros).
- */
-static void
-vmac2_i16_sse2(const unsigned char *base, size_t step, const int16_t *qv,
-	       const int16_t *qv2, int n, size_t ns, int32_t init,
-	       int32_t *restrict acc, int32_t *restrict acc2)
+/* Weights q[0], q[1] as one int32, so that pmaddwd pairs them. */
+static inline __m128i
+pair_q(const int16_t *q)
 {
-	const __m128i z = _mm_setzero_si128(), v0 = _mm_set1_epi32(init);
+	return _mm_set1_epi32((int32_t)((uint32_t)(uint16_t)q[0] |
+					(uint32_t)(uint16_t)q[1] << 16));
+}
+
+/* Blocks of 8 samples (two loads of a pair row), one or two sums. */
+static void
+pmac_i16_sse2(const unsigned char *base, size_t step, const int16_t *q,
+	      const int16_t *q2, int np, size_t ns, int32_t init,
+	      int32_t *restrict acc, int32_t *restrict acc2)
+{
+	const __m128i v0 = _mm_set1_epi32(init);
 	size_t i, tail = ns & ~(size_t)7;
-	__m128i x, y, lo, hi;
-	int k;
+	__m128i x, y, w;
+	int m;
 
 	for (i = 0; i < tail; i += 8) {
 		__m128i a0 = v0, a1 = v0, b0 = v0, b1 = v0;
-		const unsigned char *p = base + 2 * i;
+		const unsigned char *p = base + 4 * i;
 
-		for (k = 0; k < n; k += 2, p += 2 * step) {
+		for (m = 0; m < np; m++, p += step) {
 			x = ld(p);
-			y = k + 1 < n ? ld(p + step) : z;
-			lo = _mm_unpacklo_epi16(x, y);
-			hi = _mm_unpackhi_epi16(x, y);
-			a0 = _mm_add_epi32(a0, madd(lo, qv + 4 * k));
-			a1 = _mm_add_epi32(a1, madd(hi, qv + 4 * k));
-			b0 = _mm_add_epi32(b0, madd(lo, qv2 + 4 * k));
-			b1 = _mm_add_epi32(b1, madd(hi, qv2 + 4 * k));
+			y = ld(p + 16);
+			w = pair_q(q + 2 * m);
+			a0 = _mm_add_epi32(a0, _mm_madd_epi16(x, w));
+			a1 = _mm_add_epi32(a1, _mm_madd_epi16(y, w));
+			if (q2 == NULL)
+				continue;
+			w = pair_q(q2 + 2 * m);
+			b0 = _mm_add_epi32(b0, _mm_madd_epi16(x, w));
+			b1 = _mm_add_epi32(b1, _mm_madd_epi16(y, w));
 		}
 		_mm_storeu_si128((__m128i *)(acc + i), a0);
 		_mm_storeu_si128((__m128i *)(acc + i) + 1, a1);
+		if (q2 == NULL)
+			continue;
 		_mm_storeu_si128((__m128i *)(acc2 + i), b0);
 		_mm_storeu_si128((__m128i *)(acc2 + i) + 1, b1);
 	}
 	if (tail < ns)
-		vmac2_i16_c(base + 2 * tail, step, qv, qv2, n, ns - tail, init,
-			    acc + tail, acc2 + tail);
+		pmac_i16_c(base + 4 * tail, step, q, q2, np, ns - tail, init,
+			   acc + tail, q2 != NULL ? acc2 + tail : NULL);
+}
+
+/* Both rows packed to int16 as fin_i16_sse2 does, then interleaved. */
+static void
+fin_pair_sse2(const int32_t *acc, const int32_t *acc2, size_t ns, int shift,
+	      int bias, int16_t *restrict d)
+{
+	const __m128i r = _mm_set1_epi32(1 << (shift - 1));
+	const __m128i b = _mm_set1_epi32(bias);
+	const __m128i sh = _mm_cvtsi32_si128(shift);
+	size_t i, tail = ns & ~(size_t)7;
+	__m128i x, y;
+
+	for (i = 0; i < tail; i += 8) {
+		x = _mm_packs_epi32(fin4(acc + i, r, sh, b),
+				    fin4(acc + i + 4, r, sh, b));
+		y = _mm_packs_epi32(fin4(acc2 + i, r, sh, b),
+				    fin4(acc2 + i + 4, r, sh, b));
+		_mm_storeu_si128((__m128i *)(void *)(d + 2 * i),
+				 _mm_unpacklo_epi16(x, y));
+		_mm_storeu_si128((__m128i *)(void *)(d + 2 * i + 8),
+				 _mm_unpackhi_epi16(x, y));
+	}
+	if (tail < ns)
+		fin_pair_c(acc + tail, acc2 + tail, ns - tail, shift, bias,
+			   d + 2 * tail);
 }
 
 const struct resize_cores resize_cores_fast = {
 	vmac_u8_sse2,  vmac_i16_sse2,	 hmac_sse2,	     fin_i16_sse2,
 	fin_u8_sse2,   widen_alpha_sse2, unpremultiply_sse2, unsharp_sse2,
-	vfold_u8_sse2, vmac2_i16_sse2,
+	vfold_u8_sse2, pmac_i16_sse2,	 fin_pair_sse2,
 };
 #else
 const struct resize_cores resize_cores_fast = {
 	vmac_u8_c,     vmac_i16_c,	hmac_c,	   fin_i16_c,  fin_u8_c,
-	widen_alpha_c, unpremultiply_c, unsharp_c, vfold_u8_c, vmac2_i16_c,
+	widen_alpha_c, unpremultiply_c, unsharp_c, vfold_u8_c, pmac_i16_c,
+	fin_pair_c,
 };
 #endif

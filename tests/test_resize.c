@@ -730,25 +730,68 @@ cores_fold(unsigned *seed)
 	free(bytes16);
 }
 
+/* fin_pair is fin_i16 of each of its two rows, interleaved. */
+static void
+cores_fin_pair(const struct resize_cores *set, unsigned *seed)
+{
+	enum {
+		NS = 77
+	};
+	int32_t acc[NS], acc2[NS];
+	int16_t x[NS], y[NS], want[2 * NS], got[2 * NS];
+	int i, shift, bias;
+
+	for (shift = 1; shift <= 20; shift++)
+		for (bias = 0; bias <= 32768; bias += 32768) {
+			for (i = 0; i < NS; i++) {
+				*seed = *seed * 1103515245u + 12345u;
+				acc[i] = (int32_t)(*seed ^ (*seed << 13)) >>
+					 (i % 9);
+				acc2[i] = (int32_t)(*seed * 2654435761u) >>
+					  (i % 7);
+			}
+			resize_cores_plain.fin_i16(acc, NS, shift, bias, x);
+			resize_cores_plain.fin_i16(acc2, NS, shift, bias, y);
+			for (i = 0; i < NS; i++) {
+				want[2 * i] = x[i];
+				want[2 * i + 1] = y[i];
+			}
+			set->fin_pair(acc, acc2, NS, shift, bias, got);
+			assert_memory_equal(want, got, sizeof(want));
+		}
+}
+
 /*
- * The two-row vertical core: each of its sums is vmac_i16's with its own
- * weights, for odd and even tap counts, on int16 rows of every value.
+ * The pair-row core: its sums over rows interleaved in pairs are
+ * vmac_i16's over the same rows apart, for one weight set and for two at
+ * once, odd and even tap counts, on int16 rows of every value.
  */
 static void
-cores_pair(unsigned *seed)
+cores_pair(const struct resize_cores *set, unsigned *seed)
 {
 	enum {
 		NS = 203,
 		ROWS = 42
 	};
 	size_t step = 2 * (NS + RESIZE_PAD), n = ROWS * step / 2;
+	size_t pstep = 2 * (2 * NS + RESIZE_PAD), m, i;
 	int16_t *wide = rand_i16(n, -32768, 32767, seed);
-	const unsigned char *rows = (const unsigned char *)wide + 2;
+	int16_t *pairs = calloc(ROWS / 2 * pstep / 2 + 2, sizeof(*pairs));
+	/* One pair in, so the loads are not aligned. */
+	const unsigned char *prow = (const unsigned char *)(pairs + 2);
 	_Alignas(16) int16_t qv[4 * QV_TAPS], qv2[4 * QV_TAPS];
-	int16_t q[ROWS], q2[ROWS];
+	int16_t q[ROWS + 2] = { 0 }, q2[ROWS + 2] = { 0 };
 	int32_t a[NS], b[NS], c[NS], d[NS];
 	int taps, k, ns;
 
+	assert_non_null(pairs);
+	for (m = 0; m < ROWS / 2; m++)
+		for (i = 0; i < NS; i++) {
+			pairs[2 + m * pstep / 2 + 2 * i] =
+				wide[2 * m * step / 2 + i];
+			pairs[2 + m * pstep / 2 + 2 * i + 1] =
+				wide[(2 * m + 1) * step / 2 + i];
+		}
 	for (taps = 1; taps <= ROWS; taps++) {
 		/* Small weights, so no sum of 42 full-range samples wraps. */
 		for (k = 0; k < taps; k++) {
@@ -759,20 +802,22 @@ cores_pair(unsigned *seed)
 		make_qv(q, taps, qv);
 		make_qv(q2, taps, qv2);
 		for (ns = 1; ns <= NS; ns += 29) {
-			resize_cores_plain.vmac_i16(rows, step, qv, taps,
-						    (size_t)ns, 1 << 29, a);
-			resize_cores_plain.vmac_i16(rows, step, qv2, taps,
-						    (size_t)ns, 1 << 29, b);
-			simd->vmac2_i16(rows, step, qv, qv2, taps, (size_t)ns,
-					1 << 29, c, d);
+			resize_cores_plain.vmac_i16((const unsigned char *)wide,
+						    step, qv, taps, (size_t)ns,
+						    1 << 29, a);
+			resize_cores_plain.vmac_i16((const unsigned char *)wide,
+						    step, qv2, taps, (size_t)ns,
+						    1 << 29, b);
+			set->pmac_i16(prow, pstep, q, q2, (taps + 1) / 2,
+				      (size_t)ns, 1 << 29, c, d);
 			assert_memory_equal(a, c, (size_t)ns * sizeof(*a));
 			assert_memory_equal(b, d, (size_t)ns * sizeof(*a));
-			resize_cores_plain.vmac2_i16(rows, step, qv, qv2, taps,
-						     (size_t)ns, 1 << 29, c, d);
-			assert_memory_equal(a, c, (size_t)ns * sizeof(*a));
-			assert_memory_equal(b, d, (size_t)ns * sizeof(*a));
+			set->pmac_i16(prow, pstep, q2, NULL, (taps + 1) / 2,
+				      (size_t)ns, 1 << 29, c, NULL);
+			assert_memory_equal(b, c, (size_t)ns * sizeof(*a));
 		}
 	}
+	free(pairs);
 	free(wide);
 }
 
@@ -807,7 +852,10 @@ cores_agree(void)
 	cores_alpha(&seed);
 	cores_unsharp();
 	cores_fold(&seed);
-	cores_pair(&seed);
+	cores_pair(simd, &seed);
+	cores_pair(&resize_cores_plain, &seed);
+	cores_fin_pair(simd, &seed);
+	cores_fin_pair(&resize_cores_plain, &seed);
 	resize_weights_release(&rw);
 }
 

@@ -305,22 +305,26 @@ conv_span(const struct resize_weights *wy, int y0, int y1, int *lo, int *hi)
 
 /*
  * Output rows a band: a window of about CONV_WINDOW_BYTES of int16 rows,
- * but at least CONV_BAND_MIN rows, so that the stages (two a band, each a
- * barrier for a runner's threads) stay few.
+ * the size of a core's L2 cache, so that the vertical pass finds the rows
+ * the horizontal pass has just made still there; but at least twice the
+ * kernel's height, so that the 2 r rows each band moves down from the last
+ * stay the smaller part, and at least CONV_BAND_MIN rows, so that the
+ * stages (two a band, each a barrier for a runner's threads) stay few.
  */
-#define CONV_WINDOW_BYTES ((size_t)8 << 20)
-#define CONV_BAND_MIN	  256
+#define CONV_WINDOW_BYTES ((size_t)2 << 20)
+#define CONV_BAND_MIN	  48
 
 static int
 conv_band_rows(const struct conv_plan *p)
 {
 	size_t row = ((size_t)p->blur.cols * (size_t)p->blur.ch + RESIZE_PAD) *
 		     sizeof(int16_t);
-	size_t n = CONV_WINDOW_BYTES / row;
+	size_t n = CONV_WINDOW_BYTES / row, least = 4 * (size_t)p->radius + 2;
 
-	return n < CONV_BAND_MIN ? CONV_BAND_MIN
-	       : n > INT_MAX	 ? INT_MAX
-				 : (int)n;
+	least = least > CONV_BAND_MIN ? least : CONV_BAND_MIN;
+	return n < least    ? (int)least
+	       : n > INT_MAX ? INT_MAX
+			     : (int)n;
 }
 
 /*

@@ -428,8 +428,8 @@ test_ops_blur_impulse(void **state)
 }
 
 /*
- * A photo-sized image (1200x2600 RGB: three bands of the passes' window at
- * 8 MB a window), so that the window slides: every row, at the edges and
+ * A photo-sized image (1200x2600 RGB: ten bands of the passes' window at
+ * 2 MB a window), so that the window slides: every row, at the edges and
  * inside, stays within one level of the float blur, so no band seam shows;
  * and the sharpen is the original plus amount times its difference from
  * that blur, within rounding of both.

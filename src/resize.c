@@ -358,6 +358,9 @@ resize_plan_build(struct resize_plan *p, const struct op_resolved *r, int w,
 				 "out of memory for resize weights");
 	span(&p->x, &p->col0, &p->cols);
 	span(&p->y, &p->row0, &p->rows);
+	if (resize_weights_lanes(&p->x, p->ch, RESIZE_PAD) != 0)
+		return error_set(err, IMGPIPE_ENOMEM,
+				 "out of memory for resize weights");
 	*vfirst = vertical_first(p);
 	p->widened = p->alpha || !*vfirst;
 	return 0;

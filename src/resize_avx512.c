@@ -481,9 +481,10 @@ hrun_avx512(const struct resize_weights *rw, int i0, int i1, const int16_t *s,
 					     rw->count[i], ch, idx, keep, v0));
 }
 
+/* Pixel by pixel: what no block of rw->lanes makes. */
 static void
-hmac_avx512(const struct resize_weights *rw, int i0, int i1, const int16_t *s,
-	    int ch, int32_t init, int32_t *restrict acc)
+hpixels_avx512(const struct resize_weights *rw, int i0, int i1,
+	       const int16_t *s, int ch, int32_t init, int32_t *restrict acc)
 {
 	switch (ch) {
 	case 3: hrun_avx512(rw, i0, i1, s, 3, init, acc); break;
@@ -491,6 +492,80 @@ hmac_avx512(const struct resize_weights *rw, int i0, int i1, const int16_t *s,
 	default:
 		resize_cores_avx2_set.hmac(rw, i0, i1, s, ch, init, acc);
 		break;
+	}
+}
+
+/*
+ * Block b of rw->lanes: its window of samples in two registers, then per
+ * tap pair one word permute gathers each lane's two samples (the indices
+ * move on two pixels a pair) for one vpdpwssd with the lanes' weights.
+ * Two sums, so that the multiply-adds do not wait on each other.  All 16
+ * lanes are stored: acc has room for 4 more (as hmac's callers give it),
+ * and the next block's or pixel's sums overwrite them.
+ */
+static inline void
+hblock_avx512(const struct resize_lanes *l, int b, const int16_t *s,
+	      __m512i v0, int32_t *acc)
+{
+	const int16_t *p = s + (size_t)l->from[b] * l->ch;
+	const uint32_t *w = l->w + (size_t)b * (size_t)l->most * 16;
+	const __m512i step = _mm512_set1_epi16((short)(2 * l->ch));
+	int len = l->len[b], np = l->pairs[b], m;
+	__m512i idx = ld(l->idx + (size_t)b * 16), a = v0, lo, hi;
+	__m512i a2 = _mm512_setzero_si512();
+
+	if (b < l->plain) {
+		lo = ld(p);
+		hi = ld(p + 32);
+	} else {
+		lo = _mm512_maskz_loadu_epi16(
+			len >= 32 ? ~(__mmask32)0
+				  : (__mmask32)((1u << len) - 1),
+			p);
+		hi = _mm512_maskz_loadu_epi16(
+			len <= 32   ? 0
+			: len >= 64 ? ~(__mmask32)0
+				    : (__mmask32)((1u << (len - 32)) - 1),
+			p + 32);
+	}
+
+	for (m = 0; m + 1 < np; m += 2, w += 32) {
+		a = mac(a, _mm512_permutex2var_epi16(lo, idx, hi), ld(w));
+		idx = _mm512_add_epi16(idx, step);
+		a2 = mac(a2, _mm512_permutex2var_epi16(lo, idx, hi),
+			 ld(w + 16));
+		idx = _mm512_add_epi16(idx, step);
+	}
+	if (m < np)
+		a = mac(a, _mm512_permutex2var_epi16(lo, idx, hi), ld(w));
+	st(acc, _mm512_add_epi32(a, a2));
+}
+
+/* Whole blocks of rw->lanes where they fit i0 .. i1, pixels elsewhere. */
+static void
+hmac_avx512(const struct resize_weights *rw, int i0, int i1, const int16_t *s,
+	    int ch, int32_t init, int32_t *restrict acc)
+{
+	const struct resize_lanes *l = &rw->lanes;
+	const __m512i v0 = _mm512_set1_epi32(init);
+	int i = i0, j, b;
+
+	if (l->n == 0 || l->ch != ch) {
+		hpixels_avx512(rw, i0, i1, s, ch, init, acc);
+		return;
+	}
+	while (i < i1) {
+		b = i / l->px;
+		if (i % l->px == 0 && i + l->px <= i1 && b < l->n) {
+			hblock_avx512(l, b, s, v0,
+				      acc + (size_t)(i - i0) * (size_t)ch);
+			i += l->px;
+			continue;
+		}
+		j = (b + 1) * l->px < i1 ? (b + 1) * l->px : i1;
+		hpixels_avx512(rw, i, j, s, ch, init,
+			       acc + (size_t)(i - i0) * (size_t)ch);
+		i = j;
 	}
 }
 

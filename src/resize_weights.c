@@ -22,6 +22,17 @@ resize_weights_init(struct resize_weights *rw)
 	memset(rw, 0, sizeof(*rw));
 }
 
+static void
+lanes_release(struct resize_lanes *l)
+{
+	free(l->from);
+	free(l->len);
+	free(l->pairs);
+	free(l->idx);
+	free(l->w);
+	memset(l, 0, sizeof(*l));
+}
+
 void
 resize_weights_release(struct resize_weights *rw)
 {
@@ -30,6 +41,7 @@ resize_weights_release(struct resize_weights *rw)
 	free(rw->w);
 	free(rw->q);
 	free(rw->qv);
+	lanes_release(&rw->lanes);
 	resize_weights_init(rw);
 }
 
@@ -237,5 +249,114 @@ resize_weights_kernel(struct resize_weights *rw, const float *kern, int radius,
 			copy_row(rw, i, i - 1, 1);
 		else
 			store(rw, i, kern, i - radius, i + radius, n, 1);
+	return 0;
+}
+
+/* Block b of px pixels: its first source pixel and its samples' count. */
+static void
+lanes_span(const struct resize_weights *rw, int b, int px, int ch, int *from,
+	   int *len)
+{
+	int i, lo = rw->first[b * px], hi = lo;
+
+	for (i = b * px; i < b * px + px; i++) {
+		lo = rw->first[i] < lo ? rw->first[i] : lo;
+		hi = rw->first[i] + rw->count[i] > hi ? rw->first[i] +
+								rw->count[i]
+						      : hi;
+	}
+	*from = lo;
+	*len = (hi - lo) * ch;
+}
+
+/*
+ * The most pixels a block with which every block fits 64 samples, if they
+ * fill 12 lanes or more; 0 if not.  With fewer the core's pixel by pixel
+ * path was the faster.
+ */
+static int
+lanes_px(const struct resize_weights *rw, int ch)
+{
+	int px, b, from, len;
+
+	for (px = 16 / ch; px * ch >= 12; px--) {
+		for (b = 0; b < rw->n / px; b++) {
+			lanes_span(rw, b, px, ch, &from, &len);
+			if (len > 64)
+				break;
+		}
+		if (b == rw->n / px)
+			return px;
+	}
+	return 0;
+}
+
+static uint32_t
+pair16(int lo, int hi)
+{
+	return (uint32_t)(uint16_t)lo | (uint32_t)(uint16_t)hi << 16;
+}
+
+/* Block b's indices and weights, its pixels' rows of q as lanes. */
+static void
+lanes_block(struct resize_weights *rw, int b)
+{
+	struct resize_lanes *l = &rw->lanes;
+	uint32_t *idx = l->idx + (size_t)b * 16;
+	uint32_t *w = l->w + (size_t)b * (size_t)l->most * 16;
+	int j, m, i, c, k;
+
+	lanes_span(rw, b, l->px, l->ch, &l->from[b], &l->len[b]);
+	l->pairs[b] = 0;
+	for (j = 0; j < 16; j++) {
+		idx[j] = 0;
+		for (m = 0; m < l->most; m++)
+			w[m * 16 + j] = 0;
+		if (j >= l->px * l->ch)
+			continue;
+		i = b * l->px + j / l->ch;
+		c = j % l->ch;
+		k = (rw->first[i] - l->from[b]) * l->ch + c;
+		idx[j] = pair16(k, k + l->ch);
+		for (m = 0; 2 * m < rw->count[i]; m++)
+			w[m * 16 + j] = pair16(resize_q(rw, i)[2 * m],
+					       resize_q(rw, i)[2 * m + 1]);
+		l->pairs[b] = m > l->pairs[b] ? m : l->pairs[b];
+	}
+}
+
+int
+resize_weights_lanes(struct resize_weights *rw, int ch, int pad)
+{
+	struct resize_lanes *l = &rw->lanes;
+	int px, b, end = 0, i;
+
+	lanes_release(l);
+	px = ch >= 1 && ch <= 3 ? lanes_px(rw, ch) : 0;
+	if (px == 0 || rw->n / px == 0)
+		return 0;
+	l->ch = ch;
+	l->px = px;
+	l->n = rw->n / px;
+	l->most = (rw->taps + 1) / 2;
+	l->from = malloc((size_t)l->n * sizeof(*l->from));
+	l->len = malloc((size_t)l->n * sizeof(*l->len));
+	l->pairs = malloc((size_t)l->n * sizeof(*l->pairs));
+	l->idx = malloc((size_t)l->n * 16 * sizeof(*l->idx));
+	l->w = malloc((size_t)l->n * (size_t)l->most * 16 * sizeof(*l->w));
+	if (l->from == NULL || l->len == NULL || l->pairs == NULL ||
+	    l->idx == NULL || l->w == NULL) {
+		lanes_release(l);
+		return IMGPIPE_ENOMEM;
+	}
+	for (i = 0; i < rw->n; i++)
+		end = rw->first[i] + rw->count[i] > end
+			      ? rw->first[i] + rw->count[i]
+			      : end;
+	for (b = 0; b < l->n; b++) {
+		lanes_block(rw, b);
+		if ((size_t)l->from[b] * ch + 64 <= (size_t)end * ch + pad)
+			l->plain = b + 1;
+	}
 	return 0;
 }

@@ -135,6 +135,12 @@ main(int argc, char **argv)
 		  3 },
 		{ "resize_rgba_1600x1200_800x600", RESIZE(800, 600), 1600, 1200,
 		  4 },
+		/*
+		 * The thumbnail job's resize of a 4 MP photo: decoded at full
+		 * size, as 1/2 would leave it under twice the box.
+		 */
+		{ "resize_rgb_2560x1600_800x500", RESIZE(800, 500), 2560, 1600,
+		  3 },
 		{ "resize_grey_1600x1200_800x600", RESIZE(800, 600), 1600, 1200,
 		  1 },
 		{ "resize_greya_1600x1200_800x600", RESIZE(800, 600), 1600,

@@ -93,8 +93,8 @@ struct resize_cores {
 			 const int16_t *qv, int r, size_t ns,
 			 int32_t *restrict acc);
 	void (*pmac_i16)(const unsigned char *base, size_t step,
-			 const int16_t *q, const int16_t *q2, int np,
-			 size_t ns, int32_t init, int32_t *restrict acc,
+			 const int16_t *q, const int16_t *q2, int np, size_t ns,
+			 int32_t init, int32_t *restrict acc,
 			 int32_t *restrict acc2);
 	void (*fin_pair)(const int32_t *acc, const int32_t *acc2, size_t ns,
 			 int shift, int bias, int16_t *restrict d);

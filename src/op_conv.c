@@ -322,9 +322,7 @@ conv_band_rows(const struct conv_plan *p)
 	size_t n = CONV_WINDOW_BYTES / row, least = 4 * (size_t)p->radius + 2;
 
 	least = least > CONV_BAND_MIN ? least : CONV_BAND_MIN;
-	return n < least    ? (int)least
-	       : n > INT_MAX ? INT_MAX
-			     : (int)n;
+	return n < least ? (int)least : n > INT_MAX ? INT_MAX : (int)n;
 }
 
 /*

@@ -232,9 +232,8 @@ hmac_avx2(const struct resize_weights *rw, int i0, int i1, const int16_t *s,
 static inline __m256i
 fin8(const int32_t *acc, __m256i r, __m128i sh, __m256i b)
 {
-	return _mm256_sub_epi32(_mm256_sra_epi32(_mm256_add_epi32(ld(acc), r),
-						 sh),
-				b);
+	return _mm256_sub_epi32(
+		_mm256_sra_epi32(_mm256_add_epi32(ld(acc), r), sh), b);
 }
 
 /* psrad, less the bias, packed to int16 and put back in order. */

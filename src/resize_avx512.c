@@ -290,8 +290,8 @@ pmac_i16_avx512(const unsigned char *base, size_t step, const int16_t *q,
 		else
 			pmac64_one(base + 4 * i, step, q, np, v0, acc + i);
 	if (tail < ns)
-		resize_cores_avx2_set.pmac_i16(base + 4 * tail, step, q, q2,
-					       np, ns - tail, init, acc + tail,
+		resize_cores_avx2_set.pmac_i16(base + 4 * tail, step, q, q2, np,
+					       ns - tail, init, acc + tail,
 					       q2 != NULL ? acc2 + tail : NULL);
 }
 
@@ -299,9 +299,8 @@ pmac_i16_avx512(const unsigned char *base, size_t step, const int16_t *q,
 static inline __m512i
 fin16(const int32_t *acc, __m512i r, __m128i sh, __m512i b)
 {
-	return _mm512_sub_epi32(_mm512_sra_epi32(_mm512_add_epi32(ld(acc), r),
-						 sh),
-				b);
+	return _mm512_sub_epi32(
+		_mm512_sra_epi32(_mm512_add_epi32(ld(acc), r), sh), b);
 }
 
 /* psrad, less the bias, packed to int16 and put back in order. */
@@ -504,8 +503,8 @@ hpixels_avx512(const struct resize_weights *rw, int i0, int i1,
  * and the next block's or pixel's sums overwrite them.
  */
 static inline void
-hblock_avx512(const struct resize_lanes *l, int b, const int16_t *s,
-	      __m512i v0, int32_t *acc)
+hblock_avx512(const struct resize_lanes *l, int b, const int16_t *s, __m512i v0,
+	      int32_t *acc)
 {
 	const int16_t *p = s + (size_t)l->from[b] * l->ch;
 	const uint32_t *w = l->w + (size_t)b * (size_t)l->most * 16;

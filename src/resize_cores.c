@@ -266,9 +266,9 @@ fin_pair_c(const int32_t *acc, const int32_t *acc2, size_t ns, int shift,
 }
 
 const struct resize_cores resize_cores_plain = {
-	vmac_u8_c,     vmac_i16_c,	hmac_c,	   fin_i16_c,  fin_u8_c,
-	widen_alpha_c, unpremultiply_c, unsharp_c, vfold_u8_c, pmac_i16_c,
-	fin_pair_c,
+	vmac_u8_c,  vmac_i16_c,	   hmac_c,	    fin_i16_c,
+	fin_u8_c,   widen_alpha_c, unpremultiply_c, unsharp_c,
+	vfold_u8_c, pmac_i16_c,	   fin_pair_c,
 };
 
 #ifdef RESIZE_SSE2
@@ -750,8 +750,8 @@ const struct resize_cores resize_cores_fast = {
 };
 #else
 const struct resize_cores resize_cores_fast = {
-	vmac_u8_c,     vmac_i16_c,	hmac_c,	   fin_i16_c,  fin_u8_c,
-	widen_alpha_c, unpremultiply_c, unsharp_c, vfold_u8_c, pmac_i16_c,
-	fin_pair_c,
+	vmac_u8_c,  vmac_i16_c,	   hmac_c,	    fin_i16_c,
+	fin_u8_c,   widen_alpha_c, unpremultiply_c, unsharp_c,
+	vfold_u8_c, pmac_i16_c,	   fin_pair_c,
 };
 #endif

@@ -261,9 +261,9 @@ lanes_span(const struct resize_weights *rw, int b, int px, int ch, int *from,
 
 	for (i = b * px; i < b * px + px; i++) {
 		lo = rw->first[i] < lo ? rw->first[i] : lo;
-		hi = rw->first[i] + rw->count[i] > hi ? rw->first[i] +
-								rw->count[i]
-						      : hi;
+		hi = rw->first[i] + rw->count[i] > hi
+			     ? rw->first[i] + rw->count[i]
+			     : hi;
 	}
 	*from = lo;
 	*len = (hi - lo) * ch;

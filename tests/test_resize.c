@@ -740,6 +740,45 @@ cores_fold(unsigned *seed)
 	free(bytes16);
 }
 
+/*
+ * The U8 vertical core on weights of every int16 value, not only the
+ * filters' (the largest, and 32639, the most a split into two signed bytes
+ * would hold), tap counts 1 .. 12.
+ */
+static void
+cores_u8_weights(unsigned *seed)
+{
+	enum {
+		NS = 131,
+		ROWS = 12
+	};
+	size_t step = NS + 64;
+	int16_t *bytes16 = rand_i16(ROWS * step / 2 + 1, -32768, 32767, seed);
+	const unsigned char *rows = (const unsigned char *)bytes16 + 1;
+	_Alignas(16) int16_t qv[4 * QV_TAPS];
+	int16_t q[ROWS];
+	int32_t a[NS], b[NS];
+	int taps, k, round;
+
+	for (round = 0; round < 8; round++)
+		for (taps = 1; taps <= ROWS; taps++) {
+			for (k = 0; k < taps; k++) {
+				*seed = *seed * 1103515245u + 12345u;
+				q[k] = (int16_t)(round & 1 ? (int)(*seed >> 16) - 32768
+							   : (int)((*seed >> 8) % 4001u) - 2000);
+			}
+			if (round == 2)
+				q[taps - 1] = 32767;
+			if (round == 4)
+				q[0] = 32639;
+			make_qv(q, taps, qv);
+			resize_cores_plain.vmac_u8(rows, step, qv, taps, NS, a);
+			simd->vmac_u8(rows, step, qv, taps, NS, b);
+			assert_memory_equal(a, b, sizeof(a));
+		}
+	free(bytes16);
+}
+
 /* fin_pair is fin_i16 of each of its two rows, interleaved. */
 static void
 cores_fin_pair(const struct resize_cores *set, unsigned *seed)
@@ -865,6 +904,7 @@ cores_agree(void)
 	cores_fold(&seed);
 	cores_pair(simd, &seed);
 	cores_pair(&resize_cores_plain, &seed);
+	cores_u8_weights(&seed);
 	cores_fin_pair(simd, &seed);
 	cores_fin_pair(&resize_cores_plain, &seed);
 	resize_weights_release(&rw);

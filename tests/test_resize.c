@@ -792,12 +792,13 @@ cores_fin_pair(const struct resize_cores *set, unsigned *seed)
 
 	for (shift = 1; shift <= 20; shift++)
 		for (bias = 0; bias <= 32768; bias += 32768) {
+			/* Within +-2^30: the rounding add of a sum never wraps. */
 			for (i = 0; i < NS; i++) {
 				*seed = *seed * 1103515245u + 12345u;
 				acc[i] = (int32_t)(*seed ^ (*seed << 13)) >>
-					 (i % 9);
+					 (1 + i % 9);
 				acc2[i] = (int32_t)(*seed * 2654435761u) >>
-					  (i % 7);
+					  (1 + i % 7);
 			}
 			resize_cores_plain.fin_i16(acc, NS, shift, bias, x);
 			resize_cores_plain.fin_i16(acc2, NS, shift, bias, y);

@@ -77,6 +77,10 @@ int resize_weights_kernel(struct resize_weights *rw, const float *kern,
  */
 int resize_weights_lanes(struct resize_weights *rw, int ch, int pad);
 
+/* The source pixels *lo .. *hi (exclusive) that outputs i0 .. i1 - 1 read. */
+void resize_weights_range(const struct resize_weights *rw, int i0, int i1,
+			  int *lo, int *hi);
+
 /* Output pixel i's rows of rw->qv and rw->q. */
 static inline const int16_t *
 resize_qv(const struct resize_weights *rw, int i)

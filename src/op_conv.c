@@ -288,21 +288,17 @@ blur_prepare(const struct op_ctx *c, struct conv_plan *p, double sigma,
 	return rc;
 }
 
-/* Source rows *lo .. *hi that output rows y0 .. y1 read. */
+/*
+ * Source rows *lo .. *hi that output rows y0 .. y1 read, widened to whole
+ * pair rows (*lo even, *hi even).
+ */
 static void
 conv_span(const struct resize_weights *wy, int y0, int y1, int *lo, int *hi)
 {
-	int y;
-
-	*lo = wy->first[y0];
-	*hi = *lo;
-	for (y = y0; y < y1; y++) {
-		*lo = wy->first[y] < *lo ? wy->first[y] : *lo;
-		if (wy->first[y] + wy->count[y] > *hi)
-			*hi = wy->first[y] + wy->count[y];
-	}
+	resize_weights_range(wy, y0, y1, lo, hi);
+	*lo &= ~1;
+	*hi += *hi & 1;
 }
-
 /*
  * Output rows a band: a window of about CONV_WINDOW_BYTES of int16 rows,
  * the size of a core's L2 cache, so that the vertical pass finds the rows
@@ -351,8 +347,6 @@ conv_bands(const struct op_ctx *c, struct conv_plan *p, const struct image *in,
 	for (y0 = 0; y0 < h; y0 = y1) {
 		y1 = h - y0 < band ? h : y0 + band;
 		conv_span(wy, y0, y1, &lo, &hi);
-		lo &= ~1;
-		hi += hi & 1;
 		most = hi - lo > most ? hi - lo : most;
 	}
 	/* No --max-pixels here: these are the image's rows, checked before. */
@@ -361,8 +355,6 @@ conv_bands(const struct op_ctx *c, struct conv_plan *p, const struct image *in,
 	for (y0 = 0; rc == 0 && y0 < h; y0 = y1) {
 		y1 = h - y0 < band ? h : y0 + band;
 		conv_span(wy, y0, y1, &lo, &hi);
-		lo &= ~1;
-		hi += hi & 1;
 		if (lo < have_lo || lo >= have_hi) {
 			have_lo = have_hi = lo;
 		} else if (lo > have_lo) {

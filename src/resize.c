@@ -118,24 +118,30 @@ resize_rows_widen(const struct stage *st, int y0, int y1)
 }
 
 /* First-pass output: Q6 colour, or premultiplied clamped to 16 bits. */
+static int
+first_shift(const struct resize_plan *p)
+{
+	return p->alpha ? RESIZE_QW : RESIZE_QW - RESIZE_QI;
+}
+
+static int
+first_bias(const struct resize_plan *p)
+{
+	return p->alpha ? RESIZE_BIAS : 0;
+}
+
 void
 resize_fin_first(const struct resize_plan *p, const int32_t *acc, size_t ns,
 		 int16_t *d)
 {
-	if (p->alpha)
-		fin_i16(acc, ns, RESIZE_QW, RESIZE_BIAS, d);
-	else
-		fin_i16(acc, ns, RESIZE_QW - RESIZE_QI, 0, d);
+	fin_i16(acc, ns, first_shift(p), first_bias(p), d);
 }
 
 void
 resize_fin_pair(const struct resize_plan *p, const int32_t *acc,
 		const int32_t *acc2, size_t ns, int16_t *d)
 {
-	if (p->alpha)
-		fin_pair(acc, acc2, ns, RESIZE_QW, RESIZE_BIAS, d);
-	else
-		fin_pair(acc, acc2, ns, RESIZE_QW - RESIZE_QI, 0, d);
+	fin_pair(acc, acc2, ns, first_shift(p), first_bias(p), d);
 }
 
 /* Second-pass output: U8 colour, or back from premultiplied. */
@@ -311,13 +317,9 @@ resize_is_copy(const struct op_resolved *r, int w, int h)
 static void
 span(struct resize_weights *w, int *lo_out, int *n_out)
 {
-	int i, lo = w->first[0], hi = 0;
+	int i, lo, hi;
 
-	for (i = 0; i < w->n; i++) {
-		lo = w->first[i] < lo ? w->first[i] : lo;
-		if (w->first[i] + w->count[i] > hi)
-			hi = w->first[i] + w->count[i];
-	}
+	resize_weights_range(w, 0, w->n, &lo, &hi);
 	for (i = 0; i < w->n; i++)
 		w->first[i] -= lo;
 	*lo_out = lo;

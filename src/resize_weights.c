@@ -252,21 +252,30 @@ resize_weights_kernel(struct resize_weights *rw, const float *kern, int radius,
 	return 0;
 }
 
+void
+resize_weights_range(const struct resize_weights *rw, int i0, int i1, int *lo,
+		     int *hi)
+{
+	int i;
+
+	*lo = rw->first[i0];
+	*hi = *lo;
+	for (i = i0; i < i1; i++) {
+		*lo = rw->first[i] < *lo ? rw->first[i] : *lo;
+		if (rw->first[i] + rw->count[i] > *hi)
+			*hi = rw->first[i] + rw->count[i];
+	}
+}
+
 /* Block b of px pixels: its first source pixel and its samples' count. */
 static void
 lanes_span(const struct resize_weights *rw, int b, int px, int ch, int *from,
 	   int *len)
 {
-	int i, lo = rw->first[b * px], hi = lo;
+	int hi;
 
-	for (i = b * px; i < b * px + px; i++) {
-		lo = rw->first[i] < lo ? rw->first[i] : lo;
-		hi = rw->first[i] + rw->count[i] > hi
-			     ? rw->first[i] + rw->count[i]
-			     : hi;
-	}
-	*from = lo;
-	*len = (hi - lo) * ch;
+	resize_weights_range(rw, b * px, b * px + px, from, &hi);
+	*len = (hi - *from) * ch;
 }
 
 /*
@@ -329,7 +338,7 @@ int
 resize_weights_lanes(struct resize_weights *rw, int ch, int pad)
 {
 	struct resize_lanes *l = &rw->lanes;
-	int px, b, end = 0, i;
+	int px, b, end, i;
 
 	lanes_release(l);
 	px = ch >= 1 && ch <= 3 ? lanes_px(rw, ch) : 0;
@@ -349,10 +358,7 @@ resize_weights_lanes(struct resize_weights *rw, int ch, int pad)
 		lanes_release(l);
 		return IMGPIPE_ENOMEM;
 	}
-	for (i = 0; i < rw->n; i++)
-		end = rw->first[i] + rw->count[i] > end
-			      ? rw->first[i] + rw->count[i]
-			      : end;
+	resize_weights_range(rw, 0, rw->n, &i, &end);
 	for (b = 0; b < l->n; b++) {
 		lanes_block(rw, b);
 		if ((size_t)l->from[b] * ch + 64 <= (size_t)end * ch + pad)
